@@ -1,0 +1,5 @@
+"""Allows `python -m recovery_tui`."""
+
+from recovery_tui.cli import main
+
+raise SystemExit(main())

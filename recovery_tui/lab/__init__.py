@@ -1,0 +1,1 @@
+"""The embedded lab: two MinIO-compatible sites on loopback. Never imports Textual."""
