@@ -1,0 +1,198 @@
+"""Command line: parses arguments, builds the service (or the lab), then runs the wizard or a headless command.
+
+Bad input is reported in one line and exits 2 before any TUI starts; connection
+and authentication failures exit 3. No traceback reaches the operator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from typing import Callable, Optional, Sequence
+
+from recovery_tui import __version__
+from recovery_tui.service.errors import InputError, RecoveryError
+from recovery_tui.service.secrets import redact
+
+EXIT_OK, EXIT_DIFF, EXIT_INPUT, EXIT_CONN = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad input as one line with exit code 2 (its own default too), no usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: {message} — see `{self.prog} --help`.\n")
+        raise SystemExit(EXIT_INPUT)
+
+
+def _positive_int(name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got '{text}'") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
+        return value
+
+    return parse
+
+
+def _non_negative_number(name: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number (objects per second), got '{text}'") from None
+        if value < 0 or value != value:
+            raise argparse.ArgumentTypeError(f"{name} must be 0 (unlimited) or more, got {text}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from recovery_tui.lab.scenarios import SCENARIOS
+
+    names = [s[0] if isinstance(s, tuple) else s for s in SCENARIOS]
+    p = _Parser(
+        prog="recovery-tui",
+        description="Walks you through resynchronising an AIStor/MinIO bucket after data loss on one site.",
+    )
+    p.add_argument("--version", action="version", version=f"recovery-tui {__version__}")
+    p.add_argument("--lab", action="store_true", help="start the embedded two-site lab and open the wizard on it")
+    p.add_argument("--scenario", choices=names, default=None, help="lab scenario (with --lab; default partial-loss)")
+    p.add_argument("--objects", type=_positive_int("--objects"), default=None, help="versions to seed (scenario large)")
+    p.add_argument("--source", metavar="ALIAS/BUCKET", help="preselect the healthy source bucket in the wizard")
+    p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (as mc --insecure)")
+    p.add_argument("--fresh", action="store_true", help="ignore a saved session and start the wizard from step 0")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    lab = sub.add_parser("lab", help="run the embedded lab")
+    lab_sub = lab.add_subparsers(dest="lab_command", metavar="serve", required=True)
+    serve = lab_sub.add_parser("serve", help="run the two lab sites in the foreground")
+    serve.add_argument("--scenario", choices=names, default="partial-loss")
+    serve.add_argument("--objects", type=_positive_int("--objects"), default=None)
+    serve.add_argument("--seed", type=int, default=0)
+    serve.add_argument("--source-port", type=int, default=0)
+    serve.add_argument("--target-port", type=int, default=0)
+    serve.add_argument("--tls", action="store_true", help="serve https with a generated self-signed certificate")
+
+    t = sub.add_parser("targets", help="list replication rules and remote targets (mc replicate ls)")
+    t.add_argument("path", metavar="ALIAS/BUCKET")
+    t.add_argument("--json", action="store_true")
+
+    rs = sub.add_parser("resync", help="start or watch a bucket resync")
+    rs_sub = rs.add_subparsers(dest="resync_command", metavar="start|status", required=True)
+    start = rs_sub.add_parser("start", help="start a resync (mc replicate resync start)")
+    start.add_argument("path", metavar="ALIAS/BUCKET")
+    start.add_argument("--remote-bucket", required=True, metavar="ARN")
+    start.add_argument("--older-than", default=None, metavar="Nd", help="only versions older than N days, e.g. 30d")
+    start.add_argument("--json", action="store_true")
+    status = rs_sub.add_parser("status", help="resync status (mc replicate resync status)")
+    status.add_argument("path", metavar="ALIAS/BUCKET")
+    status.add_argument("--remote-bucket", default=None, metavar="ARN")
+    status.add_argument("--watch", action="store_true", help="refresh until every resync has finished")
+    status.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
+    status.add_argument("--json", action="store_true")
+
+    v = sub.add_parser("validate", help="compare versions of two buckets (mc ls -r --versions, mc stat)")
+    v.add_argument("source", metavar="SRC/BUCKET")
+    v.add_argument("target", metavar="DST/BUCKET")
+    v.add_argument("--prefix", default="")
+    v.add_argument("--parallel", type=_positive_int("--parallel"), default=None, help="list prefixes concurrently")
+    v.add_argument("--limit", type=int, default=20, help="differences to print (rich output)")
+    v.add_argument("--checkpoint", default=None, metavar="FILE", help="resume from / save to this checkpoint")
+    v.add_argument("--json", action="store_true")
+
+    b = sub.add_parser("backlog", help="re-trigger PENDING/FAILED versions (mc replicate resync-backlog)")
+    b.add_argument("path", metavar="ALIAS/BUCKET[/PREFIX]")
+    b.add_argument("--arn", default=None)
+    b.add_argument("-c", "--concurrent", type=_positive_int("--concurrent"), default=10)
+    b.add_argument("--rate-limit", type=_non_negative_number("--rate-limit"), default=0.0)
+    b.add_argument("--dry-run", action="store_true")
+    b.add_argument("--clear-checksum", action="store_true", help="copy each version onto itself (creates new versions)")
+    b.add_argument("--validate", action="store_true", help="try one object and exit")
+    b.add_argument("--yes", action="store_true", help="confirm --clear-checksum without asking")
+    b.add_argument("--checkpoint", default=None, metavar="FILE")
+    b.add_argument("--json", action="store_true")
+
+    j = sub.add_parser("journal", help="list past runs, or show one")
+    j.add_argument("run", nargs="?", default=None, help="run ID (or a unique prefix) to show")
+    j.add_argument("--json", action="store_true")
+    return p
+
+
+def _serve_lab(args: argparse.Namespace) -> int:
+    from recovery_tui.lab.server import Lab
+
+    lab = Lab(
+        scenario=args.scenario,
+        objects=args.objects,
+        seed=args.seed,
+        source_port=args.source_port,
+        target_port=args.target_port,
+        tls=args.tls,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    lab.start()
+    try:
+        # The lab's credentials are the only secrets the product ever prints: the operator needs them.
+        for name, value in lab.env().items():
+            print(f"{name}={value}", flush=True)
+        if args.tls:
+            print(f"# CA certificate: {lab.ca_pem_path}", flush=True)
+        print(
+            f"# lab running: scenario {args.scenario}, bucket 'data' on aliases 'source' (healthy) "
+            "and 'target' (damaged). Export the two lines above, then e.g.: recovery-tui targets source/data",
+            flush=True,
+        )
+        print(f"# fault control: POST {lab.source.url}/_lab/fault  ·  Ctrl-C stops the lab", flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        lab.stop()
+    print("# lab stopped", flush=True)
+    return EXIT_OK
+
+
+def _run_wizard(args: argparse.Namespace) -> int:
+    from recovery_tui.wizard import run_wizard
+
+    return run_wizard(args)
+
+
+def _run_headless(args: argparse.Namespace) -> int:
+    from recovery_tui import headless
+
+    return headless.dispatch(args)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "lab":
+            return _serve_lab(args)
+        if args.command is None:
+            if args.scenario and not args.lab:
+                raise InputError("--scenario only applies with --lab", hint="Run: recovery-tui --lab --scenario NAME")
+            return _run_wizard(args)
+        return _run_headless(args)
+    except RecoveryError as exc:
+        sys.stderr.write(f"recovery-tui: {redact(exc.one_line())}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("recovery-tui: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
