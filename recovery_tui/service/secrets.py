@@ -13,7 +13,7 @@ import threading
 
 _lock = threading.Lock()
 _known: set[str] = set()
-_URL_USERINFO = re.compile(r"(?P<scheme>https?://)(?P<user>[^:/@\s]+):(?P<secret>[^@\s/]+)@")
+_URL_USERINFO = re.compile(r"(?P<scheme>https?://)(?P<user>[^:/@\s]*):(?P<secret>[^@\s/]+)@")
 MASK = "********"
 
 
