@@ -281,3 +281,14 @@ class BucketVersioning:
     @property
     def enabled(self) -> bool:
         return self.status == "Enabled"
+
+
+@dataclass(frozen=True)
+class VersionsPage:
+    """One ListObjectVersions page, Versions and DeleteMarkers merged (key order, newest first)."""
+
+    versions: tuple[ObjectVersion, ...]
+    common_prefixes: tuple[str, ...] = ()
+    truncated: bool = False
+    next_key_marker: str = ""
+    next_version_id_marker: str = ""

@@ -1,0 +1,201 @@
+"""Signed raw HTTP requests for MinIO's S3 extensions and admin API (facts §9.1).
+
+Requests are built as `botocore.awsrequest.AWSRequest`, signed with
+`botocore.auth.S3SigV4Auth(credentials, "s3", region)` (which, unlike plain
+`SigV4Auth`, sets `X-Amz-Content-SHA256`; admin answers 403 without it) and
+sent through one shared `urllib3.PoolManager` per site with the site's timeouts.
+The query string is encoded once, by `encode_query`, with AWS's rules (RFC 3986
+unreserved characters kept, everything else percent-encoded, so ARN colons are
+`%3A` and a flag is `replication-reset=`); botocore canonicalises the URL's
+query as given, so what is signed is exactly what is sent.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Iterator, Mapping, Optional, Sequence
+from urllib.parse import quote
+
+import urllib3
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from .aliases import Alias
+from .errmap import CallContext, connection_failure, map_error, parse_wire_error
+from .errors import RecoveryError
+from .retry import READ_POLICY, RetryPolicy, Timeouts
+
+Query = Sequence[tuple[str, str]]
+
+
+def encode_query(query: Query) -> str:
+    """`k=v&…` with AWS SigV4 encoding (unreserved `-_.~` kept); empty values stay as `k=`."""
+    return "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in query)
+
+
+def encode_path(path: str) -> str:
+    """Percent-encode a path, keeping `/` (S3 does not normalise paths)."""
+    return quote(path, safe="/-_.~")
+
+
+def ca_bundle_for(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """A PEM file combining the default CAs, `~/.mc/certs/CAs/*` and `SSL_CERT_FILE`; None when no extras."""
+    env = os.environ if env is None else env
+    extras = sorted(glob.glob(os.path.join(os.path.expanduser("~"), ".mc", "certs", "CAs", "*")))
+    if env.get("SSL_CERT_FILE"):
+        extras.append(env["SSL_CERT_FILE"])
+    extras = [p for p in extras if os.path.isfile(p)]
+    if not extras:
+        return None
+    parts: list[bytes] = []
+    try:
+        import certifi
+
+        parts.append(open(certifi.where(), "rb").read())
+    except (ImportError, OSError):
+        pass
+    for p in extras:
+        try:
+            parts.append(open(p, "rb").read())
+        except OSError:
+            continue
+    fd, path = tempfile.mkstemp(prefix="recovery-tui-ca-", suffix=".pem")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(b"\n".join(parts))
+    return path
+
+
+@dataclass
+class RawResponse:
+    """An answer with status < 400: status, headers and either the body or the open stream."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = b""
+    stream: Optional[urllib3.BaseHTTPResponse] = None
+
+    def iter_chunks(self, size: int = 8192) -> Iterator[bytes]:
+        """The streamed body, chunk by chunk; the caller maps urllib3 errors."""
+        assert self.stream is not None
+        try:
+            for chunk in self.stream.stream(size, decode_content=True):
+                yield chunk
+        finally:
+            self.stream.release_conn()
+
+
+class HttpStatusError(Exception):
+    """Internal: a >= 400 answer, carried to the caller that knows the context."""
+
+    def __init__(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+class SignedHttp:
+    """Signs and sends raw requests to one deployment."""
+
+    def __init__(
+        self,
+        alias: Alias,
+        *,
+        region: str = "us-east-1",
+        timeouts: Timeouts = Timeouts(),
+        ca_bundle: Optional[str] = None,
+    ) -> None:
+        self.alias = alias
+        self.region = region
+        self.timeouts = timeouts
+        kw: dict[str, object] = {"num_pools": 4, "maxsize": 16, "retries": False}
+        if alias.secure:
+            if alias.insecure:
+                kw["cert_reqs"] = "CERT_NONE"
+            else:
+                kw["cert_reqs"] = "CERT_REQUIRED"
+                if ca_bundle:
+                    kw["ca_certs"] = ca_bundle
+        self.pool = urllib3.PoolManager(**kw)  # type: ignore[arg-type]
+        if alias.insecure:
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+    def _credentials(self) -> Credentials:
+        token = self.alias.session_token.reveal() if self.alias.session_token else None
+        return Credentials(self.alias.access_key, self.alias.secret_key.reveal(), token)
+
+    def prepare(
+        self, method: str, path: str, query: Query = (), body: bytes = b"", headers: Optional[Mapping[str, str]] = None
+    ) -> AWSRequest:
+        """Build and sign (S3SigV4Auth, service "s3") a request; nothing is sent."""
+        qs = encode_query(query)
+        url = self.alias.url + encode_path(path) + (f"?{qs}" if qs else "")
+        req = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
+        S3SigV4Auth(self._credentials(), "s3", self.region).add_auth(req)
+        return req
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        query: Query = (),
+        *,
+        ctx: CallContext,
+        policy: RetryPolicy = READ_POLICY,
+        body: bytes = b"",
+        headers: Optional[Mapping[str, str]] = None,
+        stream: bool = False,
+        sign: bool = True,
+        timeouts: Optional[Timeouts] = None,
+    ) -> RawResponse:
+        """Send with `policy`'s retries; >= 400 raises HttpStatusError, no answer raises ConnectionFailure."""
+        t = timeouts or self.timeouts
+        timeout = urllib3.Timeout(connect=t.connect, read=t.read)
+        attempt = 0
+        while True:
+            attempt += 1
+            if sign:
+                req = self.prepare(method, path, query, body, headers)
+                url, hdrs = req.url, {k: v for k, v in req.headers.items()}
+            else:
+                qs = encode_query(query)
+                url, hdrs = self.alias.url + encode_path(path) + (f"?{qs}" if qs else ""), dict(headers or {})
+            try:
+                resp = self.pool.request(
+                    method, url, body=body or None, headers=hdrs, timeout=timeout,
+                    preload_content=False, redirect=False, retries=False,
+                )
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                if policy.should_retry_connection(attempt):
+                    time.sleep(policy.delay(attempt))
+                    continue
+                raise connection_failure(ctx, exc) from None
+            status = resp.status
+            resp_headers = {k: v for k, v in resp.headers.items()}
+            if status < 400 and stream:
+                return RawResponse(status, resp_headers, stream=resp)
+            try:
+                data = resp.read(decode_content=True)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                resp.release_conn()
+                if policy.should_retry_connection(attempt):
+                    time.sleep(policy.delay(attempt))
+                    continue
+                raise connection_failure(ctx, exc) from None
+            resp.release_conn()
+            if status < 400:
+                return RawResponse(status, resp_headers, body=data)
+            if policy.should_retry_status(status, attempt):
+                time.sleep(policy.delay(attempt, resp_headers))
+                continue
+            raise HttpStatusError(status, resp_headers, data)
+
+
+def to_recovery_error(exc: HttpStatusError, ctx: CallContext) -> RecoveryError:
+    """An error answer → the operator-facing exception (XML, JSON or header form)."""
+    return map_error(parse_wire_error(exc.body, exc.headers), exc.status, ctx)
