@@ -1,0 +1,247 @@
+"""The Textual App: owns the service, the wizard state, the step order and the one worker-error router.
+
+`make_app()` is the only way to build it: the CLI (`wizard.run_wizard`), the
+tests and `scripts/screenshots.py` all call it, so they all see the same app.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from recovery_tui.messages import StateChanged, StepDone, WorkerFailed
+from recovery_tui.screens import screen_class
+from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
+from recovery_tui.service.errors import RecoveryError
+from recovery_tui.service.secrets import redact
+from recovery_tui.state import STEP_TITLES, WizardState
+
+if TYPE_CHECKING:
+    from recovery_tui.service.aliases import BucketPath
+    from recovery_tui.service.client import RecoveryService
+
+Clock = Callable[[], datetime]
+"""Returns the current time, timezone-aware (UTC). Injected so tests and screenshots are deterministic."""
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(timezone.utc)
+
+
+class RecoveryApp(App[int]):
+    """The recovery wizard. Construct it with `make_app()`."""
+
+    CSS_PATH = Path(__file__).parent / "app.tcss"
+    TITLE = "recovery-tui"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True, id="app.quit")]
+
+    def __init__(
+        self,
+        service: "RecoveryService",
+        *,
+        aliases: list[str],
+        lab: bool,
+        source: Optional["BucketPath"] = None,
+        clock: Clock = utc_now,
+        state: Optional[WizardState] = None,
+        resume: Optional[WizardState] = None,
+        persist: bool = True,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        """The client service, shared by every screen (called from thread workers only)."""
+        self.aliases = list(aliases)
+        """Known mc alias names, for Connect."""
+        self.lab = lab
+        """Running against the embedded lab: explanations open by default, sessions not resumed."""
+        self.source = source
+        """`--source ALIAS/BUCKET` preselection."""
+        self.clock = clock
+        """Current time; injected."""
+        self.state = state or WizardState(lab=lab)
+        """The run's state, saved on every step change."""
+        self.state.lab = lab
+        self.resume = resume if resume is not None and resume.resumable else None
+        """A saved session to offer to reattach to, if any."""
+        self.persist = persist
+        """Save the state to disk (False in some tests)."""
+        self.explain_shown = lab
+        """Whether "why this step" panes open expanded (lab mode: yes)."""
+        self._journal: Any = None
+        """The audit journal of this run, created on first use (None when the module is absent)."""
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(self.make_step(0))
+        if self.resume is not None:
+            saved = self.resume
+            when = saved.updated_at[:16].replace("T", " ") if saved.updated_at else "earlier"
+            resync = f"\nResync ResetID {saved.reset_id} ({saved.resync_status or 'started'})." if saved.reset_id else ""
+            message = (
+                f"A session saved {when} UTC was at step {saved.step + 1} · {STEP_TITLES[saved.step]}\n"
+                f"for {saved.source}" + (f" → {saved.target_label}" if saved.arn else "") + f".{resync}\n\n"
+                "Reattach to it? (No starts over; nothing on the servers changes either way.)"
+            )
+            self.push_screen(ConfirmModal("Resume the previous session?", message, yes="Resume", no="Start over"),
+                             self._resume_answer)
+
+    def _resume_answer(self, answer: bool | None) -> None:
+        saved = self.resume
+        self.resume = None
+        if not answer or saved is None:
+            WizardState.discard(lab=self.lab) if self.persist else None
+            return
+        saved.lab = self.lab
+        self.state = saved
+        self.pop_screen()
+        target = saved.step
+        for step in range(0, target + 1):
+            if step in (3,) and step != target:
+                continue  # Start is a one-shot page: do not keep it under the monitor
+            screen = self.make_step(step)
+            if screen is None:
+                break
+            self.push_screen(screen)
+        self.notify(f"Reattached at step {target + 1} · {STEP_TITLES[target]}.", timeout=4)
+
+    def make_step(self, step: int) -> Any:
+        """Build the screen for `step`, or None (with a notice) when it is not available."""
+        cls = screen_class(step)
+        if cls is None:
+            self.notify(f"Step {step + 1} ({STEP_TITLES[step]}) is not available in this build.", severity="warning")
+            return None
+        if step == 0:
+            return cls(self.service, self.state, aliases=self.aliases, source=self.source)  # type: ignore[call-arg]
+        return cls(self.service, self.state)  # type: ignore[call-arg]
+
+    def on_step_done(self, message: StepDone) -> None:
+        """A step finished: save, then show the next (or the requested) step."""
+        nxt = message.goto if message.goto is not None else message.step + 1
+        if nxt >= len(STEP_TITLES):
+            self.state.extra["finished_at"] = self.clock().isoformat()
+            self.save_state()
+            self.notify("Recovery run complete. The report and journal stay on disk.", timeout=6)
+            return
+        screen = self.make_step(nxt)
+        if screen is None:
+            return
+        self.state.step = nxt
+        self.save_state()
+        self.push_screen(screen)
+
+    def on_state_changed(self, _: StateChanged) -> None:
+        self.save_state()
+
+    def save_state(self) -> None:
+        """Persist the state (atomically); a failure to write is shown once, never fatal."""
+        if not self.persist:
+            return
+        try:
+            self.state.save(now=self.clock())
+        except OSError as exc:
+            self.notify(f"Could not save the session: {exc.strerror}", severity="warning", timeout=5)
+
+    # -- the one error router ------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The App's own workers; screens forward theirs as `WorkerFailed`."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.route_error(event.worker.error, event.worker.description)
+
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        self.route_error(message.error, message.description)
+
+    def route_error(self, error: BaseException, doing: str = "") -> None:
+        """A `RecoveryError` becomes a toast when retrying may help, else a blocking `ErrorModal`.
+
+        Anything else is a bug: it gets a modal with its type and message, never a traceback.
+        """
+        if isinstance(error, RecoveryError):
+            if error.retryable:
+                body = error.message + (f"\n→ {error.hint}" if error.hint else "")
+                self.notify(redact(body), title=redact(error.title), severity="error", timeout=8)
+            else:
+                self.push_screen(ErrorModal(error.title, error.message, error.hint))
+            return
+        what = f" while {doing[0].lower()}{doing[1:]}" if doing else ""
+        self.push_screen(
+            ErrorModal(
+                "Unexpected error",
+                f"{type(error).__name__}{what}: {redact(str(error)) or 'no detail'}",
+                "This is a bug in recovery-tui. Your progress is saved; restart and reattach, "
+                "or continue with the mc command shown at the bottom of the screen.",
+            )
+        )
+
+    # -- journal and quit ---------------------------------------------------------------------------
+
+    def record(self, action: str, **detail: Any) -> None:
+        """Append `action` to the audit journal (issue 5) if the journal module exists."""
+        if self._journal is None:
+            try:
+                from recovery_tui.journal import Journal  # type: ignore[import-not-found]
+            except ImportError:
+                return
+            try:
+                self._journal = Journal()
+            except Exception:  # a journal that cannot open must not stop a recovery
+                self.notify("The audit journal could not be opened; continuing without it.", severity="warning")
+                self._journal = False
+                return
+        if not self._journal:
+            return
+        try:
+            self._journal.record(action, **detail)
+        except Exception:
+            self.notify(f"Could not write '{action}' to the audit journal.", severity="warning", timeout=5)
+
+    def action_request_quit(self) -> None:
+        """Quit; while a resync runs, say plainly that it carries on on the server."""
+        if not self.state.resync_running:
+            self.save_state()
+            self.exit(0)
+            return
+        message = (
+            f"The resync of [b]{self.state.source}[/b] (ResetID {self.state.reset_id}) "
+            "[b]continues on the server[/b]: quitting only closes this window.\n\n"
+            "Run [b]recovery-tui[/b] again to reattach at this step, or watch it with\n"
+            f"mc replicate resync status {self.state.source}"
+        )
+        self.push_screen(ConfirmModal("Quit the wizard?", message, yes="Quit", no="Stay"), self._quit_answer)
+
+    def _quit_answer(self, answer: bool | None) -> None:
+        if answer:
+            self.save_state()
+            self.exit(0)
+
+
+def make_app(
+    service: "RecoveryService",
+    *,
+    aliases: list[str],
+    lab: bool,
+    source: Optional["BucketPath"] = None,
+    clock: Clock = utc_now,
+    state: Optional[WizardState] = None,
+    resume: Optional[WizardState] = None,
+    persist: bool = True,
+) -> RecoveryApp:
+    """Build the wizard: the one factory for the CLI, the tests and the screenshot script."""
+    return RecoveryApp(
+        service,
+        aliases=aliases,
+        lab=lab,
+        source=source,
+        clock=clock,
+        state=state,
+        resume=resume,
+        persist=persist,
+    )

@@ -1,0 +1,196 @@
+"""`StepScreen`: what every wizard step has in common.
+
+A step header ("Step 3 of 7 · Preflight checks"), the "why this step" pane
+(`e` toggles it; open by default in lab mode), the body the subclass composes,
+the equivalent `mc` command (`c` copies it), the footer with key hints, `escape`
+to go back and `q` to quit. A message covers everything when the terminal is
+smaller than 80x24.
+
+Subclasses set `STEP` and `EXPLAIN`, implement `compose_body()`, call the service
+only from thread workers that post messages, and call `finish()` when the step
+is done. A failed worker is forwarded to the App's error router automatically;
+override `worker_failed()` to reset the screen's own loading state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from recovery_tui.messages import StateChanged, StepDone, WorkerFailed
+from recovery_tui.widgets.explain import ExplainPane
+from recovery_tui.widgets.mc_command import McCommand
+from recovery_tui.widgets.step_header import StepHeader
+
+if TYPE_CHECKING:
+    from recovery_tui.service.client import RecoveryService
+    from recovery_tui.state import WizardState
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+"""The smallest terminal the wizard is laid out for."""
+
+TOO_SMALL = (
+    "[b]This terminal is too small.[/b]\n\n"
+    f"Enlarge it to at least {MIN_WIDTH}x{MIN_HEIGHT}.\n"
+    "Nothing is lost: the wizard carries on when it fits again.\n"
+    "(q quits; a running resync continues on the server.)"
+)
+"""Shown over the whole screen below 80x24."""
+
+
+class StepScreen(Screen[None]):
+    """Base of the seven wizard screens. Constructed as `SomeScreen(service, state)`."""
+
+    STEP: ClassVar[int] = 0
+    """0-based step index (0 Connect … 6 Next steps)."""
+    EXPLAIN: ClassVar[str] = ""
+    """Why this step: the procedure in our own words (rich markup)."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-wide-enough")]
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-tall-enough")]
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="step.back"),
+        Binding("e", "toggle_explain", "Explain", id="step.explain"),
+        Binding("c", "copy_command", "Copy mc", id="step.copy"),
+        Binding("q", "quit_wizard", "Quit", id="step.quit"),
+    ]
+
+    DEFAULT_CSS = """
+    StepScreen { layers: base overlay; }
+    StepScreen #too-small {
+        layer: overlay;
+        dock: top;
+        width: 100%;
+        height: 100%;
+        display: none;
+        content-align: center middle;
+        text-align: center;
+        background: $error-darken-3;
+        color: $text;
+    }
+    StepScreen.-too-narrow #too-small, StepScreen.-too-short #too-small { display: block; }
+    """
+
+    def __init__(self, service: "RecoveryService", state: "WizardState", *, id: Optional[str] = None) -> None:
+        super().__init__(id=id)
+        self.service = service
+        """The client service; only called from thread workers."""
+        self.state = state
+        """The run's state, shared with the App (which saves it)."""
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StepHeader(self.STEP, self.header_context(), id="step-header")
+        yield ExplainPane(self.EXPLAIN, shown=bool(getattr(self.app, "explain_shown", True)), id="explain")
+        yield from self.compose_body()
+        yield McCommand(self.mc_command(), id="mc")
+        yield Footer()
+        yield Static(TOO_SMALL, id="too-small")
+
+    def compose_body(self) -> ComposeResult:
+        """The step's own widgets, between the explain pane and the mc command."""
+        yield from ()
+
+    def header_context(self) -> str:
+        """Right-hand side of the header: the buckets concerned, and "lab" in lab mode."""
+        parts = []
+        if self.state.source:
+            parts.append(self.state.source)
+            if self.state.target_bucket and self.STEP >= 2:
+                parts[-1] += f" → {self.state.target_label}"
+        if self.state.lab:
+            parts.append("LAB")
+        return " · ".join(parts)
+
+    def mc_command(self) -> str:
+        """The `mc` command equivalent to this screen (without `$ `), "" if none."""
+        return ""
+
+    def refresh_mc_command(self) -> None:
+        """Recompute the mc command line (after the operator changed a choice)."""
+        self.query_one("#mc", McCommand).command = self.mc_command()
+
+    def refresh_header(self) -> None:
+        """Recompute the header's context (after the state changed)."""
+        self.query_one("#step-header", StepHeader).context = self.header_context()
+
+    # -- helpers for subclasses ---------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The current time from the App's injected clock (UTC)."""
+        clock = getattr(self.app, "clock", None)
+        return clock() if callable(clock) else datetime.now(timezone.utc)
+
+    def finish(self, goto: Optional[int] = None) -> None:
+        """This step is done: the App saves the state and shows step `goto` (default: the next one)."""
+        self.app.post_message(StepDone(self.STEP, goto))
+
+    def save_state(self) -> None:
+        """Ask the App to save the state now (something changed inside the step)."""
+        self.app.post_message(StateChanged())
+
+    def record(self, action: str, **detail: Any) -> None:
+        """Write an action to the audit journal, when the App has one."""
+        record = getattr(self.app, "record", None)
+        if callable(record):
+            record(action, **detail)
+
+    def worker_failed(self, worker: Worker[Any]) -> None:
+        """Hook: a worker of this screen failed (the App already shows the error). Reset loading states here."""
+
+    # -- events and actions -------------------------------------------------------------------------
+
+    def on_screen_resume(self) -> None:
+        if self.state.step != self.STEP:
+            self.state.step = self.STEP
+            self.save_state()
+        self.refresh_header()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Forward a failed worker to the App's single error router, then let the screen tidy up."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            worker = event.worker
+            self.app.post_message(WorkerFailed(worker.error, worker.description, worker.group))
+            self.worker_failed(worker)
+
+    def action_back(self) -> None:
+        """Go back one step (the screen stack is the history); the first step has nowhere to go."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.notify("This is the first step. Press q to quit.", timeout=3)
+
+    def action_toggle_explain(self) -> None:
+        """Show or hide the "why this step" pane (remembered for the next screens)."""
+        shown = self.query_one("#explain", ExplainPane).toggle()
+        if hasattr(self.app, "explain_shown"):
+            self.app.explain_shown = shown  # type: ignore[attr-defined]
+
+    def action_copy_command(self) -> None:
+        """Copy the mc command to the clipboard (OSC 52) and say so."""
+        command = self.mc_command()
+        if not command:
+            self.notify("No mc command for this step yet.", timeout=3)
+            return
+        self.app.copy_to_clipboard(command)
+        self.notify(
+            f"{command}\n(if your terminal ignores OSC 52 copies, select the line at the bottom)",
+            title="Copied to the clipboard",
+            timeout=5,
+        )
+
+    def action_quit_wizard(self) -> None:
+        """Quit through the App, which warns when a resync is still running on the server."""
+        request = getattr(self.app, "action_request_quit", None)
+        if callable(request):
+            request()
+        else:
+            self.app.exit()

@@ -1,0 +1,101 @@
+"""A keyboard-scrollable checklist: each item pass / warn / block (or info, or still checking) with a fix hint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+Status = Literal["pending", "pass", "warn", "block", "info"]
+"""The state of one item."""
+
+ICONS: dict[str, tuple[str, str]] = {
+    "pending": ("…", "dim"),
+    "pass": ("✔", "bold green"),
+    "warn": ("!", "bold yellow"),
+    "block": ("✘", "bold red"),
+    "info": ("i", "bold cyan"),
+}
+"""Icon and style per status; words follow the icon so colour is never the only signal."""
+
+WORDS: dict[str, str] = {"pending": "checking", "pass": "pass", "warn": "warn", "block": "BLOCK", "info": "info"}
+"""The status word printed after the icon."""
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """One checklist line."""
+
+    key: str
+    """Stable identifier ("health", "rule", ...)."""
+    label: str
+    """What is checked, e.g. "Both sites healthy"."""
+    status: Status = "pending"
+    """pending / pass / warn / block / info."""
+    detail: str = ""
+    """What was found, e.g. "source 200 · target 200"."""
+    hint: str = ""
+    """How to fix it (shown for warn and block)."""
+
+
+class Checklist(OptionList):
+    """Renders `CheckItem`s; `update_item()` replaces one in place, keeping the highlight."""
+
+    DEFAULT_CSS = """
+    Checklist {
+        height: 1fr;
+        border: round $primary-darken-2;
+        padding: 0 0;
+    }
+    """
+
+    def __init__(self, items: Iterable[CheckItem] = (), *, id: str | None = None) -> None:
+        self._items: dict[str, CheckItem] = {i.key: i for i in items}
+        """Items by key, in display order."""
+        super().__init__(*[self._option(i) for i in self._items.values()], id=id)
+
+    @staticmethod
+    def _prompt(item: CheckItem) -> Text:
+        icon, style = ICONS[item.status]
+        text = Text()
+        text.append(f"{icon} {WORDS[item.status]:<8}", style=style)
+        text.append(item.label, style="bold")
+        if item.detail:
+            text.append(f" — {item.detail}")
+        if item.hint and item.status in ("warn", "block", "info"):
+            text.append("\n           ")
+            text.append(f"→ {item.hint}", style="italic")
+        return text
+
+    def _option(self, item: CheckItem) -> Option:
+        return Option(self._prompt(item), id=item.key)
+
+    @property
+    def items(self) -> list[CheckItem]:
+        """Items in display order."""
+        return list(self._items.values())
+
+    def get(self, key: str) -> CheckItem:
+        """The item with `key` (KeyError if none)."""
+        return self._items[key]
+
+    def update_item(self, item: CheckItem) -> None:
+        """Replace (or append) the item with the same key."""
+        if item.key in self._items:
+            self._items[item.key] = item
+            self.replace_option_prompt(item.key, self._prompt(item))
+        else:
+            self._items[item.key] = item
+            self.add_option(self._option(item))
+
+    def statuses(self) -> dict[str, Status]:
+        """key → status."""
+        return {k: i.status for k, i in self._items.items()}
+
+    @property
+    def blocking(self) -> bool:
+        """True while any item blocks or is still being checked."""
+        return any(i.status in ("block", "pending") for i in self._items.values())
