@@ -116,7 +116,7 @@ class SiteClient:
                 if value is not None:
                     return value
             raise from_client_error(exc, ctx) from None
-        except botocore.exceptions.HTTPClientError as exc:
+        except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
             raise connection_failure(ctx, exc) from None
         except botocore.exceptions.BotoCoreError as exc:
             raise ServerError(redact(f"Could not {ctx.operation} on {ctx.alias}: {exc}")) from None
