@@ -1,0 +1,152 @@
+"""Checkpoint files: small JSON documents that let an interrupted validation or backlog run resume.
+
+A checkpoint names the job it belongs to (`kind` plus `params`, e.g. the two bucket
+paths and the prefix) so a file is never applied to a different job, and holds the
+job's progress (`state`). Writes are atomic (temporary file + `os.replace`) and the
+file is created with mode 0600. A finished job sets `done`, so the next run starts
+afresh instead of "resuming" a completed one.
+
+Default locations live under the tool's state directory
+(`$RECOVERY_TUI_STATE_DIR`, else `platformdirs.user_state_dir("recovery-tui")`),
+in `checkpoints/<kind>-<hash of params>.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from .errors import InputError
+
+VERSION = 1
+
+
+def state_dir() -> Path:
+    """The tool's state directory (shared with the journal and the wizard's saved state)."""
+    override = os.environ.get("RECOVERY_TUI_STATE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("recovery-tui"))
+
+
+def default_path(kind: str, params: Mapping[str, Any]) -> Path:
+    """`<state>/checkpoints/<kind>-<12 hex of the params>.json`."""
+    digest = hashlib.sha256(json.dumps(dict(params), sort_keys=True).encode()).hexdigest()[:12]
+    return state_dir() / "checkpoints" / f"{kind}-{digest}.json"
+
+
+@dataclass
+class Checkpoint:
+    """A job's resumable progress, bound to one file."""
+
+    path: Path
+    kind: str
+    params: dict[str, Any]
+    state: dict[str, Any] = field(default_factory=dict)
+    done: bool = False
+    resumed: bool = False
+    """True when `state` was read back from an unfinished earlier run."""
+    interval: float = 1.0
+    """Seconds between two saves made through `maybe_save`."""
+    _last_save: float = 0.0
+
+    @classmethod
+    def open(cls, path: Path | str, kind: str, params: Mapping[str, Any], *, interval: float = 1.0) -> Checkpoint:
+        """Read `path` if it holds an unfinished checkpoint of the same job; otherwise start empty.
+
+        A file for another job raises InputError (it is never overwritten silently); a corrupt file
+        raises InputError too, naming the file to remove.
+        """
+        p = Path(path).expanduser()
+        cp = cls(path=p, kind=kind, params=dict(params), interval=interval)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cp
+        except OSError as exc:
+            raise InputError(f"cannot read checkpoint {p}: {exc.strerror}", hint="Check its permissions.") from None
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.get("version") != VERSION:
+                raise ValueError("unknown format")
+        except ValueError:
+            raise InputError(
+                f"checkpoint {p} is not a recovery-tui checkpoint", hint="Remove the file or choose another path."
+            ) from None
+        if data.get("kind") != kind or data.get("params") != cp.params:
+            raise InputError(
+                f"checkpoint {p} belongs to another job ({data.get('kind')} {data.get('params')})",
+                hint="Choose another --checkpoint file, or remove this one to start afresh.",
+            )
+        if not data.get("done"):
+            cp.state = dict(data.get("state") or {})
+            cp.resumed = bool(cp.state)
+        return cp
+
+    def save(self, state: Optional[Mapping[str, Any]] = None, *, done: bool = False) -> None:
+        """Write the checkpoint now (atomically)."""
+        if state is not None:
+            self.state = dict(state)
+        self.done = done
+        doc = {
+            "version": VERSION, "kind": self.kind, "params": self.params, "done": done,
+            "saved_at": time.time(), "state": self.state,
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".cp-", dir=str(self.path.parent))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(doc, fh, ensure_ascii=False)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        self._last_save = time.monotonic()
+
+    def maybe_save(self, state: Mapping[str, Any]) -> bool:
+        """Save when `interval` seconds have passed since the last save; True when it wrote."""
+        if time.monotonic() - self._last_save >= self.interval:
+            self.save(state)
+            return True
+        self.state = dict(state)
+        return False
+
+
+def record_marker(name: str, params: Mapping[str, Any]) -> Path:
+    """Write a small "this just succeeded" marker (e.g. a `--clear-checksum --validate` run)."""
+    p = default_path(name, params)
+    cp = Checkpoint(path=p, kind=name, params=dict(params))
+    cp.save({"at": time.time()}, done=False)
+    return p
+
+
+def marker_age(name: str, params: Mapping[str, Any]) -> Optional[float]:
+    """Seconds since `record_marker(name, params)`, or None when there is no such marker."""
+    p = default_path(name, params)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+        if data.get("params") != dict(params):
+            return None
+        return max(0.0, time.time() - float(data["state"]["at"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def clear_marker(name: str, params: Mapping[str, Any]) -> None:
+    """Remove a marker (after it has been used)."""
+    try:
+        default_path(name, params).unlink()
+    except OSError:
+        pass

@@ -1,0 +1,336 @@
+"""Fast ListObjectVersions pages for the validation engine and its benchmarks.
+
+boto3's paginator builds a dict per version and a `datetime` per timestamp; on a
+bucket with millions of versions that parsing is most of the client's time. This
+module signs the same `GET /BUCKET?versions` request through the service's own
+`SignedHttp` (one urllib3 pool per site, the site's timeouts, READ_POLICY retries)
+and reads the XML answer with one regular expression written for the element
+order MinIO emits (`Key, LastModified[, ETag, Size], Owner, StorageClass, IsLatest,
+VersionId`: Go's embedded `Object` first, cmd/api-response.go). If a
+page does not match that shape (another server, another order) it is re-read with
+`xml.etree.ElementTree`, so the fast path can never silently drop an entry: the
+number of `<Version>`/`<DeleteMarker>` elements is checked on every page.
+
+An entry is a plain tuple `(key, version_id, size, etag, delete_marker, is_latest)`
+(see `Entry`): tuples compare, hash and sort in C, which the diff engine relies on.
+Both the benchmark's "raw floor" and the validation engine use `VersionLister`, so
+the benchmark measures the engine's own overhead honestly.
+"""
+
+from __future__ import annotations
+
+import html
+import queue
+import re
+import threading
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from .errors import RecoveryError, ServerError
+from .http import HttpStatusError, to_recovery_error
+from .secrets import redact
+
+Entry = tuple[str, str, int, str, bool, bool]
+"""(key, version_id, size, etag, delete_marker, is_latest); etag without quotes, "" for delete markers."""
+KEY, VID, SIZE, ETAG, DM, LATEST = range(6)
+
+_OWNER = r"(?:<Owner><ID>[^<]*</ID><DisplayName>[^<]*</DisplayName></Owner>)?"
+_ENTRY = re.compile(  # MinIO's order: the embedded Object (Key, LastModified, ETag, Size, Owner, StorageClass) first
+    r"<(Version|DeleteMarker)><Key>([^<]*)</Key><LastModified>[^<]*</LastModified>"
+    r"(?:<ETag>([^<]*)</ETag><Size>(\d+)</Size>)?" + _OWNER + r"(?:<StorageClass>[^<]*</StorageClass>)?"
+    r"<IsLatest>(true|false)</IsLatest><VersionId>([^<]*)</VersionId>"
+)
+_TAG = re.compile(r"<(IsTruncated|NextKeyMarker|NextVersionIdMarker)>([^<]*)</")
+_PREFIX = re.compile(r"<CommonPrefixes><Prefix>([^<]*)</Prefix></CommonPrefixes>")
+
+
+@dataclass
+class RawPage:
+    """One ListObjectVersions answer: entries in listing order plus the pagination markers."""
+
+    entries: list[Entry]
+    prefixes: list[str] = field(default_factory=list)
+    truncated: bool = False
+    next_key_marker: str = ""
+    next_version_id_marker: str = ""
+
+
+def _unescape(text: str) -> str:
+    return html.unescape(text) if "&" in text else text
+
+
+def _etag(text: str) -> str:
+    if "&" in text:
+        text = html.unescape(text)
+    return text.strip('"')
+
+
+def parse_page(body: bytes) -> RawPage:
+    """Parse a `ListVersionsResult`; raises ServerError when it is not one."""
+    text = body.decode("utf-8", "replace")
+    found = _ENTRY.findall(text)
+    expected = text.count("<Version>") + text.count("<DeleteMarker>")
+    if len(found) != expected or "<ListVersionsResult" not in text:
+        return _parse_page_etree(body)
+    entries: list[Entry] = [
+        (_unescape(k), v, int(s) if s else 0, _etag(e) if e else "", t == "DeleteMarker", latest == "true")
+        for t, k, e, s, latest, v in found
+    ]
+    tags = dict(_TAG.findall(text))
+    return RawPage(
+        entries=entries,
+        prefixes=[_unescape(p) for p in _PREFIX.findall(text)] if "<CommonPrefixes>" in text else [],
+        truncated=tags.get("IsTruncated") == "true",
+        next_key_marker=_unescape(tags.get("NextKeyMarker", "")),
+        next_version_id_marker=tags.get("NextVersionIdMarker", ""),
+    )
+
+
+def _parse_page_etree(body: bytes) -> RawPage:
+    """The slow, order-independent reader (any S3 server's element order)."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise ServerError(f"the version listing is not valid XML ({exc})", title="Unreadable listing") from None
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    if root.tag[len(ns):] != "ListVersionsResult":
+        raise ServerError(f"unexpected answer to a version listing: <{root.tag[len(ns):]}>", title="Unreadable listing")
+    page = RawPage(entries=[])
+    for el in root:
+        tag = el.tag[len(ns):]
+        if tag in ("Version", "DeleteMarker"):
+            page.entries.append((
+                el.findtext(ns + "Key") or "",
+                el.findtext(ns + "VersionId") or "",
+                int(el.findtext(ns + "Size") or 0),
+                (el.findtext(ns + "ETag") or "").strip('"'),
+                tag == "DeleteMarker",
+                (el.findtext(ns + "IsLatest") or "") == "true",
+            ))
+        elif tag == "CommonPrefixes":
+            page.prefixes.append(el.findtext(ns + "Prefix") or "")
+        elif tag == "IsTruncated":
+            page.truncated = (el.text or "") == "true"
+        elif tag == "NextKeyMarker":
+            page.next_key_marker = el.text or ""
+        elif tag == "NextVersionIdMarker":
+            page.next_version_id_marker = el.text or ""
+    return page
+
+
+class CutShort(ServerError):
+    """A listing said "truncated" without a marker to continue from: the rest is unknown."""
+
+    default_title = "Listing cut short"
+
+
+class VersionLister:
+    """Pages of one bucket's version listing on one site, through the service's signed HTTP path."""
+
+    def __init__(self, service: object, alias: str, bucket: str, *, page_size: int = 1000) -> None:
+        self.alias = alias
+        self.bucket = bucket
+        self.page_size = page_size
+        self._site = service.site(alias)  # type: ignore[attr-defined]
+        self._ctx = self._site.ctx("list object versions", "s3:ListBucketVersions", bucket)
+
+    def page(
+        self, prefix: str = "", key_marker: str = "", version_id_marker: str = "", delimiter: str = ""
+    ) -> RawPage:
+        """One page; errors raise the mapped RecoveryError (ConnectionFailure when the site is down)."""
+        query = [("versions", "")]
+        if delimiter:
+            query.append(("delimiter", delimiter))
+        if key_marker:
+            query.append(("key-marker", key_marker))
+        query.append(("max-keys", str(self.page_size)))
+        if prefix:
+            query.append(("prefix", prefix))
+        if key_marker and version_id_marker:
+            query.append(("version-id-marker", version_id_marker))
+        try:
+            resp = self._site.http.send("GET", f"/{self.bucket}", sorted(query), ctx=self._ctx)
+        except HttpStatusError as exc:
+            raise to_recovery_error(exc, self._ctx) from None
+        return parse_page(resp.body)
+
+    def pages(self, prefix: str = "", start_after: str = "", delimiter: str = "") -> Iterator[RawPage]:
+        """Every page under `prefix`, beginning after every version of key `start_after` (when given)."""
+        key_marker, vid_marker = start_after, ""
+        while True:
+            page = self.page(prefix, key_marker, vid_marker, delimiter)
+            yield page
+            if not page.truncated:
+                return
+            if not page.next_key_marker:
+                raise CutShort(
+                    f"the listing of {self.alias}/{self.bucket} stopped without a continuation marker",
+                    hint="Run the validation again; if it repeats, check the server's logs.",
+                )
+            if (page.next_key_marker, page.next_version_id_marker) == (key_marker, vid_marker):
+                raise CutShort(f"the listing of {self.alias}/{self.bucket} did not advance", hint="Run it again.")
+            key_marker, vid_marker = page.next_key_marker, page.next_version_id_marker
+
+    def entries(self, prefix: str = "", start_after: str = "") -> Iterator[Entry]:
+        """Every entry under `prefix`, one at a time (for small listings and tests)."""
+        for page in self.pages(prefix, start_after):
+            yield from page.entries
+
+
+
+# --- background streams ------------------------------------------------------------------------------
+
+_END = object()
+
+
+class PageStream:
+    """Pages of one listing produced by a pool thread into a bounded queue (memory stays flat)."""
+
+    def __init__(self, stop: threading.Event, depth: int = 4) -> None:
+        self.queue: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self.stop = stop
+
+    def _put(self, item: object) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce(self, lister: VersionLister, prefix: str, start_after: str = "") -> None:
+        """Run in a worker thread: list, hand pages over, end with a sentinel or the failure."""
+        try:
+            for page in lister.pages(prefix, start_after):
+                if not self._put(page.entries):
+                    return
+            self._put(_END)
+        except RecoveryError as exc:
+            self._put(exc)
+        except Exception as exc:  # an unexpected bug must still end the stream, never hang the merge
+            self._put(ServerError(redact(f"listing failed: {type(exc).__name__}: {exc}")))
+
+    def next_page(self) -> Optional[list[Entry]]:
+        """The next page's entries; None at the end; raises the producer's RecoveryError."""
+        while True:
+            try:
+                item = self.queue.get(timeout=0.2)
+                break
+            except queue.Empty:
+                if self.stop.is_set():
+                    raise Cancelled("the validation was cancelled")
+        if item is _END:
+            return None
+        if isinstance(item, RecoveryError):
+            raise item
+        return item  # type: ignore[return-value]
+
+
+class Cancelled(RecoveryError):
+    """The operator (or the wizard) stopped the job."""
+
+    default_title = "Cancelled"
+
+
+def start_stream(
+    pool: ThreadPoolExecutor, stop: threading.Event, lister: VersionLister, prefix: str, start_after: str = ""
+) -> PageStream:
+    """Queue a listing on `pool`; pages arrive on the returned stream in order."""
+    stream = PageStream(stop)
+    pool.submit(stream.produce, lister, prefix, start_after)
+    return stream
+
+
+# --- prefix discovery (prefix-parallel mode) ---------------------------------------------------------
+
+Unit = tuple[str, str, list[Entry], list[Entry]]
+"""("tree", prefix, [], []) = everything under prefix; ("flat", first key, src entries, dst entries)."""
+
+
+def _level(lister: VersionLister, prefix: str, delimiter: str, cap: int) -> Optional[tuple[list[str], list[Entry]]]:
+    """Common prefixes and direct entries one level under `prefix`; None when more than `cap` entries."""
+    prefixes: list[str] = []
+    entries: list[Entry] = []
+    for page in lister.pages(prefix, delimiter=delimiter):
+        prefixes.extend(page.prefixes)
+        entries.extend(page.entries)
+        if len(entries) > cap:
+            return None
+    return prefixes, entries
+
+
+def _split(prefix: str, s: tuple[list[str], list[Entry]], d: tuple[list[str], list[Entry]]) -> list[Unit]:
+    """One expanded level: tree units for sub-prefixes, flat units for the direct keys between them."""
+    trees = set(s[0]) | set(d[0])
+    by_key: dict[str, tuple[list[Entry], list[Entry]]] = {}
+    for side, entries in ((0, s[1]), (1, d[1])):
+        for e in entries:
+            by_key.setdefault(e[KEY], ([], []))[side].append(e)
+    units: list[Unit] = []
+    run: Optional[Unit] = None
+    for name in sorted(trees | set(by_key)):
+        if name in trees:
+            units.append(("tree", name, [], []))
+            run = None
+            continue
+        if run is None:
+            run = ("flat", name, [], [])
+            units.append(run)
+        run[2].extend(by_key[name][0])
+        run[3].extend(by_key[name][1])
+    return units
+
+
+def discover_units(
+    pool: ThreadPoolExecutor, src: VersionLister, dst: VersionLister, prefix: str, *,
+    want: int, delimiter: str = "/", max_depth: int = 3, cap: int = 10_000,
+) -> list[Unit]:
+    """Split `prefix` into ordered, disjoint units by delimiter listings of both sides, level by level,
+    until there are at least `want` tree units (or `max_depth` levels). Concatenated in order, the units
+    cover the same keys, in the same order, as one listing of `prefix`."""
+    units: list[Unit] = [("tree", prefix, [], [])]
+    for _ in range(max_depth):
+        trees = [u for u in units if u[0] == "tree"]
+        if len(trees) >= want:
+            break
+        jobs = {u[1]: (pool.submit(_level, src, u[1], delimiter, cap), pool.submit(_level, dst, u[1], delimiter, cap))
+                for u in trees}
+        changed = False
+        out: list[Unit] = []
+        for u in units:
+            if u[0] != "tree":
+                out.append(u)
+                continue
+            s, d = (f.result() for f in jobs[u[1]])
+            if s is None or d is None:
+                out.append(u)
+                continue
+            out.extend(_split(u[1], s, d))
+            changed = True
+        units = out
+        if not changed:
+            break
+    return units
+
+
+def resume_units(units: list[Unit], after: str) -> list[tuple[Unit, str]]:
+    """The units still to compare after key `after`, each with the key to start after ("" = from its start)."""
+    if not after:
+        return [(u, "") for u in units]
+    out: list[tuple[Unit, str]] = []
+    for u in units:
+        kind, name = u[0], u[1]
+        if kind == "tree":
+            if after.startswith(name):
+                out.append((u, after))
+            elif after < name:
+                out.append((u, ""))
+        else:
+            s = [e for e in u[2] if e[KEY] > after]
+            d = [e for e in u[3] if e[KEY] > after]
+            if s or d:
+                out.append((("flat", name, s, d), ""))
+    return out

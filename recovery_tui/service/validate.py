@@ -1,0 +1,358 @@
+"""The validation engine: a version-aware diff of SRC/BUCKET[/PREFIX] against DST/BUCKET[/PREFIX].
+
+Both listings are streamed at once (pool threads, bounded page queues) and merged in
+key order, so memory stays flat however large the bucket. S3 lists by key, then newest
+version first; within a key the engine compares *sets* of versions, never positions.
+Versions are matched by (key, versionId) (MinIO replication keeps version IDs) and then
+compared by size, ETag and the delete-marker flag. Classes: missing on target, extra on
+target, mismatched. Per side it counts current versions, noncurrent versions and delete
+markers; their sum is what `mc ls -r --versions | wc -l` prints (facts §12).
+
+How the merge stays exact and cheap: a chunk is every buffered entry whose key is below
+the smaller of the two sides' last buffered keys (a key may continue on the next page, so
+the last key waits). If the two chunks are equal as lists (C speed, the common case of a
+healthy pair) nothing else is done; otherwise set differences isolate the few entries
+that need a closer look.
+
+A listing that fails or is cut short makes the report `incomplete`: what was compared
+before the failure is reported, nothing after it is ever called "missing". A checkpoint
+(last fully compared key, counts, samples) lets an interrupted validation resume.
+"""
+
+from __future__ import annotations
+
+import bisect
+import operator
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from .aliases import BucketPath
+from .checkpoint import Checkpoint
+from .errors import InputError, RecoveryError
+from .listing import (
+    DM, ETAG, KEY, LATEST, SIZE, VID, Cancelled, Entry, PageStream, VersionLister, discover_units, resume_units,
+    start_stream,
+)
+from .models import ObjectVersion
+
+MISSING, EXTRA, MISMATCHED = "missing_on_target", "extra_on_target", "mismatched"
+CLASSES = (MISSING, EXTRA, MISMATCHED)
+_dm, _latest = operator.itemgetter(DM), operator.itemgetter(LATEST)
+
+
+@dataclass(frozen=True)
+class SideCounts:
+    """Counts of one side. `versions` = current + noncurrent + delete_markers = `mc ls -r --versions | wc -l`."""
+
+    versions: int = 0
+    current: int = 0
+    """Latest versions that are not delete markers (what `mc ls -r` without --versions shows)."""
+    noncurrent: int = 0
+    """Older versions that are not delete markers."""
+    delete_markers: int = 0
+    """Delete markers, latest or not."""
+
+    def to_json(self) -> dict[str, int]:
+        return {"versions": self.versions, "current": self.current, "noncurrent": self.noncurrent,
+                "delete_markers": self.delete_markers}
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """One difference, kept as a sample for display."""
+
+    kind: str
+    """`missing_on_target`, `extra_on_target` or `mismatched`."""
+    key: str
+    version_id: str
+    source: Optional[ObjectVersion]
+    target: Optional[ObjectVersion]
+
+    @property
+    def detail(self) -> str:
+        s, t = self.source, self.target
+        if s is None or t is None:
+            return "delete marker" if (s or t) and (s or t).delete_marker else ""  # type: ignore[union-attr]
+        parts = []
+        if s.delete_marker != t.delete_marker:
+            parts.append("delete marker on " + ("source" if s.delete_marker else "target") + " only")
+        if s.size != t.size:
+            parts.append(f"size {s.size} ≠ {t.size}")
+        if s.etag != t.etag:
+            parts.append(f"ETag {s.etag or '-'} ≠ {t.etag or '-'}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ValidationProgress:
+    """A progress sample for a callback (the wizard's progress bar, the headless one)."""
+
+    source_versions: int
+    target_versions: int
+    missing_on_target: int
+    extra_on_target: int
+    mismatched: int
+    last_key: str
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome: exact counts, a bounded sample of differences, and whether the listing was complete."""
+
+    source: str
+    target: str
+    prefix: str
+    source_counts: SideCounts
+    target_counts: SideCounts
+    missing_on_target: int
+    extra_on_target: int
+    mismatched: int
+    samples: tuple[VersionDiff, ...]
+    """The first `sample_limit` differences of each class, in key order."""
+    incomplete: bool
+    error: str = ""
+    """Why the listing stopped short (incomplete only)."""
+    compared_up_to: str = ""
+    """Last key fully compared on both sides."""
+    elapsed: float = 0.0
+    resumed: bool = False
+    error_exit_code: int = 0
+    """The exit code of the failure that stopped the listing (3 connection/auth, 1 other), 0 if none."""
+
+    @property
+    def in_sync(self) -> bool:
+        return not self.incomplete and not (self.missing_on_target or self.extra_on_target or self.mismatched)
+
+    def samples_of(self, kind: str) -> tuple[VersionDiff, ...]:
+        return tuple(d for d in self.samples if d.kind == kind)
+
+    def to_json(self) -> dict[str, Any]:
+        """The headless `--json` document (keys as issue 4 names them, then extras)."""
+        return {
+            "source": {"path": self.source, **self.source_counts.to_json()},
+            "target": {"path": self.target, **self.target_counts.to_json()},
+            MISSING: self.missing_on_target, EXTRA: self.extra_on_target, MISMATCHED: self.mismatched,
+            "incomplete": self.incomplete, "in_sync": self.in_sync,
+            "error": self.error, "prefix": self.prefix, "compared_up_to": self.compared_up_to,
+            "resumed": self.resumed, "elapsed_seconds": round(self.elapsed, 3),
+            "samples": [
+                {"kind": d.kind, "key": d.key, "version_id": d.version_id, "detail": d.detail,
+                 "source": _ov_json(d.source), "target": _ov_json(d.target)}
+                for d in self.samples
+            ],
+        }
+
+
+def _ov_json(v: Optional[ObjectVersion]) -> Optional[dict[str, Any]]:
+    return None if v is None else {"size": v.size, "etag": v.etag, "delete_marker": v.delete_marker,
+                                   "is_latest": v.is_latest}
+
+
+def _ov(e: Optional[Entry]) -> Optional[ObjectVersion]:
+    if e is None:
+        return None
+    return ObjectVersion(key=e[KEY], version_id=e[VID], is_latest=e[LATEST], last_modified=None, size=e[SIZE],
+                         etag=e[ETAG], delete_marker=e[DM])
+
+
+class Tally:
+    """Running counts and samples; also the checkpoint's state."""
+
+    def __init__(self, sample_limit: int = 20) -> None:
+        self.sample_limit = sample_limit
+        self.src = [0, 0, 0]  # versions, latest non-DM, delete markers
+        self.dst = [0, 0, 0]
+        self.diffs = {MISSING: 0, EXTRA: 0, MISMATCHED: 0}
+        self.samples: dict[str, list[tuple[str, str, Optional[Entry], Optional[Entry]]]] = {c: [] for c in CLASSES}
+        self.last_key = ""
+
+    @staticmethod
+    def _count(acc: list[int], chunk: list[Entry]) -> None:
+        dms = sum(map(_dm, chunk))
+        acc[0] += len(chunk)
+        acc[1] += sum(map(_latest, chunk)) - sum(map(operator.and_, map(_dm, chunk), map(_latest, chunk)))
+        acc[2] += dms
+
+    def compare(self, s: list[Entry], d: list[Entry]) -> None:
+        """Compare two chunks covering the same key range on each side."""
+        self._count(self.src, s)
+        self._count(self.dst, d)
+        if s == d:
+            return
+        ss, ds = set(s), set(d)
+        only_s, only_d = ss - ds, ds - ss
+        if not only_s and not only_d:
+            return
+        smap = {(e[KEY], e[VID]): e for e in only_s}
+        dmap = {(e[KEY], e[VID]): e for e in only_d}
+        found: list[tuple[str, str, str, Optional[Entry], Optional[Entry]]] = []
+        for kv, e in smap.items():
+            o = dmap.pop(kv, None)
+            if o is None:
+                found.append((MISSING, kv[0], kv[1], e, None))
+            elif (e[SIZE], e[ETAG], e[DM]) != (o[SIZE], o[ETAG], o[DM]):
+                found.append((MISMATCHED, kv[0], kv[1], e, o))
+        for kv, o in dmap.items():
+            found.append((EXTRA, kv[0], kv[1], None, o))
+        for kind, *_ in found:
+            self.diffs[kind] += 1
+        if any(len(v) < self.sample_limit for v in self.samples.values()):
+            for kind, key, vid, e, o in sorted(found, key=lambda f: (f[1], f[2])):
+                if len(self.samples[kind]) < self.sample_limit:
+                    self.samples[kind].append((key, vid, e, o))
+
+    def side(self, acc: list[int]) -> SideCounts:
+        return SideCounts(versions=acc[0], current=acc[1], noncurrent=acc[0] - acc[1] - acc[2], delete_markers=acc[2])
+
+    def state(self) -> dict[str, Any]:
+        return {"src": self.src, "dst": self.dst, "diffs": self.diffs, "last_key": self.last_key,
+                "samples": {k: [list(x) for x in v] for k, v in self.samples.items()}}
+
+    def restore(self, st: dict[str, Any]) -> None:
+        self.src, self.dst = list(st["src"]), list(st["dst"])
+        self.diffs = {c: int(st["diffs"].get(c, 0)) for c in CLASSES}
+        self.last_key = str(st.get("last_key", ""))
+        self.samples = {c: [(k, v, tuple(e) if e else None, tuple(o) if o else None)  # type: ignore[misc]
+                            for k, v, e, o in st.get("samples", {}).get(c, [])] for c in CLASSES}
+
+
+def merge(src: PageStream, dst: PageStream, on_chunk: Callable[[list[Entry], list[Entry], str], None]) -> None:
+    """Merge two key-ordered page streams; `on_chunk(src_chunk, dst_chunk, last_key)` gets every key range
+    once, complete on both sides. Raises the first listing failure (nothing after it is compared)."""
+    sb: list[Entry] = []
+    db: list[Entry] = []
+    s_end = d_end = False
+    while True:
+        if not s_end and (not sb or d_end or (db and sb[-1][KEY] <= db[-1][KEY])):
+            page = src.next_page()
+            if page is None:
+                s_end = True
+            else:
+                sb += page
+        if not d_end and (not db or s_end or (sb and db[-1][KEY] <= sb[-1][KEY])):
+            page = dst.next_page()
+            if page is None:
+                d_end = True
+            else:
+                db += page
+        if s_end and d_end:
+            if sb or db:
+                on_chunk(sb, db, max(sb[-1][KEY] if sb else "", db[-1][KEY] if db else ""))
+            return
+        if (not s_end and not sb) or (not d_end and not db):
+            continue
+        bound = min(x[-1][KEY] for x, end in ((sb, s_end), (db, d_end)) if not end)
+        i = bisect.bisect_left(sb, (bound,))
+        j = bisect.bisect_left(db, (bound,))
+        if i or j:
+            last = max(sb[i - 1][KEY] if i else "", db[j - 1][KEY] if j else "")
+            on_chunk(sb[:i], db[:j], last)
+            del sb[:i]
+            del db[:j]
+
+
+def _effective_prefix(source: BucketPath, target: BucketPath, prefix: str) -> str:
+    p = prefix or source.prefix or target.prefix
+    for side in (source, target):
+        if side.prefix and side.prefix != p:
+            raise InputError(
+                f"the prefixes differ ({source.prefix or '-'} vs {target.prefix or prefix or '-'})",
+                hint="Validate the same prefix on both sides: give it once with --prefix.",
+            )
+    return p
+
+
+def validate(
+    service: object,
+    source: BucketPath,
+    target: BucketPath,
+    *,
+    prefix: str = "",
+    parallel: Optional[int] = None,
+    sample_limit: int = 20,
+    progress: Optional[Callable[[ValidationProgress], None]] = None,
+    checkpoint: Optional[Checkpoint] = None,
+    cancel: Optional[threading.Event] = None,
+    page_size: int = 1000,
+    progress_interval: float = 0.2,
+) -> ValidationReport:
+    """Diff `source` against `target` (see the module docstring). Never raises for a listing failure
+    mid-way (the report says `incomplete`); an unknown alias or bucket-path problem raises InputError.
+
+    `parallel`: None or 1 lists each side with one paginator (both sides at once); N > 1 splits the
+    prefix by delimiter listings and lists up to N prefixes at a time on each side.
+    `cancel`: set it from another thread to stop; the report comes back incomplete ("cancelled").
+    """
+    p = _effective_prefix(source, target, prefix)
+    src = VersionLister(service, source.alias, source.bucket, page_size=page_size)
+    dst = VersionLister(service, target.alias, target.bucket, page_size=page_size)
+    tally = Tally(sample_limit)
+    resumed = False
+    if checkpoint is not None and checkpoint.state:
+        tally.restore(checkpoint.state)
+        resumed = True
+    stop = cancel or threading.Event()
+    started = time.monotonic()
+    last_progress = 0.0
+    width = max(1, parallel or 1)
+
+    compared = False
+
+    def on_chunk(s: list[Entry], d: list[Entry], last: str) -> None:
+        nonlocal last_progress, compared
+        compared = True
+        tally.compare(s, d)
+        tally.last_key = last
+        if checkpoint is not None:
+            checkpoint.maybe_save(tally.state())
+        now = time.monotonic()
+        if progress is not None and now - last_progress >= progress_interval:
+            last_progress = now
+            progress(_sample(tally, now - started))
+
+    error, error_exit = "", 0
+    pool = ThreadPoolExecutor(max_workers=2 * width, thread_name_prefix="validate")
+    try:
+        if width > 1:
+            units = discover_units(pool, src, dst, p, want=2 * width)
+        else:
+            units = [("tree", p, [], [])]
+        for unit, after in resume_units(units, tally.last_key):
+            if stop.is_set():
+                raise Cancelled("the validation was cancelled")
+            if unit[0] == "flat":
+                on_chunk(unit[2], unit[3], max(e[KEY] for e in unit[2] + unit[3]))
+                continue
+            unit_src = start_stream(pool, stop, src, unit[1], after)
+            unit_dst = start_stream(pool, stop, dst, unit[1], after)
+            merge(unit_src, unit_dst, on_chunk)
+    except RecoveryError as exc:
+        if not compared and not resumed and not isinstance(exc, Cancelled):
+            stop.set()
+            raise  # nothing compared yet: a plain failure (unknown bucket, bad credentials, site down)
+        error, error_exit = exc.one_line(), exc.exit_code
+    finally:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+    incomplete = bool(error)
+    if checkpoint is not None:
+        checkpoint.save(tally.state(), done=not incomplete)
+    if progress is not None:
+        progress(_sample(tally, time.monotonic() - started))
+    return ValidationReport(
+        source=str(BucketPath(source.alias, source.bucket, p)), target=str(BucketPath(target.alias, target.bucket, p)),
+        prefix=p, source_counts=tally.side(tally.src), target_counts=tally.side(tally.dst),
+        missing_on_target=tally.diffs[MISSING], extra_on_target=tally.diffs[EXTRA], mismatched=tally.diffs[MISMATCHED],
+        samples=tuple(VersionDiff(kind, k, v, _ov(e), _ov(o)) for kind in CLASSES for k, v, e, o in tally.samples[kind]),
+        incomplete=incomplete, error=error, compared_up_to=tally.last_key, elapsed=time.monotonic() - started,
+        resumed=resumed, error_exit_code=error_exit,
+    )
+
+
+def _sample(t: Tally, elapsed: float) -> ValidationProgress:
+    return ValidationProgress(t.src[0], t.dst[0], t.diffs[MISSING], t.diffs[EXTRA], t.diffs[MISMATCHED],
+                              t.last_key, elapsed)
