@@ -28,8 +28,9 @@ from recovery_tui.lab.errors import LabError
 if TYPE_CHECKING:
     from recovery_tui.lab.server import SiteRuntime
 
-_BODY = "lab.body"
-_PRINCIPAL = "lab.access_key"
+_KEY: Any = getattr(web, "RequestKey", None)
+_BODY: Any = _KEY("lab.body", bytes) if _KEY else "lab.body"
+_PRINCIPAL: Any = _KEY("lab.access_key", str) if _KEY else "lab.access_key"
 
 
 def _lookup_secret(rt: "SiteRuntime", access_key: str) -> Optional[str]:

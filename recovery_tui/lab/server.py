@@ -143,6 +143,9 @@ class SiteRuntime:
                 await authenticate(self, request)
                 resp = await s3_api.handle_s3(self, request)
         except LabError as err:
+            if not admin and not path.startswith("/minio/"):
+                bucket, key = s3_api.split_path(request.raw_path)
+                err.bucket, err.key = err.bucket or bucket, err.key or key
             resp = error_response(err, method=request.method, resource=unquote(request.raw_path.split("?")[0]),
                                   request_id=rid, hostid=self._host_id, region=self.site.region, as_json=admin)
         except web.HTTPException:
