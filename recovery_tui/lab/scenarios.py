@@ -9,6 +9,7 @@ then the scenario damages the target. Runs on the lab's event-loop thread.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from datetime import datetime, timedelta
@@ -63,7 +64,8 @@ def _setup_pair(lab: Any, rng: random.Random) -> tuple[str, str]:
         arn = arn_for(peer)
         site.targets[BUCKET] = [store.LabTarget(
             arn=arn, source_bucket=BUCKET, endpoint=f"{peer.host}:{peer.port}", target_bucket=BUCKET,
-            access_key=peer.site.access_key, secret_key=peer.site.secret_key, secure=False,
+            secure=bool(getattr(peer, "tls", False)),
+            access_key=peer.site.access_key, secret_key=peer.site.secret_key,
             region=peer.site.region, health_check_ns=60_000_000_000, last_online=store.utcnow())]
         rule = replconfig.active_active_rule(arn, rule_id=_rule_id(rng), priority=1)
         b.replication_xml = replconfig.render(replconfig.LabConfig(rules=[rule]))
@@ -158,28 +160,43 @@ def _seed_large(lab: Any, rng: random.Random, arn: str, objects: int) -> None:
 
 
 def apply(lab: Any, name: str, *, objects: Optional[int] = None, seed: int = 0) -> None:
-    """Seed `lab` with scenario `name` (see SCENARIOS); deterministic for a given seed."""
+    """Seed `lab` with scenario `name` (see SCENARIOS); deterministic for a given seed.
+
+    The store is mutated on the lab's loop thread (through `lab.call` when available); the
+    `target-offline` fault is injected afterwards from the calling thread.
+    """
     if name not in NAMES:
         raise ValueError(f"unknown scenario {name!r}; choose one of: {', '.join(NAMES)}")
+    call = getattr(lab, "call", None)
+    offline = call(_seed, lab, name, objects, seed) if call is not None else _seed(lab, name, objects, seed)
+    if offline:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            lab.faults.set_offline("target", True)
+        else:  # already on the loop thread: cannot block on it
+            loop.create_task(lab.faults.aset_offline("target", True))
+
+
+def _seed(lab: Any, name: str, objects: Optional[int], seed: int) -> bool:
+    """Build the scenario's data; returns whether the target must then go offline."""
     rng = random.Random(f"recovery-tui-lab:{seed}")
     arn, _reverse = _setup_pair(lab, rng)
     if name == "large":
         _seed_large(lab, rng, arn, DEFAULT_OBJECTS_LARGE if objects is None else objects)
-        return
+        return False
     n_keys = 60 if objects is None else max(1, objects // 3)
     _seed_small(lab, rng, arn, n_keys)
     if name == "healthy":
-        return
+        return False
     if name == "total-loss":
         tsite: store.Site = lab.target.site
         tsite.buckets[BUCKET].wipe()
         tsite.buckets[BUCKET].replication_xml = None
         tsite.targets[BUCKET] = []
-        return
+        return False
     gone = _lose(lab, rng, 0.25)
-    if name == "target-offline":
-        lab.faults.set_offline("target", True)
-    elif name == "checksum-failures":
+    if name == "checksum-failures":
         src: store.Bucket = lab.source.site.buckets[BUCKET]
         candidates = [src.get_version(k, v) for k, v in gone]
         objs = [v for v in candidates if v is not None and not v.delete_marker]
@@ -187,6 +204,7 @@ def apply(lab: Any, name: str, *, objects: Optional[int] = None, seed: int = 0) 
             v.checksum_broken = True
             v.target_status = {arn: "FAILED"}
             v.replication_status = "FAILED"
+    return name == "target-offline"
 
 
 def describe() -> str:
