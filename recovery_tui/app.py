@@ -191,7 +191,7 @@ class RecoveryApp(App[int]):
             except ImportError:
                 return
             try:
-                self._journal = Journal()
+                self._journal = Journal(mode="lab" if self.lab else "wizard")
             except Exception:  # a journal that cannot open must not stop a recovery
                 self.notify("The audit journal could not be opened; continuing without it.", severity="warning")
                 self._journal = False

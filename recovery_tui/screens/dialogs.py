@@ -66,8 +66,8 @@ class ConfirmModal(ModalScreen[bool]):
             yield Label(self.title_text, classes="modal-title")
             yield Static(self.message, classes="modal-body")
             with Horizontal(classes="modal-buttons"):
-                yield Button(f"{self.no_label} [n]", id="no", variant="default")
-                yield Button(f"{self.yes_label} [y]", id="yes", variant="primary")
+                yield Button(f"{self.no_label} (n)", id="no", variant="default")
+                yield Button(f"{self.yes_label} (y)", id="yes", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -105,8 +105,8 @@ class TypeToConfirmModal(ModalScreen[bool]):
             yield Label(f"Type the bucket name [b]{self.expected}[/b] to confirm:", classes="modal-hint")
             yield Input(placeholder=self.expected, id="typed")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Cancel [esc]", id="cancel")
-                yield Button(f"{self.action_label} [enter]", id="confirm", variant="warning", disabled=True)
+                yield Button("Cancel (esc)", id="cancel")
+                yield Button(f"{self.action_label} (enter)", id="confirm", variant="warning", disabled=True)
 
     def on_mount(self) -> None:
         self.query_one("#typed", Input).focus()
@@ -158,7 +158,7 @@ class ErrorModal(ModalScreen[None]):
             if self.hint:
                 yield Static(f"→ {self.hint}", classes="modal-hint", markup=False)
             with Horizontal(classes="modal-buttons"):
-                yield Button("OK [enter]", id="ok", variant="error")
+                yield Button("OK (enter)", id="ok", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#ok", Button).focus()

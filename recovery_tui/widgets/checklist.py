@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
@@ -49,25 +50,43 @@ class Checklist(OptionList):
         height: 1fr;
         border: round $primary-darken-2;
         padding: 0 0;
+        &:focus { border: round $accent; }
     }
     """
 
     def __init__(self, items: Iterable[CheckItem] = (), *, id: str | None = None) -> None:
         self._items: dict[str, CheckItem] = {i.key: i for i in items}
         """Items by key, in display order."""
-        super().__init__(*[self._option(i) for i in self._items.values()], id=id)
+        super().__init__(id=id)
 
-    @staticmethod
-    def _prompt(item: CheckItem) -> Text:
+    def on_mount(self) -> None:
+        self.add_options([self._option(i) for i in self._items.values()])
+        if self.option_count:
+            self.highlighted = 0
+
+    LABEL_WIDTH = 24
+    """Columns for the item's label; details start after it."""
+
+    def _width(self) -> int:
+        width = self.scrollable_content_region.width if self.is_mounted else 0
+        return max(width - 4, 56) if width else 72
+
+    def _prompt(self, item: CheckItem) -> Text:
         icon, style = ICONS[item.status]
+        width = self._width()
+        lead = 9 + self.LABEL_WIDTH
         text = Text()
-        text.append(f"{icon} {WORDS[item.status]:<8}", style=style)
-        text.append(item.label, style="bold")
+        text.append(f"{icon} {WORDS[item.status]:<7}", style=style)
+        text.append(f"{item.label:<{self.LABEL_WIDTH}}", style="bold")
         if item.detail:
-            text.append(f" — {item.detail}")
+            lines = textwrap.wrap(item.detail, max(width - lead, 20)) or [""]
+            text.append(lines[0])
+            for line in lines[1:]:
+                text.append("\n" + "\u00a0" * lead + line)
         if item.hint and item.status in ("warn", "block", "info"):
-            text.append("\n           ")
-            text.append(f"→ {item.hint}", style="italic")
+            for i, line in enumerate(textwrap.wrap(item.hint, max(width - 11, 20))):
+                text.append("\n" + "\u00a0" * 9)
+                text.append(("→ " if i == 0 else "  ") + line, style="italic yellow" if item.status != "info" else "italic")
         return text
 
     def _option(self, item: CheckItem) -> Option:
