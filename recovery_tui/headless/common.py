@@ -1,0 +1,69 @@
+"""Shared pieces of the headless commands: the service, input checks, the journal."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any, Optional
+
+from recovery_tui.service.aliases import AliasBook, BucketPath, parse_bucket_path
+from recovery_tui.service.errors import InputError, NotFound, RecoveryError
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([dw])\s*$", re.IGNORECASE)
+
+
+def make_service(args: argparse.Namespace) -> Any:
+    """The RecoveryService over the operator's aliases (MC_HOST_*, mc's config.json), honouring --insecure."""
+    from recovery_tui.service.client import RecoveryService
+    from recovery_tui.service.http import ca_bundle_for
+
+    return RecoveryService(AliasBook(insecure=bool(getattr(args, "insecure", False))), ca_bundle=ca_bundle_for())
+
+
+def bucket_path(service: Any, text: str, *, allow_prefix: bool = False) -> BucketPath:
+    """Parse ALIAS/BUCKET[/PREFIX] and resolve the alias now (unknown alias → exit 2)."""
+    path = parse_bucket_path(text)
+    if path.prefix and not allow_prefix:
+        raise InputError(f"'{text}' has a path after the bucket", hint="Give ALIAS/BUCKET only, e.g. source/data.")
+    service.aliases.get(path.alias)
+    return path
+
+
+def check_arn(arn: Optional[str]) -> Optional[str]:
+    """A replication target ARN (the service's own check), None when not given; malformed → InputError."""
+    if arn is None:
+        return None
+    from recovery_tui.service.parsers import validate_arn
+
+    return validate_arn(arn)
+
+
+def parse_older_than(text: Optional[str]) -> Optional[int]:
+    """`30d` → 30, `2w` → 14 (days); None stays None; anything else → InputError."""
+    if text is None:
+        return None
+    m = _DURATION.match(text)
+    if not m:
+        raise InputError(f"--older-than '{text}' is not a number of days or weeks",
+                         hint="Write it as Nd or Nw, for example --older-than 30d or --older-than 4w.")
+    days = int(m.group(1)) * (7 if m.group(2).lower() == "w" else 1)
+    if days < 1:
+        raise InputError(f"--older-than '{text}' is zero", hint="Give at least 1d, or leave --older-than out.")
+    return days
+
+
+def missing_bucket_is_input(exc: RecoveryError, path: BucketPath) -> RecoveryError:
+    """A NoSuchBucket answer is the operator's input: exit 2 with the fix."""
+    if isinstance(exc, NotFound) and exc.code == "NoSuchBucket":
+        return InputError(f"bucket '{path.bucket}' does not exist on {path.alias}",
+                          hint=f"Check the name with: mc ls {path.alias}", code=exc.code, status=exc.status)
+    return exc
+
+
+def journal(mode: str) -> Any:
+    """The audit journal for this run, or None when the journal module is unavailable."""
+    try:
+        from recovery_tui.journal import Journal
+    except ImportError:
+        return None
+    return Journal(mode=mode)

@@ -1,0 +1,90 @@
+"""Output for the headless commands: rich for people, JSON for machines, progress bars on a terminal only.
+
+Results go to stdout; progress and warnings go to stderr, so `--json` output (and a human report
+piped into a file) is never mixed with a progress bar. Every text passes through `redact`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Iterator, Optional
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from recovery_tui.service.secrets import redact
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+class Output:
+    """One command's output channel."""
+
+    def __init__(self, json_mode: bool = False) -> None:
+        self.json_mode = json_mode
+        self.out = Console(soft_wrap=True, highlight=False)
+        """stdout: tables and summaries."""
+        self.err = Console(stderr=True, soft_wrap=True, highlight=False)
+        """stderr: progress bars, notices and warnings."""
+
+    @property
+    def interactive(self) -> bool:
+        """True when a progress bar may be drawn (a terminal on stderr, not --json)."""
+        return not self.json_mode and self.err.is_terminal
+
+    def json(self, doc: Any) -> None:
+        """Print `doc` as JSON on stdout (secrets redacted)."""
+        sys.stdout.write(redact(json.dumps(doc, indent=2, ensure_ascii=False, default=_default)) + "\n")
+        sys.stdout.flush()
+
+    def print(self, *objects: Any, **kw: Any) -> None:
+        """Human output on stdout (nothing in --json mode)."""
+        if not self.json_mode:
+            self.out.print(*(redact(o) if isinstance(o, str) else o for o in objects), **kw)
+
+    def notice(self, text: str, style: str = "yellow") -> None:
+        """A notice on stderr (also in --json mode: it never pollutes stdout)."""
+        self.err.print(redact(text), style=style, markup=False)
+
+    @contextmanager
+    def progress(self, description: str, total: Optional[float] = None) -> Iterator["Bar"]:
+        """A progress bar on a terminal; a silent stand-in otherwise."""
+        if not self.interactive:
+            yield Bar(None, None)
+            return
+        prog = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                        TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=self.err, transient=True)
+        with prog:
+            task = prog.add_task(description, total=total, info="")
+            yield Bar(prog, task)
+
+
+class Bar:
+    """Updates one progress task (no-op when there is no terminal)."""
+
+    def __init__(self, progress: Optional[Progress], task: Any) -> None:
+        self._progress, self._task = progress, task
+
+    def update(self, completed: Optional[float] = None, total: Optional[float] = None, info: str = "") -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=completed, total=total, info=redact(info))
+
+
+def fmt_time(value: Optional[datetime]) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def fmt_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"

@@ -1,0 +1,102 @@
+"""`recovery-tui validate SRC/BUCKET DST/BUCKET [--prefix P]`: are both sides holding the same versions?
+
+The equivalent of comparing `mc ls -r --versions … | wc -l` on both sides and `mc stat` on each
+version, done exactly: see `recovery_tui.service.validate`. Exit 0 in sync, 1 differences (or an
+incomplete listing), 3 when a site could not be reached or refused the credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.table import Table
+
+from recovery_tui.headless.common import make_service, missing_bucket_is_input
+from recovery_tui.headless.output import Output
+from recovery_tui.service.aliases import parse_bucket_path
+from recovery_tui.service.checkpoint import Checkpoint
+from recovery_tui.service.errors import InputError, NotFound, RecoveryError
+from recovery_tui.service.validate import CLASSES, ValidationProgress, ValidationReport, validate
+
+_TITLES = {"missing_on_target": "missing on target", "extra_on_target": "extra on target", "mismatched": "mismatched"}
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Output(args.json)
+    if args.limit < 0:
+        raise InputError(f"--limit must be 0 or more, got {args.limit}", hint="For example --limit 20.")
+    service = make_service(args)
+    src, dst = parse_bucket_path(args.source), parse_bucket_path(args.target)
+    for side in (src, dst):
+        service.aliases.get(side.alias)
+    prefix = args.prefix or src.prefix or dst.prefix
+    checkpoint = None
+    if args.checkpoint:
+        checkpoint = Checkpoint.open(args.checkpoint, "validate", {
+            "source": f"{src.alias}/{src.bucket}", "target": f"{dst.alias}/{dst.bucket}", "prefix": prefix,
+        })
+        if checkpoint.resumed:
+            out.notice(f"Resuming the validation from {args.checkpoint} (compared up to "
+                       f"'{checkpoint.state.get('last_key', '')}').")
+    with out.progress("Comparing versions") as bar:
+
+        def on_progress(p: ValidationProgress) -> None:
+            bar.update(info=f"{p.source_versions:,} source / {p.target_versions:,} target versions · "
+                            f"{p.missing_on_target + p.extra_on_target + p.mismatched:,} differences")
+
+        try:
+            report = validate(service, src, dst, prefix=prefix, parallel=args.parallel, sample_limit=max(args.limit, 1),
+                              progress=on_progress, checkpoint=checkpoint)
+        except NotFound as exc:
+            if exc.code == "NoSuchBucket":
+                for side in (src, dst):
+                    try:
+                        if not service.bucket_exists(side.alias, side.bucket):
+                            raise missing_bucket_is_input(exc, side) from None
+                    except RecoveryError as inner:
+                        if inner is not exc and inner.exit_code == 2:
+                            raise
+            raise
+    if out.json_mode:
+        out.json(report.to_json())
+    else:
+        _print(out, report, args.limit)
+    if report.incomplete:
+        return 3 if report.error_exit_code == 3 else 1
+    return 0 if report.in_sync else 1
+
+
+def _print(out: Output, r: ValidationReport, limit: int) -> None:
+    table = Table(title=f"Versions under {r.source} and {r.target}", title_justify="left")
+    for col in ("side", "versions (mc ls -r --versions | wc -l)", "current", "noncurrent", "delete markers"):
+        table.add_column(col, justify="right" if col != "side" else "left")
+    for name, c in ((r.source, r.source_counts), (r.target, r.target_counts)):
+        table.add_row(name, f"{c.versions:,}", f"{c.current:,}", f"{c.noncurrent:,}", f"{c.delete_markers:,}")
+    out.print(table)
+    for kind in CLASSES:
+        count = getattr(r, kind)
+        if not count or not limit:
+            continue
+        diffs = r.samples_of(kind)[:limit]
+        t = Table(title=f"{_TITLES[kind]}: {count:,}" + (f" (first {len(diffs)})" if len(diffs) < count else ""),
+                  title_justify="left")
+        for col in ("key", "version ID", "size", "detail"):
+            t.add_column(col, overflow="fold")
+        for d in diffs:
+            v = d.source or d.target
+            size = "DEL" if v is not None and v.delete_marker else (f"{v.size:,}" if v else "")
+            t.add_row(d.key, d.version_id, size, d.detail)
+        out.print(t)
+    if r.incomplete:
+        out.print(f"[red]✗ Incomplete:[/] the listing stopped after '{r.compared_up_to or '(start)'}': {r.error}")
+        out.print("  Nothing beyond that point was compared; differences above are real, the rest is unknown.")
+        return
+    if r.in_sync:
+        out.print(f"[green]✓ In sync:[/] {r.source_counts.versions:,} versions on each side, every version matches.")
+        return
+    out.print(f"[red]✗ Not in sync:[/] {r.missing_on_target:,} missing on target, "
+              f"{r.extra_on_target:,} extra on target, {r.mismatched:,} mismatched.")
+    if r.missing_on_target:
+        out.print("  Next: start a resync (recovery-tui resync start --remote-bucket ARN "
+                  f"{r.source.split('/', 2)[0]}/{r.source.split('/', 2)[1]}), then re-trigger what stays "
+                  "backlogged (recovery-tui backlog …).")
