@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Iterator, Optional
 
 import botocore.exceptions
@@ -20,7 +22,7 @@ import urllib3
 from .aliases import Alias, AliasBook
 from .errmap import CallContext, connection_failure, from_client_error
 from .errors import AuthError, ConnectionFailure, NotFound, NotSupported, RecoveryError
-from .http import to_recovery_error
+from .http import RawResponse, ca_bundle_for, to_recovery_error
 from .models import (
     BucketVersioning,
     DiffEntry,
@@ -79,7 +81,8 @@ class RecoveryService:
         self.region = region
         self.timeouts = timeouts
         self.retry = retry
-        self.ca_bundle = ca_bundle
+        self.ca_bundle = ca_bundle if ca_bundle is not None else ca_bundle_for(aliases.env)
+        """Extra CAs (`~/.mc/certs/CAs/*`, `SSL_CERT_FILE`) combined with the defaults; None = defaults only."""
         self._sites: dict[str, SiteClient] = {}
         self._lock = threading.Lock()
 
@@ -305,7 +308,7 @@ class RecoveryService:
         returned as an ObjectStat with delete_marker=True (the server has queued its heal), not raised."""
         s = self.site(alias)
 
-        def delete_marker(exc: botocore.exceptions.ClientError) -> Optional[dict]:
+        def delete_marker(exc: botocore.exceptions.ClientError) -> Optional[dict[str, object]]:
             meta = exc.response.get("ResponseMetadata", {})
             hdrs = {k.lower(): v for k, v in (meta.get("HTTPHeaders") or {}).items()}
             if meta.get("HTTPStatusCode") == 405 and hdrs.get("x-amz-delete-marker") == "true":
@@ -339,16 +342,14 @@ def _alias_for(target: Optional[RemoteTarget], aliases: list[Alias]) -> str:
     return ""
 
 
-def _http_date(text: str):  # type: ignore[no-untyped-def]
-    from email.utils import parsedate_to_datetime
-
+def _http_date(text: str) -> Optional[datetime]:
     try:
         return parse_go_time(parsedate_to_datetime(text)) if text else None
     except (TypeError, ValueError):
         return None
 
 
-def _diff_entries(resp, ctx: CallContext) -> Iterator[DiffEntry]:  # type: ignore[no-untyped-def]
+def _diff_entries(resp: RawResponse, ctx: CallContext) -> Iterator[DiffEntry]:
     try:
         yield from iter_diff(resp.iter_chunks())
     except StreamCut as exc:

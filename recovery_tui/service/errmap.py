@@ -283,6 +283,9 @@ def map_error(wire: Optional[WireError], status: int, ctx: CallContext) -> Recov
     if code in _TABLE:
         cls, title, hint = _TABLE[code]
         return cls(message, title=title, hint=redact(hint(wire, ctx)), **kw)  # type: ignore[arg-type, arg-type]
+    if status == 426:
+        return NotSupported(message, title="Admin API version not supported",
+                            hint="This server does not serve this admin call; upgrade it or use mc.", **kw)  # type: ignore[arg-type]
     if status == 404:
         return NotFound(message, **kw)  # type: ignore[arg-type]
     err = ServerError(message, hint="The server refused the request; the code and message are shown as sent.", **kw)  # type: ignore[arg-type]

@@ -171,7 +171,7 @@ class SignedHttp:
                     preload_content=False, redirect=False, retries=False,
                 )
             except (urllib3.exceptions.HTTPError, OSError) as exc:
-                if policy.should_retry_connection(attempt):
+                if policy.should_retry_connection(attempt) and not _is_tls_failure(exc):
                     time.sleep(policy.delay(attempt))
                     continue
                 raise connection_failure(ctx, exc) from None
@@ -194,6 +194,12 @@ class SignedHttp:
                 time.sleep(policy.delay(attempt, resp_headers))
                 continue
             raise HttpStatusError(status, resp_headers, data)
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    """Certificate problems do not go away on retry."""
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, urllib3.exceptions.SSLError) or isinstance(reason, urllib3.exceptions.SSLError)
 
 
 def to_recovery_error(exc: HttpStatusError, ctx: CallContext) -> RecoveryError:

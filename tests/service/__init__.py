@@ -1,0 +1,1 @@
+"""Tests of the client service (recovery_tui.service)."""

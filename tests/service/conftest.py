@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Optional
 
 import pytest
 
 from recovery_tui.service.aliases import AliasBook
 from recovery_tui.service.client import RecoveryService
+from recovery_tui.service.retry import RetryPolicy
 
 
 def _lab_class() -> Any:
@@ -23,11 +24,15 @@ def _lab_class() -> Any:
         pytest.skip(f"the lab server is not available yet ({exc})")
 
 
-def make_service(lab: Any, tmp_path: Path, **extra_env: str) -> RecoveryService:
-    """A RecoveryService whose aliases come from `lab.env()` (plus `extra_env`), mc config in tmp."""
+def make_service(lab: Any, tmp_path: Path, *, retry: Optional[RetryPolicy] = None, **extra_env: str) -> RecoveryService:
+    """A RecoveryService whose aliases come from `lab.env()` (plus `extra_env`), mc config in tmp.
+
+    `retry` replaces READ_POLICY where a test provokes connection failures and needs no backoff.
+    """
     cfg = tmp_path / "mc"
     cfg.mkdir(exist_ok=True)
-    return RecoveryService(AliasBook(env={**lab.env(), **extra_env, "MC_CONFIG_DIR": str(cfg)}))
+    book = AliasBook(env={**lab.env(), **extra_env, "MC_CONFIG_DIR": str(cfg)})
+    return RecoveryService(book, retry=retry) if retry else RecoveryService(book)
 
 
 @pytest.fixture
@@ -36,7 +41,11 @@ def lab_factory() -> Iterator[Callable[..., Any]]:
     started: list[Any] = []
 
     def start(scenario: str = "partial-loss", **kw: Any) -> Any:
-        lab = _lab_class()(scenario=scenario, **kw).start()
+        lab = _lab_class()(scenario=scenario, **kw)
+        try:
+            lab.start()
+        except ImportError as exc:  # a lab module still being written
+            pytest.skip(f"the lab cannot start yet ({exc})")
         started.append(lab)
         return lab
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from recovery_tui.service.client import RecoveryService
+from recovery_tui.service.retry import RetryPolicy
 from recovery_tui.service.errors import (
     AccessDenied,
     AuthError,
@@ -28,6 +29,7 @@ from recovery_tui.service.errors import (
 from .conftest import make_service, require_bucket_extensions, require_extensions
 
 BUCKET = "data"
+ONE_ATTEMPT = RetryPolicy("TEST_ONE_ATTEMPT", attempts=1)
 
 
 def arn_of(lab: Any, peer: str = "target") -> str:
@@ -141,7 +143,8 @@ def test_health_online_then_offline(lab: Any, svc: RecoveryService) -> None:
     assert svc.health("target").healthy
 
 
-def test_offline_site_is_connection_failure(lab: Any, svc: RecoveryService) -> None:
+def test_offline_site_is_connection_failure(lab: Any, tmp_path: Path) -> None:
+    svc = make_service(lab, tmp_path, retry=ONE_ATTEMPT)
     lab.faults.set_offline("target", True)
     try:
         with pytest.raises(ConnectionFailure) as info:
@@ -276,18 +279,37 @@ def test_cancel_not_supported_on_community(lab: Any, svc: RecoveryService) -> No
     assert svc.list_buckets("source") == [BUCKET]  # the PUT fall-through created nothing
 
 
-def test_aistor_admin_v4_fallback_and_cancel(lab_factory: Any, tmp_path: Path) -> None:
+def test_admin_v4_on_aistor_and_cancel(lab_factory: Any, tmp_path: Path) -> None:
+    """The lab's AIStor flavor serves admin v3 and v4 (so the v3 → v4 fallback itself is exercised in
+    test_client_local.py); here the v4 path is used for real, and cancel is supported."""
     lab = lab_factory("partial-loss", flavor="aistor")
     svc = make_service(lab, tmp_path)
     require_bucket_extensions(svc)
+    site = svc.site("source")
+    site._admin_version = "v4"  # as if a 426 on v3 had been seen
     (rt,) = svc.remote_targets("source", BUCKET)
-    assert rt.arn == arn_of(lab)
-    assert svc.site("source").admin_version == "v4"
-    svc.remote_targets("source", BUCKET)  # remembered: straight to v4
-    assert svc.site("source").admin_version == "v4"
+    assert rt.arn == arn_of(lab) and site.admin_version == "v4"
     job = svc.start_resync("source", BUCKET, arn_of(lab))
-    try:
-        cancelled = svc.cancel_resync("source", BUCKET, arn_of(lab))
-    except NotSupported:
-        pytest.fail("aistor flavor should support bucket resync cancel")
-    assert cancelled in (job.reset_id, arn_of(lab)) or cancelled
+    cancelled = svc.cancel_resync("source", BUCKET, arn_of(lab))
+    assert cancelled == job.reset_id
+
+
+def test_admin_v4_on_community_is_not_supported(lab: Any, svc: RecoveryService) -> None:
+    require_extensions(svc)
+    svc.site("source")._admin_version = "v4"
+    with pytest.raises(NotSupported) as info:
+        svc.remote_targets("source", BUCKET)
+    assert info.value.code == "XMinioAdminVersionMismatch" and info.value.status == 426
+
+
+def test_tls_needs_the_lab_ca(lab_factory: Any, tmp_path: Path) -> None:
+    from recovery_tui.service.aliases import AliasBook
+
+    lab = lab_factory("healthy", tls=True)
+    with pytest.raises(ConnectionFailure) as info:
+        make_service(lab, tmp_path, retry=ONE_ATTEMPT).list_buckets("source")
+    assert info.value.title == "TLS failure" and lab.source.endpoint in info.value.message
+    trusted = make_service(lab, tmp_path, SSL_CERT_FILE=lab.ca_pem_path)
+    assert trusted.list_buckets("source") == [BUCKET] and trusted.health("source").healthy
+    insecure = RecoveryService(AliasBook(env={**lab.env(), "MC_CONFIG_DIR": str(tmp_path)}, insecure=True))
+    assert insecure.list_buckets("target") == [BUCKET]
