@@ -85,14 +85,14 @@ class MonitorScreen(StepScreen):
         Binding("v", "validate", "Validate", id="monitor.validate"),
     ]
     DEFAULT_CSS = """
-    MonitorScreen #monitor-body { height: 1fr; }
-    MonitorScreen #banner { height: auto; width: 100%; padding: 0 1; display: none; }
-    MonitorScreen #banner.-lost { display: block; background: $warning 30%; }
-    MonitorScreen #banner.-stall { display: block; background: $warning 30%; }
-    MonitorScreen #banner.-done { display: block; background: $success 30%; }
-    MonitorScreen #banner.-failed { display: block; background: $error 30%; }
-    MonitorScreen #banner.-stopped { display: block; background: $error 30%; }
-    MonitorScreen #note { color: $text-muted; padding: 0 1; height: auto; }
+    MonitorScreen #mon-body { height: 1fr; }
+    MonitorScreen #mon-banner { height: auto; width: 100%; padding: 0 1; display: none; }
+    MonitorScreen #mon-banner.-lost { display: block; background: $warning 30%; }
+    MonitorScreen #mon-banner.-stall { display: block; background: $warning 30%; }
+    MonitorScreen #mon-banner.-done { display: block; background: $success 30%; }
+    MonitorScreen #mon-banner.-failed { display: block; background: $error 30%; }
+    MonitorScreen #mon-banner.-stopped { display: block; background: $error 30%; }
+    MonitorScreen #mon-note { color: $text-muted; padding: 0 1; height: auto; }
     """
 
     def __init__(
@@ -129,14 +129,14 @@ class MonitorScreen(StepScreen):
     # -- layout -------------------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="monitor-body"):
-            panel = ResyncProgress(id="progress")
+        with VerticalScroll(id="mon-body"):
+            panel = ResyncProgress(id="mon-progress")
             panel.border_title = f"Resync · {self.state.arn or 'no ARN chosen'}"
             yield panel
-            yield Static("", id="banner")
+            yield Static("", id="mon-banner")
             yield Static(
                 "Leaving or quitting never cancels the resync: it keeps running on the server.",
-                id="note",
+                id="mon-note",
             )
 
     def mc_command(self) -> str:
@@ -342,9 +342,9 @@ class MonitorScreen(StepScreen):
             count_error=self._count_error, link=self._link, metrics=self._metrics, side_error=self._side_error,
             throughput=tuple(self.tracker.throughput),
         )
-        self.query_one("#progress", ResyncProgress).show(display)
+        self.query_one("#mon-progress", ResyncProgress).show(display)
         cls, text = self._banner()
-        banner = self.query_one("#banner", Static)
+        banner = self.query_one("#mon-banner", Static)
         banner.set_classes(cls)
         banner.update(text)
 

@@ -132,3 +132,52 @@ class FakeService:
                          verbose: bool = False) -> Iterator[DiffEntry]:
         self._maybe_fail("replication_diff")
         yield from self.diff
+
+
+def make_report(*, missing: int = 0, extra: int = 0, mismatched: int = 0, incomplete: bool = False,
+                error: str = "", src_versions: int = 160) -> Any:
+    """A `ValidationReport` with fixed counts and version IDs (samples: up to 6 of each class)."""
+    from recovery_tui.service.validate import SideCounts, ValidationReport, VersionDiff
+
+    def ov(key: str, vid: str, size: int = 512, dm: bool = False) -> ObjectVersion:
+        return ObjectVersion(key=key, version_id=vid, is_latest=True, last_modified=None, size=size,
+                             etag="" if dm else "9b2cf535f27731c974343645a3985328", delete_marker=dm)
+
+    samples = []
+    for i in range(min(missing, 6)):
+        vid = f"0000000{i}-aaaa-4bbb-8ccc-dddddddddddd"
+        samples.append(VersionDiff("missing_on_target", f"docs/agenda-{i}.txt", vid, ov(f"docs/agenda-{i}.txt", vid,
+                                   dm=i == 2), None))
+    for i in range(min(extra, 6)):
+        vid = f"1111111{i}-aaaa-4bbb-8ccc-dddddddddddd"
+        samples.append(VersionDiff("extra_on_target", f"images/photo-{i}.png", vid, None,
+                                   ov(f"images/photo-{i}.png", vid)))
+    for i in range(min(mismatched, 6)):
+        vid = f"2222222{i}-aaaa-4bbb-8ccc-dddddddddddd"
+        samples.append(VersionDiff("mismatched", f"logs/2024/notes-{i}.csv", vid, ov("k", vid, 17), ov("k", vid, 3000)))
+    dst_versions = src_versions - missing + extra
+    return ValidationReport(
+        source="source/data", target="target/data", prefix="",
+        source_counts=SideCounts(src_versions, 60, src_versions - 70, 10),
+        target_counts=SideCounts(dst_versions, 60 - min(missing, 20), dst_versions - 70 + min(missing, 20), 10),
+        missing_on_target=missing, extra_on_target=extra, mismatched=mismatched, samples=tuple(samples),
+        incomplete=incomplete, error=error, compared_up_to="logs/2024/plan-7.json" if incomplete else "ünïcødé/x",
+    )
+
+
+def fixed_validator(report: Any) -> Any:
+    """A validator that reports progress once, then returns `report`."""
+    from recovery_tui.service.validate import ValidationProgress
+
+    def run(service: Any, src: Any, dst: Any, *, progress: Any = None, **_: Any) -> Any:
+        if progress is not None:
+            progress(ValidationProgress(80, 60, 20, 0, 0, "docs/", 0.1))
+        return report
+
+    return run
+
+
+def diff_entry(key: str, status: str, age_seconds: float, dm: bool = False, n: int = 0) -> DiffEntry:
+    return DiffEntry(object=key, version_id=f"3333333{n}-aaaa-4bbb-8ccc-dddddddddddd", status=status,
+                     targets=((ARN, status),) if status else (), delete_marker=dm,
+                     last_modified=T0 - timedelta(seconds=age_seconds))
