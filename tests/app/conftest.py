@@ -1,0 +1,59 @@
+"""Fixtures for the wizard's pilot tests: a real lab on ephemeral loopback ports, its aliases and the service.
+
+Nothing here reads the developer's mc config: the aliases come from the lab alone
+(`AliasBook(env=lab.env())` plus a private MC_CONFIG_DIR), and the root conftest
+already points HOME, XDG_* and RECOVERY_TUI_STATE_DIR at a temporary directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from recovery_tui.app import RecoveryApp, make_app
+from recovery_tui.lab.server import Lab
+from recovery_tui.service.aliases import AliasBook, BucketPath
+from recovery_tui.service.client import RecoveryService
+
+
+@pytest.fixture
+def lab_factory(tmp_path: Path) -> Iterator[Callable[..., Lab]]:
+    """Start labs on demand (`lab_factory("target-offline")`); all are stopped at the end."""
+    started: list[Lab] = []
+
+    def start(scenario: str = "partial-loss", **kw: Any) -> Lab:
+        lab = Lab(scenario=scenario, **kw)
+        lab.start()
+        started.append(lab)
+        return lab
+
+    yield start
+    for lab in started:
+        lab.stop()
+
+
+@pytest.fixture
+def lab(lab_factory: Callable[..., Lab]) -> Lab:
+    """The partial-loss lab: `source/data` healthy, `target/data` missing versions."""
+    return lab_factory("partial-loss")
+
+
+def book_for(lab: Lab, tmp_path: Path) -> AliasBook:
+    """The lab's aliases only."""
+    config = tmp_path / "mc"
+    config.mkdir(exist_ok=True)
+    return AliasBook(env={**lab.env(), "MC_CONFIG_DIR": str(config)})
+
+
+@pytest.fixture
+def wizard(tmp_path: Path) -> Callable[..., RecoveryApp]:
+    """`wizard(lab, **make_app_kwargs)`: the app the CLI would build for this lab."""
+
+    def build(lab: Lab, **kw: Any) -> RecoveryApp:
+        book = book_for(lab, tmp_path)
+        kw.setdefault("source", BucketPath("source", "data"))
+        return make_app(RecoveryService(book), aliases=book.names(), lab=True, **kw)
+
+    return build
