@@ -26,7 +26,7 @@ from recovery_tui.service.errors import (
     NotSupported,
 )
 
-from .conftest import make_service, require_bucket_extensions, require_extensions
+from .conftest import make_service
 
 BUCKET = "data"
 ONE_ATTEMPT = RetryPolicy("TEST_ONE_ATTEMPT", attempts=1)
@@ -122,7 +122,6 @@ def test_restricted_user_access_denied_names_action(lab: Any, tmp_path: Path) ->
         svc.replication_config("limited", BUCKET)
     assert info.value.action == "s3:GetReplicationConfiguration"
     assert "s3:GetReplicationConfiguration" in info.value.hint
-    require_bucket_extensions(svc)
     with pytest.raises(AccessDenied) as info:
         svc.start_resync("limited", BUCKET, arn_of(lab))
     assert info.value.action == "s3:ResetBucketReplicationState"
@@ -158,7 +157,6 @@ def test_offline_site_is_connection_failure(lab: Any, tmp_path: Path) -> None:
 
 
 def test_remote_targets_and_target_view(lab: Any, svc: RecoveryService) -> None:
-    require_extensions(svc)
     (rt,) = svc.remote_targets("source", BUCKET)
     assert rt.arn == arn_of(lab) and rt.endpoint == lab.target.endpoint and rt.target_bucket == BUCKET
     (view,) = svc.targets("source", BUCKET)
@@ -167,21 +165,25 @@ def test_remote_targets_and_target_view(lab: Any, svc: RecoveryService) -> None:
 
 
 def test_resync_round_trip(lab: Any, svc: RecoveryService) -> None:
-    require_bucket_extensions(svc)
+    """Like MinIO, the lab's resync `replicationCount` counts every eligible version it walked (§3 "What the
+    resync does"); the versions actually transferred (= the missing ones) show in the per-ARN metrics."""
     assert svc.resync_status("source", BUCKET).targets == ()
-    missing = version_set(svc, "source") - version_set(svc, "target")
+    source_before = version_set(svc, "source")
+    missing = source_before - version_set(svc, "target")
     assert missing
     arn = arn_of(lab)
+    before = {t.arn: t.replicated_count for t in svc.replication_metrics("source", BUCKET).targets}.get(arn, 0)
     job = svc.start_resync("source", BUCKET, arn)
     assert job.arn == arn and job.reset_id
     done = wait_finished(svc, arn)
-    assert done.status == "Completed" and done.reset_id == job.reset_id
-    assert done.replicated_count == len(missing) and done.failed_count == 0
-    assert version_set(svc, "source") == version_set(svc, "target")
+    assert done.status == "Completed" and done.reset_id == job.reset_id and done.failed_count == 0
+    assert done.replicated_count == len(source_before)  # every version walked and verified on the target
+    after = {t.arn: t.replicated_count for t in svc.replication_metrics("source", BUCKET).targets}[arn]
+    assert after - before == len(missing)  # transfers: exactly the versions that were missing
+    assert version_set(svc, "source") == version_set(svc, "target") == source_before
 
 
 def test_resync_errors(lab: Any, svc: RecoveryService) -> None:
-    require_bucket_extensions(svc)
     arn = arn_of(lab)
     with pytest.raises(InputError, match="No target ARN"):
         svc.start_resync("source", BUCKET, "")
@@ -212,7 +214,6 @@ def test_resync_errors(lab: Any, svc: RecoveryService) -> None:
 
 
 def test_resync_no_existing_objects_and_disabled_rule(lab: Any, svc: RecoveryService) -> None:
-    require_bucket_extensions(svc)
     arn = arn_of(lab)
     s3 = svc.site("source").s3
 
@@ -235,7 +236,6 @@ def test_resync_no_existing_objects_and_disabled_rule(lab: Any, svc: RecoverySer
 def test_resync_already_in_progress(lab_factory: Any, tmp_path: Path) -> None:
     lab = lab_factory("large", objects=3000)
     svc = make_service(lab, tmp_path)
-    require_bucket_extensions(svc)
     arn = arn_of(lab)
     lab.faults.set_latency("target", 0.05)
     svc.start_resync("source", BUCKET, arn)
@@ -248,7 +248,6 @@ def test_resync_already_in_progress(lab_factory: Any, tmp_path: Path) -> None:
 def test_target_not_versioned(lab_factory: Any, tmp_path: Path) -> None:
     lab = lab_factory("total-loss")
     svc = make_service(lab, tmp_path)
-    require_bucket_extensions(svc)
     svc.site("target").s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Suspended"})
     with pytest.raises(Conflict) as c:
         svc.start_resync("source", BUCKET, arn_of(lab))
@@ -258,7 +257,6 @@ def test_target_not_versioned(lab_factory: Any, tmp_path: Path) -> None:
 def test_metrics_and_diff(lab_factory: Any, tmp_path: Path) -> None:
     lab = lab_factory("checksum-failures")
     svc = make_service(lab, tmp_path)
-    require_extensions(svc)
     arn = arn_of(lab)
     m = svc.replication_metrics("source", BUCKET)
     assert m.uptime_seconds >= 0 and arn in {t.arn for t in m.targets}
@@ -284,7 +282,6 @@ def test_admin_v4_on_aistor_and_cancel(lab_factory: Any, tmp_path: Path) -> None
     test_client_local.py); here the v4 path is used for real, and cancel is supported."""
     lab = lab_factory("partial-loss", flavor="aistor")
     svc = make_service(lab, tmp_path)
-    require_bucket_extensions(svc)
     site = svc.site("source")
     site._admin_version = "v4"  # as if a 426 on v3 had been seen
     (rt,) = svc.remote_targets("source", BUCKET)
@@ -295,7 +292,6 @@ def test_admin_v4_on_aistor_and_cancel(lab_factory: Any, tmp_path: Path) -> None
 
 
 def test_admin_v4_on_community_is_not_supported(lab: Any, svc: RecoveryService) -> None:
-    require_extensions(svc)
     svc.site("source")._admin_version = "v4"
     with pytest.raises(NotSupported) as info:
         svc.remote_targets("source", BUCKET)
@@ -313,3 +309,15 @@ def test_tls_needs_the_lab_ca(lab_factory: Any, tmp_path: Path) -> None:
     assert trusted.list_buckets("source") == [BUCKET] and trusted.health("source").healthy
     insecure = RecoveryService(AliasBook(env={**lab.env(), "MC_CONFIG_DIR": str(tmp_path)}, insecure=True))
     assert insecure.list_buckets("target") == [BUCKET]
+
+
+def test_resync_errors_without_config_or_arn(lab_factory: Any, tmp_path: Path) -> None:
+    lab = lab_factory("total-loss")
+    svc = make_service(lab, tmp_path)
+    with pytest.raises(NotFound) as nf:  # the target lost its rules
+        svc.start_resync("target", BUCKET, arn_of(lab, "source"))
+    assert nf.value.code == "ReplicationConfigurationNotFoundError"
+    site = svc.site("source")
+    with pytest.raises(InputError) as bad:  # no arn at all (the service never sends this; §3 step 8)
+        site.raw(site.ctx("start a resync", bucket=BUCKET), "PUT", f"/{BUCKET}", [("replication-reset", "")])
+    assert bad.value.code == "BadRequest" and bad.value.title == "ARN required"
