@@ -6,6 +6,7 @@ are rendered thousands of times in benchmarks.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from urllib.parse import quote
@@ -16,6 +17,7 @@ OWNER_NAME = "minio"
 _ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;",
                       "\r": "&#xD;", "\n": "&#xA;", "\t": "&#x9;"})
 _NEEDS = frozenset("&<>\"'\r\n\t")
+_URL_SAFE = re.compile(r"[A-Za-z0-9/_.~-]*").fullmatch
 
 
 def esc(s: str) -> str:
@@ -27,9 +29,10 @@ def esc(s: str) -> str:
 
 def iso(dt: datetime) -> str:
     """`2006-01-02T15:04:05.000Z` (MinIO's iso8601TimeFormat)."""
-    if dt.tzinfo is not None and dt.utcoffset():
+    if dt.tzinfo is not timezone.utc and dt.tzinfo is not None and dt.utcoffset():
         dt = dt.astimezone(timezone.utc)
-    return dt.isoformat(timespec="milliseconds")[:23] + "Z"
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second,
+                                                    dt.microsecond // 1000)
 
 
 def http_date(dt: datetime) -> str:
@@ -39,6 +42,8 @@ def http_date(dt: datetime) -> str:
 
 def url_enc(s: str) -> str:
     """`encoding-type=url` form of a key (S3 encodes like query values, keeping `/`)."""
+    if _URL_SAFE(s):
+        return s
     return quote(s, safe="/-_.~")
 
 
