@@ -1,0 +1,1 @@
+"""Tests of the validation and backlog engines against the embedded lab."""
