@@ -135,6 +135,13 @@ def _json(doc: Any, status: int = 200) -> web.Response:
     return web.Response(status=status, body=json.dumps(doc).encode(), content_type="application/json")
 
 
+def _field(doc: dict[str, Any], name: str) -> str:
+    value = doc.get(name)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"missing string field {name!r}")
+    return value
+
+
 async def handle_control(rt: "SiteRuntime", request: web.Request) -> web.Response:
     """Serve `/_lab/fault` and `/_lab/state` (loopback clients only)."""
     if request.remote not in LOOPBACK:
@@ -161,11 +168,11 @@ async def handle_control(rt: "SiteRuntime", request: web.Request) -> web.Respons
         elif action == "latency":
             faults.set_latency(site, float(doc.get("seconds", 0)))
         elif action == "fail-replication":
-            faults.fail_replication(str(doc["pattern"]))
+            faults.fail_replication(_field(doc, "pattern"))
         elif action == "clear-replication-failures":
             faults.clear_replication_failures()
         elif action == "wipe":
-            faults._wipe(site, str(doc["bucket"]))
+            faults._wipe(site, _field(doc, "bucket"))
         elif action == "clear":
             await faults.aclear(keep=keep)
         else:

@@ -148,8 +148,28 @@ async def get_object(rt: "SiteRuntime", request: web.Request, bucket: str, key: 
         raise LabError("NoSuchKey", bucket=bucket, key=key, headers=headers)
     headers = object_headers(b, v)
     notify(rt, "on_head", bucket, v)
+    rng = request.headers.get("Range", "")
+    if rng and request.method == "GET":
+        start, end = _parse_range(rng, v.size)
+        headers["Content-Range"] = f"bytes {start}-{end}/{v.size}"
+        return web.Response(status=206, headers=headers, body=v.data[start:end + 1])
     # For HEAD aiohttp sends the Content-Length of the body but not the body itself.
     return web.Response(status=200, headers=headers, body=v.data)
+
+
+def _parse_range(value: str, size: int) -> tuple[int, int]:
+    """A single `bytes=a-b` / `bytes=a-` / `bytes=-n` range → inclusive (start, end)."""
+    m = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", value)
+    if m is None or (not m.group(1) and not m.group(2)):
+        raise LabError("InvalidRange", "The requested range is not satisfiable", status=416)
+    if m.group(1):
+        start = int(m.group(1))
+        end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+    else:
+        start, end = max(size - int(m.group(2)), 0), size - 1
+    if start >= size or start > end:
+        raise LabError("InvalidRange", "The requested range is not satisfiable", status=416)
+    return start, end
 
 
 def _delete(rt: "SiteRuntime", b: store.Bucket, key: str, vid: str) -> tuple[Optional[store.Version], bool]:

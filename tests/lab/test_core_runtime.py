@@ -147,6 +147,7 @@ def test_control_endpoint(lab: Lab, core_make_client: Callable[..., Any]) -> Non
     assert requests.post(ctl, json={"action": "explode"}, timeout=5).status_code == 400
     assert requests.post(ctl, json={"action": "latency", "site": "moon", "seconds": 1}, timeout=5).status_code == 404
     assert requests.post(ctl, data=b"{not json", timeout=5).status_code == 400
+    assert requests.post(ctl, json={"action": "wipe", "site": "target"}, timeout=5).status_code == 400
 
 
 def test_tls_with_generated_ca(core_make_client: Callable[..., Any]) -> None:

@@ -266,3 +266,13 @@ def test_error_xml_shape(core_lab: Lab) -> None:
 def test_community_cancel_falls_through_to_put_bucket(core_lab: Lab, core_bucket: str) -> None:
     r = signed(core_lab.source, "PUT", f"/{core_bucket}", query="replication-reset-cancel")
     assert r.status_code == 409 and "<Code>BucketAlreadyOwnedByYou</Code>" in r.text
+
+
+def test_range_get(core_s3: Any, core_bucket: str) -> None:
+    core_s3.put_object(Bucket=core_bucket, Key="r", Body=b"0123456789")
+    r = core_s3.get_object(Bucket=core_bucket, Key="r", Range="bytes=2-4")
+    assert r["Body"].read() == b"234" and r["ContentRange"] == "bytes 2-4/10"
+    assert core_s3.get_object(Bucket=core_bucket, Key="r", Range="bytes=-3")["Body"].read() == b"789"
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        core_s3.get_object(Bucket=core_bucket, Key="r", Range="bytes=20-")
+    assert _code(exc) == ("InvalidRange", 416)
