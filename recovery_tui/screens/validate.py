@@ -134,8 +134,8 @@ class ValidateScreen(StepScreen):
         Binding("r", "rerun", "Re-run", id="validate.rerun"),
         Binding("f", "cycle_kind", "Class", id="validate.class"),
         Binding("slash", "filter", "Filter", id="validate.filter"),
-        Binding("b", "backlog", "Re-trigger", id="validate.backlog"),
-        Binding("n", "next", "Next steps", id="validate.next"),
+        Binding("b", "backlog", "Backlog", id="validate.backlog"),
+        Binding("n", "next", "Next", id="validate.next"),
     ]
     DEFAULT_CSS = """
     ValidateScreen #val-verdict { height: auto; padding: 0 1; text-style: bold; }

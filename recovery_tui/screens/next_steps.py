@@ -1,0 +1,359 @@
+"""Step 7 · Next steps: restore the target's replication rules, verify both ways, close the checklist, export.
+
+Reads both sides' replication configuration (thread worker) and shows what the
+target must get back, with the `mc` commands (placeholders, never secrets).
+The checklist — validation passed, rules restored, replication verified both
+ways (canary objects), load-balancer traffic restored — is kept in the
+`WizardState`; each tick carries a timestamp. `x` writes the run's report
+(Markdown + JSON) under the XDG state directory and shows the path.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Optional
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.worker import Worker
+
+from recovery_tui.report import write_report
+from recovery_tui.screens.base import StepScreen
+from recovery_tui.screens.dialogs import ConfirmModal
+from recovery_tui.screens.next_steps_plan import Plan, compare
+from recovery_tui.service.errors import NotFound
+from recovery_tui.state import ChecklistItem
+from recovery_tui.widgets.checklist import Checklist, CheckItem
+
+if TYPE_CHECKING:
+    from recovery_tui.service.client import RecoveryService
+    from recovery_tui.state import WizardState
+
+ITEMS: tuple[tuple[str, str], ...] = (
+    ("validation-passed", "Validation passed"),
+    ("rules-restored", "Rules restored on the target"),
+    ("replication-verified", "Replication verified both ways"),
+    ("lb-restored", "Load-balancer traffic restored"),
+)
+"""The closing checklist: key and label."""
+
+EVIDENCE = {
+    "validation-passed": "ticked when Validate shows IN SYNC (escape to go back and re-run it)",
+    "rules-restored": "ticked when r re-checks the target and finds every rule",
+    "replication-verified": "ticked when k writes a canary on each side and sees it on the other",
+}
+"""How each automatic item gets ticked (shown when the operator tries to tick it by hand)."""
+
+TODO = {
+    "validation-passed": "Validate must show IN SYNC",
+    "rules-restored": "run the commands, then r",
+    "replication-verified": "press k (canary test)",
+    "lb-restored": "press enter once done",
+}
+"""The short "what to do" shown next to an open item."""
+
+
+class ClosingChecklist(Checklist):
+    """The shared `Checklist` with box marks: ☑ done (with time and evidence) / ☐ open (with what to do)."""
+
+    @staticmethod
+    def _prompt(item: CheckItem) -> Text:
+        done = item.status == "pass"
+        text = Text()
+        text.append("☑ done  " if done else "☐ open  ", style="bold green" if done else "bold yellow")
+        text.append(item.label, style="bold")
+        if item.detail:
+            text.append(f" — {item.detail}", style="" if done else "italic")
+        return text
+
+
+@dataclass
+class PlanRead(Message):
+    """Both configurations read and compared."""
+
+    plan: Plan
+
+
+@dataclass
+class CanaryDone(Message):
+    """The canary round trip finished (`checks`: list of `CanaryCheck`)."""
+
+    checks: list[Any]
+
+
+@dataclass
+class CanaryRemoved(Message):
+    """The canary versions were deleted (with consent)."""
+
+    count: int
+
+
+def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "") -> Text:
+    """The rules section: verdict line, then each rule to fix with its command."""
+    t = Text()
+    if error:
+        t.append(f"? Could not compare the configurations ({error}). Press r to retry.", style="yellow")
+        return t
+    if plan is None:
+        t.append("Reading the replication configuration of both sides…", style="italic")
+        return t
+    if not plan.rules:
+        t.append(f"i No rule on {source} points at this target: nothing to mirror.", style="bold cyan")
+        return t
+    if plan.restored:
+        t.append(f"✔ {target} has rules matching the source's {len(plan.rules)} rule(s).", style="bold green")
+        return t
+    where = "has no replication configuration" if not plan.target_has_config else "differs from the source"
+    t.append(f"✘ {target} {where}: {len(plan.to_fix)} rule(s) to recreate for two-way replication.\n",
+             style="bold red")
+    if not plan.remote_target_present:
+        t.append("  Its remote target (ARN) is gone too; mc replicate add --remote-bucket URL creates it.\n",
+                 style="dim")
+    for r in plan.to_fix:
+        if r.differences:
+            t.append("  " + "; ".join(r.differences) + "\n", style="yellow")
+        for cmd in r.commands:
+            t.append(f"$ {cmd}\n")
+    t.append("Credentials are placeholders: use a replication user of the source.", style="dim")
+    return t
+
+
+class NextStepsScreen(StepScreen):
+    """`NextStepsScreen(service, state, canary_timeout=60.0)`."""
+
+    STEP = 6
+    EXPLAIN = (
+        "Before sending traffic back to the recovered site: its replication rules must exist again "
+        "(a total loss removes them with the data), replication must work [b]both ways[/b] (a small canary "
+        "object written on each side must appear on the other), and only then the load balancer may send "
+        "clients to it again. Tick each item (enter); export the report (x) for the incident ticket."
+    )
+    BINDINGS = [
+        Binding("r", "recheck", "Re-check", id="next.recheck"),
+        Binding("k", "canary", "Canary", id="next.canary"),
+        Binding("x", "export", "Report", id="next.export"),
+        Binding("d", "done", "Done", id="next.done"),
+    ]
+    DEFAULT_CSS = """
+    NextStepsScreen #ns-plan-box { height: auto; max-height: 7; padding: 0 1; }
+    NextStepsScreen #ns-checklist { height: 1fr; min-height: 6; }
+    NextStepsScreen #ns-report { height: auto; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, service: "RecoveryService", state: "WizardState", *, canary_timeout: float = 60.0,
+                 id: Optional[str] = None) -> None:
+        super().__init__(service, state, id=id)
+        self.canary_timeout = canary_timeout
+        """Seconds to wait for each canary to appear on the other side."""
+        self.plan: Optional[Plan] = None
+        """The last comparison."""
+        self._plan_error = ""
+        if not state.checklist:
+            state.checklist = [ChecklistItem(k, label) for k, label in ITEMS]
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="ns-plan-box"):
+            yield Static(render_plan(None, self.state.source, self.state.target_label), id="ns-plan")
+        yield ClosingChecklist(self._items(), id="ns-checklist")
+        yield Static("x exports the report (Markdown + JSON).", id="ns-report")
+
+    def mc_command(self) -> str:
+        tgt = f"{self.state.target_alias or 'TARGET'}/{self.state.target_bucket or 'BUCKET'}"
+        return f"mc replicate ls {self.state.source or 'SOURCE/BUCKET'}; mc replicate ls {tgt}"
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        v = self.state.validation or {}
+        item = self._item("validation-passed")
+        if v.get("in_sync") and not v.get("incomplete") and not item.done:
+            self._tick("validation-passed", note=f"{v.get('source', {}).get('versions', '?')} versions each side")
+        self.read_plan()
+        self.query_one("#ns-checklist", Checklist).focus()
+
+    # -- workers ------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="next-plan",
+          description="Reading both replication configurations")
+    def read_plan(self) -> None:
+        """Read both configurations and the target's remote targets, then compare."""
+        st = self.state
+        target_alias, target_bucket = st.target_alias, st.target_bucket or st.source_bucket
+        source_cfg = self.service.replication_config(st.source_alias, st.source_bucket)
+        target_cfg = self.service.replication_config(target_alias, target_bucket) if target_alias else None
+        try:
+            remotes = self.service.remote_targets(target_alias, target_bucket) if target_alias else []
+        except NotFound:
+            remotes = []
+        url = getattr(getattr(self.service, "aliases", None), "get", lambda _a: None)(st.source_alias)
+        source_url = getattr(url, "url", "") or "https://SOURCE_HOST:PORT"
+        plan = compare(source_cfg, target_cfg, st.arn, target_path=f"{target_alias or 'TARGET'}/{target_bucket}",
+                       source_url=source_url, source_bucket=st.source_bucket, target_remotes=remotes)
+        self.post_message(PlanRead(plan))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="next-canary",
+          description="Writing canary objects on both sides")
+    def run_canary(self, run_id: str) -> None:
+        """Write a canary on each side and wait for it on the other."""
+        from recovery_tui.service.canary import run_round_trip
+
+        st = self.state
+        checks = run_round_trip(self.service, (st.source_alias, st.source_bucket),
+                                (st.target_alias, st.target_bucket or st.source_bucket), run_id,
+                                timeout=self.canary_timeout)
+        self.post_message(CanaryDone(checks))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="next-canary-remove",
+          description="Removing the canary objects")
+    def remove_canaries(self, canaries: list[dict[str, Any]]) -> None:
+        """Delete each canary version on both sides (a replica already gone is fine)."""
+        from recovery_tui.service.canary import remove_canary
+
+        st = self.state
+        sides = {st.source_alias: st.source_bucket, st.target_alias: st.target_bucket or st.source_bucket}
+        n = 0
+        for c in canaries:
+            for alias, bucket in sides.items():
+                try:
+                    remove_canary(self.service, alias, bucket, c["key"], c["version_id"])
+                    n += 1
+                except NotFound:
+                    pass
+        self.post_message(CanaryRemoved(n))
+
+    # -- messages -----------------------------------------------------------------------------------
+
+    @on(PlanRead)
+    def _plan_read(self, message: PlanRead) -> None:
+        plan = self.plan = message.plan
+        self._plan_error = ""
+        self.state.extra["rules_to_recreate"] = plan.commands()
+        self.query_one("#ns-plan", Static).update(render_plan(plan, self.state.source, self.state.target_label))
+        if plan.restored and not self._item("rules-restored").done:
+            self._tick("rules-restored", note=f"{len(plan.rules)} rule(s) match")
+        self.save_state()
+
+    @on(CanaryDone)
+    def _canary_done(self, message: CanaryDone) -> None:
+        checks = message.checks
+        self.state.extra["canaries"] = [
+            {"site": c.write.alias, "key": c.write.key, "version_id": c.write.version_id, "peer": c.peer_alias,
+             "seen_on_peer": c.seen, "seconds": c.seconds, "error": c.error, "removed": False} for c in checks]
+        self.record("canary", mc=f"mc cp - {self.state.source}/<canary>; mc stat on the other side",
+                    result="ok" if all(c.seen for c in checks) else "failed",
+                    seen=[c.seen for c in checks])
+        summary = "; ".join(f"{c.write.alias}→{c.peer_alias} " + (f"seen in {c.seconds}s" if c.seen else
+                            f"NOT seen ({c.error})") for c in checks)
+        if all(c.seen for c in checks):
+            self._tick("replication-verified", note=summary)
+            self.app.push_screen(
+                ConfirmModal("Remove the canary objects?",
+                             f"{summary}.\n\nDelete the {len(checks)} canary versions (keys under "
+                             ".recovery-tui-canary/) on both sides? No other object is touched. "
+                             "No keeps them.", yes="Remove", no="Keep"),
+                self._remove_answer)
+        else:
+            self.notify(summary, title="Canary not replicated", severity="error", timeout=10)
+        self.save_state()
+
+    def _remove_answer(self, answer: Optional[bool]) -> None:
+        if answer:
+            self.remove_canaries(list(self.state.extra.get("canaries") or []))
+
+    @on(CanaryRemoved)
+    def _canary_removed(self, message: CanaryRemoved) -> None:
+        for c in self.state.extra.get("canaries") or []:
+            c["removed"] = True
+        self.record("canary.remove", mc="mc rm --version-id … (canary keys only)", result="ok", removed=message.count)
+        self.notify(f"Removed {message.count} canary version(s).", timeout=4)
+        self.save_state()
+
+    def worker_failed(self, worker: Worker[Any]) -> None:
+        if worker.group == "next-plan":
+            self._plan_error = getattr(worker.error, "title", "error")
+            self.query_one("#ns-plan", Static).update(
+                render_plan(None, self.state.source, self.state.target_label, self._plan_error))
+
+    # -- checklist ----------------------------------------------------------------------------------
+
+    def _item(self, key: str) -> ChecklistItem:
+        return next(i for i in self.state.checklist if i.key == key)
+
+    def _check_item(self, item: ChecklistItem) -> CheckItem:
+        if item.done:
+            when = (item.at or "")[11:19]
+            note = f" · {item.note}" if item.note else ""
+            return CheckItem(item.key, item.label, "pass", f"{when} UTC{note}")
+        return CheckItem(item.key, item.label, "info", TODO.get(item.key, "press enter once done"))
+
+    def _items(self) -> list[CheckItem]:
+        return [self._check_item(i) for i in self.state.checklist]
+
+    def _tick(self, key: str, *, done: bool = True, note: str = "") -> None:
+        item = self.state.tick(key, done=done, at=self.now(), note=note)
+        if not done:
+            item.note = ""
+        for checklist in self.query("#ns-checklist").results(Checklist):
+            checklist.update_item(self._check_item(item))
+        self.record("checklist", result="ticked" if done else "unticked", item=key)
+        self.save_state()
+
+    @on(OptionList.OptionSelected, "#ns-checklist")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        key = event.option.id or ""
+        item = self._item(key)
+        if item.done:
+            self._tick(key, done=False)
+        elif key in EVIDENCE:
+            self.app.push_screen(
+                ConfirmModal("Tick without the evidence?", f"This item is {EVIDENCE[key]}.\n\nTick it by hand "
+                             "anyway (the report will say so)?", yes="Tick", no="Leave open"),
+                lambda ok: self._tick(key, note="ticked by hand") if ok else None)
+        else:
+            self._tick(key)
+
+    # -- actions ------------------------------------------------------------------------------------
+
+    def action_recheck(self) -> None:
+        """Read both configurations again (after running the commands)."""
+        self.query_one("#ns-plan", Static).update(render_plan(None, self.state.source, self.state.target_label))
+        self.read_plan()
+
+    def action_canary(self) -> None:
+        """Write one canary object on each side (asks first: these are writes)."""
+        message = ("Write one small object under [b].recovery-tui-canary/[/b] on each side and wait for it "
+                   f"to appear on the other (up to {self.canary_timeout:.0f}s each). These are the only writes; "
+                   "you will be asked before they are removed.")
+        self.app.push_screen(ConfirmModal("Write canary objects?", message, yes="Write", no="Cancel"),
+                             lambda ok: self.run_canary(uuid.uuid4().hex[:12]) if ok else None)
+
+    def action_export(self) -> None:
+        """Write the report files and show where."""
+        try:
+            paths = write_report(self.state, now=self.now())
+        except OSError as exc:
+            self.notify(f"Could not write the report: {exc.strerror}", severity="error")
+            return
+        self.state.extra["report"] = {"markdown": str(paths.markdown), "json": str(paths.json)}
+        self.save_state()
+        self.record("report", result="written", path=str(paths.markdown))
+        self.query_one("#ns-report", Static).update(f"Report written: {paths.markdown} (and .json)")
+
+    def action_done(self) -> None:
+        """Finish the run (asks when items are still open)."""
+        open_items = [i.label for i in self.state.checklist if not i.done]
+        if not open_items:
+            self.finish()
+            return
+        self.app.push_screen(
+            ConfirmModal("Finish with open items?", "Still open:\n• " + "\n• ".join(open_items),
+                         yes="Finish", no="Stay"), lambda ok: self.finish() if ok else None)
+
+
+__all__ = ["CanaryDone", "CanaryRemoved", "NextStepsScreen", "PlanRead", "render_plan"]

@@ -1,0 +1,139 @@
+"""What replication configuration the recovered target must get back, and the `mc` commands to do it.
+
+Pure (no Textual, no I/O). In an active-active pair the target replicates back
+to the source with rules that mirror the source's (same flags, filter and
+priority, the ARN pointing the other way). When the damage reached the
+target's configuration (`total-loss`) those rules, and the remote target they
+name, are gone and must be recreated. Commands never hold a secret: the
+credentials are the placeholders `SOURCE_ACCESS_KEY` / `SOURCE_SECRET_KEY`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from recovery_tui.service.models import RemoteTarget, ReplicationConfig, ReplicationRule
+
+ACCESS_PLACEHOLDER = "SOURCE_ACCESS_KEY"
+SECRET_PLACEHOLDER = "SOURCE_SECRET_KEY"
+"""Placeholders for a replication user's credentials on the source (never real values)."""
+
+FLAGS: tuple[tuple[str, str], ...] = (
+    ("existing-objects", "existing object replication"),
+    ("delete", "delete replication"),
+    ("delete-marker", "delete-marker replication"),
+    ("replica-metadata-sync", "replica modification sync"),
+)
+"""`mc replicate add --replicate` words, with what they mean."""
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """One source rule and the state of its mirror on the target."""
+
+    source_rule: ReplicationRule
+    status: str
+    """`ok` (a matching rule exists), `missing` (recreate it) or `differs` (update it)."""
+    target_rule: Optional[ReplicationRule] = None
+    differences: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The comparison's outcome."""
+
+    rules: tuple[RulePlan, ...]
+    target_has_config: bool
+    remote_target_present: bool
+
+    @property
+    def to_fix(self) -> tuple[RulePlan, ...]:
+        return tuple(r for r in self.rules if r.status != "ok")
+
+    @property
+    def restored(self) -> bool:
+        """True when every source rule has a matching rule on the target."""
+        return bool(self.rules) and not self.to_fix
+
+    def commands(self) -> list[str]:
+        """Every command, in order (the remote target first when it is missing)."""
+        out: list[str] = []
+        for r in self.to_fix:
+            out.extend(c for c in r.commands if c not in out)
+        return out
+
+
+def flags_of(rule: ReplicationRule) -> tuple[str, ...]:
+    """The `--replicate` words a rule has enabled."""
+    on = {
+        "existing-objects": rule.existing_objects_enabled,
+        "delete": rule.delete_replication == "Enabled",
+        "delete-marker": rule.delete_marker_replication == "Enabled",
+        "replica-metadata-sync": rule.replica_modifications == "Enabled",
+    }
+    return tuple(word for word, _ in FLAGS if on[word])
+
+
+def _options(rule: ReplicationRule) -> str:
+    parts = [f'--replicate "{",".join(flags_of(rule))}"', f"--priority {rule.priority}"]
+    if rule.filter.prefix:
+        parts.append(f'--prefix "{rule.filter.prefix}"')
+    if rule.filter.tags:
+        parts.append('--tags "' + "&".join(f"{t.key}={t.value}" for t in rule.filter.tags) + '"')
+    if rule.storage_class:
+        parts.append(f"--storage-class {rule.storage_class}")
+    return " ".join(parts)
+
+
+def _same_filter(a: ReplicationRule, b: ReplicationRule) -> bool:
+    return a.filter.prefix == b.filter.prefix and set(a.filter.tags) == set(b.filter.tags)
+
+
+def compare(
+    source: Optional[ReplicationConfig],
+    target: Optional[ReplicationConfig],
+    arn: str,
+    *,
+    target_path: str,
+    source_url: str,
+    source_bucket: str,
+    target_remotes: Optional[list[RemoteTarget]] = None,
+) -> Plan:
+    """Mirror each source rule that points at `arn` onto the target (`target_path` = `ALIAS/BUCKET`).
+
+    `source_url` (`scheme://host:port`, no credentials) is where the target must replicate to.
+    """
+    src_rules = source.rules_for(arn) if source is not None else ()
+    tgt_rules = target.rules if target is not None else ()
+    remote_present = bool(target_remotes)
+    scheme, _, hostport = source_url.partition("://")
+    remote_url = f"{scheme or 'https'}://{ACCESS_PLACEHOLDER}:{SECRET_PLACEHOLDER}@{hostport or 'SOURCE_HOST:PORT'}/{source_bucket}"
+    plans: list[RulePlan] = []
+    for rule in src_rules:
+        match = next((t for t in tgt_rules if _same_filter(rule, t)), None)
+        if match is None:
+            cmd = f'mc replicate add {target_path} --remote-bucket "{remote_url}" {_options(rule)}'
+            plans.append(RulePlan(rule, "missing", commands=(cmd,)))
+            continue
+        diffs = []
+        for word, meaning in FLAGS:
+            want, have = word in flags_of(rule), word in flags_of(match)
+            if want != have:
+                diffs.append(f"{meaning}: {'Enabled' if have else 'Disabled'} (source: {'Enabled' if want else 'Disabled'})")
+        if not match.enabled:
+            diffs.append("rule is Disabled")
+        if match.priority != rule.priority:
+            diffs.append(f"priority {match.priority} (source: {rule.priority})")
+        if diffs:
+            cmd = (f"mc replicate update {target_path} --id {match.id} {_options(rule)}"
+                   + (" --state enable" if not match.enabled else ""))
+            plans.append(RulePlan(rule, "differs", match, tuple(diffs), (cmd,)))
+        else:
+            plans.append(RulePlan(rule, "ok", match))
+    return Plan(rules=tuple(plans), target_has_config=target is not None and bool(tgt_rules),
+                remote_target_present=remote_present)
+
+
+__all__ = ["ACCESS_PLACEHOLDER", "FLAGS", "Plan", "RulePlan", "SECRET_PLACEHOLDER", "compare", "flags_of"]
