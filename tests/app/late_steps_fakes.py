@@ -105,6 +105,13 @@ class FakeService:
         if err is not None:
             raise err
 
+    def list_buckets(self, alias: str) -> list[str]:
+        """For the Connect screen underneath (the App always starts there)."""
+        return ["data"]
+
+    def bucket_exists(self, alias: str, bucket: str) -> bool:
+        return bucket == "data"
+
     def resync_status(self, alias: str, bucket: str, arn: Optional[str] = None) -> ResyncStatus:
         self._maybe_fail("resync_status")
         with self._lock:
