@@ -1,0 +1,102 @@
+"""Pilot tests of the Next-steps screen with the scripted service: rule comparison, checklist ticks with
+timestamps, ticking an evidence item by hand, report export, finishing with open items."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from textual.widgets import Static
+
+from late_steps_fakes import FakeService, FixedClock, make_state, rule
+from recovery_tui.app import make_app
+from recovery_tui.messages import StepDone
+from recovery_tui.screens.dialogs import ConfirmModal
+from recovery_tui.screens.next_steps import NextStepsScreen
+from recovery_tui.screens.next_steps_plan import compare
+from recovery_tui.service.models import ReplicationConfig
+
+
+async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError("condition not reached")
+        await pilot.pause(0.02)
+
+
+def _setup(svc: FakeService, **kw: Any) -> tuple[Any, Any, list[Any]]:
+    st = make_state(step=6, **kw)
+    seen: list[Any] = []
+    app = make_app(svc, aliases=["source", "target"], lab=True, state=st, clock=FixedClock(), persist=False)
+    return app, st, seen
+
+
+async def test_checklist_ticks_with_timestamps_and_export() -> None:
+    svc = FakeService()
+    app, st, seen = _setup(svc, validation={"in_sync": True, "incomplete": False, "source": {"versions": 160}})
+    async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+        screen = NextStepsScreen(svc, st)
+        await app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.plan is not None)
+        items = {i.key: i for i in st.checklist}
+        assert items["validation-passed"].done and items["validation-passed"].at == "2026-05-01T10:00:00+00:00"
+        assert items["rules-restored"].done
+        assert not items["replication-verified"].done and not items["lb-restored"].done
+        screen.query_one("#ns-checklist").highlighted = 3
+        await pilot.press("enter")
+        assert items["lb-restored"].done and items["lb-restored"].at
+        await pilot.press("enter")  # unticks
+        assert not items["lb-restored"].done and items["lb-restored"].at is None
+        screen.query_one("#ns-checklist").highlighted = 2
+        await pilot.press("enter")  # evidence item: asks first
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await pilot.pause()
+        assert items["replication-verified"].done and items["replication-verified"].note == "ticked by hand"
+        await pilot.press("x")
+        await pilot.pause()
+        md = Path(st.extra["report"]["markdown"])
+        assert md.exists() and "Report written" in str(screen.query_one("#ns-report", Static).render())
+        assert json.loads(Path(st.extra["report"]["json"]).read_text())["checklist"][2]["note"] == "ticked by hand"
+        await pilot.press("d")  # lb still open: asks
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await pilot.pause()
+        assert any(isinstance(m, StepDone) and m.step == 6 for m in seen)
+
+
+async def test_missing_target_config_lists_commands_without_secrets() -> None:
+    svc = FakeService()
+    svc.configs["target"] = None
+    svc.link = None
+    app, st, _ = _setup(svc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = NextStepsScreen(svc, st)
+        await app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.plan is not None)
+        text = str(screen.query_one("#ns-plan", Static).render())
+        assert "has no replication configuration" in text and "remote target (ARN) is gone" in text
+        assert 'mc replicate add target/data --remote-bucket "https://SOURCE_ACCESS_KEY:SOURCE_SECRET_KEY@' in text
+        assert '--replicate "existing-objects,delete,delete-marker,replica-metadata-sync" --priority 1' in text
+        assert not next(i for i in st.checklist if i.key == "rules-restored").done
+
+
+def test_compare_differs_gives_update_command() -> None:
+    from dataclasses import replace
+
+    src = ReplicationConfig(rules=(rule(),))
+    tgt = ReplicationConfig(rules=(replace(rule("arn:other", "tgtrule"), delete_replication="Disabled",
+                                           priority=2),))
+    plan = compare(src, tgt, rule().destination_arn, target_path="target/data", source_url="http://h:9000",
+                   source_bucket="data", target_remotes=[])
+    (rp,) = plan.to_fix
+    assert rp.status == "differs"
+    assert "delete replication: Disabled (source: Enabled)" in rp.differences
+    assert rp.commands[0].startswith("mc replicate update target/data --id tgtrule --replicate")
+    same = compare(src, ReplicationConfig(rules=(rule("arn:other"),)), rule().destination_arn,
+                   target_path="t/d", source_url="http://h:9000", source_bucket="data")
+    assert same.restored and same.commands() == []
