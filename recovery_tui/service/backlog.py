@@ -241,12 +241,15 @@ def run_backlog(
             last_progress = now
             progress(BacklogProgress(listed, counts["processed"], counts["failed"], listing_done, now - started))
 
-    def save(done: bool = False) -> None:
+    def save(final: bool = False, done: bool = False) -> None:
         if checkpoint is not None:
             with lock:
                 doc = {**counts}
             doc.update(mark.state())
-            checkpoint.save(doc, done=done) if done else checkpoint.maybe_save(doc)
+            if final:
+                checkpoint.save(doc, done=done)
+            else:
+                checkpoint.maybe_save(doc)
 
     def process(item: BacklogItem) -> None:
         limiter.wait(stop)
@@ -344,7 +347,7 @@ def run_backlog(
         for th in threads:
             th.join()
         if not dry_run and not validate_one:
-            save(done=not (error or interrupted or stop.is_set()))
+            save(final=True, done=not (error or interrupted or stop.is_set()))
         if stop.is_set() and cancel is not None and cancel.is_set():
             interrupted = True
     report(force=True)

@@ -39,7 +39,7 @@ KEY, VID, SIZE, ETAG, DM, LATEST = range(6)
 _OWNER = r"(?:<Owner><ID>[^<]*</ID><DisplayName>[^<]*</DisplayName></Owner>)?"
 _ENTRY = re.compile(  # MinIO's order: the embedded Object (Key, LastModified, ETag, Size, Owner, StorageClass) first
     r"<(Version|DeleteMarker)><Key>([^<]*)</Key><LastModified>[^<]*</LastModified>"
-    r"(?:<ETag>([^<]*)</ETag><Size>(\d+)</Size>)?" + _OWNER + r"(?:<StorageClass>[^<]*</StorageClass>)?"
+    r'(?:<ETag>(?:&#34;|&quot;|")?([^<&"]*)(?:&#34;|&quot;|")?</ETag><Size>(\d+)</Size>)?' + _OWNER + r"(?:<StorageClass>[^<]*</StorageClass>)?"
     r"<IsLatest>(true|false)</IsLatest><VersionId>([^<]*)</VersionId>"
 )
 _TAG = re.compile(r"<(IsTruncated|NextKeyMarker|NextVersionIdMarker)>([^<]*)</")
@@ -61,12 +61,6 @@ def _unescape(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-def _etag(text: str) -> str:
-    if "&" in text:
-        text = html.unescape(text)
-    return text.strip('"')
-
-
 def parse_page(body: bytes) -> RawPage:
     """Parse a `ListVersionsResult`; raises ServerError when it is not one."""
     text = body.decode("utf-8", "replace")
@@ -75,10 +69,11 @@ def parse_page(body: bytes) -> RawPage:
     if len(found) != expected or "<ListVersionsResult" not in text:
         return _parse_page_etree(body)
     entries: list[Entry] = [
-        (_unescape(k), v, int(s) if s else 0, _etag(e) if e else "", t == "DeleteMarker", latest == "true")
+        (_unescape(k) if "&" in k else k, v, int(s) if s else 0, e, t == "DeleteMarker", latest == "true")
         for t, k, e, s, latest, v in found
     ]
-    tags = dict(_TAG.findall(text))
+    first = min((i for i in (text.find("<Version>"), text.find("<DeleteMarker>")) if i >= 0), default=len(text))
+    tags = dict(_TAG.findall(text, 0, first)) or dict(_TAG.findall(text))
     return RawPage(
         entries=entries,
         prefixes=[_unescape(p) for p in _PREFIX.findall(text)] if "<CommonPrefixes>" in text else [],

@@ -1,0 +1,1 @@
+"""Benchmarks for the validation and backlog engines (not part of the test run): `python -m benchmarks.run all`."""

@@ -1,0 +1,80 @@
+"""Runs lab sites in separate processes for the benchmarks (`recovery-tui lab serve`), and drives their faults.
+
+A lab serves both of its sites from one asyncio loop; when a benchmark lists two sites at once
+that single loop would be the bottleneck, so `pair()` starts two lab processes with the same seed
+(identical data) and takes `source` from the first and `target` from the second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass
+class LabProcess:
+    proc: subprocess.Popen
+    env: dict[str, str]
+
+    def url(self, site: str) -> str:
+        value = self.env[f"MC_HOST_{site}"]
+        scheme, rest = value.split("://", 1)
+        return f"{scheme}://{rest.rsplit('@', 1)[1]}"
+
+    def fault(self, at_site: str, **doc: object) -> None:
+        """POST a fault document to the lab's control endpoint (served on `at_site`)."""
+        req = urllib.request.Request(self.url(at_site) + "/_lab/fault", data=json.dumps(doc).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).read()
+
+    def set_latency(self, site: str, seconds: float) -> None:
+        self.fault(site, action="latency", site=site, seconds=seconds)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start(scenario: str = "large", objects: Optional[int] = None, seed: int = 0, timeout: float = 600) -> LabProcess:
+    """Start `recovery-tui lab serve` and wait for its MC_HOST_ lines."""
+    cmd = [sys.executable, "-m", "recovery_tui", "lab", "serve", "--scenario", scenario, "--seed", str(seed)]
+    if objects:
+        cmd += ["--objects", str(objects)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    env: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    while len(env) < 2:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the lab process ended before printing its MC_HOST_ lines")
+        if line.startswith("MC_HOST_"):
+            name, _, value = line.strip().partition("=")
+            env[name] = value
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("the lab did not start in time")
+    return LabProcess(proc, env)
+
+
+def pair(objects: int, scenario: str = "large") -> tuple[LabProcess, LabProcess, dict[str, str]]:
+    """Two lab processes with identical data; env with `source` from the first, `target` from the second."""
+    a = start(scenario, objects)
+    try:
+        b = start(scenario, objects)
+    except BaseException:
+        a.stop()
+        raise
+    return a, b, {"MC_HOST_source": a.env["MC_HOST_source"], "MC_HOST_target": b.env["MC_HOST_target"]}

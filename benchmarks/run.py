@@ -1,0 +1,194 @@
+"""Benchmarks V1, V2, V3, B1, B2 of issue 4: `python -m benchmarks.run V1|V2|V3|B1|B2|all`.
+
+Every figure comes from one run on lab sites served by separate processes (`recovery-tui lab serve`),
+so the lab never shares the client's interpreter. Prints a table with PASS/FAIL per target.
+See benchmarks/README.md for what each one measures and how.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from typing import Any, Callable
+
+import boto3
+from botocore.config import Config
+
+from benchmarks import labproc
+from recovery_tui.service.aliases import AliasBook, BucketPath
+from recovery_tui.service.backlog import run_backlog
+from recovery_tui.service.client import RecoveryService
+from recovery_tui.service.listing import VersionLister
+from recovery_tui.service.validate import validate
+
+Row = tuple[str, str, str, str, bool]
+SRC, DST = BucketPath("source", "data"), BucketPath("target", "data")
+
+
+def _service(env: dict[str, str]) -> RecoveryService:
+    return RecoveryService(AliasBook(env))
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def _raw_concurrent(service: RecoveryService) -> int:
+    counts = [0, 0]
+
+    def drain(i: int, alias: str) -> None:
+        for page in VersionLister(service, alias, "data").pages():
+            counts[i] += len(page.entries)
+
+    threads = [threading.Thread(target=drain, args=(i, a)) for i, a in enumerate(("source", "target"))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return sum(counts)
+
+
+def _sequential_sets(service: RecoveryService) -> int:
+    sides = []
+    for alias in ("source", "target"):
+        s = set()
+        for page in VersionLister(service, alias, "data").pages():
+            s.update(page.entries)
+        sides.append(s)
+    return len(sides[0] - sides[1]) + len(sides[1] - sides[0])
+
+
+def bench_v1(objects: int = 200_000) -> list[Row]:
+    a, b, env = labproc.pair(objects)
+    try:
+        service = _service(env)
+        _raw_concurrent(service)  # warm-up: connections, lab caches
+        t_raw, n = _timed(lambda: _raw_concurrent(service))
+        t_val, r = _timed(lambda: validate(service, SRC, DST))
+        t_seq, _ = _timed(lambda: _sequential_sets(service))
+    finally:
+        a.stop()
+        b.stop()
+    ratio, speed = t_val / t_raw, t_seq / t_val
+    return [
+        ("V1", f"validate {r.source_counts.versions:,}+{r.target_counts.versions:,} versions vs raw concurrent listing",
+         f"{t_val:.2f}s vs {t_raw:.2f}s = {ratio:.3f}x", "<= 1.15x", ratio <= 1.15),
+        ("V1", "validate vs sequential listing into sets", f"{t_seq:.2f}s / {t_val:.2f}s = {speed:.2f}x faster",
+         ">= 2x", speed >= 2.0),
+    ]
+
+
+def _rss(objects: int) -> dict[str, Any]:
+    lab = labproc.start("large", objects)
+    try:
+        out = subprocess.run([sys.executable, "-m", "benchmarks.rss_probe"], capture_output=True, text=True,
+                             env={**os.environ, **lab.env}, check=True, timeout=3600)
+    finally:
+        lab.stop()
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_v2() -> list[Row]:
+    small, big = _rss(100_000), _rss(1_000_000)
+    growth = big["rss_mb"] - small["rss_mb"]
+    return [("V2", f"peak RSS of validate: {small['versions']:,} vs {big['versions']:,} versions",
+             f"{small['rss_mb']:.1f} MB -> {big['rss_mb']:.1f} MB (+{growth:.1f} MB; {big['elapsed']:.1f}s at 1M)",
+             "growth <= 40 MB", growth <= 40.0)]
+
+
+def bench_v3(objects: int = 50_000, latency: float = 0.02, parallel: int = 16) -> list[Row]:
+    a, b, env = labproc.pair(objects)
+    try:
+        a.set_latency("source", latency)
+        b.set_latency("target", latency)
+        service = _service(env)
+        t_one, r1 = _timed(lambda: validate(service, SRC, DST))
+        t_par, r2 = _timed(lambda: validate(service, SRC, DST, parallel=parallel))
+    finally:
+        a.stop()
+        b.stop()
+    same = (r1.source_counts, r1.target_counts, r1.missing_on_target) == \
+        (r2.source_counts, r2.target_counts, r2.missing_on_target)
+    speed = t_one / t_par
+    return [("V3", f"prefix-parallel ({parallel}) vs one paginator, {latency * 1000:.0f} ms/request, "
+             f"{r1.source_counts.versions:,} versions", f"{t_one:.2f}s / {t_par:.2f}s = {speed:.2f}x"
+             + ("" if same else " (RESULTS DIFFER)"), ">= 5x", speed >= 5.0 and same)]
+
+
+def _backlog_lab(n: int) -> labproc.LabProcess:
+    """A lab whose source holds `n` FAILED versions: written while replication is made to fail."""
+    lab = labproc.start("healthy", 3)
+    lab.fault("source", action="fail-replication", pattern="bench/*")
+    book = AliasBook(lab.env)
+    alias = book.get("source")
+    s3 = boto3.client("s3", endpoint_url=alias.url, region_name="us-east-1", aws_access_key_id=alias.access_key,
+                      aws_secret_access_key=alias.secret_key.reveal(),
+                      config=Config(s3={"addressing_style": "path"}, max_pool_connections=16))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda i: s3.put_object(Bucket="data", Key=f"bench/o{i:05d}", Body=b"x"), range(n)))
+    time.sleep(1.0)  # let the replicator mark them FAILED
+    return lab
+
+
+def bench_b1(n: int = 300, rate: float = 50.0) -> list[Row]:
+    lab = _backlog_lab(n)
+    try:
+        r = run_backlog(_service(lab.env), BucketPath("source", "data"), concurrent=10, rate_limit=rate)
+    finally:
+        lab.stop()
+    err = (r.achieved_rate - rate) / rate
+    return [("B1", f"backlog --rate-limit {rate:g}: {r.processed + r.failed} versions (total {r.total})",
+             f"{r.achieved_rate:.2f} obj/s ({err * 100:+.2f}%)", "within ±5%", abs(err) <= 0.05 and r.total >= n)]
+
+
+def bench_b2(n: int = 200, latency: float = 0.02) -> list[Row]:
+    lab = _backlog_lab(n)
+    try:
+        lab.set_latency("source", latency)
+        service = _service(lab.env)
+        r1 = run_backlog(service, BucketPath("source", "data"), concurrent=1)
+        r10 = run_backlog(service, BucketPath("source", "data"), concurrent=10)
+    finally:
+        lab.stop()
+    speed = r1.elapsed / r10.elapsed
+    return [("B2", f"backlog -c 10 vs -c 1, {latency * 1000:.0f} ms/request, {r10.total} versions",
+             f"{r1.elapsed:.2f}s / {r10.elapsed:.2f}s = {speed:.2f}x", ">= 8x",
+             speed >= 8.0 and r1.total == r10.total >= n)]
+
+
+BENCHES: dict[str, Callable[[], list[Row]]] = {"V1": bench_v1, "V2": bench_v2, "V3": bench_v3, "B1": bench_b1,
+                                               "B2": bench_b2}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    p.add_argument("which", nargs="+", help="V1 V2 V3 B1 B2 or all")
+    args = p.parse_args(argv)
+    names = list(BENCHES) if "all" in [w.lower() for w in args.which] else [w.upper() for w in args.which]
+    rows: list[Row] = []
+    for name in names:
+        if name not in BENCHES:
+            p.error(f"unknown benchmark {name}")
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        got = BENCHES[name]()
+        for r in got:
+            print(f"  {r[0]} {r[1]}: {r[2]} (target {r[3]}) {'PASS' if r[4] else 'FAIL'}", file=sys.stderr, flush=True)
+        rows += got
+    width = max(len(r[1]) for r in rows)
+    print(f"{'id':<4} {'measures':<{width}}  {'measured':<44} {'target':<16} result")
+    for bid, what, measured, target, ok in rows:
+        print(f"{bid:<4} {what:<{width}}  {measured:<44} {target:<16} {'PASS' if ok else 'FAIL'}")
+    return 0 if all(r[4] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,205 @@
+"""The backlog engine on the lab: dry run sends nothing, one HEAD per version (405 on a delete marker
+counts), concurrency bound, paced rate limit, re-runs touch only what is still backlogged, resume from
+a checkpoint, clear-checksum copies, validate-one."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recovery_tui.lab.scenarios import arn_for
+from recovery_tui.service.aliases import AliasBook, BucketPath
+from recovery_tui.service.backlog import RateLimiter, run_backlog
+from recovery_tui.service.checkpoint import Checkpoint
+from recovery_tui.service.client import RecoveryService
+
+from .conftest import put_versions
+
+
+class SpyService(RecoveryService):
+    """The real service, recording which versions it HEADs and copies and how many at once."""
+
+    def __init__(self, lab: Any, cancel_after: int = 0, cancel: threading.Event | None = None) -> None:
+        super().__init__(AliasBook(dict(lab.env())))
+        self.heads: list[tuple[str, str]] = []
+        self.copies: list[tuple[str, str]] = []
+        self.active = self.max_active = 0
+        self.lock = threading.Lock()
+        self.cancel_after, self.cancel = cancel_after, cancel
+
+    def _enter(self) -> None:
+        with self.lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+
+    def _leave(self, log: list, key: str, vid: str) -> None:
+        with self.lock:
+            self.active -= 1
+            log.append((key, vid))
+            if self.cancel is not None and len(self.heads) + len(self.copies) >= self.cancel_after:
+                self.cancel.set()
+
+    def head_version(self, alias: str, bucket: str, key: str, version_id: str) -> Any:
+        self._enter()
+        try:
+            return super().head_version(alias, bucket, key, version_id)
+        finally:
+            self._leave(self.heads, key, version_id)
+
+    def copy_to_self(self, alias: str, bucket: str, key: str, version_id: str) -> str:
+        self._enter()
+        try:
+            return super().copy_to_self(alias, bucket, key, version_id)
+        finally:
+            self._leave(self.copies, key, version_id)
+
+
+def _vid(name: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
+def _failed(lab: Any, prefix: str, n: int, *, dm_key: bool = False) -> set[tuple[str, str]]:
+    """`n` FAILED object versions under `prefix` on the source (plus a FAILED delete marker if asked)."""
+    arn = arn_for(lab.target)
+    specs = [(f"{prefix}o{i:03d}", _vid(f"{prefix}v{i}"), b"data%d" % i, False, 5) for i in range(n)]
+    if dm_key:
+        specs.append((f"{prefix}o000", _vid(f"{prefix}dm"), b"", True, 1))
+    put_versions(lab, "source", "data", specs, status="FAILED", arn=arn)
+    return {(k, v) for k, v, *_ in specs}
+
+
+def _statuses(lab: Any, prefix: str) -> dict[tuple[str, str], str]:
+    b = lab.source.site.buckets["data"]
+    return lab.call(lambda: {(v.key, v.version_id): v.replication_status for v in b.iter_versions(prefix)})
+
+
+def test_dry_run_lists_and_sends_nothing(lab: Any) -> None:
+    want = _failed(lab, "dry/", 12, dm_key=True)
+    before = _statuses(lab, "dry/")
+    spy = SpyService(lab)
+    r = run_backlog(spy, BucketPath("source", "data", "dry/"), dry_run=True)
+    assert r.total == 13 and r.processed == 0 and {(i.key, i.version_id) for i in r.items} == want
+    assert spy.heads == [] and spy.copies == []
+    time.sleep(0.3)
+    assert _statuses(lab, "dry/") == before and set(before.values()) == {"FAILED"}
+
+
+def test_one_head_per_version_and_405_on_delete_marker_counts(lab: Any) -> None:
+    want = _failed(lab, "dm/", 3, dm_key=True)
+    spy = SpyService(lab)
+    r = run_backlog(spy, BucketPath("source", "data", "dm/"))
+    assert (r.total, r.processed, r.failed) == (4, 4, 0)
+    assert sorted(spy.heads) == sorted(want)  # each exactly once, the delete marker included
+    assert spy.head_version("source", "data", "dm/o000", _vid("dm/dm")).delete_marker  # it answered 405
+
+
+def test_rerun_touches_only_what_is_still_backlogged(lab: Any) -> None:
+    ok = _failed(lab, "rr/ok-", 5)
+    stuck = _failed(lab, "rr/stuck-", 3)
+    lab.faults.fail_replication("rr/stuck-*")
+    try:
+        first = run_backlog(SpyService(lab), BucketPath("source", "data", "rr/"))
+        assert (first.total, first.processed, first.failed) == (8, 8, 0)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            st = _statuses(lab, "rr/")
+            if all(st[p] == "COMPLETED" for p in ok) and all(st[p] == "FAILED" for p in stuck):
+                break
+            time.sleep(0.1)
+        spy = SpyService(lab)
+        second = run_backlog(spy, BucketPath("source", "data", "rr/"))
+    finally:
+        lab.faults.clear_replication_failures()
+    assert second.total == 3 and sorted(spy.heads) == sorted(stuck)
+
+
+def test_concurrency_is_bounded(lab: Any) -> None:
+    _failed(lab, "cc/", 30)
+    lab.faults.fail_replication("cc/*")
+    lab.faults.set_latency("source", 0.05)
+    try:
+        spy = SpyService(lab)
+        t = time.monotonic()
+        r = run_backlog(spy, BucketPath("source", "data", "cc/"), concurrent=5)
+        elapsed = time.monotonic() - t
+        one = SpyService(lab)
+        run_backlog(one, BucketPath("source", "data", "cc/"), concurrent=1)
+    finally:
+        lab.faults.set_latency("source", 0)
+        lab.faults.clear_replication_failures()
+    assert r.processed == 30 and spy.max_active == 5 and one.max_active == 1
+    assert elapsed < 30 * 0.05 / 2  # five at a time, not one by one
+
+
+def test_rate_limit_paces_request_starts(lab: Any) -> None:
+    _failed(lab, "rl/", 15)
+    lab.faults.fail_replication("rl/*")
+    try:
+        r = run_backlog(SpyService(lab), BucketPath("source", "data", "rl/"), concurrent=10, rate_limit=20)
+    finally:
+        lab.faults.clear_replication_failures()
+    assert r.processed == 15
+    assert abs(r.achieved_rate - 20) / 20 < 0.1
+    assert r.last_start - r.first_start >= 14 / 20 * 0.95
+
+
+def test_rate_limiter_schedules_starts_without_banking_idle_time() -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(round(s, 6))
+        now[0] += s
+
+    limiter = RateLimiter(10, clock=lambda: now[0], sleep=sleep)
+    for _ in range(3):
+        limiter.wait()
+    assert slept == [0.1, 0.1]
+    now[0] += 5  # idle: no burst of 50 afterwards
+    limiter.wait()
+    limiter.wait()
+    assert slept == [0.1, 0.1, 0.1]
+
+
+def test_resume_from_checkpoint_sends_nothing_twice(lab: Any, tmp_path: Path) -> None:
+    want = _failed(lab, "rs/", 10)
+    lab.faults.fail_replication("rs/*")
+    params = {"path": "source/data/rs/"}
+    try:
+        cancel = threading.Event()
+        spy1 = SpyService(lab, cancel_after=4, cancel=cancel)
+        r1 = run_backlog(spy1, BucketPath("source", "data", "rs/"), concurrent=1, cancel=cancel,
+                         checkpoint=Checkpoint.open(tmp_path / "b.json", "backlog", params))
+        assert r1.interrupted and r1.processed == 4
+        cp = Checkpoint.open(tmp_path / "b.json", "backlog", params)
+        assert cp.resumed and cp.state["processed"] == 4
+        spy2 = SpyService(lab)
+        r2 = run_backlog(spy2, BucketPath("source", "data", "rs/"), concurrent=3, checkpoint=cp)
+    finally:
+        lab.faults.clear_replication_failures()
+    assert r2.resumed and r2.skipped == 4 and (r2.total, r2.processed, r2.failed) == (10, 10, 0)
+    assert not set(spy1.heads) & set(spy2.heads) and set(spy1.heads) | set(spy2.heads) == want
+
+
+def test_clear_checksum_copies_objects_and_heads_delete_markers(lab: Any) -> None:
+    _failed(lab, "cs/", 2, dm_key=True)
+    before = len(_statuses(lab, "cs/"))
+    spy = SpyService(lab)
+    r = run_backlog(spy, BucketPath("source", "data", "cs/"), clear_checksum=True)
+    assert (r.total, r.processed, r.new_versions) == (3, 3, 2)
+    assert len(spy.copies) == 2 and spy.heads == [("cs/o000", _vid("cs/dm"))]
+    assert len(_statuses(lab, "cs/")) == before + 2  # each copy is a new version
+
+
+@pytest.mark.parametrize("clear", [False, True])
+def test_validate_processes_exactly_one(lab: Any, clear: bool) -> None:
+    _failed(lab, f"v1{int(clear)}/", 4, dm_key=True)
+    spy = SpyService(lab)
+    r = run_backlog(spy, BucketPath("source", "data", f"v1{int(clear)}/"), validate_one=True, clear_checksum=clear)
+    assert r.processed == 1 and len(spy.heads) + len(spy.copies) == 1 and len(r.items) == 1
+    assert len(spy.copies) == (1 if clear else 0)
