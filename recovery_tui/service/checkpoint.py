@@ -117,7 +117,7 @@ class Checkpoint:
 
     def maybe_save(self, state: Mapping[str, Any]) -> bool:
         """Save when `interval` seconds have passed since the last save; True when it wrote."""
-        if time.monotonic() - self._last_save >= self.interval:
+        if not self._last_save or time.monotonic() - self._last_save >= self.interval:
             self.save(state)
             return True
         self.state = dict(state)

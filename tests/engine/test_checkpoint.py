@@ -1,0 +1,51 @@
+"""Checkpoint files: atomic save, resume only the same unfinished job, refuse another job's file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from recovery_tui.service import checkpoint as cp
+from recovery_tui.service.errors import InputError
+
+
+def test_save_and_resume_same_job(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "c.json"
+    c = cp.Checkpoint.open(path, "validate", {"a": "x"})
+    assert not c.resumed and c.state == {}
+    c.save({"last_key": "k", "n": 3})
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    again = cp.Checkpoint.open(path, "validate", {"a": "x"})
+    assert again.resumed and again.state == {"last_key": "k", "n": 3}
+    again.save(again.state, done=True)
+    assert not cp.Checkpoint.open(path, "validate", {"a": "x"}).resumed
+
+
+def test_other_job_or_corrupt_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    cp.Checkpoint.open(path, "validate", {"a": "x"}).save({"n": 1})
+    with pytest.raises(InputError, match="another job"):
+        cp.Checkpoint.open(path, "validate", {"a": "y"})
+    path.write_text("{not json")
+    with pytest.raises(InputError, match="not a recovery-tui checkpoint"):
+        cp.Checkpoint.open(path, "validate", {"a": "x"})
+
+
+def test_maybe_save_throttles(tmp_path: Path) -> None:
+    c = cp.Checkpoint.open(tmp_path / "c.json", "k", {}, interval=3600)
+    assert c.maybe_save({"n": 1}) is True  # first save writes
+    assert c.maybe_save({"n": 2}) is False and c.state == {"n": 2}
+    assert cp.Checkpoint.open(tmp_path / "c.json", "k", {}).state == {"n": 1}
+
+
+def test_markers_record_age_and_clear() -> None:
+    params = {"path": "source/data", "arn": ""}
+    assert cp.marker_age("m", params) is None
+    cp.record_marker("m", params)
+    age = cp.marker_age("m", params)
+    assert age is not None and age < 5
+    assert cp.marker_age("m", {"path": "other/data", "arn": ""}) is None
+    cp.clear_marker("m", params)
+    assert cp.marker_age("m", params) is None
