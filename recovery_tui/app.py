@@ -40,7 +40,10 @@ class RecoveryApp(App[int]):
     CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "recovery-tui"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True, id="app.quit")]
+    BINDINGS = [
+        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True, id="app.quit"),
+        Binding("ctrl+q", "request_quit", "Quit", show=False, priority=True, id="app.quit-q"),
+    ]
 
     def __init__(
         self,

@@ -32,8 +32,11 @@ CONFIG_PROBE_LIMIT = 60
 """Buckets per alias whose replication configuration is probed (the rest are listed unmarked)."""
 
 NO_ALIASES = (
-    "No mc aliases found.\n\nDefine one with\n  mc alias set NAME URL ACCESS SECRET\n"
-    "or export MC_HOST_NAME=https://ACCESS:SECRET@host:port\nthen restart. To practise: recovery-tui --lab"
+    "No mc aliases found (none in MC_HOST_* nor in mc's config.json).\n\n"
+    "Define one, then restart recovery-tui:\n"
+    "  mc alias set NAME URL ACCESS SECRET\n"
+    "or\n  export MC_HOST_NAME=https://KEY:SECRET@host:port\n\n"
+    "To practise first: recovery-tui --lab"
 )
 """Shown in place of the alias list when there is none."""
 
@@ -61,6 +64,7 @@ class ConnectScreen(StepScreen):
     """Pick the source: aliases on the left, that alias's buckets on the right, a path input below."""
 
     STEP = 0
+    AUTO_FOCUS = "#aliases"
     EXPLAIN = (
         "A resync copies every version from the [b]healthy[/b] site back to the damaged one, so it starts on "
         "the healthy side. Pick that site's alias and the bucket to rebuild. Only a bucket with a replication "
@@ -101,10 +105,13 @@ class ConnectScreen(StepScreen):
                 if self.aliases:
                     yield OptionList(*[Option(name, id=name) for name in self.aliases], id="aliases")
                 else:
-                    yield Static(NO_ALIASES, id="no-aliases")
+                    yield Static("(none)", id="aliases-none")
             with Vertical(id="bucket-col"):
                 yield Label("Buckets  (⇄ = replication configured)", classes="section-title", id="buckets-title")
-                yield OptionList(id="buckets")
+                if self.aliases:
+                    yield OptionList(id="buckets")
+                else:
+                    yield Static(NO_ALIASES, id="no-aliases")
         with Horizontal(id="path-row"):
             yield Label("or type ALIAS/BUCKET ", id="path-label")
             yield Input(
@@ -114,8 +121,7 @@ class ConnectScreen(StepScreen):
 
     def on_mount(self) -> None:
         if not self.aliases:
-            self.query_one("#path", Input).focus()
-            self._status("No aliases: type ALIAS/BUCKET once one is defined, or quit with q.")
+            self._status("No aliases yet: define one and restart (q quits).")
             return
         aliases = self.query_one("#aliases", OptionList)
         first = self.preselect.alias if self.preselect and self.preselect.alias in self.aliases else self.aliases[0]

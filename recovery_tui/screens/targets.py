@@ -120,6 +120,7 @@ class TargetsScreen(StepScreen):
         table.loading = False
         table.clear()
         self.views = message.views
+        self.refresh_bindings()
         if not self.views:
             table.display = False
             self._empty(
@@ -177,6 +178,11 @@ class TargetsScreen(StepScreen):
             alias = f" (alias {view.alias})" if view.alias else " (no mc alias points here)"
             text.append(f"{t.endpoint}{alias} → bucket {t.target_bucket} · latency avg {human_latency(t.latency.avg)}")
         self.query_one("#detail", Static).update(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pick":
+            return bool(self.views)
+        return True
 
     @on(DataTable.RowSelected, "#targets")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
