@@ -14,6 +14,7 @@ for `r`. Leaving this screen never cancels the job on the server.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -114,7 +115,7 @@ class MonitorScreen(StepScreen):
         self._active = False
         self._in_flight = False
         self._failures = 0
-        self._retry_left = 0
+        self._retry_due = 0.0
         self._stopped = ""
         self._status: Optional[ResyncTargetStatus] = None
         self._seen_answer = False
@@ -266,7 +267,7 @@ class MonitorScreen(StepScreen):
         if self._lost_since is None:
             self._lost_since = self.now().strftime("%H:%M:%S")
         self._lost_reason = message.error.title
-        self._retry_left = int(delay)
+        self._retry_due = self.now().timestamp() + delay
         self._schedule(delay)
         self._redraw()
 
@@ -307,8 +308,6 @@ class MonitorScreen(StepScreen):
             self.save_state()
 
     def _tick(self) -> None:
-        if self._lost_since is not None and self._retry_left > 0:
-            self._retry_left -= 1
         self._redraw()
 
     def _banner(self) -> tuple[str, str]:
@@ -316,8 +315,9 @@ class MonitorScreen(StepScreen):
         if self._stopped:
             return "-stopped", f"✘ {self._stopped}"
         if self._lost_since is not None:
-            return "-lost", (f"⚠ Connection lost ({self._lost_reason}), retrying in {self._retry_left}s. "
-                             f"Showing the last good sample; no answer since {self._lost_since} UTC.")
+            left = max(0, math.ceil(self._retry_due - self.now().timestamp()))
+            return "-lost", (f"⚠ Connection lost ({self._lost_reason}), retrying in {left}s. "
+                             f"Showing the last good sample; lost at {self._lost_since} UTC.")
         if st is not None and st.status == "Completed":
             return "-done", "✔ Resync Completed. Press v to validate that both sides hold the same versions."
         if st is not None and st.status in ("Failed", "Canceled"):

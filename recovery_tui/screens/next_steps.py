@@ -110,11 +110,9 @@ def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "")
         t.append(f"✔ {target} has rules matching the source's {len(plan.rules)} rule(s).", style="bold green")
         return t
     where = "has no replication configuration" if not plan.target_has_config else "differs from the source"
-    t.append(f"✘ {target} {where}: {len(plan.to_fix)} rule(s) to recreate for two-way replication.\n",
-             style="bold red")
+    t.append(f"✘ {target} {where}: recreate {len(plan.to_fix)} rule(s)\n", style="bold red")
     if not plan.remote_target_present:
-        t.append("  Its remote target (ARN) is gone too; mc replicate add --remote-bucket URL creates it.\n",
-                 style="dim")
+        t.append("  Its remote target is gone too: --remote-bucket URL recreates it.\n", style="dim")
     for r in plan.to_fix:
         if r.differences:
             t.append("  " + "; ".join(r.differences) + "\n", style="yellow")
@@ -141,8 +139,8 @@ class NextStepsScreen(StepScreen):
         Binding("d", "done", "Done", id="next.done"),
     ]
     DEFAULT_CSS = """
-    NextStepsScreen #ns-plan-box { height: auto; max-height: 7; padding: 0 1; }
-    NextStepsScreen #ns-checklist { height: 1fr; min-height: 6; }
+    NextStepsScreen #ns-plan-box { height: auto; max-height: 10; padding: 0 1; }
+    NextStepsScreen #ns-checklist { height: 1fr; min-height: 6; max-height: 8; }
     NextStepsScreen #ns-report { height: auto; padding: 0 1; color: $text-muted; }
     """
 
