@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import operator
+from itertools import compress
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -172,17 +173,23 @@ class Tally:
 
     @staticmethod
     def _count(acc: list[int], chunk: list[Entry]) -> None:
-        dms = sum(map(_dm, chunk))
+        dms = list(map(_dm, chunk)).count(True)
+        latest = list(map(_latest, chunk)).count(True)
+        latest_dms = sum(map(_latest, compress(chunk, map(_dm, chunk)))) if dms else 0
         acc[0] += len(chunk)
-        acc[1] += sum(map(_latest, chunk)) - sum(map(operator.and_, map(_dm, chunk), map(_latest, chunk)))
+        acc[1] += latest - latest_dms
         acc[2] += dms
 
     def compare(self, s: list[Entry], d: list[Entry]) -> None:
         """Compare two chunks covering the same key range on each side."""
         self._count(self.src, s)
         self._count(self.dst, d)
-        if s == d:
-            return
+        if s != d:
+            for ls, ld in _unequal_ranges(s, d):
+                self._compare_sets(ls, ld)
+
+    def _compare_sets(self, s: list[Entry], d: list[Entry]) -> None:
+        """The exact comparison of one small key range: by (key, versionId), then size/ETag/DM."""
         ss, ds = set(s), set(d)
         only_s, only_d = ss - ds, ds - ss
         if not only_s and not only_d:
@@ -218,6 +225,39 @@ class Tally:
         self.last_key = str(st.get("last_key", ""))
         self.samples = {c: [(k, v, tuple(e) if e else None, tuple(o) if o else None)  # type: ignore[misc]
                             for k, v, e, o in st.get("samples", {}).get(c, [])] for c in CLASSES}
+
+
+_LEAF = 16
+
+
+def _unequal_ranges(s: list[Entry], d: list[Entry]) -> list[tuple[list[Entry], list[Entry]]]:
+    """Split two key-aligned chunks at key boundaries, keeping only the sub-ranges that differ.
+
+    Equal halves are dropped after one list comparison (C speed), so a chunk with a few gaps costs
+    O(n) element comparisons instead of hashing every entry; ranges of at most `_LEAF` entries per
+    side, or of a single key, are handed to the set comparison (order within a key never matters).
+    """
+    out: list[tuple[list[Entry], list[Entry]]] = []
+    todo = [(s, d)]
+    while todo:
+        a, b = todo.pop()
+        if a == b:
+            continue
+        if len(a) <= _LEAF and len(b) <= _LEAF:
+            out.append((a, b))
+            continue
+        longer = a if len(a) >= len(b) else b
+        mid = longer[len(longer) // 2][KEY]
+        i, j = bisect.bisect_left(a, (mid,)), bisect.bisect_left(b, (mid,))
+        if (i, j) == (0, 0):  # `mid` is the first key on both sides: split just after it instead
+            i, j = bisect.bisect_left(a, (mid + "\0",)), bisect.bisect_left(b, (mid + "\0",))
+            if (i, j) == (len(a), len(b)):  # a single key: compare its version sets
+                out.append((a, b))
+                continue
+        todo.append((a[i:], b[j:]))
+        todo.append((a[:i], b[:j]))
+    out.reverse()
+    return out
 
 
 def merge(src: PageStream, dst: PageStream, on_chunk: Callable[[list[Entry], list[Entry], str], None]) -> None:

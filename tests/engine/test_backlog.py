@@ -18,7 +18,7 @@ from recovery_tui.service.backlog import RateLimiter, run_backlog
 from recovery_tui.service.checkpoint import Checkpoint
 from recovery_tui.service.client import RecoveryService
 
-from .conftest import put_versions
+from .conftest import FAST_FAIL, put_versions
 
 
 class SpyService(RecoveryService):
@@ -203,3 +203,34 @@ def test_validate_processes_exactly_one(lab: Any, clear: bool) -> None:
     r = run_backlog(spy, BucketPath("source", "data", f"v1{int(clear)}/"), validate_one=True, clear_checksum=clear)
     assert r.processed == 1 and len(spy.heads) + len(spy.copies) == 1 and len(r.items) == 1
     assert len(spy.copies) == (1 if clear else 0)
+
+
+def test_stock_service_uses_raw_head_and_heals(lab: Any) -> None:
+    """Without a customised head_version the engine sends raw signed HEADs: objects heal, the DM's 405 counts."""
+    want = _failed(lab, "raw/", 3, dm_key=True)
+    r = run_backlog(RecoveryService(AliasBook(dict(lab.env()))), BucketPath("source", "data", "raw/"))
+    assert (r.total, r.processed, r.failed) == (4, 4, 0)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and set(_statuses(lab, "raw/").values()) != {"COMPLETED"}:
+        time.sleep(0.1)
+    assert set(_statuses(lab, "raw/")) == want and set(_statuses(lab, "raw/").values()) == {"COMPLETED"}
+
+
+def test_failed_heads_are_counted_and_reported(lab: Any) -> None:
+    """The source goes offline after the first HEAD: the rest fail, are counted and listed, nothing hangs."""
+    _failed(lab, "off/", 5)
+
+    class GoesOffline(SpyService):
+        def head_version(self, alias: str, bucket: str, key: str, version_id: str) -> Any:
+            out = super().head_version(alias, bucket, key, version_id)
+            lab.faults.set_offline("source", True)
+            return out
+
+    spy = GoesOffline(lab)
+    spy.retry = FAST_FAIL
+    try:
+        r = run_backlog(spy, BucketPath("source", "data", "off/"), concurrent=1, rate_limit=50)
+    finally:
+        lab.faults.set_offline("source", False)
+    assert (r.total, r.processed, r.failed) == (5, 1, 4) and not r.ok
+    assert len(r.failures) == 4 and all(f.error for f in r.failures)
