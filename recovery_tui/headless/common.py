@@ -53,10 +53,14 @@ def parse_older_than(text: Optional[str]) -> Optional[int]:
 
 
 def missing_bucket_is_input(exc: RecoveryError, path: BucketPath) -> RecoveryError:
-    """A NoSuchBucket answer is the operator's input: exit 2 with the fix."""
+    """A missing bucket or replication target is the operator's input: exit 2 with the fix."""
     if isinstance(exc, NotFound) and exc.code == "NoSuchBucket":
         return InputError(f"bucket '{path.bucket}' does not exist on {path.alias}",
                           hint=f"Check the name with: mc ls {path.alias}", code=exc.code, status=exc.status)
+    if isinstance(exc, NotFound) and exc.code == "XMinioAdminRemoteTargetNotFoundError":
+        return InputError(f"{path.alias}/{path.bucket} has no remote replication target",
+                          hint=f"Add one first: mc replicate add {path.alias}/{path.bucket} --remote-bucket ...",
+                          code=exc.code, status=exc.status)
     return exc
 
 

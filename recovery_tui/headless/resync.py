@@ -13,7 +13,7 @@ from recovery_tui.headless.common import (
     bucket_path, check_arn, journal, make_service, missing_bucket_is_input, parse_older_than,
 )
 from recovery_tui.headless.output import Output, fmt_size, fmt_time
-from recovery_tui.service.errors import Conflict, RecoveryError
+from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.models import ResyncStatus, ResyncTargetStatus
 
 
@@ -45,8 +45,9 @@ def _start(args: argparse.Namespace) -> int:
     except RecoveryError as exc:
         raise missing_bucket_is_input(exc, path) from None
     if current is not None and current.running:
-        raise Conflict(f"a resync is already {current.status.lower()} for {arn} (ResetID {current.reset_id})",
-                       hint=f"Watch it instead: recovery-tui resync status {path} --remote-bucket {arn} --watch")
+        raise InputError(f"a resync is already {current.status.lower()} for {arn} (ResetID {current.reset_id})",
+                         title="Resync already running",
+                         hint=f"Watch it instead: recovery-tui resync status {path} --remote-bucket {arn} --watch")
     mc = f"mc replicate resync start {path} --remote-bucket {arn}" + (f" --older-than {days}d" if days else "")
     log = journal("resync")
     try:

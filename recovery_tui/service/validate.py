@@ -375,6 +375,10 @@ def validate(
             stop.set()
             raise  # nothing compared yet: a plain failure (unknown bucket, bad credentials, site down)
         error, error_exit = exc.one_line(), exc.exit_code
+    except KeyboardInterrupt:
+        if checkpoint is not None:
+            checkpoint.save(tally.state())  # Ctrl-C: keep what was compared, resume later
+        raise
     finally:
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -135,3 +136,27 @@ def test_console_script_subprocess(lab: Lab) -> None:
     proc = subprocess.run(cmd + ["backlog", "source/data", "-c", "0"], capture_output=True, text=True,
                           env={**os.environ, **lab.env()}, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_second_resync_while_running_is_refused_and_journal_records(env: Any, lab: Lab, capsys: Any) -> None:
+    arn = arn_for(lab.target)
+    lab.faults.set_latency("target", 0.2)  # keep the first resync running for a while
+    try:
+        code, out, _ = run(capsys, "resync", "start", "--remote-bucket", arn, "source/data", "--json")
+        assert code == 0
+        code, out, err = run(capsys, "resync", "start", "--remote-bucket", arn, "source/data", "--json")
+    finally:
+        lab.faults.set_latency("target", 0)
+    assert code == 2 and out == "" and "already" in err and "--watch" in err
+    records = [json.loads(line) for f in (Path(os.environ["RECOVERY_TUI_STATE_DIR"]) / "journal").glob("*.jsonl")
+               for line in f.read_text().splitlines()]
+    starts = [r for r in records if r["action"] == "resync.start"]
+    assert starts and starts[-1]["result"] == "ok" and starts[-1]["mc"].startswith("mc replicate resync start")
+
+
+def test_headless_never_imports_textual() -> None:
+    code = ("import sys, recovery_tui.headless as h, recovery_tui.headless.targets, recovery_tui.headless.resync, "
+            "recovery_tui.headless.validate, recovery_tui.headless.backlog, recovery_tui.service.validate, "
+            "recovery_tui.service.backlog; print('textual' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "False"
