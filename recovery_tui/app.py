@@ -194,7 +194,10 @@ class RecoveryApp(App[int]):
             except ImportError:
                 return
             try:
-                self._journal = Journal(mode="lab" if self.lab else "wizard")
+                self._journal = Journal(
+                    mode="lab" if self.lab else "wizard",
+                    warn=lambda text: self.notify(text, title="Audit journal", severity="warning"),
+                )
             except Exception:  # a journal that cannot open must not stop a recovery
                 self.notify("The audit journal could not be opened; continuing without it.", severity="warning")
                 self._journal = False

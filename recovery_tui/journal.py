@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from recovery_tui.service.errors import InputError
 from recovery_tui.service.secrets import redact
@@ -61,13 +61,22 @@ def _clean(value: Any) -> Any:
 class Journal:
     """Appends records for one run. Thread-safe; never raises on a disk problem (it warns once)."""
 
-    def __init__(self, *, run_id: Optional[str] = None, directory: Optional[Path] = None, mode: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        run_id: Optional[str] = None,
+        directory: Optional[Path] = None,
+        mode: str = "",
+        warn: Optional[Callable[[str], None]] = None,
+    ) -> None:
         self.run_id = run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
         """Sortable run ID: start time plus a short random suffix."""
         self.directory = directory or state_dir() / "journal"
         self.path = self.directory / f"{self.run_id}.jsonl"
         self.mode = mode
         """How the tool runs: "wizard", "lab", or the headless command name."""
+        self.warn = warn or (lambda text: sys.stderr.write(f"recovery-tui: {text}\n"))
+        """Where a disk problem is reported, once: stderr by default; the TUI passes a toast."""
         self._lock = threading.Lock()
         self._warned = False
 
@@ -95,7 +104,7 @@ class Journal:
             except OSError as exc:
                 if not self._warned:
                     self._warned = True
-                    sys.stderr.write(f"recovery-tui: journal not written ({exc.strerror}: {self.path})\n")
+                    self.warn(f"journal not written ({exc.strerror}: {self.path})")
 
 
 @dataclass(frozen=True)

@@ -55,3 +55,12 @@ def test_unwritable_journal_warns_once_and_does_not_raise(tmp_path, capsys):
     j.record("a")
     j.record("b")
     assert capsys.readouterr().err.count("journal not written") == 1
+
+
+def test_warning_goes_to_the_callback_not_stderr(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    seen = []
+    Journal(directory=blocker / "journal", warn=seen.append).record("a")
+    assert len(seen) == 1 and "journal not written" in seen[0]
+    assert capsys.readouterr().err == ""
