@@ -140,7 +140,7 @@ class NextStepsScreen(StepScreen):
     ]
     DEFAULT_CSS = """
     NextStepsScreen #ns-plan-box { height: auto; max-height: 10; padding: 0 1; }
-    NextStepsScreen #ns-checklist { height: 1fr; min-height: 6; max-height: 8; }
+    NextStepsScreen #ns-checklist { height: 1fr; min-height: 6; }
     NextStepsScreen #ns-report { height: auto; padding: 0 1; color: $text-muted; }
     """
 
