@@ -361,15 +361,19 @@ def validate(
             units = discover_units(pool, src, dst, p, want=2 * width)
         else:
             units = [("tree", p, [], [])]
-        for unit, after in resume_units(units, tally.last_key):
+        # Every tree unit's two listings are queued now, in key order: the pool runs `width` units at a
+        # time (each producer blocks on its bounded queue until the merge reaches it), the merge
+        # consumes them in order. FIFO scheduling means the unit being merged has always started.
+        plan = [(u, None if u[0] == "flat" else (start_stream(pool, stop, src, u[1], after),
+                                                  start_stream(pool, stop, dst, u[1], after)))
+                for u, after in resume_units(units, tally.last_key)]
+        for unit, streams in plan:
             if stop.is_set():
                 raise Cancelled("the validation was cancelled")
-            if unit[0] == "flat":
+            if streams is None:
                 on_chunk(unit[2], unit[3], max(e[KEY] for e in unit[2] + unit[3]))
-                continue
-            unit_src = start_stream(pool, stop, src, unit[1], after)
-            unit_dst = start_stream(pool, stop, dst, unit[1], after)
-            merge(unit_src, unit_dst, on_chunk)
+            else:
+                merge(streams[0], streams[1], on_chunk)
     except RecoveryError as exc:
         if not compared and not resumed and not isinstance(exc, Cancelled):
             stop.set()
