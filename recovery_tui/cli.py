@@ -127,9 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _serve_lab(args: argparse.Namespace) -> int:
-    from recovery_tui.lab.server import Lab
+    from recovery_tui.lab.server import Lab, training_resync_delay
 
     lab = Lab(
+        resync_delay=training_resync_delay(args.scenario),
         scenario=args.scenario,
         objects=args.objects,
         seed=args.seed,

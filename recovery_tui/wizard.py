@@ -69,9 +69,10 @@ def run_wizard(args: argparse.Namespace) -> int:
     config_dir: Optional[str] = None
     try:
         if getattr(args, "lab", False):
-            from recovery_tui.lab.server import Lab
+            from recovery_tui.lab.server import Lab, training_resync_delay
 
-            lab = Lab(scenario=args.scenario or DEFAULT_LAB_SCENARIO, objects=args.objects)
+            scenario = args.scenario or DEFAULT_LAB_SCENARIO
+            lab = Lab(scenario=scenario, objects=args.objects, resync_delay=training_resync_delay(scenario))
             lab.start()
             config_dir = tempfile.mkdtemp(prefix="recovery-tui-lab-mc-")
             book = lab_aliases(lab, config_dir)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 import secrets as _random
 import string
 import threading
@@ -180,14 +181,32 @@ def _health(path: str) -> web.Response:
     return web.Response(status=404)
 
 
+TRAINING_RESYNC_DELAY = 0.6
+"""Seconds per version per resync worker in interactive sessions: the ~160 versions of the small
+scenarios take about ten seconds, long enough to watch the monitor move."""
+
+
+def training_resync_delay(scenario: Optional[str]) -> Optional[float]:
+    """The resync pace for an interactive lab (`--lab`, `lab serve`); None keeps the default.
+
+    An explicit RECOVERY_TUI_LAB_RESYNC_DELAY wins, and the `large` scenario keeps the fast default
+    (at the training pace its 100k versions would take hours)."""
+    if os.environ.get("RECOVERY_TUI_LAB_RESYNC_DELAY") or scenario == "large":
+        return None
+    return TRAINING_RESYNC_DELAY
+
+
 class Lab:
     """Two sites, `source` and `target`, on one event loop in a daemon thread."""
 
     def __init__(self, *, scenario: Optional[str] = "healthy", objects: Optional[int] = None, seed: int = 0,
                  source_port: int = 0, target_port: int = 0, source_keys: Optional[tuple[str, str]] = None,
                  target_keys: Optional[tuple[str, str]] = None, tls: bool = False,
-                 flavor: str = "community") -> None:
+                 flavor: str = "community", resync_delay: Optional[float] = None) -> None:
         self.scenario = scenario
+        self.resync_delay = resync_delay
+        """Seconds each resync worker waits per version; None keeps the lab's default (see lab/resync.py).
+        Interactive sessions slow it down so a trainee can watch the monitor move."""
         self.objects = objects
         self.seed = seed
         self.tls = tls
@@ -264,6 +283,8 @@ class Lab:
         if replicator_cls is not None:
             for rt in (self.source, self.target):
                 rt.replicator = replicator_cls(rt)
+                if self.resync_delay is not None:
+                    rt.replicator.resync.delay = self.resync_delay  # type: ignore[attr-defined]
                 await rt.replicator.start()  # type: ignore[attr-defined]
 
     async def _astop(self) -> None:
