@@ -93,6 +93,27 @@ async def quit_modal(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def monitor_completed(pilot: Any) -> None:
+    await monitor(pilot)
+    for _ in range(300):  # the lab's resync finishes in seconds
+        if pilot.app.state.resync_status == "Completed":
+            break
+        await pilot.pause(0.1)
+    await settle(pilot)
+
+
+async def validate(pilot: Any) -> None:
+    await monitor_completed(pilot)
+    await pilot.press("v")
+    await settle(pilot, 5)
+
+
+async def next_steps(pilot: Any) -> None:
+    await validate(pilot)
+    await pilot.press("n")
+    await settle(pilot, 5)
+
+
 SHOTS: list[tuple[str, str, Steps]] = [
     ("01-connect", "partial-loss", connect),
     ("02-targets", "partial-loss", targets),
@@ -102,7 +123,10 @@ SHOTS: list[tuple[str, str, Steps]] = [
     ("04-start-confirm-modal", "partial-loss", start_modal),
     ("05-monitor", "partial-loss", monitor),
     ("05-quit-while-running-modal", "partial-loss", quit_modal),
-    # wizard-2: append ("06-validate", "partial-loss", validate), ("07-next-steps", ...) here.
+    ("05-monitor-completed", "partial-loss", monitor_completed),
+    ("06-validate", "partial-loss", validate),
+    ("07-next-steps", "partial-loss", next_steps),
+    ("07-next-steps-total-loss", "total-loss", next_steps),
 ]
 """(file name, lab scenario, steps to reach the state)."""
 
