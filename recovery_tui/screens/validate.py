@@ -130,10 +130,10 @@ class ValidateScreen(StepScreen):
         "[b]mismatch[/b] = same ID, different content. Below: versions the server still reports PENDING or "
         "FAILED; [b]b[/b] re-triggers them (a dry run first, then a confirmation)."
     )
-    BINDINGS = [
+    BINDINGS = [  # f and / are named on the table's border, keeping `n Next` in the 80-column footer
         Binding("r", "rerun", "Re-run", id="validate.rerun"),
-        Binding("f", "cycle_kind", "Class", id="validate.class"),
-        Binding("slash", "filter", "Filter", id="validate.filter"),
+        Binding("f", "cycle_kind", "Class", id="validate.class", show=False),
+        Binding("slash", "filter", "Filter", id="validate.filter", show=False),
         Binding("b", "backlog", "Backlog", id="validate.backlog"),
         Binding("n", "next", "Next", id="validate.next"),
     ]
