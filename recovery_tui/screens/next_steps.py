@@ -299,15 +299,27 @@ class NextStepsScreen(StepScreen):
             item.note = ""
         for checklist in self.query("#ns-checklist").results(Checklist):
             checklist.update_item(self._check_item(item))
+            if done:
+                self._highlight_first_open(checklist)
         self.record("checklist", result="ticked" if done else "unticked", item=key)
         self.save_state()
+
+    def _highlight_first_open(self, checklist: Checklist) -> None:
+        """Move the highlight to the first open item, so the next enter acts on what is left to do."""
+        for index, item in enumerate(self.state.checklist):
+            if not item.done:
+                checklist.highlighted = index
+                return
 
     @on(OptionList.OptionSelected, "#ns-checklist")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         key = event.option.id or ""
         item = self._item(key)
         if item.done:
-            self._tick(key, done=False)
+            self.app.push_screen(
+                ConfirmModal("Reopen this item?", f"[b]{item.label}[/b] was ticked at {(item.at or '')[11:19]} UTC."
+                             "\n\nMark it open again (the journal records it)?", yes="Reopen", no="Keep ticked"),
+                lambda ok: self._tick(key, done=False) if ok else None)
         elif key in EVIDENCE:
             self.app.push_screen(
                 ConfirmModal("Tick without the evidence?", f"This item is {EVIDENCE[key]}.\n\nTick it by hand "

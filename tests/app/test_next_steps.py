@@ -49,7 +49,16 @@ async def test_checklist_ticks_with_timestamps_and_export() -> None:
         screen.query_one("#ns-checklist").highlighted = 3
         await pilot.press("enter")
         assert items["lb-restored"].done and items["lb-restored"].at
-        await pilot.press("enter")  # unticks
+        # the highlight moved to the first item still open, so a second enter cannot undo the tick
+        assert screen.query_one("#ns-checklist").highlighted == 2
+        screen.query_one("#ns-checklist").highlighted = 3
+        await pilot.press("enter")  # a ticked item: reopening asks first
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await pilot.pause()
+        assert items["lb-restored"].done
+        await pilot.press("enter", "y")
+        await pilot.pause()
         assert not items["lb-restored"].done and items["lb-restored"].at is None
         screen.query_one("#ns-checklist").highlighted = 2
         await pilot.press("enter")  # evidence item: asks first
