@@ -80,6 +80,8 @@ def run_wizard(args: argparse.Namespace) -> int:
             book = AliasBook(insecure=bool(getattr(args, "insecure", False)))
         names = book.names()
         source = resolve_source(getattr(args, "source", None), names)
+        if source is not None:
+            book.get(source.alias)  # a malformed MC_HOST_/config entry: one line, exit 2, before the TUI
         if source is None and lab is not None:
             source = BucketPath("source", "data")
         in_lab = lab is not None

@@ -52,6 +52,13 @@ def parse_older_than(text: Optional[str]) -> Optional[int]:
     return days
 
 
+PRECONDITION_CODES = frozenset({
+    "ReplicationConfigurationNotFoundError", "XMinioReplicationNoExistingObjects", "RemoteTargetNotVersionedError",
+    "ReplicationSourceNotVersionedError", "RemoteDestinationNotFoundError",
+})
+"""Server answers that mean the bucket's set-up is wrong (the operator's to fix): exit 2, not 1."""
+
+
 def missing_bucket_is_input(exc: RecoveryError, path: BucketPath) -> RecoveryError:
     """A missing bucket or replication target is the operator's input: exit 2 with the fix."""
     if isinstance(exc, NotFound) and exc.code == "NoSuchBucket":
@@ -61,6 +68,8 @@ def missing_bucket_is_input(exc: RecoveryError, path: BucketPath) -> RecoveryErr
         return InputError(f"{path.alias}/{path.bucket} has no remote replication target",
                           hint=f"Add one first: mc replicate add {path.alias}/{path.bucket} --remote-bucket ...",
                           code=exc.code, status=exc.status)
+    if exc.code in PRECONDITION_CODES:
+        return InputError(exc.message, title=exc.title, hint=exc.hint, code=exc.code, status=exc.status)
     return exc
 
 

@@ -1,0 +1,172 @@
+"""Shared helpers of the safety and fault suites: labs, the wizard on a lab, the CLI in-process and as a process.
+
+Imported by `tests/safety/conftest.py` and `tests/faults/conftest.py` (which puts this directory on
+`sys.path`). Nothing here reads the developer's mc config: the root conftest isolates HOME, XDG_* and
+RECOVERY_TUI_STATE_DIR per test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+import pytest
+
+from recovery_tui.app import RecoveryApp, make_app
+from recovery_tui.lab.server import Lab
+from recovery_tui.service.aliases import AliasBook, BucketPath
+from recovery_tui.service.client import RecoveryService
+from recovery_tui.state import WizardState
+
+BUCKET = "data"
+
+
+@pytest.fixture
+def lab_factory() -> Iterator[Callable[..., Lab]]:
+    """Start labs on demand; all are stopped at the end of the test."""
+    started: list[Lab] = []
+
+    def start(scenario: str = "partial-loss", **kw: Any) -> Lab:
+        kw.setdefault("objects", 60)
+        lab = Lab(scenario=scenario, **kw)
+        lab.start()
+        started.append(lab)
+        return lab
+
+    yield start
+    for lab in started:
+        lab.stop()
+
+
+@pytest.fixture
+def lab(lab_factory: Callable[..., Lab]) -> Lab:
+    """A small partial-loss lab."""
+    return lab_factory("partial-loss")
+
+
+def book_for(lab: Lab, tmp_path: Path, **kw: Any) -> AliasBook:
+    """The lab's aliases only, with a private empty MC_CONFIG_DIR."""
+    config = tmp_path / "mc-lab"
+    config.mkdir(exist_ok=True)
+    return AliasBook(env={**lab.env(), "MC_CONFIG_DIR": str(config)}, **kw)
+
+
+def wizard_for(lab: Lab, tmp_path: Path, **kw: Any) -> RecoveryApp:
+    """The app the CLI builds for `--lab` (persisting its state under the test's state dir)."""
+    book = book_for(lab, tmp_path)
+    kw.setdefault("source", BucketPath("source", BUCKET))
+    return make_app(RecoveryService(book), aliases=book.names(), lab=True, **kw)
+
+
+def use_lab_env(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Export the lab's MC_HOST_ lines into this process (for `cli.main` in-process)."""
+    for name, value in lab.env().items():
+        monkeypatch.setenv(name, value)
+
+
+def arn_of(lab: Lab) -> str:
+    """The source → target ARN of the lab pair."""
+    from recovery_tui.lab.scenarios import arn_for
+
+    return arn_for(lab.target)
+
+
+async def settle(pilot: Any, rounds: int = 3) -> None:
+    """Let workers finish and their messages land."""
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+    """Poll `cond` while the app runs; fail with `what` after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not cond():
+        if loop.time() > end:
+            raise AssertionError(f"condition not reached: {what or cond}")
+        await pilot.pause(0.05)
+
+
+async def to_preflight(pilot: Any) -> None:
+    """Connect (source/data) → Targets (first ARN) → Preflight, waiting for every check."""
+    await settle(pilot)
+    await pilot.press("tab", "enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot, 5)
+
+
+def screen_text(app: Any) -> str:
+    """Every Static/Label text of the current screen, and any toast, joined (for message assertions)."""
+    from textual.widgets import Static
+
+    parts = []
+    for widget in app.screen.query(Static):
+        try:
+            parts.append(str(widget.render()))
+        except Exception:
+            continue
+    for note in list(getattr(app, "_notifications", [])):
+        parts.append(f"{note.title} {note.message}")
+    return "\n".join(parts)
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run_main(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> Run:
+    """`cli.main(argv)` in-process; SystemExit (argparse) is turned into a code."""
+    from recovery_tui import cli
+
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return Run(int(code), captured.out, captured.err)
+
+
+def run_process(argv: Sequence[str], env: Optional[dict[str, str]] = None, timeout: float = 60,
+                **kw: Any) -> Run:
+    """The real console script (`python -m recovery_tui`) in a subprocess."""
+    full = {**os.environ, **(env or {})}
+    p = subprocess.run([sys.executable, "-m", "recovery_tui", *argv], env=full, capture_output=True, text=True,
+                       timeout=timeout, **kw)
+    return Run(p.returncode, p.stdout, p.stderr)
+
+
+def assert_one_line_error(run: Run, code: int) -> None:
+    """Exit `code`, no traceback, and one line on stderr that gives a cause and a fix (`— …`)."""
+    assert run.code == code, (run.code, run.err, run.out[-500:])
+    assert "Traceback" not in run.err and "Traceback" not in run.out, run.err
+    lines = [line for line in run.err.splitlines() if line.strip()]
+    assert len(lines) == 1, run.err
+    assert lines[0].startswith("recovery-tui"), lines[0]
+    assert "—" in lines[0] or "→" in lines[0], f"no fix hint in: {lines[0]}"
+
+
+def versions_of(lab: Lab, site: str, bucket: str = BUCKET) -> set[tuple[str, str]]:
+    """(key, versionId) of every version (delete markers included) on a lab site, read from its store."""
+
+    def read() -> set[tuple[str, str]]:
+        b = lab.site(site).site.buckets.get(bucket)
+        if b is None:
+            return set()
+        return {(v.key, v.version_id) for v in b.iter_versions()}
+
+    return lab.call(read)
+
+
+def saved_state(lab_mode: bool = True) -> Optional[WizardState]:
+    return WizardState.load(lab=lab_mode)
