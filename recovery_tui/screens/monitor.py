@@ -74,12 +74,9 @@ class MonitorScreen(StepScreen):
 
     STEP = 4
     EXPLAIN = (
-        "The server copies every version of the source bucket to the target again, in the background. "
-        "The counts below are what [b]this job[/b] has re-sent, read from the server's resync status. "
-        "On community MinIO that status is written to disk about once a minute, so the numbers move in "
-        "steps and can lag by up to ~1 minute; the failed [i]size[/i] is never filled in by the server. "
-        "Leaving this screen or quitting [b]does not cancel[/b] the job: it continues on the server. "
-        "When it shows Completed, validate the two sides (v)."
+        "The server re-sends every source version to the target in the background; the counts are what "
+        "[b]this job[/b] re-sent. Community MinIO saves this status about once a minute (it moves in steps; "
+        "failed [i]size[/i] stays 0). Leaving or quitting [b]does not cancel[/b] it. Completed? Validate (v)."
     )
     BINDINGS = [
         Binding("r", "refresh_now", "Refresh", id="monitor.refresh"),

@@ -127,10 +127,10 @@ class NextStepsScreen(StepScreen):
 
     STEP = 6
     EXPLAIN = (
-        "Before sending traffic back to the recovered site: its replication rules must exist again "
-        "(a total loss removes them with the data), replication must work [b]both ways[/b] (a small canary "
-        "object written on each side must appear on the other), and only then the load balancer may send "
-        "clients to it again. Tick each item (enter); export the report (x) for the incident ticket."
+        "Before traffic goes back to the recovered site: its replication rules must exist again (a total "
+        "loss removes them), replication must work [b]both ways[/b] (a canary written on each side appears "
+        "on the other), then the load balancer may send clients to it. Tick items with enter; x exports "
+        "the report."
     )
     BINDINGS = [
         Binding("r", "recheck", "Re-check", id="next.recheck"),

@@ -124,11 +124,10 @@ class ValidateScreen(StepScreen):
 
     STEP = 5
     EXPLAIN = (
-        "Compares every version on the source with the target by version ID (replication keeps IDs), "
-        "then size, ETag and delete-marker flag: what [b]mc ls -r --versions | wc -l[/b] and [b]mc stat[/b] "
-        "check by hand. [b]missing[/b] = on the source only; [b]extra[/b] = on the target only; "
-        "[b]mismatch[/b] = same ID, different content. Below: versions the server still reports PENDING or "
-        "FAILED; [b]b[/b] re-triggers them (a dry run first, then a confirmation)."
+        "Compares every version by ID, size, ETag and delete-marker flag, as [b]mc ls -r --versions[/b] "
+        "and [b]mc stat[/b] would: [b]missing[/b] = source only, [b]extra[/b] = target only, "
+        "[b]mismatch[/b] = same ID, other content. Below: versions still PENDING/FAILED; [b]b[/b] "
+        "re-triggers them (dry run first)."
     )
     BINDINGS = [  # f and / are named on the table's border, keeping `n Next` in the 80-column footer
         Binding("r", "rerun", "Re-run", id="validate.rerun"),
