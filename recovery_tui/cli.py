@@ -54,6 +54,12 @@ def _non_negative_number(name: str) -> Callable[[str], float]:
     return parse
 
 
+def _insecure_here(parser: argparse.ArgumentParser) -> None:
+    """Accept `--insecure` after the command too, as mc does (it never resets a global `--insecure`)."""
+    parser.add_argument("--insecure", action="store_true", default=argparse.SUPPRESS,
+                        help="do not verify TLS certificates (as mc --insecure)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from recovery_tui.lab.scenarios import SCENARIOS
 
@@ -119,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--yes", action="store_true", help="confirm --clear-checksum without asking")
     b.add_argument("--checkpoint", default=None, metavar="FILE")
     b.add_argument("--json", action="store_true")
+
+    for command_parser in (t, start, status, v, b):
+        _insecure_here(command_parser)
 
     j = sub.add_parser("journal", help="list past runs, or show one")
     j.add_argument("run", nargs="?", default=None, help="run ID (or a unique prefix) to show")
