@@ -24,18 +24,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
+from recovery_tui.paths import state_dir
 from recovery_tui.service.errors import InputError
 from recovery_tui.service.secrets import redact
-
-
-def state_dir() -> Path:
-    """The tool's state directory (journal, saved wizard state, checkpoints)."""
-    override = os.environ.get("RECOVERY_TUI_STATE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("recovery-tui"))
 
 
 def _user() -> str:

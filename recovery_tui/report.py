@@ -26,7 +26,8 @@ from typing import Any, Mapping, Optional
 
 from recovery_tui import __version__
 from recovery_tui.service.secrets import redact
-from recovery_tui.state import WizardState, iso, state_dir
+from recovery_tui.paths import state_dir
+from recovery_tui.state import WizardState, iso
 
 REPORT_VERSION = 1
 """Bumped when the JSON layout changes incompatibly."""

@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
+from recovery_tui.paths import state_dir
+
 STATE_VERSION = 1
 """Bumped when the JSON layout changes incompatibly; older files are ignored."""
 
@@ -35,16 +37,6 @@ STEP_TITLES: tuple[str, ...] = (
     "Next steps",
 )
 """The wizard's steps, in order; the header shows "Step N+1 of 7 · title"."""
-
-
-def state_dir() -> Path:
-    """Where sessions are saved: `$RECOVERY_TUI_STATE_DIR`, else the XDG state directory."""
-    override = os.environ.get("RECOVERY_TUI_STATE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("recovery-tui"))
 
 
 def session_path(lab: bool = False) -> Path:

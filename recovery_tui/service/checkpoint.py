@@ -22,19 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from recovery_tui.paths import state_dir
+
 from .errors import InputError
 
 VERSION = 1
-
-
-def state_dir() -> Path:
-    """The tool's state directory (shared with the journal and the wizard's saved state)."""
-    override = os.environ.get("RECOVERY_TUI_STATE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("recovery-tui"))
 
 
 def default_path(kind: str, params: Mapping[str, Any]) -> Path:

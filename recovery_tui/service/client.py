@@ -20,7 +20,7 @@ import botocore.exceptions
 import urllib3
 
 from .aliases import Alias, AliasBook
-from .errmap import CallContext, connection_failure, from_client_error
+from .errmap import CallContext, connection_failure
 from .errors import AuthError, ConnectionFailure, NotFound, NotSupported, RecoveryError
 from .http import RawResponse, ca_bundle_for, to_recovery_error
 from .models import (
