@@ -124,18 +124,47 @@ def render_versions(b: Bucket, page: VersionsPage, *, prefix: str, delimiter: st
     for cp in page.prefixes:
         out.append(f"<CommonPrefixes><Prefix>{enc(cp)}</Prefix></CommonPrefixes>")
     app = out.append
-    for v, latest in page.entries:
-        lat = "true" if latest else "false"
-        if v.delete_marker:
-            app(f"<DeleteMarker><Key>{enc(v.key)}</Key><LastModified>{iso(v.last_modified)}</LastModified>"
-                f"{_OWNER}<IsLatest>{lat}</IsLatest><VersionId>{v.version_id}</VersionId></DeleteMarker>")
-        else:
-            app(f"<Version><Key>{enc(v.key)}</Key><LastModified>{iso(v.last_modified)}</LastModified>"
-                f"<ETag>&#34;{v.etag}&#34;</ETag><Size>{v.size}</Size>{_OWNER}"
-                f"<StorageClass>STANDARD</StorageClass><IsLatest>{lat}</IsLatest>"
-                f"<VersionId>{v.version_id}</VersionId></Version>")
+    if encode:
+        for v, latest in page.entries:
+            head, tail = _version_xml(v, enc)
+            app(head)
+            app(_TRUE if latest else _FALSE)
+            app(tail)
+    else:
+        for v, latest in page.entries:
+            # The per-version cache (see `Version.listing_xml`), inlined: this loop runs 1000 times a page.
+            try:
+                c = v.listing_xml
+                if c[0] != (v.key, v.version_id, v.etag, v.size, v.delete_marker, v.last_modified):
+                    c = _cache(v)
+            except (AttributeError, TypeError):  # never rendered (bulk-seeded: unset; else None)
+                c = _cache(v)
+            app(c[1])
+            app(_TRUE if latest else _FALSE)
+            app(c[2])
     out.append("</ListVersionsResult>")
     return "".join(out)
+
+
+_TRUE, _FALSE = "true</IsLatest>", "false</IsLatest>"
+
+
+def _version_xml(v: Version, enc: Callable[[str], str]) -> tuple[str, str]:
+    """One `<Version>`/`<DeleteMarker>` element split around the IsLatest value (which depends on position)."""
+    if v.delete_marker:
+        return (f"<DeleteMarker><Key>{enc(v.key)}</Key><LastModified>{iso(v.last_modified)}</LastModified>"
+                f"{_OWNER}<IsLatest>", f"<VersionId>{v.version_id}</VersionId></DeleteMarker>")
+    return (f"<Version><Key>{enc(v.key)}</Key><LastModified>{iso(v.last_modified)}</LastModified>"
+            f"<ETag>&#34;{v.etag}&#34;</ETag><Size>{v.size}</Size>{_OWNER}"
+            f"<StorageClass>STANDARD</StorageClass><IsLatest>", f"<VersionId>{v.version_id}</VersionId></Version>")
+
+
+def _cache(v: Version) -> tuple:
+    """Render `v` (XML-escaped keys) and remember it with the fields it was rendered from."""
+    head, tail = _version_xml(v, esc)
+    c = ((v.key, v.version_id, v.etag, v.size, v.delete_marker, v.last_modified), head, tail)
+    v.listing_xml = c
+    return c
 
 
 @dataclass

@@ -36,6 +36,7 @@ class Version:
     __slots__ = (
         "key", "version_id", "data", "size", "etag", "last_modified", "delete_marker",
         "content_type", "metadata", "replication_status", "target_status", "checksum_broken",
+        "listing_xml",
     )
 
     def __init__(
@@ -67,6 +68,9 @@ class Version:
         """Per-ARN status (`x-minio-internal-replication-status`): PENDING/COMPLETED/FAILED."""
         self.checksum_broken = False
         """Scenario `checksum-failures`: replication of this version fails until it is copied onto itself."""
+        self.listing_xml: Optional[tuple] = None
+        """Cache of `lab/listing.py`: (rendered fields, XML before `IsLatest`, XML after it); unset on
+        versions built without `__init__` (bulk seeding). Keyed by the fields, so a change re-renders."""
 
     def recompute_status(self) -> None:
         """Composite status from per-target statuses (§11: any FAILED → FAILED; all COMPLETED → COMPLETED)."""
