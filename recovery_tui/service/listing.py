@@ -9,7 +9,9 @@ order MinIO emits (`Key, LastModified[, ETag, Size], Owner, StorageClass, IsLate
 VersionId`: Go's embedded `Object` first, cmd/api-response.go). If a
 page does not match that shape (another server, another order) it is re-read with
 `xml.etree.ElementTree`, so the fast path can never silently drop an entry: the
-number of `<Version>`/`<DeleteMarker>` elements is checked on every page.
+number of `<Version>`/`<DeleteMarker>` elements is checked on every page. A stricter, faster
+expression for MinIO's exact bytes is tried first; when it does not account for every element the
+general one (and then ElementTree) reads the page.
 
 An entry is a plain tuple `(key, version_id, size, etag, delete_marker, is_latest)`
 (see `Entry`): tuples compare, hash and sort in C, which the diff engine relies on.
@@ -42,6 +44,13 @@ _ENTRY = re.compile(  # MinIO's order: the embedded Object (Key, LastModified, E
     r'(?:<ETag>(?:&#34;|&quot;|")?([^<&"]*)(?:&#34;|&quot;|")?</ETag><Size>(\d+)</Size>)?' + _OWNER + r"(?:<StorageClass>[^<]*</StorageClass>)?"
     r"<IsLatest>(true|false)</IsLatest><VersionId>([^<]*)</VersionId>"
 )
+_STRICT = re.compile(  # exactly MinIO's bytes: `&#34;`-quoted ETag, Owner always present; ~25 % faster
+    # (a literal first token lets the regex engine scan for it; the closing tag gives the element's type)
+    r"<Key>([^<]*)</Key><LastModified>[^<]*</LastModified>"
+    r"(?:<ETag>&#34;([^&<]*)&#34;</ETag><Size>(\d+)</Size>)?"
+    r"<Owner><ID>[^<]*</ID><DisplayName>[^<]*</DisplayName></Owner>(?:<StorageClass>[^<]*</StorageClass>)?"
+    r"<IsLatest>(t|f)[a-z]*</IsLatest><VersionId>([^<]*)</VersionId></(V|D)"
+)
 _TAG = re.compile(r"<(IsTruncated|NextKeyMarker|NextVersionIdMarker)>([^<]*)</")
 _PREFIX = re.compile(r"<CommonPrefixes><Prefix>([^<]*)</Prefix></CommonPrefixes>")
 
@@ -64,14 +73,23 @@ def _unescape(text: str) -> str:
 def parse_page(body: bytes) -> RawPage:
     """Parse a `ListVersionsResult`; raises ServerError when it is not one."""
     text = body.decode("utf-8", "replace")
-    found = _ENTRY.findall(text)
-    expected = text.count("<Version>") + text.count("<DeleteMarker>")
-    if len(found) != expected or "<ListVersionsResult" not in text:
+    if "<ListVersionsResult" not in text:
         return _parse_page_etree(body)
-    entries: list[Entry] = [
-        (_unescape(k) if "&" in k else k, v, int(s) if s else 0, e, t == "DeleteMarker", latest == "true")
-        for t, k, e, s, latest, v in found
-    ]
+    expected = text.count("<Version>") + text.count("<DeleteMarker>")
+    found = _STRICT.findall(text)
+    if len(found) == expected:
+        entries: list[Entry] = [
+            (_unescape(k) if "&" in k else k, v, int(s) if s else 0, e, t == "D", latest == "t")
+            for k, e, s, latest, v, t in found
+        ]
+    else:
+        found = _ENTRY.findall(text)
+        if len(found) != expected:
+            return _parse_page_etree(body)
+        entries = [
+            (_unescape(k) if "&" in k else k, v, int(s) if s else 0, e, t == "DeleteMarker", latest == "true")
+            for t, k, e, s, latest, v in found
+        ]
     first = min((i for i in (text.find("<Version>"), text.find("<DeleteMarker>")) if i >= 0), default=len(text))
     tags = dict(_TAG.findall(text, 0, first)) or dict(_TAG.findall(text))
     return RawPage(
