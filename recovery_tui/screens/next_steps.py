@@ -250,14 +250,15 @@ class NextStepsScreen(StepScreen):
                             f"NOT seen ({c.error})") for c in checks)
         if all(c.seen for c in checks):
             self._tick("replication-verified", note=summary)
+        else:
+            self.notify(summary, title="Canary not replicated", severity="error", timeout=10)
+        if any(c.write.version_id for c in checks):  # never leave a canary behind unasked, seen or not
             self.app.push_screen(
                 ConfirmModal("Remove the canary objects?",
                              f"{summary}.\n\nDelete the {len(checks)} canary versions (keys under "
                              ".recovery-tui-canary/) on both sides? No other object is touched. "
                              "No keeps them.", yes="Remove", no="Keep"),
                 self._remove_answer)
-        else:
-            self.notify(summary, title="Canary not replicated", severity="error", timeout=10)
         self.save_state()
 
     def _remove_answer(self, answer: Optional[bool]) -> None:
