@@ -168,6 +168,7 @@ def cli_main(args: Any) -> int:
             console.print(f"No runs recorded yet in {state_dir() / 'journal'}.")
             return 0
         table = Table("run", "started (UTC)", "user", "mode", "actions", "failures", "last action")
+        table.columns[0].no_wrap = True  # the ID is what `recovery-tui journal RUN` takes: never fold it
         for r in runs:
             table.add_row(r.run_id, r.started[:19], r.user, r.mode, str(r.actions), str(r.failures), r.last_action)
         console.print(table)

@@ -12,8 +12,57 @@ import argparse
 import sys
 
 
+def _mc_equivalent(args: argparse.Namespace) -> str:
+    """The mc command a headless run stands for (for the journal)."""
+    command = args.command
+    if command == "targets":
+        return f"mc replicate ls {args.path}"
+    if command == "resync":
+        arn = getattr(args, "remote_bucket", None)
+        return f"mc replicate resync {args.resync_command} {args.path}" + (f" --remote-bucket {arn}" if arn else "")
+    if command == "validate":
+        return f"mc ls -r --versions {args.source} | wc -l; mc ls -r --versions {args.target} | wc -l"
+    if command == "backlog":
+        flags = [f for f, on in (("--dry-run", args.dry_run), ("--clear-checksum", args.clear_checksum),
+                                 ("--validate", args.validate)) if on]
+        return " ".join([f"mc replicate resync-backlog {args.path}", *flags])
+    return ""
+
+
 def dispatch(args: argparse.Namespace) -> int:
-    """Run the headless command named by `args.command`; returns the exit code."""
+    """Run the headless command named by `args.command`, journaled as one run; returns the exit code.
+
+    The run's journal is opened here, once: the commands' own detailed records (resync start,
+    each backlog HEAD/copy) go to the same run through `common.journal()`, and this function adds
+    the command's outcome (exit code, or the one-line error) at the end.
+    """
+    if args.command == "journal":
+        return _dispatch(args)
+    from recovery_tui.headless import common
+    from recovery_tui.service.errors import RecoveryError
+
+    name = args.command + (f" {args.resync_command}" if args.command == "resync" else "")
+    log = common.start_run(name.replace(" ", "-"))
+    mc = _mc_equivalent(args)
+    try:
+        code = _dispatch(args)
+    except RecoveryError as exc:
+        if log is not None:
+            log.record(name, mc=mc, result="error", exit_code=exc.exit_code, error=exc.one_line())
+        raise
+    except KeyboardInterrupt:
+        if log is not None:
+            log.record(name, mc=mc, result="interrupted", exit_code=130)
+        raise
+    finally:
+        common.end_run()
+    if log is not None:
+        log.record(name, mc=mc, result="ok" if code == 0 else ("differences" if code == 1 else "error"),
+                   exit_code=code)
+    return code
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command == "journal":
         try:

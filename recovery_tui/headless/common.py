@@ -73,8 +73,30 @@ def missing_bucket_is_input(exc: RecoveryError, path: BucketPath) -> RecoveryErr
     return exc
 
 
+_RUN: Any = None
+"""The journal of the headless run in progress (opened by `headless.dispatch`), else None."""
+
+
+def start_run(mode: str) -> Any:
+    """Open the journal for one headless run (None when the journal module is unavailable)."""
+    global _RUN
+    try:
+        from recovery_tui.journal import Journal
+    except ImportError:
+        return None
+    _RUN = Journal(mode=mode)
+    return _RUN
+
+
+def end_run() -> None:
+    global _RUN
+    _RUN = None
+
+
 def journal(mode: str) -> Any:
-    """The audit journal for this run, or None when the journal module is unavailable."""
+    """The audit journal of this run (the one `dispatch` opened), or None when the journal module is unavailable."""
+    if _RUN is not None:
+        return _RUN
     try:
         from recovery_tui.journal import Journal
     except ImportError:
