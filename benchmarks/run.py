@@ -113,6 +113,7 @@ def bench_v3(objects: int = 50_000, latency: float = 0.02, parallel: int = 16) -
         a.set_latency("source", latency)
         b.set_latency("target", latency)
         service = _service(env)
+        validate(service, SRC, DST)  # warm-up, as in V1: connections, and the lab's per-version XML cache
         t_one, r1 = _timed(lambda: validate(service, SRC, DST))
         t_par, r2 = _timed(lambda: validate(service, SRC, DST, parallel=parallel))
     finally:

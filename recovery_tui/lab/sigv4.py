@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Optional
@@ -57,7 +58,9 @@ def _hmac(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
+@lru_cache(maxsize=64)
 def signing_key(secret: str, date: str, region: str, service: str = "s3") -> bytes:
+    """The derived key; cached per (secret, date, region, service): it changes once a day."""
     k = _hmac(("AWS4" + secret).encode(), date)
     k = _hmac(k, region)
     k = _hmac(k, service)
@@ -118,6 +121,7 @@ def _check_scope(scope_parts: list[str], site_region: Optional[str]) -> None:
         raise SigV4Error("AuthorizationHeaderMalformed", site_region)
 
 
+@lru_cache(maxsize=256)
 def _parse_amz_date(value: str) -> datetime:
     try:
         return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
