@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import threading
@@ -60,6 +61,24 @@ def _insecure_here(parser: argparse.ArgumentParser) -> None:
                         help="do not verify TLS certificates (as mc --insecure)")
 
 
+DEFAULT_REGION = "us-east-1"
+"""The SigV4 signing region when `--region` is not given (MinIO's default, as in mc)."""
+
+_REGION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+
+
+def _region(text: str) -> str:
+    if not _REGION.match(text or ""):
+        raise argparse.ArgumentTypeError(f"--region must be a region name like us-east-1, got '{text}'")
+    return text
+
+
+def _region_here(parser: argparse.ArgumentParser) -> None:
+    """Accept `--region` after the command too (it never resets a global `--region`)."""
+    parser.add_argument("--region", type=_region, default=argparse.SUPPRESS, metavar="REGION",
+                        help=f"SigV4 signing region of the servers (default {DEFAULT_REGION})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from recovery_tui.lab.scenarios import SCENARIOS
 
@@ -74,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--objects", type=_positive_int("--objects"), default=None, help="versions to seed (scenario large)")
     p.add_argument("--source", metavar="ALIAS/BUCKET", help="preselect the healthy source bucket in the wizard")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (as mc --insecure)")
+    p.add_argument("--region", type=_region, default=DEFAULT_REGION, metavar="REGION",
+                   help=f"SigV4 signing region of the servers (default {DEFAULT_REGION}, as MinIO's)")
     p.add_argument("--fresh", action="store_true", help="ignore a saved session and start the wizard from step 0")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -128,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for command_parser in (t, start, status, v, b):
         _insecure_here(command_parser)
+        _region_here(command_parser)
 
     j = sub.add_parser("journal", help="list past runs, or show one")
     j.add_argument("run", nargs="?", default=None, help="run ID (or a unique prefix) to show")
@@ -183,7 +205,33 @@ def _run_headless(args: argparse.Namespace) -> int:
     return headless.dispatch(args)
 
 
+VALUE_OPTIONS_MAY_START_WITH_DASH = ("--older-than",)
+"""Options whose value may look like an option (`--older-than -3d`): their value is joined to them before
+argparse sees it, so the value's own check explains what is wrong instead of "expected one argument"."""
+
+
+def join_dashed_values(argv: Sequence[str]) -> list[str]:
+    """`[..., "--older-than", "-3d"]` → `[..., "--older-than=-3d"]` (only for the options named above)."""
+    out: list[str] = []
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item == "--":
+            out.extend(items[i:])
+            break
+        if item in VALUE_OPTIONS_MAY_START_WITH_DASH and i + 1 < len(items) and items[i + 1].startswith("-") \
+                and items[i + 1] != "--":
+            out.append(f"{item}={items[i + 1]}")
+            i += 2
+            continue
+        out.append(item)
+        i += 1
+    return out
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = join_dashed_values(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
         if args.command == "lab":

@@ -90,7 +90,7 @@ def run_wizard(args: argparse.Namespace) -> int:
             saved = WizardState.load()
             if saved is not None and saved.resumable and not saved.extra.get("finished_at"):
                 resume = saved
-        service = RecoveryService(book)
+        service = RecoveryService(book, region=getattr(args, "region", None) or "us-east-1")
         app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume)
         _install_hangup_handler(app)
         code = app.run()

@@ -9,15 +9,20 @@ from typing import Any, Optional
 from recovery_tui.service.aliases import AliasBook, BucketPath, parse_bucket_path
 from recovery_tui.service.errors import InputError, NotFound, RecoveryError
 
+DEFAULT_REGION = "us-east-1"
+"""The signing region when the command line gives none (same default as `cli.DEFAULT_REGION`)."""
+
 _DURATION = re.compile(r"^\s*(\d+)\s*([dw])\s*$", re.IGNORECASE)
 
 
 def make_service(args: argparse.Namespace) -> Any:
-    """The RecoveryService over the operator's aliases (MC_HOST_*, mc's config.json), honouring --insecure."""
+    """The RecoveryService over the operator's aliases (MC_HOST_*, mc's config.json), honouring --insecure
+    and --region."""
     from recovery_tui.service.client import RecoveryService
     from recovery_tui.service.http import ca_bundle_for
 
-    return RecoveryService(AliasBook(insecure=bool(getattr(args, "insecure", False))), ca_bundle=ca_bundle_for())
+    return RecoveryService(AliasBook(insecure=bool(getattr(args, "insecure", False))), ca_bundle=ca_bundle_for(),
+                           region=getattr(args, "region", None) or DEFAULT_REGION)
 
 
 def bucket_path(service: Any, text: str, *, allow_prefix: bool = False) -> BucketPath:
@@ -39,16 +44,14 @@ def check_arn(arn: Optional[str]) -> Optional[str]:
 
 
 def parse_older_than(text: Optional[str]) -> Optional[int]:
-    """`30d` → 30, `2w` → 14 (days); None stays None; anything else → InputError."""
+    """`30d` → 30, `2w` → 14 (days); None stays None; anything else (`-3d`, `30x`, `0d`) → InputError."""
     if text is None:
         return None
     m = _DURATION.match(text)
-    if not m:
-        raise InputError(f"--older-than '{text}' is not a number of days or weeks",
-                         hint="Write it as Nd or Nw, for example --older-than 30d or --older-than 4w.")
-    days = int(m.group(1)) * (7 if m.group(2).lower() == "w" else 1)
+    days = int(m.group(1)) * (7 if m.group(2).lower() == "w" else 1) if m else 0
     if days < 1:
-        raise InputError(f"--older-than '{text}' is zero", hint="Give at least 1d, or leave --older-than out.")
+        raise InputError(f"--older-than must be a positive number of days like 30d, got '{text}'",
+                         hint="Write it as Nd or Nw, e.g. --older-than 30d or --older-than 4w, or leave it out.")
     return days
 
 

@@ -268,7 +268,7 @@ def map_error(wire: Optional[WireError], status: int, ctx: CallContext) -> Recov
         return InputError(
             redact(f"Wrong region for {ctx.alias}: the server expects '{expected}'"),
             title="Wrong region",
-            hint=f"Use region '{expected}' for alias '{ctx.alias}'.",
+            hint=f"Run again with --region {expected} (the region of alias '{ctx.alias}').",
             **kw,  # type: ignore[arg-type]
         )
     if code == "BadRequest" and wire:
