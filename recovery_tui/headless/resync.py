@@ -108,8 +108,23 @@ def _status(args: argparse.Namespace) -> int:
     return _exit_code(status)
 
 
+def _sample_line(status: ResyncStatus) -> str:
+    """`Ongoing 12 replicated, 0 failed` per target (the non-terminal progress line)."""
+    return "; ".join(f"{t.status} {t.replicated_count} replicated, {t.failed_count} failed" for t in status.targets)
+
+
+def _seconds(value: float) -> str:
+    """`2s`, `0.2s`: never rounds a short interval down to a misleading `0s`."""
+    return f"{value:.0f}s" if value >= 1 else f"{value:.1f}s"
+
+
 def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: float) -> ResyncStatus:
-    """Poll until no resync is Pending/Ongoing; transient errors keep the last good sample on screen."""
+    """Poll until no resync is Pending/Ongoing.
+
+    A transient error (connection lost, server busy) is not a sample: the last good sample stays (on screen, and
+    as the result) under a "connection lost, retrying in Ns" note, so an outage is never read as completion or as
+    a zero count. The watch ends only when a good sample shows every resync finished.
+    """
     live: Optional[Live] = Live(_table(path, status), console=out.err, transient=True) if out.interactive else None
     last_line = ""
     if live is not None:
@@ -123,11 +138,12 @@ def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: fl
             except RecoveryError as exc:
                 if exc.exit_code == 2 or not exc.retryable:
                     raise
-                note = f"connection lost, retrying in {interval:.0f}s ({exc.message})"
+                note = (f"connection lost, retrying in {_seconds(interval)} ({exc.message}); "
+                        f"last good sample: {_sample_line(status)}")
             if live is not None:
                 live.update(_table(path, status, note))
             else:
-                line = note or "; ".join(f"{t.status} {t.replicated_count}" for t in status.targets)
+                line = note or _sample_line(status)
                 if line != last_line:
                     out.notice(line, style="dim")
                     last_line = line
