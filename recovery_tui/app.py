@@ -215,12 +215,20 @@ class RecoveryApp(App[int]):
             self.save_state()
             self.exit(0)
             return
-        message = (
-            f"The resync of [b]{self.state.source}[/b] (ResetID {self.state.reset_id}) "
-            "[b]continues on the server[/b]: quitting only closes this window.\n\n"
-            "Run [b]recovery-tui[/b] again to reattach at this step, or watch it with\n"
-            f"mc replicate resync status {self.state.source}"
-        )
+        if self.lab:
+            message = (
+                f"This is the [b]lab[/b]: quitting stops both lab sites, and the resync of "
+                f"[b]{self.state.source}[/b] stops with them.\n\n"
+                "On a real deployment the resync continues on the server after you quit, and "
+                "running recovery-tui again reattaches at this step."
+            )
+        else:
+            message = (
+                f"The resync of [b]{self.state.source}[/b] (ResetID {self.state.reset_id}) "
+                "[b]continues on the server[/b]: quitting only closes this window.\n\n"
+                "Run [b]recovery-tui[/b] again to reattach at this step, or watch it with\n"
+                f"mc replicate resync status {self.state.source}"
+            )
         self.push_screen(ConfirmModal("Quit the wizard?", message, yes="Quit", no="Stay"), self._quit_answer)
 
     def _quit_answer(self, answer: bool | None) -> None:

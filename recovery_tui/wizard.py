@@ -105,7 +105,9 @@ def run_wizard(args: argparse.Namespace) -> int:
 
 def _farewell(state: WizardState) -> None:
     """One line on the terminal after the TUI closes: where things stand."""
-    if state.resync_running:
+    if state.resync_running and state.lab:
+        sys.stderr.write(f"recovery-tui: lab stopped; its resync of {state.source} stopped with it.\n")
+    elif state.resync_running:
         sys.stderr.write(
             f"recovery-tui: the resync of {state.source} (ResetID {state.reset_id}) continues on the server. "
             f"Run recovery-tui to reattach, or: mc replicate resync status {state.source}\n"

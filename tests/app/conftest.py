@@ -51,9 +51,10 @@ def book_for(lab: Lab, tmp_path: Path) -> AliasBook:
 def wizard(tmp_path: Path) -> Callable[..., RecoveryApp]:
     """`wizard(lab, **make_app_kwargs)`: the app the CLI would build for this lab."""
 
-    def build(lab: Lab, **kw: Any) -> RecoveryApp:
-        book = book_for(lab, tmp_path)
+    def build(lab_: Lab, **kw: Any) -> RecoveryApp:
+        book = book_for(lab_, tmp_path)
         kw.setdefault("source", BucketPath("source", "data"))
-        return make_app(RecoveryService(book), aliases=book.names(), lab=True, **kw)
+        kw.setdefault("lab", True)  # lab=False: the same app as on a real deployment
+        return make_app(RecoveryService(book), aliases=book.names(), **kw)
 
     return build

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from textual.widgets import Button
 
 from recovery_tui.screens.connect import ConnectScreen
@@ -159,16 +161,22 @@ async def test_bad_older_than_and_cancel_change_nothing(lab, wizard) -> None:
         assert app.service.resync_status("source", "data", app.state.arn).for_arn(app.state.arn) is None
 
 
-async def test_quit_during_resync_says_it_continues(lab, wizard) -> None:
-    """q while a resync runs: a confirmation saying the resync continues on the server; n stays."""
-    app = wizard(lab)
+@pytest.mark.parametrize("lab_mode", [False, True], ids=["deployment", "lab"])
+async def test_quit_during_resync_says_what_happens_to_it(lab, wizard, lab_mode) -> None:
+    """q while a resync runs: on a deployment it continues on the server; in the lab it stops with the lab.
+    n stays either way."""
+    app = wizard(lab, lab=lab_mode, persist=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_preflight(pilot)
         app.state.reset_id, app.state.resync_status = "r-1", "Ongoing"
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
-        assert "continues on the server" in app.screen.message
+        if lab_mode:
+            assert "quitting stops both lab sites" in app.screen.message
+            assert "reattaches at this step" in app.screen.message  # explained as what a real deployment does
+        else:
+            assert "continues on the server" in app.screen.message and "r-1" in app.screen.message
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, PreflightScreen)

@@ -57,12 +57,13 @@ def snap_lab(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Lab]]:
 def snap_app(tmp_path: Path) -> Callable[..., RecoveryApp]:
     """`snap_app(lab, **kw)`: `make_app` over the lab's aliases only, a fixed clock and a StableService."""
 
-    def build(lab: Lab, **kw: Any) -> RecoveryApp:
+    def build(lab_: Lab, **kw: Any) -> RecoveryApp:
         config = tmp_path / "mc"
         config.mkdir(exist_ok=True)
-        book = AliasBook(env={**lab.env(), "MC_CONFIG_DIR": str(config)})
+        book = AliasBook(env={**lab_.env(), "MC_CONFIG_DIR": str(config)})
         kw.setdefault("source", BucketPath("source", "data"))
         kw.setdefault("clock", FixedClock())
-        return make_app(StableService(RecoveryService(book)), aliases=book.names(), lab=True, **kw)
+        kw.setdefault("lab", True)  # lab=False: the app as on a real deployment (the lab is only the backend)
+        return make_app(StableService(RecoveryService(book)), aliases=book.names(), **kw)
 
     return build

@@ -115,7 +115,8 @@ class TestStart:
         assert snap_compare(snap_app(snap_lab(ports=PORTS)), run_before=run_before)
 
     def test_quit_while_running_modal(self, snap_compare, snap_lab, snap_app) -> None:
-        """q with a resync recorded as running: the modal says it continues on the server; Stay focused."""
+        """q with a resync recorded as running, on a deployment (not the lab): the modal says the resync
+        continues on the server, shows the ResetID and how to reattach or watch it; Stay focused."""
 
         async def run_before(pilot: Any) -> None:
             await _to_start(pilot)
@@ -123,7 +124,7 @@ class TestStart:
             await pilot.press("q")
             await pilot.pause()
 
-        assert snap_compare(snap_app(snap_lab(ports=PORTS)), run_before=run_before)
+        assert snap_compare(snap_app(snap_lab(ports=PORTS), lab=False, persist=False), run_before=run_before)
 
 
 def test_no_secret_in_any_svg() -> None:
