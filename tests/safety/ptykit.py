@@ -1,0 +1,123 @@
+"""The real `recovery-tui` under a pseudo-terminal: start it at 80x24, type keys, read the screen (ANSI stripped).
+
+Used by `test_resume_signals.py`. The process gets its own session (`setsid`), the pty as stdin/stdout/stderr,
+`TERM=xterm-256color`, `COLUMNS=80 LINES=24` and the pty's window size set with `TIOCSWINSZ`. A reader thread
+drains the master side so the app never blocks on a full pty buffer.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from typing import Optional, Sequence
+
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[@-Z\\-_]")
+"""CSI, OSC, DCS/APC strings and two-byte escapes."""
+
+KEYS = {"enter": "\r", "tab": "\t", "escape": "\x1b"}
+
+
+def pty_available() -> Optional[str]:
+    """None when a pty can be opened here, else the reason."""
+    try:
+        master, slave = os.openpty()
+    except OSError as exc:
+        return f"no pseudo-terminal available ({exc})"
+    os.close(master)
+    os.close(slave)
+    return None
+
+
+def strip_ansi(text: str) -> str:
+    return ANSI.sub("", text)
+
+
+class PtyApp:
+    """`recovery-tui ARGV` on a fresh 80x24 pty."""
+
+    def __init__(self, argv: Sequence[str], env: dict[str, str]) -> None:
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        full = {**os.environ, **env, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+        full.pop("TEXTUAL", None)
+        self.proc = subprocess.Popen([sys.executable, "-m", "recovery_tui", *argv], stdin=slave, stdout=slave,
+                                     stderr=slave, env=full, start_new_session=True, close_fds=True)
+        os.close(slave)
+        self._chunks: list[bytes] = []
+        self._lock = threading.Lock()
+        self._mark = 0
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                ready, _, _ = select.select([self.master], [], [], 0.1)
+                if not ready:
+                    if self.proc.poll() is not None:
+                        return
+                    continue
+                data = os.read(self.master, 65536)
+            except OSError:  # EIO once the child side is closed
+                return
+            if not data:
+                return
+            with self._lock:
+                self._chunks.append(data)
+
+    def text(self, since_mark: bool = True) -> str:
+        """Everything written so far (since the last `mark()`), escape sequences removed."""
+        with self._lock:
+            raw = b"".join(self._chunks)
+        raw = raw[self._mark:] if since_mark else raw
+        return strip_ansi(raw.decode("utf-8", "replace"))
+
+    def mark(self) -> None:
+        """Later `expect()` calls only look at output written after now."""
+        with self._lock:
+            self._mark = sum(len(c) for c in self._chunks)
+
+    def expect(self, needle: str, timeout: float = 10.0) -> str:
+        """Wait until `needle` appears in the output (since the mark); AssertionError with the screen tail."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            text = self.text()
+            if needle in text.replace("\r", ""):
+                return text
+            if self.proc.poll() is not None:
+                time.sleep(0.2)
+                text = self.text()
+                if needle in text:
+                    return text
+                raise AssertionError(f"exited ({self.proc.returncode}) before {needle!r}:\n{text[-1500:]}")
+            time.sleep(0.05)
+        raise AssertionError(f"{needle!r} not seen within {timeout}s:\n{self.text()[-1500:]}")
+
+    def press(self, *keys: str) -> None:
+        for key in keys:
+            os.write(self.master, KEYS.get(key, key).encode())
+            time.sleep(0.15)
+
+    def wait(self, timeout: float) -> Optional[int]:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self._reader.join(2)
+        try:
+            os.close(self.master)
+        except OSError:
+            pass
