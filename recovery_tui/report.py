@@ -17,7 +17,6 @@ Shapes the other steps write into the state (all optional):
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,7 +25,7 @@ from typing import Any, Mapping, Optional
 
 from recovery_tui import __version__
 from recovery_tui.service.secrets import redact
-from recovery_tui.paths import state_dir
+from recovery_tui.paths import state_dir, write_private
 from recovery_tui.state import WizardState, iso
 
 REPORT_VERSION = 1
@@ -235,9 +234,7 @@ def write_report(
         (paths.markdown, render_markdown(report)),
         (paths.json, json.dumps(report, indent=2, sort_keys=True) + "\n"),
     ):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        write_private(path, text)
     return paths
 
 

@@ -15,14 +15,12 @@ This module never imports Textual.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-from recovery_tui.paths import state_dir
+from recovery_tui.paths import state_dir, write_private
 
 STATE_VERSION = 1
 """Bumped when the JSON layout changes incompatibly; older files are ignored."""
@@ -182,24 +180,8 @@ class WizardState:
     def save(self, path: Optional[Path] = None, *, now: Optional[datetime] = None) -> Path:
         """Write atomically (temp file + rename) to `path` or the session file; returns the path."""
         target = path or session_path(self.lab)
-        target.parent.mkdir(parents=True, exist_ok=True)
         self.updated_at = iso(now or datetime.now(timezone.utc))
-        text = json.dumps(self.to_json(), indent=2, sort_keys=True)
-        fd, tmp = tempfile.mkstemp(prefix=".session-", suffix=".json", dir=str(target.parent))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        return target
+        return write_private(target, json.dumps(self.to_json(), indent=2, sort_keys=True))
 
     @classmethod
     def load(cls, path: Optional[Path] = None, *, lab: bool = False) -> Optional["WizardState"]:

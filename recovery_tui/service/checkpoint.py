@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from recovery_tui.paths import state_dir
+from recovery_tui.paths import state_dir, write_private
 
 from .errors import InputError
 
@@ -92,19 +90,7 @@ class Checkpoint:
             "version": VERSION, "kind": self.kind, "params": self.params, "done": done,
             "saved_at": time.time(), "state": self.state,
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".cp-", dir=str(self.path.parent))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, ensure_ascii=False)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_private(self.path, json.dumps(doc, ensure_ascii=False))
         self._last_save = time.monotonic()
 
     def maybe_save(self, state: Mapping[str, Any]) -> bool:
