@@ -14,6 +14,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+from recovery_tui.journal import Journal
 from recovery_tui.messages import StateChanged, StepDone, WorkerFailed
 from recovery_tui.screens import screen_class
 from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
@@ -77,8 +78,8 @@ class RecoveryApp(App[int]):
         """Save the state to disk (False in some tests)."""
         self.explain_shown = lab
         """Whether "why this step" panes open expanded (lab mode: yes)."""
-        self._journal: Any = None
-        """The audit journal of this run, created on first use (None when the module is absent)."""
+        self._journal: Optional[Journal] = None
+        """The audit journal of this run, created on first use."""
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -172,7 +173,7 @@ class RecoveryApp(App[int]):
                 body = error.message + (f"\n→ {error.hint}" if error.hint else "")
                 self.notify(redact(body), title=redact(error.title), severity="error", timeout=8)
             else:
-                self.push_screen(ErrorModal(error.title, error.message, error.hint))
+                self.push_screen(ErrorModal(redact(error.title), redact(error.message), redact(error.hint)))
             return
         what = f" while {doing[0].lower()}{doing[1:]}" if doing else ""
         self.push_screen(
@@ -187,27 +188,13 @@ class RecoveryApp(App[int]):
     # -- journal and quit ---------------------------------------------------------------------------
 
     def record(self, action: str, **detail: Any) -> None:
-        """Append `action` to the audit journal (issue 5) if the journal module exists."""
+        """Append `action` to this run's audit journal; a disk problem is shown once, as a toast."""
         if self._journal is None:
-            try:
-                from recovery_tui.journal import Journal  # type: ignore[import-not-found]
-            except ImportError:
-                return
-            try:
-                self._journal = Journal(
-                    mode="lab" if self.lab else "wizard",
-                    warn=lambda text: self.notify(text, title="Audit journal", severity="warning"),
-                )
-            except Exception:  # a journal that cannot open must not stop a recovery
-                self.notify("The audit journal could not be opened; continuing without it.", severity="warning")
-                self._journal = False
-                return
-        if not self._journal:
-            return
-        try:
-            self._journal.record(action, **detail)
-        except Exception:
-            self.notify(f"Could not write '{action}' to the audit journal.", severity="warning", timeout=5)
+            self._journal = Journal(
+                mode="lab" if self.lab else "wizard",
+                warn=lambda text: self.notify(text, title="Audit journal", severity="warning"),
+            )
+        self._journal.record(action, **detail)
 
     def action_request_quit(self) -> None:
         """Quit; while a resync runs, say plainly that it carries on on the server."""
