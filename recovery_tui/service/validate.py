@@ -11,8 +11,9 @@ markers; their sum is what `mc ls -r --versions | wc -l` prints (facts §12).
 How the merge stays exact and cheap: a chunk is every buffered entry whose key is below
 the smaller of the two sides' last buffered keys (a key may continue on the next page, so
 the last key waits). If the two chunks are equal as lists (C speed, the common case of a
-healthy pair) nothing else is done; otherwise set differences isolate the few entries
-that need a closer look.
+healthy pair) they are counted once for both sides; otherwise a lazy C-level scan finds the
+few key ranges that differ, set differences within them isolate the entries that need a closer
+look, and the target's counts follow from the source's and those ranges.
 
 A listing that fails or is cut short makes the report `incomplete`: what was compared
 before the failure is reported, nothing after it is ever called "missing". A checkpoint
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import bisect
 import operator
-from itertools import compress
+from itertools import compress, islice
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,7 +42,8 @@ from .models import ObjectVersion
 
 MISSING, EXTRA, MISMATCHED = "missing_on_target", "extra_on_target", "mismatched"
 CLASSES = (MISSING, EXTRA, MISMATCHED)
-_dm, _latest = operator.itemgetter(DM), operator.itemgetter(LATEST)
+_dm, _latest, _key = operator.itemgetter(DM), operator.itemgetter(LATEST), operator.itemgetter(KEY)
+ne, indexOf = operator.ne, operator.indexOf
 
 
 @dataclass(frozen=True)
@@ -172,28 +174,41 @@ class Tally:
         self.last_key = ""
 
     @staticmethod
-    def _count(acc: list[int], chunk: list[Entry]) -> None:
+    def _count(acc: list[int], chunk: list[Entry], sign: int = 1) -> None:
         dms = list(map(_dm, chunk)).count(True)
         latest = list(map(_latest, chunk)).count(True)
         latest_dms = sum(map(_latest, compress(chunk, map(_dm, chunk)))) if dms else 0
-        acc[0] += len(chunk)
-        acc[1] += latest - latest_dms
-        acc[2] += dms
+        acc[0] += sign * len(chunk)
+        acc[1] += sign * (latest - latest_dms)
+        acc[2] += sign * dms
 
     def compare(self, s: list[Entry], d: list[Entry]) -> None:
-        """Compare two chunks covering the same key range on each side."""
-        self._count(self.src, s)
-        self._count(self.dst, d)
-        if s != d:
-            for ls, ld in _unequal_ranges(s, d):
-                self._compare_sets(ls, ld)
+        """Compare two chunks covering the same key range on each side.
 
-    def _compare_sets(self, s: list[Entry], d: list[Entry]) -> None:
-        """The exact comparison of one small key range: by (key, versionId), then size/ETag/DM."""
-        ss, ds = set(s), set(d)
-        only_s, only_d = ss - ds, ds - ss
-        if not only_s and not only_d:
+        Equal chunks (C-speed list comparison, the common case) are counted once for both sides.
+        Otherwise `_unequal_ranges` isolates the few key ranges that differ; everything outside them
+        is identical position by position, so the target's counts are the source's minus the
+        source's side of those ranges plus the target's side.
+        """
+        self._count(self.src, s)
+        if s == d:
+            self._count(self.dst, s)
             return
+        ranges = _unequal_ranges(s, d)
+        self._count(self.dst, s)
+        self._count(self.dst, [e for ls, _ in ranges for e in ls], -1)
+        self._count(self.dst, [e for _, ld in ranges for e in ld])
+        only_s: set[Entry] = set()
+        only_d: set[Entry] = set()
+        for ls, ld in ranges:
+            ss, ds = set(ls), set(ld)
+            only_s |= ss - ds
+            only_d |= ds - ss
+        if only_s or only_d:
+            self._classify(only_s, only_d)
+
+    def _classify(self, only_s: set[Entry], only_d: set[Entry]) -> None:
+        """Entries on one side only, matched by (key, versionId), then compared by size/ETag/DM."""
         smap = {(e[KEY], e[VID]): e for e in only_s}
         dmap = {(e[KEY], e[VID]): e for e in only_d}
         found: list[tuple[str, str, str, Optional[Entry], Optional[Entry]]] = []
@@ -227,36 +242,32 @@ class Tally:
                             for k, v, e, o in st.get("samples", {}).get(c, [])] for c in CLASSES}
 
 
-_LEAF = 16
-
-
 def _unequal_ranges(s: list[Entry], d: list[Entry]) -> list[tuple[list[Entry], list[Entry]]]:
-    """Split two key-aligned chunks at key boundaries, keeping only the sub-ranges that differ.
+    """The sub-ranges of two key-ordered chunks that differ; outside them the chunks are equal entry by entry.
 
-    Equal halves are dropped after one list comparison (C speed), so a chunk with a few gaps costs
-    O(n) element comparisons instead of hashing every entry; ranges of at most `_LEAF` entries per
-    side, or of a single key, are handed to the set comparison (order within a key never matters).
+    A lazy `map(ne)` over both lists finds the next position where they disagree (C speed, stops there);
+    the range is the rest of the smaller of the two keys found there, on each side (so a key's versions are
+    compared as sets, never by position); then the scan goes on after it. The unmatched tails form the last
+    range. Cost: one C-level comparison per entry plus a bisection per differing key.
     """
     out: list[tuple[list[Entry], list[Entry]]] = []
-    todo = [(s, d)]
-    while todo:
-        a, b = todo.pop()
-        if a == b:
-            continue
-        if len(a) <= _LEAF and len(b) <= _LEAF:
-            out.append((a, b))
-            continue
-        longer = a if len(a) >= len(b) else b
-        mid = longer[len(longer) // 2][KEY]
-        i, j = bisect.bisect_left(a, (mid,)), bisect.bisect_left(b, (mid,))
-        if (i, j) == (0, 0):  # `mid` is the first key on both sides: split just after it instead
-            i, j = bisect.bisect_left(a, (mid + "\0",)), bisect.bisect_left(b, (mid + "\0",))
-            if (i, j) == (len(a), len(b)):  # a single key: compare its version sets
-                out.append((a, b))
-                continue
-        todo.append((a[i:], b[j:]))
-        todo.append((a[:i], b[:j]))
-    out.reverse()
+    i = j = 0
+    ns, nd = len(s), len(d)
+    while i < ns and j < nd:
+        try:
+            k = indexOf(map(ne, islice(s, i, None), islice(d, j, None)), True)
+        except ValueError:  # equal up to the end of the shorter one
+            k = min(ns - i, nd - j)
+            i, j = i + k, j + k
+            break
+        i, j = i + k, j + k
+        key = min(s[i][KEY], d[j][KEY])
+        ie = bisect.bisect_right(s, key, i, key=_key)
+        je = bisect.bisect_right(d, key, j, key=_key)
+        out.append((s[i:ie], d[j:je]))
+        i, j = ie, je
+    if i < ns or j < nd:
+        out.append((s[i:], d[j:]))
     return out
 
 
