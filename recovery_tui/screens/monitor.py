@@ -315,6 +315,9 @@ class MonitorScreen(StepScreen):
             left = max(0, math.ceil(self._retry_due - self.now().timestamp()))
             return "-lost", (f"⚠ Connection lost ({self._lost_reason}), retrying in {left}s. "
                              f"Showing the last good sample; lost at {self._lost_since} UTC.")
+        if st is not None and st.status == "Completed" and st.failed_count:
+            return "-failed", (f"⚠ Resync Completed with {st.failed_count:,} FAILED versions: they were not "
+                               "re-sent. Press v to validate, then re-trigger the backlog there (b).")
         if st is not None and st.status == "Completed":
             return "-done", "✔ Resync Completed. Press v to validate that both sides hold the same versions."
         if st is not None and st.status in ("Failed", "Canceled"):
