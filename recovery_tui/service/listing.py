@@ -17,121 +17,26 @@ An entry is a plain tuple `(key, version_id, size, etag, delete_marker, is_lates
 (see `Entry`): tuples compare, hash and sort in C, which the diff engine relies on.
 Both the benchmark's "raw floor" and the validation engine use `VersionLister`, so
 the benchmark measures the engine's own overhead honestly.
+
+The reader itself lives in `pagexml` (light imports); when a listing has more than one page, the
+following pages are parsed by `parsepool`'s worker processes (outside this process's GIL) while the
+next page is already being requested (`RECOVERY_TUI_PARSE_PROCESSES=0` keeps everything in-process).
 """
 
 from __future__ import annotations
 
-import html
 import queue
-import re
 import threading
-import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from .errors import RecoveryError, ServerError
+from . import parsepool
 from .http import HttpStatusError, to_recovery_error
+from .pagexml import (  # noqa: F401  (re-exported: the reader's API lives here for callers and tests)
+    _ENTRY, _STRICT, DM, ETAG, KEY, LATEST, SIZE, VID, Entry, RawPage, _parse_page_etree, markers, parse_page,
+)
 from .secrets import redact
-
-Entry = tuple[str, str, int, str, bool, bool]
-"""(key, version_id, size, etag, delete_marker, is_latest); etag without quotes, "" for delete markers."""
-KEY, VID, SIZE, ETAG, DM, LATEST = range(6)
-
-_OWNER = r"(?:<Owner><ID>[^<]*</ID><DisplayName>[^<]*</DisplayName></Owner>)?"
-_ENTRY = re.compile(  # MinIO's order: the embedded Object (Key, LastModified, ETag, Size, Owner, StorageClass) first
-    r"<(Version|DeleteMarker)><Key>([^<]*)</Key><LastModified>[^<]*</LastModified>"
-    r'(?:<ETag>(?:&#34;|&quot;|")?([^<&"]*)(?:&#34;|&quot;|")?</ETag><Size>(\d+)</Size>)?' + _OWNER + r"(?:<StorageClass>[^<]*</StorageClass>)?"
-    r"<IsLatest>(true|false)</IsLatest><VersionId>([^<]*)</VersionId>"
-)
-_STRICT = re.compile(  # exactly MinIO's bytes: `&#34;`-quoted ETag, Owner always present; ~25 % faster
-    # (a literal first token lets the regex engine scan for it; the closing tag gives the element's type)
-    r"<Key>([^<]*)</Key><LastModified>[^<]*</LastModified>"
-    r"(?:<ETag>&#34;([^&<]*)&#34;</ETag><Size>(\d+)</Size>)?"
-    r"<Owner><ID>[^<]*</ID><DisplayName>[^<]*</DisplayName></Owner>(?:<StorageClass>[^<]*</StorageClass>)?"
-    r"<IsLatest>(t|f)[a-z]*</IsLatest><VersionId>([^<]*)</VersionId></(V|D)"
-)
-_TAG = re.compile(r"<(IsTruncated|NextKeyMarker|NextVersionIdMarker)>([^<]*)</")
-_PREFIX = re.compile(r"<CommonPrefixes><Prefix>([^<]*)</Prefix></CommonPrefixes>")
-
-
-@dataclass
-class RawPage:
-    """One ListObjectVersions answer: entries in listing order plus the pagination markers."""
-
-    entries: list[Entry]
-    prefixes: list[str] = field(default_factory=list)
-    truncated: bool = False
-    next_key_marker: str = ""
-    next_version_id_marker: str = ""
-
-
-def _unescape(text: str) -> str:
-    return html.unescape(text) if "&" in text else text
-
-
-def parse_page(body: bytes) -> RawPage:
-    """Parse a `ListVersionsResult`; raises ServerError when it is not one."""
-    text = body.decode("utf-8", "replace")
-    if "<ListVersionsResult" not in text:
-        return _parse_page_etree(body)
-    expected = text.count("<Version>") + text.count("<DeleteMarker>")
-    found = _STRICT.findall(text)
-    if len(found) == expected:
-        entries: list[Entry] = [
-            (_unescape(k) if "&" in k else k, v, int(s) if s else 0, e, t == "D", latest == "t")
-            for k, e, s, latest, v, t in found
-        ]
-    else:
-        found = _ENTRY.findall(text)
-        if len(found) != expected:
-            return _parse_page_etree(body)
-        entries = [
-            (_unescape(k) if "&" in k else k, v, int(s) if s else 0, e, t == "DeleteMarker", latest == "true")
-            for t, k, e, s, latest, v in found
-        ]
-    first = min((i for i in (text.find("<Version>"), text.find("<DeleteMarker>")) if i >= 0), default=len(text))
-    tags = dict(_TAG.findall(text, 0, first)) or dict(_TAG.findall(text))
-    return RawPage(
-        entries=entries,
-        prefixes=[_unescape(p) for p in _PREFIX.findall(text)] if "<CommonPrefixes>" in text else [],
-        truncated=tags.get("IsTruncated") == "true",
-        next_key_marker=_unescape(tags.get("NextKeyMarker", "")),
-        next_version_id_marker=tags.get("NextVersionIdMarker", ""),
-    )
-
-
-def _parse_page_etree(body: bytes) -> RawPage:
-    """The slow, order-independent reader (any S3 server's element order)."""
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise ServerError(f"the version listing is not valid XML ({exc})", title="Unreadable listing") from None
-    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-    if root.tag[len(ns):] != "ListVersionsResult":
-        raise ServerError(f"unexpected answer to a version listing: <{root.tag[len(ns):]}>", title="Unreadable listing")
-    page = RawPage(entries=[])
-    for el in root:
-        tag = el.tag[len(ns):]
-        if tag in ("Version", "DeleteMarker"):
-            page.entries.append((
-                el.findtext(ns + "Key") or "",
-                el.findtext(ns + "VersionId") or "",
-                int(el.findtext(ns + "Size") or 0),
-                (el.findtext(ns + "ETag") or "").strip('"'),
-                tag == "DeleteMarker",
-                (el.findtext(ns + "IsLatest") or "") == "true",
-            ))
-        elif tag == "CommonPrefixes":
-            page.prefixes.append(el.findtext(ns + "Prefix") or "")
-        elif tag == "IsTruncated":
-            page.truncated = (el.text or "") == "true"
-        elif tag == "NextKeyMarker":
-            page.next_key_marker = el.text or ""
-        elif tag == "NextVersionIdMarker":
-            page.next_version_id_marker = el.text or ""
-    return page
-
 
 class CutShort(ServerError):
     """A listing said "truncated" without a marker to continue from: the rest is unknown."""
@@ -142,17 +47,18 @@ class CutShort(ServerError):
 class VersionLister:
     """Pages of one bucket's version listing on one site, through the service's signed HTTP path."""
 
-    def __init__(self, service: object, alias: str, bucket: str, *, page_size: int = 1000) -> None:
+    def __init__(
+        self, service: object, alias: str, bucket: str, *, page_size: int = 1000, parse_processes: bool = True
+    ) -> None:
         self.alias = alias
+        self.parse_processes = parse_processes
+        """Parse the pages after the first in the parse processes (`parsepool`) and pipeline requests."""
         self.bucket = bucket
         self.page_size = page_size
         self._site = service.site(alias)  # type: ignore[attr-defined]
         self._ctx = self._site.ctx("list object versions", "s3:ListBucketVersions", bucket)
 
-    def page(
-        self, prefix: str = "", key_marker: str = "", version_id_marker: str = "", delimiter: str = ""
-    ) -> RawPage:
-        """One page; errors raise the mapped RecoveryError (ConnectionFailure when the site is down)."""
+    def _request(self, prefix: str, key_marker: str, version_id_marker: str, delimiter: str) -> bytes:
         query = [("versions", "")]
         if delimiter:
             query.append(("delimiter", delimiter))
@@ -164,27 +70,89 @@ class VersionLister:
         if key_marker and version_id_marker:
             query.append(("version-id-marker", version_id_marker))
         try:
-            resp = self._site.http.send("GET", f"/{self.bucket}", sorted(query), ctx=self._ctx)
+            return self._site.http.send("GET", f"/{self.bucket}", sorted(query), ctx=self._ctx).body
         except HttpStatusError as exc:
             raise to_recovery_error(exc, self._ctx) from None
-        return parse_page(resp.body)
+
+    def page(
+        self, prefix: str = "", key_marker: str = "", version_id_marker: str = "", delimiter: str = ""
+    ) -> RawPage:
+        """One page; errors raise the mapped RecoveryError (ConnectionFailure when the site is down)."""
+        return parse_page(self._request(prefix, key_marker, version_id_marker, delimiter))
+
+    def _next_markers(self, truncated: bool, next_key: str, next_vid: str, current: tuple[str, str]
+                      ) -> Optional[tuple[str, str]]:
+        """Where the next page starts; None at the end; CutShort when the listing cannot continue."""
+        if not truncated:
+            return None
+        if not next_key:
+            raise CutShort(
+                f"the listing of {self.alias}/{self.bucket} stopped without a continuation marker",
+                hint="Run the validation again; if it repeats, check the server's logs.",
+            )
+        if (next_key, next_vid) == current:
+            raise CutShort(f"the listing of {self.alias}/{self.bucket} did not advance", hint="Run it again.")
+        return next_key, next_vid
 
     def pages(self, prefix: str = "", start_after: str = "", delimiter: str = "") -> Iterator[RawPage]:
-        """Every page under `prefix`, beginning after every version of key `start_after` (when given)."""
-        key_marker, vid_marker = start_after, ""
-        while True:
-            page = self.page(prefix, key_marker, vid_marker, delimiter)
-            yield page
-            if not page.truncated:
-                return
-            if not page.next_key_marker:
-                raise CutShort(
-                    f"the listing of {self.alias}/{self.bucket} stopped without a continuation marker",
-                    hint="Run the validation again; if it repeats, check the server's logs.",
-                )
-            if (page.next_key_marker, page.next_version_id_marker) == (key_marker, vid_marker):
-                raise CutShort(f"the listing of {self.alias}/{self.bucket} did not advance", hint="Run it again.")
-            key_marker, vid_marker = page.next_key_marker, page.next_version_id_marker
+        """Every page under `prefix`, beginning after every version of key `start_after` (when given).
+
+        The first page is parsed here. When the listing goes on (a large listing), later pages are
+        parsed by the parse processes (`parsepool`, if `parse_processes` allows) while the next page
+        is already requested with the markers read from the page's head (`pagexml.markers`, the same
+        reading `parse_page` does; checked against the parsed page, which wins). Pages come out in
+        order, and any failure stops the listing there, as without the pool.
+        """
+        at: Optional[tuple[str, str]] = (start_after, "")
+        body = self._request(prefix, at[0], at[1], delimiter)
+        page = parse_page(body)
+        yield page
+        at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, at)
+        use_pool = self.parse_processes and parsepool.workers() > 0
+        pending: Optional[tuple[tuple[str, str], bytes, object]] = None  # (markers it was asked at, body, future)
+        error: Optional[RecoveryError] = None
+        while at is not None:
+            try:
+                body = self._request(prefix, at[0], at[1], delimiter)
+            except RecoveryError:
+                if pending is not None:
+                    yield self._finish(pending)  # what was fetched before the failure still counts
+                raise
+            fut = parsepool.submit(body) if use_pool else None
+            if fut is None:  # in-process: parse now, the next markers from the parsed page
+                if pending is not None:
+                    yield self._finish(pending)
+                    pending = None
+                page = parse_page(body)
+                yield page
+                at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, at)
+                continue
+            asked = at
+            try:  # pipelined: ask for the following page before this one is parsed
+                at = self._next_markers(*markers(body), asked)
+            except CutShort as exc:
+                at, error = None, exc
+            if pending is not None:
+                yield self._finish(pending)
+            pending = (asked, body, fut)
+        if pending is not None:
+            yield self._finish(pending)
+        if error is not None:
+            raise error
+
+    def _finish(self, pending: tuple[tuple[str, str], bytes, object]) -> RawPage:
+        asked, body, fut = pending
+        try:
+            status, out = fut.result()  # type: ignore[attr-defined]
+        except Exception:  # the pool broke: parse this one here
+            return parse_page(body)
+        if status != "ok":
+            raise ServerError(str(out), title="Unreadable listing")
+        entries, prefixes, truncated, next_key, next_vid = out  # type: ignore[misc]
+        if (truncated, next_key, next_vid) != markers(body):  # never: same reader; but never trust blindly
+            raise CutShort(f"the listing of {self.alias}/{self.bucket} gave inconsistent page markers",
+                           hint="Run it again.")
+        return RawPage(entries, prefixes, truncated, next_key, next_vid)
 
     def entries(self, prefix: str = "", start_after: str = "") -> Iterator[Entry]:
         """Every entry under `prefix`, one at a time (for small listings and tests)."""

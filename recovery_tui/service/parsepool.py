@@ -1,0 +1,76 @@
+"""A small process pool that parses listing pages outside the client's GIL (see `VersionLister`).
+
+Parsing a 1000-entry page costs ~3-5 ms of pure-Python CPU; in one process every listing thread
+shares one GIL, so two sides (or sixteen prefixes) listed "at once" still parse one page at a time.
+The pool ("spawn" context: never forks a process that has threads) starts lazily on the first large
+listing, has `RECOVERY_TUI_PARSE_PROCESSES` workers (default 2; 0 turns it off) importing only
+`pagexml`, and is shut down at exit. If it cannot start or breaks, pages are parsed in-process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Optional
+
+from .pagexml import parse_compact
+
+_lock = threading.Lock()
+_pool: Optional[ProcessPoolExecutor] = None
+_disabled = False
+
+
+def workers() -> int:
+    """How many parse processes to use (0 = parse in-process)."""
+    try:
+        return max(0, int(os.environ.get("RECOVERY_TUI_PARSE_PROCESSES", "2")))
+    except ValueError:
+        return 2
+
+
+def get() -> Optional[ProcessPoolExecutor]:
+    """The shared pool, started on first use; None when turned off or unavailable."""
+    global _pool, _disabled
+    if _pool is not None or _disabled:
+        return _pool
+    with _lock:
+        if _pool is None and not _disabled:
+            n = workers()
+            if n <= 0:
+                _disabled = True
+                return None
+            try:
+                _pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+                _pool.submit(int, 0).result(timeout=60)  # the workers really start (or we stay in-process)
+            except Exception:
+                _pool, _disabled = None, True
+    return _pool
+
+
+def submit(body: bytes) -> Optional["Future[tuple[str, object]]"]:
+    """Queue one page body; None when there is no pool (the caller parses in-process)."""
+    global _pool, _disabled
+    pool = get()
+    if pool is None:
+        return None
+    try:
+        return pool.submit(parse_compact, body)
+    except Exception:  # broken or shut down: parse in-process from now on
+        with _lock:
+            _pool, _disabled = None, True
+        return None
+
+
+def shutdown() -> None:
+    """Stop the workers (registered at exit; safe to call more than once)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown)
