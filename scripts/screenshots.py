@@ -36,7 +36,7 @@ KEYS = {
     "target": ("LABSHOTTARGET0000002", "shotSecretTarget000000000000000000000002"),
 }
 """Fixed lab credentials (never shown: the scan below proves it)."""
-PORTS = (39201, 39202)
+PORTS = (29201, 29202)
 """Fixed lab ports, so the images do not change from run to run."""
 
 Steps = Callable[[Any], Awaitable[None]]

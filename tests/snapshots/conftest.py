@@ -1,8 +1,9 @@
 """Deterministic fixtures for the wizard's snapshot tests (shared by every snapshot module).
 
-* `snap_lab(scenario, ports=(S, T))`: a lab with fixed credentials, fixed seed, fixed ports (give each
+* `snap_lab(scenario, ports=(S, T))`: a lab with fixed credentials, fixed seed, fixed ports below Linux's
+  ephemeral range (32768-60999), so no other lab's random port can take them; give each
   snapshot module its own port pair so xdist workers never collide: connect/targets/preflight/start use
-  39101/39102) and deterministic deployment IDs, so ARNs are the same on every run.
+  29101/29102) and deterministic deployment IDs, so ARNs are the same on every run.
 * `snap_app(lab, **make_app_kwargs)`: the App the CLI builds, with a fixed clock and a `StableService`
   that zeroes the measured link latency (the only value that changes from run to run).
 * Cursor blink is off; HOME, XDG_*, MC_CONFIG_DIR and RECOVERY_TUI_STATE_DIR point at tmp (root conftest).
@@ -35,10 +36,10 @@ def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def snap_lab(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Lab]]:
-    """`snap_lab("partial-loss", ports=(39101, 39102))`: a deterministic lab, stopped at the end."""
+    """`snap_lab("partial-loss", ports=(29101, 29102))`: a deterministic lab, stopped at the end."""
     labs: list[Lab] = []
 
-    def start(scenario: str = "partial-loss", *, ports: tuple[int, int] = (39101, 39102), **kw: Any) -> Lab:
+    def start(scenario: str = "partial-loss", *, ports: tuple[int, int] = (29101, 29102), **kw: Any) -> Lab:
         rng = random.Random(SNAP_SEED)
         with monkeypatch.context() as m:  # deterministic deployment IDs (hence ARNs) while the lab is built
             m.setattr(uuid, "uuid4", lambda: uuid.UUID(int=rng.getrandbits(128), version=4))

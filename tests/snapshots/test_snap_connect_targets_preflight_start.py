@@ -12,7 +12,7 @@ from recovery_tui.app import make_app
 
 from snap_helpers import SNAP_SECRETS, FixedClock, settle
 
-PORTS = (39101, 39102)
+PORTS = (29101, 29102)
 """This module's lab ports (other snapshot modules use their own pair)."""
 
 

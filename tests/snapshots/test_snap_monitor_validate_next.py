@@ -2,7 +2,7 @@
 
 Most use the scripted `FakeService` (tests/app/late_steps_fakes.py: fixed ARNs, ResetID, version IDs and a
 fixed clock), so nothing moves between runs; one Validate snapshot runs the real engine on the
-deterministic snapshot lab (ports 39111/39112; no endpoint or port is shown on that screen).
+deterministic snapshot lab (ports 29111/29112; no endpoint or port is shown on that screen).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from recovery_tui.service.errors import AccessDenied, ConnectionFailure  # noqa:
 
 from snap_helpers import settle  # noqa: E402
 
-PORTS = (39111, 39112)
+PORTS = (29111, 29112)
 
 
 def _app(svc: FakeService, state: Any, clock: FixedClock) -> Any:
