@@ -19,7 +19,8 @@ Both the benchmark's "raw floor" and the validation engine use `VersionLister`, 
 the benchmark measures the engine's own overhead honestly.
 
 The reader itself lives in `pagexml` (light imports); when a listing has more than one page, the
-following pages are parsed by `parsepool`'s worker processes (outside this process's GIL) while the
+following pages can be parsed by `parsepool`'s worker processes (outside this process's GIL; by default on
+hosts with 4+ cores) while the
 next page is already being requested (`RECOVERY_TUI_PARSE_PROCESSES=0` keeps everything in-process).
 """
 

@@ -3,8 +3,13 @@
 Parsing a 1000-entry page costs ~3-5 ms of pure-Python CPU; in one process every listing thread
 shares one GIL, so two sides (or sixteen prefixes) listed "at once" still parse one page at a time.
 The pool ("spawn" context: never forks a process that has threads) starts lazily on the first large
-listing, has `RECOVERY_TUI_PARSE_PROCESSES` workers (default 2; 0 turns it off) importing only
-`pagexml`, and is shut down at exit. If it cannot start or breaks, pages are parsed in-process.
+listing, has `RECOVERY_TUI_PARSE_PROCESSES` workers importing only `pagexml`, and is shut down at
+exit. If it cannot start or breaks, pages are parsed in-process.
+
+Default: 2 workers on hosts with at least 4 cores, none (in-process) below that. Measured on a 2-core
+host with both lab servers local (benchmark V1): in-process 2.02 s floor / 2.28 s validate, 2 workers
+2.43 / 2.58 s, 1 worker 2.72 / 2.79 s -- with no spare core the extra processes and the pickling
+cost more than the GIL they avoid.
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ _disabled = False
 
 def workers() -> int:
     """How many parse processes to use (0 = parse in-process)."""
+    default = 2 if (os.cpu_count() or 1) >= 4 else 0
     try:
-        return max(0, int(os.environ.get("RECOVERY_TUI_PARSE_PROCESSES", "2")))
+        return max(0, int(os.environ.get("RECOVERY_TUI_PARSE_PROCESSES", str(default))))
     except ValueError:
-        return 2
+        return default
 
 
 def get() -> Optional[ProcessPoolExecutor]:

@@ -100,6 +100,10 @@ def test_pool_can_be_turned_off(monkeypatch) -> None:
     monkeypatch.setenv("RECOVERY_TUI_PARSE_PROCESSES", "0")
     assert parsepool.workers() == 0
     monkeypatch.setenv("RECOVERY_TUI_PARSE_PROCESSES", "junk")
+    monkeypatch.setattr(parsepool.os, "cpu_count", lambda: 8)
     assert parsepool.workers() == 2
+    monkeypatch.delenv("RECOVERY_TUI_PARSE_PROCESSES")
+    monkeypatch.setattr(parsepool.os, "cpu_count", lambda: 2)
+    assert parsepool.workers() == 0
     with pytest.raises(ServerError):
         parse_page(b"<Error/>")
