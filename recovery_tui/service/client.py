@@ -37,10 +37,9 @@ from .models import (
     TargetView,
     VersionsPage,
 )
+from .diffstream import StreamCut, iter_diff
 from .parsers import (
-    StreamCut,
     encode_older_than,
-    iter_diff,
     parse_go_time,
     parse_head,
     parse_metrics,

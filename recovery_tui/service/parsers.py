@@ -12,12 +12,11 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Optional
 
 from .errors import InputError, ServerError
 from .models import (
     BucketVersioning,
-    DiffEntry,
     Latency,
     ObjectStat,
     ObjectVersion,
@@ -312,62 +311,6 @@ def parse_metrics(body: bytes | str) -> ReplicationMetrics:
         failed=_timed(cs.get("failed")),
         targets=targets,
     )
-
-
-# --- diff stream (§7) --------------------------------------------------------------------------------
-
-
-def parse_diff_entry(d: dict[str, Any]) -> DiffEntry:
-    """One `madmin.DiffInfo`; `"error":{}` (or any non-null error) → error=True."""
-    targets = d.get("targets") or {}
-    return DiffEntry(
-        object=str(d.get("object", "")),
-        version_id=str(d.get("versionId", "")),
-        status=str(d.get("rStatus", "")),
-        targets=tuple(sorted((str(a), str((t or {}).get("rStatus", ""))) for a, t in targets.items())),
-        delete_marker=bool(d.get("deletemarker", False)),
-        last_modified=parse_go_time(d.get("lastModified")),
-        replicated_at=parse_go_time(d.get("replTimestamp")),
-        error=d.get("error") is not None,
-    )
-
-
-class StreamCut(Exception):
-    """The diff stream ended in the middle of an object."""
-
-
-def iter_diff(chunks: Iterable[bytes]) -> Iterator[DiffEntry]:
-    """Decode the diff stream: JSON lines, single-space keep-alives anywhere, no end marker.
-
-    A trailing fragment that is not a complete JSON object raises StreamCut.
-    """
-    buf = b""
-    for chunk in chunks:
-        if not chunk:
-            continue
-        buf += chunk
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            entry = _diff_line(line)
-            if entry is not None:
-                yield entry
-    if buf.strip():
-        try:
-            entry = _diff_line(buf)
-        except ServerError:
-            raise StreamCut(f"diff stream ended mid-object after {len(buf)} bytes") from None
-        if entry is not None:
-            yield entry
-
-
-def _diff_line(line: bytes) -> Optional[DiffEntry]:
-    text = line.strip()
-    if not text:
-        return None
-    data = load_json(text, "replication diff line")
-    if not isinstance(data, dict):
-        raise ServerError("A replication diff line is not a JSON object", code="BadJSON")
-    return parse_diff_entry(data)
 
 
 # --- objects (§8) ------------------------------------------------------------------------------------

@@ -9,10 +9,9 @@ import pytest
 
 from recovery_tui.service.errors import InputError, ServerError
 from recovery_tui.service.mcjson import parse_mc_export, render_mc_replicate_ls_json, rule_to_mc_json
+from recovery_tui.service.diffstream import StreamCut, iter_diff
 from recovery_tui.service.parsers import (
-    StreamCut,
     encode_older_than,
-    iter_diff,
     ns_to_seconds,
     parse_go_time,
     parse_metrics,

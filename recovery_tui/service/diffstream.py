@@ -1,0 +1,63 @@
+"""The replication diff stream (§7): one JSON `madmin.DiffInfo` per line, single-space keep-alives
+anywhere, no end marker, and `"error"` serialised as `{}`. Pure: bytes in, `DiffEntry` out."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Optional
+
+from .errors import ServerError
+from .models import DiffEntry
+from .parsers import load_json, parse_go_time
+
+
+def parse_diff_entry(d: dict[str, Any]) -> DiffEntry:
+    """One `madmin.DiffInfo`; `"error":{}` (or any non-null error) → error=True."""
+    targets = d.get("targets") or {}
+    return DiffEntry(
+        object=str(d.get("object", "")),
+        version_id=str(d.get("versionId", "")),
+        status=str(d.get("rStatus", "")),
+        targets=tuple(sorted((str(a), str((t or {}).get("rStatus", ""))) for a, t in targets.items())),
+        delete_marker=bool(d.get("deletemarker", False)),
+        last_modified=parse_go_time(d.get("lastModified")),
+        replicated_at=parse_go_time(d.get("replTimestamp")),
+        error=d.get("error") is not None,
+    )
+
+
+class StreamCut(Exception):
+    """The diff stream ended in the middle of an object."""
+
+
+def iter_diff(chunks: Iterable[bytes]) -> Iterator[DiffEntry]:
+    """Decode the diff stream: JSON lines, single-space keep-alives anywhere, no end marker.
+
+    A trailing fragment that is not a complete JSON object raises StreamCut.
+    """
+    buf = b""
+    for chunk in chunks:
+        if not chunk:
+            continue
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            entry = _diff_line(line)
+            if entry is not None:
+                yield entry
+    if buf.strip():
+        try:
+            entry = _diff_line(buf)
+        except ServerError:
+            raise StreamCut(f"diff stream ended mid-object after {len(buf)} bytes") from None
+        if entry is not None:
+            yield entry
+
+
+def _diff_line(line: bytes) -> Optional[DiffEntry]:
+    text = line.strip()
+    if not text:
+        return None
+    data = load_json(text, "replication diff line")
+    if not isinstance(data, dict):
+        raise ServerError("A replication diff line is not a JSON object", code="BadJSON")
+    return parse_diff_entry(data)
