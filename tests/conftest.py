@@ -1,10 +1,14 @@
-"""Keeps every test away from the developer's real mc config, state directory and MC_HOST_ variables."""
+"""Shared fixtures: every test is kept away from the developer's real mc config, state directory and
+MC_HOST_ variables; `lab_factory`/`lab` start labs on ephemeral loopback ports and stop them afterwards."""
 
 from __future__ import annotations
 
 import os
+from typing import Any, Callable, Iterator
 
 import pytest
+
+from recovery_tui.lab.server import Lab
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +26,31 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     monkeypatch.setenv("RECOVERY_TUI_STATE_DIR", str(home / "state"))
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     yield home
+
+
+@pytest.fixture
+def lab_defaults() -> dict[str, Any]:
+    """Keyword arguments every `lab_factory` lab gets unless a test overrides them (a suite may override this)."""
+    return {}
+
+
+@pytest.fixture
+def lab_factory(lab_defaults: dict[str, Any]) -> Iterator[Callable[..., Lab]]:
+    """`lab_factory("target-offline", **kw)` starts a lab; every lab started is stopped after the test."""
+    started: list[Lab] = []
+
+    def start(scenario: str = "partial-loss", **kw: Any) -> Lab:
+        lab = Lab(scenario=scenario, **{**lab_defaults, **kw})
+        lab.start()
+        started.append(lab)
+        return lab
+
+    yield start
+    for lab in started:
+        lab.stop()
+
+
+@pytest.fixture
+def lab(lab_factory: Callable[..., Lab]) -> Lab:
+    """A fresh partial-loss lab: `source/data` healthy, `target/data` missing versions."""
+    return lab_factory("partial-loss")

@@ -8,7 +8,7 @@ already points HOME, XDG_* and RECOVERY_TUI_STATE_DIR at a temporary directory.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
@@ -16,28 +16,6 @@ from recovery_tui.app import RecoveryApp, make_app
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.aliases import AliasBook, BucketPath
 from recovery_tui.service.client import RecoveryService
-
-
-@pytest.fixture
-def lab_factory(tmp_path: Path) -> Iterator[Callable[..., Lab]]:
-    """Start labs on demand (`lab_factory("target-offline")`); all are stopped at the end."""
-    started: list[Lab] = []
-
-    def start(scenario: str = "partial-loss", **kw: Any) -> Lab:
-        lab = Lab(scenario=scenario, **kw)
-        lab.start()
-        started.append(lab)
-        return lab
-
-    yield start
-    for lab in started:
-        lab.stop()
-
-
-@pytest.fixture
-def lab(lab_factory: Callable[..., Lab]) -> Lab:
-    """The partial-loss lab: `source/data` healthy, `target/data` missing versions."""
-    return lab_factory("partial-loss")
 
 
 def book_for(lab: Lab, tmp_path: Path) -> AliasBook:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "safety"))
 
-from labkit import lab, lab_factory  # noqa: E402,F401  (fixtures)
+
+@pytest.fixture
+def lab_defaults() -> dict[str, Any]:
+    """Small labs keep this suite fast."""
+    return {"objects": 60}

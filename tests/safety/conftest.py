@@ -1,5 +1,13 @@
-"""Fixtures of the operator-safety suite (issue 5): labs on loopback, see `labkit.py`."""
+"""Fixtures of the operator-safety suite (issue 5): small labs (helpers in `labkit.py`)."""
 
 from __future__ import annotations
 
-from labkit import lab, lab_factory  # noqa: F401  (fixtures)
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def lab_defaults() -> dict[str, Any]:
+    """Small labs keep this suite fast."""
+    return {"objects": 60}

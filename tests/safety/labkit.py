@@ -13,7 +13,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import pytest
 
@@ -24,29 +24,6 @@ from recovery_tui.service.client import RecoveryService
 from recovery_tui.state import WizardState
 
 BUCKET = "data"
-
-
-@pytest.fixture
-def lab_factory() -> Iterator[Callable[..., Lab]]:
-    """Start labs on demand; all are stopped at the end of the test."""
-    started: list[Lab] = []
-
-    def start(scenario: str = "partial-loss", **kw: Any) -> Lab:
-        kw.setdefault("objects", 60)
-        lab = Lab(scenario=scenario, **kw)
-        lab.start()
-        started.append(lab)
-        return lab
-
-    yield start
-    for lab in started:
-        lab.stop()
-
-
-@pytest.fixture
-def lab(lab_factory: Callable[..., Lab]) -> Lab:
-    """A small partial-loss lab."""
-    return lab_factory("partial-loss")
 
 
 def book_for(lab: Lab, tmp_path: Path, **kw: Any) -> AliasBook:

@@ -6,11 +6,10 @@ The lab starts in-process on ephemeral loopback ports; each test gets its own an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Optional
 
 import pytest
 
-from recovery_tui.lab.server import Lab
 from recovery_tui.service.aliases import AliasBook
 from recovery_tui.service.client import RecoveryService
 from recovery_tui.service.retry import RetryPolicy
@@ -25,27 +24,6 @@ def make_service(lab: Any, tmp_path: Path, *, retry: Optional[RetryPolicy] = Non
     cfg.mkdir(exist_ok=True)
     book = AliasBook(env={**lab.env(), **extra_env, "MC_CONFIG_DIR": str(cfg)})
     return RecoveryService(book, retry=retry) if retry else RecoveryService(book)
-
-
-@pytest.fixture
-def lab_factory() -> Iterator[Callable[..., Any]]:
-    """`lab_factory(scenario="partial-loss", **kw)` starts a lab that is stopped after the test."""
-    started: list[Any] = []
-
-    def start(scenario: str = "partial-loss", **kw: Any) -> Any:
-        lab = Lab(scenario=scenario, **kw).start()
-        started.append(lab)
-        return lab
-
-    yield start
-    for lab in started:
-        lab.stop()
-
-
-@pytest.fixture
-def lab(lab_factory: Callable[..., Any]) -> Any:
-    """A fresh partial-loss lab (community flavor)."""
-    return lab_factory("partial-loss")
 
 
 @pytest.fixture
