@@ -72,6 +72,13 @@ class BacklogRead(Message):
     groups: BacklogGroups
 
 
+def stuck_failed_hint(failed: int, source: str) -> str:
+    """What to say when versions are still FAILED after a HEAD re-trigger."""
+    return (f"{failed:,} still FAILED after the re-trigger: the server retried and failed again, often a "
+            f"checksum problem. Copying each version onto itself fixes that (new versions): "
+            f"recovery-tui backlog {source} --clear-checksum --validate, then without --validate.")
+
+
 def _default_validator(*args: Any, **kw: Any) -> "ValidationReport":
     from recovery_tui.service.validate import validate
 
@@ -261,6 +268,10 @@ class ValidateScreen(StepScreen):
     def _backlog_read(self, message: BacklogRead) -> None:
         self.backlog_groups = message.groups
         self.query_one("#val-backlog", BacklogSummary).show(message.groups)
+        failed = message.groups.count("FAILED")
+        retriggered = self.state.extra.get("backlog") or {}
+        if failed and retriggered.get("processed") and not retriggered.get("dry_run"):
+            self.set_status(stuck_failed_hint(failed, self.state.source))
 
     def on_backlog_step(self, message: BacklogStep) -> None:
         if message.result.dry_run:

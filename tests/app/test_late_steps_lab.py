@@ -153,3 +153,26 @@ async def test_total_loss_next_steps_shows_rules_to_recreate(
             assert site.secret_key not in shown and site.access_key not in shown
         assert not next(i for i in st.checklist if i.key == "rules-restored").done
         assert st.extra["rules_to_recreate"]
+
+
+async def test_failed_versions_surviving_a_retrigger_point_to_clear_checksum(
+        lab_factory: Callable[..., Lab], wizard: Callable[..., Any]) -> None:
+    """checksum-failures: a HEAD re-trigger cannot fix versions whose replication keeps failing; after the run
+    the screen says so and names the command that can (--clear-checksum), instead of looping on re-validate."""
+    lab = lab_factory("checksum-failures")
+    app = wizard(lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        st = state_for(app, lab, step=5)
+        screen = ValidateScreen(app.service, st)
+        await app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.report is not None and screen.backlog_groups is not None)
+        failed_before = screen.backlog_groups.count("FAILED")
+        assert failed_before > 0
+        assert "--clear-checksum" not in text(screen, "#val-retrigger")  # no advice before anything was tried
+        await pilot.press("b")  # dry run first, then the confirmation
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), timeout=30)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "--clear-checksum" in text(screen, "#val-retrigger"), timeout=30)
+        hint = text(screen, "#val-retrigger")
+        assert f"{failed_before:,} still FAILED" in hint and "recovery-tui backlog source/data" in hint
