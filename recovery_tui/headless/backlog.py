@@ -110,6 +110,9 @@ def _print(out: Output, r: BacklogResult, args: argparse.Namespace) -> None:
         out.print(f"  New versions created by --clear-checksum: {r.new_versions}")
     if r.skipped:
         out.print(f"  Skipped (done before the interruption): {r.skipped}")
+    if r.already_copied:
+        out.print(f"  Skipped (copied onto itself by an earlier --clear-checksum run; that copy is what "
+                  f"replicates): {r.already_copied}")
     if r.failed:
         out.print("")
         out.print("[yellow]⚠ Some objects failed to trigger replication.[/]")

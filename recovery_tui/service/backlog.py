@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from .aliases import BucketPath
-from .checkpoint import Checkpoint
+from .checkpoint import Checkpoint, CopyLedger
 from .errors import RecoveryError
 from .models import DiffEntry
 
@@ -87,6 +87,8 @@ class BacklogResult:
     resumed: bool = False
     skipped: int = 0
     """Candidates skipped because a resumed checkpoint had already done them."""
+    already_copied: int = 0
+    """--clear-checksum: FAILED versions skipped because an earlier run already copied them (see CopyLedger)."""
     elapsed: float = 0.0
     first_start: float = 0.0
     last_start: float = 0.0
@@ -109,6 +111,7 @@ class BacklogResult:
                                "clear_checksum": self.clear_checksum, "validate": self.validate_only,
                                "new_versions": self.new_versions, "incomplete": self.incomplete,
                                "error": self.error, "resumed": self.resumed, "skipped": self.skipped,
+                               "already_copied": self.already_copied,
                                "elapsed_seconds": round(self.elapsed, 3)}
         if self.dry_run or self.validate_only:
             doc["items"] = [_item_json(i) for i in self.items]
@@ -256,7 +259,8 @@ def run_backlog(
     failures: list[BacklogFailure] = []
     items: list[BacklogItem] = []
     starts = [0.0, 0.0]
-    listed = skipped = 0
+    listed = skipped = already_copied = 0
+    ledger = CopyLedger(alias, bucket) if clear_checksum and not dry_run else None
     listing_done = False
     started = time.monotonic()
     last_progress = 0.0
@@ -291,6 +295,8 @@ def run_backlog(
         try:
             if clear_checksum and not item.delete_marker:
                 copied = service.copy_to_self(alias, bucket, item.key, item.version_id)
+                if ledger is not None:
+                    ledger.add(item.key, item.version_id, copied)
                 action, mc = "backlog.clear_checksum", f"mc cp --version-id {item.version_id} {path}/{item.key} (onto itself)"
             else:
                 trigger(item.key, item.version_id)
@@ -340,6 +346,9 @@ def run_backlog(
                 if mark.skip(entry.object, entry.version_id):
                     skipped += 1
                     continue
+                if ledger is not None and ledger.copy_of(entry.object, entry.version_id):
+                    already_copied += 1
+                    continue
                 item = BacklogItem(entry.object, entry.version_id, entry.delete_marker, status)
                 listed += 1
                 counts["total"] += 1
@@ -386,5 +395,6 @@ def run_backlog(
         dry_run=dry_run, clear_checksum=clear_checksum, validate_only=validate_one, items=tuple(items),
         failures=tuple(failures), new_versions=counts["new_versions"], incomplete=bool(error), error=error,
         error_exit_code=error_exit, interrupted=interrupted, resumed=resumed, skipped=skipped,
+        already_copied=already_copied,
         elapsed=time.monotonic() - started, first_start=starts[0], last_start=starts[1],
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,3 +129,33 @@ def clear_marker(name: str, params: Mapping[str, Any]) -> None:
         default_path(name, params).unlink()
     except OSError:
         pass
+
+
+class CopyLedger:
+    """Versions `--clear-checksum` already copied onto themselves, per alias and bucket.
+
+    The original version keeps its FAILED status on the server (its copy is what replicates), so the
+    diff API lists it again on every run; without this ledger each re-run would add one more version
+    per object. Thread-safe; saved atomically after every copy.
+    """
+
+    def __init__(self, alias: str, bucket: str) -> None:
+        self.path = default_path("clear-checksum-ledger", {"alias": alias, "bucket": bucket})
+        """Where the ledger lives (delete it to allow copying the same versions again)."""
+        self._lock = threading.Lock()
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self._copies: dict[str, str] = {str(k): str(v) for k, v in data.get("copies", {}).items()}
+        except (OSError, ValueError, AttributeError):
+            self._copies = {}
+
+    def copy_of(self, key: str, version_id: str) -> Optional[str]:
+        """The version ID of the copy already made of (key, version_id), or None."""
+        with self._lock:
+            return self._copies.get(f"{key}\n{version_id}")
+
+    def add(self, key: str, version_id: str, copy_id: str) -> None:
+        with self._lock:
+            self._copies[f"{key}\n{version_id}"] = copy_id
+            text = json.dumps({"copies": self._copies}, ensure_ascii=False)
+            write_private(self.path, text)

@@ -198,6 +198,20 @@ def test_clear_checksum_copies_objects_and_heads_delete_markers(lab: Any) -> Non
     assert len(_statuses(lab, "cs/")) == before + 2  # each copy is a new version
 
 
+def test_clear_checksum_rerun_never_copies_a_version_twice(lab: Any) -> None:
+    """The originals stay FAILED after their copies are made, so the diff lists them again: a second
+    --clear-checksum run must skip them (and say so) rather than add another version per object."""
+    _failed(lab, "ck/", 3)
+    first = run_backlog(SpyService(lab), BucketPath("source", "data", "ck/"), clear_checksum=True)
+    assert first.new_versions == 3
+    after_first = len(_statuses(lab, "ck/"))
+    spy = SpyService(lab)
+    second = run_backlog(spy, BucketPath("source", "data", "ck/"), clear_checksum=True)
+    assert spy.copies == [] and second.new_versions == 0 and second.already_copied == 3
+    assert len(_statuses(lab, "ck/")) == after_first
+    assert second.to_json()["already_copied"] == 3
+
+
 @pytest.mark.parametrize("clear", [False, True])
 def test_validate_processes_exactly_one(lab: Any, clear: bool) -> None:
     _failed(lab, f"v1{int(clear)}/", 4, dm_key=True)
