@@ -9,7 +9,6 @@ from typing import Any, Optional
 from aiohttp import web
 
 from recovery_tui.lab import admin, replconfig
-from recovery_tui.lab.auth import authorize
 from recovery_tui.lab.errors import LabError
 from recovery_tui.lab.gofmt import encode
 
@@ -42,12 +41,7 @@ async def handle_bucket_extension(rt: Any, request: web.Request, bucket: str) ->
 
 def metrics(rt: Any, request: web.Request, bucket: str) -> web.Response:
     """`?replication-metrics=2` → V2 `BucketStats`; any other value → V1 (§6)."""
-    authorize(rt, request, "s3:GetReplicationConfiguration", bucket=bucket)
-    b = rt.site.buckets.get(bucket)
-    if b is None:
-        raise LabError("NoSuchBucket", bucket=bucket)
-    if b.replication_xml is None:
-        raise LabError("ReplicationConfigurationNotFoundError", bucket=bucket)
+    b = replconfig.configured_bucket(rt, request, bucket, "s3:GetReplicationConfiguration")
     rep = _replicator(rt)
     arns = sorted({r.destination for r in replconfig.parse(b.replication_xml)})
     if request.query.get("replication-metrics") == "2":

@@ -11,6 +11,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from recovery_tui.lab.auth import authorize
+from recovery_tui.lab.errors import LabError
+
 ENABLED = "Enabled"
 DISABLED = "Disabled"
 MAX_RULES = 1000
@@ -313,3 +316,16 @@ def rules_for(rules: list[LabRule], key: str, *, arn: str = "") -> dict[str, Lab
         if cur is None or r.priority > cur.priority:
             best[r.destination] = r
     return best
+
+
+def configured_bucket(rt: Any, request: Any, bucket: str, action: str) -> Any:
+    """The checks every replication extension makes first, in MinIO's order: the IAM `action`, the bucket
+    exists (404 NoSuchBucket), it has a replication configuration (404 ReplicationConfigurationNotFoundError).
+    Returns the `store.Bucket`."""
+    authorize(rt, request, action, bucket=bucket)
+    b = rt.site.buckets.get(bucket)
+    if b is None:
+        raise LabError("NoSuchBucket", bucket=bucket)
+    if b.replication_xml is None:
+        raise LabError("ReplicationConfigurationNotFoundError", bucket=bucket)
+    return b

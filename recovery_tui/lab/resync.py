@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, Optional
 from aiohttp import web
 
 from recovery_tui.lab import replconfig, store
-from recovery_tui.lab.auth import authorize
 from recovery_tui.lab.errors import LabError
 from recovery_tui.lab.gofmt import ZERO_TIME, DurationError, dumps, go_time, parse_duration
 from recovery_tui.lab.remote import RemoteUnreachable, object_path
@@ -97,12 +96,7 @@ class Resyncer:
                 raise LabError("InvalidArgument", f"Invalid arguments provided for {bucket}/: (invalid query "
                                f"parameter older-than {older} for {bucket} : {exc})", bucket=bucket) from None
         rt = self.rep.rt
-        authorize(rt, request, "s3:ResetBucketReplicationState", bucket=bucket)
-        b = self.site.buckets.get(bucket)
-        if b is None:
-            raise LabError("NoSuchBucket", bucket=bucket)
-        if b.replication_xml is None:
-            raise LabError("ReplicationConfigurationNotFoundError", bucket=bucket)
+        b = replconfig.configured_bucket(rt, request, bucket, "s3:ResetBucketReplicationState")
         cfg = replconfig.parse_config(b.replication_xml)
         arn = q.get("arn", "")
         has_arn = enabled = False
@@ -250,24 +244,14 @@ class Resyncer:
 
     # -- GET ?replication-reset-status ----------------------------------------------------------
     async def handle_status(self, request: web.Request, bucket: str) -> web.Response:
-        authorize(self.rep.rt, request, "s3:ResetBucketReplicationState", bucket=bucket)
-        b = self.site.buckets.get(bucket)
-        if b is None:
-            raise LabError("NoSuchBucket", bucket=bucket)
-        if b.replication_xml is None:
-            raise LabError("ReplicationConfigurationNotFoundError", bucket=bucket)
+        b = replconfig.configured_bucket(self.rep.rt, request, bucket, "s3:ResetBucketReplicationState")
         arn = request.query.get("arn", "")
         recs = [r for a, r in b.resync.items() if not arn or a == arn]
         return _json({"target": [record_doc(r) for r in recs]} if recs else {})
 
     # -- PUT ?replication-reset-cancel (AIStor) -------------------------------------------------
     async def handle_cancel(self, request: web.Request, bucket: str) -> web.Response:
-        authorize(self.rep.rt, request, "s3:ResetBucketReplicationState", bucket=bucket)
-        b = self.site.buckets.get(bucket)
-        if b is None:
-            raise LabError("NoSuchBucket", bucket=bucket)
-        if b.replication_xml is None:
-            raise LabError("ReplicationConfigurationNotFoundError", bucket=bucket)
+        b = replconfig.configured_bucket(self.rep.rt, request, bucket, "s3:ResetBucketReplicationState")
         arn = request.query.get("arn", "")
         recs = [r for a, r in b.resync.items() if (not arn or a == arn) and r.status in ACTIVE]
         if not recs:
