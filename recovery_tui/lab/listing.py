@@ -247,6 +247,12 @@ def render_objects_v2(b: Bucket, page: ObjectsPage, *, prefix: str, delimiter: s
     if page.truncated:
         out.append(f"<NextContinuationToken>{encode_token(page.next_marker)}</NextContinuationToken>")
     out.append(f"<KeyCount>{len(page.contents) + len(page.prefixes)}</KeyCount><MaxKeys>{max_keys}</MaxKeys>")
+    return _finish_objects(out, page, enc, delimiter=delimiter, encode=encode, fetch_owner=fetch_owner)
+
+
+def _finish_objects(out: list[str], page: ObjectsPage, enc: Callable[[str], str], *, delimiter: str, encode: bool,
+                    fetch_owner: bool) -> str:
+    """The part ListObjects V1 and V2 share: Delimiter, EncodingType, IsTruncated, the entries, the end tag."""
     if delimiter:
         out.append(f"<Delimiter>{enc(delimiter)}</Delimiter>")
     if encode:
@@ -265,11 +271,4 @@ def render_objects_v1(b: Bucket, page: ObjectsPage, *, prefix: str, delimiter: s
     if page.truncated:
         out.append(f"<NextMarker>{enc(page.next_marker)}</NextMarker>")
     out.append(f"<MaxKeys>{max_keys}</MaxKeys>")
-    if delimiter:
-        out.append(f"<Delimiter>{enc(delimiter)}</Delimiter>")
-    if encode:
-        out.append("<EncodingType>url</EncodingType>")
-    out.append(f"<IsTruncated>{'true' if page.truncated else 'false'}</IsTruncated>")
-    out += _contents_xml(page, enc, True)
-    out.append("</ListBucketResult>")
-    return "".join(out)
+    return _finish_objects(out, page, enc, delimiter=delimiter, encode=encode, fetch_owner=True)
