@@ -224,25 +224,6 @@ class RecoveryApp(App[int]):
             self.exit(0)
 
 
-def make_app(
-    service: "RecoveryService",
-    *,
-    aliases: list[str],
-    lab: bool,
-    source: Optional["BucketPath"] = None,
-    clock: Clock = utc_now,
-    state: Optional[WizardState] = None,
-    resume: Optional[WizardState] = None,
-    persist: bool = True,
-) -> RecoveryApp:
-    """Build the wizard: the one factory for the CLI, the tests and the screenshot script."""
-    return RecoveryApp(
-        service,
-        aliases=aliases,
-        lab=lab,
-        source=source,
-        clock=clock,
-        state=state,
-        resume=resume,
-        persist=persist,
-    )
+make_app = RecoveryApp
+"""The one factory for the CLI, the tests and the screenshot script: the App's own constructor,
+so its keyword arguments (aliases, lab, source, clock, state, resume, persist) are declared once."""
