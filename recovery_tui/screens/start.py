@@ -147,12 +147,16 @@ class StartScreen(StepScreen):
         self._status("Asking the server whether a resync already runs for this ARN…")
         self.precheck()
 
+    def _running_resync(self) -> Optional[ResyncTargetStatus]:
+        """The server's Pending/Ongoing resync for this ARN, or None (called from workers only)."""
+        s = self.state
+        status = self.service.resync_status(s.source_alias, s.source_bucket, s.arn).for_arn(s.arn)
+        return status if status is not None and status.running else None
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="start", description="Checking for a running resync")
     def precheck(self) -> None:
         """Is a resync already Pending/Ongoing for the ARN?"""
-        s = self.state
-        status = self.service.resync_status(s.source_alias, s.source_bucket, s.arn).for_arn(s.arn)
-        self.post_message(Prechecked(status if status is not None and status.running else None))
+        self.post_message(Prechecked(self._running_resync()))
 
     def on_prechecked(self, message: Prechecked) -> None:
         if message.running is not None:
@@ -181,8 +185,8 @@ class StartScreen(StepScreen):
     def start_resync(self) -> None:
         """Re-check once more (never start twice), then start."""
         s = self.state
-        status = self.service.resync_status(s.source_alias, s.source_bucket, s.arn).for_arn(s.arn)
-        if status is not None and status.running:
+        status = self._running_resync()
+        if status is not None:
             self.post_message(Started(None, status))
             return
         job = self.service.start_resync(s.source_alias, s.source_bucket, s.arn, older_than_days=s.older_than_days)
