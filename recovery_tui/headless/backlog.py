@@ -13,7 +13,7 @@ import argparse
 from recovery_tui.headless.common import bucket_path, check_arn, journal, make_service, missing_bucket_is_input
 from recovery_tui.headless.output import Output
 from recovery_tui.service import checkpoint as cp
-from recovery_tui.service.backlog import BacklogProgress, BacklogResult, run_backlog
+from recovery_tui.service.backlog import REFUSAL_HINT, BacklogProgress, BacklogResult, run_backlog
 from recovery_tui.service.errors import InputError, RecoveryError
 
 VALIDATED_MARKER = "clear-checksum-validated"
@@ -34,13 +34,14 @@ def run(args: argparse.Namespace) -> int:
         age = cp.marker_age(VALIDATED_MARKER, marker)
         if age is None or age > VALIDATED_FOR:
             raise InputError(
-                "--clear-checksum copies every backlogged object version onto itself, creating a new version of each",
+                "--clear-checksum copies each backlogged version that is its key's latest onto itself, "
+                "creating a new version of each",
                 hint=f"Try it on one object first: recovery-tui backlog {path} --clear-checksum --validate; "
                      "or confirm with --yes.",
             )
     if args.clear_checksum and not args.dry_run:
-        out.notice("Note: --clear-checksum creates a new version of each object it copies "
-                   "(mc ls --versions counts grow by one per copy).")
+        out.notice("Note: --clear-checksum copies only versions that are their key's latest (what clients read "
+                   "stays the same) and creates a new version of each (mc ls --versions counts grow by one per copy).")
     checkpoint = None
     if not args.dry_run and not args.validate:
         params = {"path": str(path), "arn": arn or "", "clear_checksum": bool(args.clear_checksum)}
@@ -79,17 +80,23 @@ def run(args: argparse.Namespace) -> int:
         _print(out, result, args)
     if result.incomplete:
         return 3 if result.error_exit_code == 3 else 1
-    return 1 if result.failed or result.interrupted else 0
+    return 1 if result.failed or result.refused or result.interrupted else 0
 
 
 def _print(out: Output, r: BacklogResult, args: argparse.Namespace) -> None:
     if r.dry_run:
         for i in r.items:
             out.print(f"{i.status:<8} {i.version_id}  {'DEL' if i.delete_marker else 'PUT'}  {i.key}", markup=False)
-        out.print(f"Dry run: {r.total:,} backlogged version(s) would be processed under {r.path}. Nothing was sent.")
+        n = len(r.items)
+        verb = "copied onto itself or re-triggered" if r.clear_checksum else "processed"
+        out.print(f"Dry run: {n:,} backlogged version(s) would be {verb} under {r.path}. Nothing was sent.")
+        _print_refusals(out, r, dry_run=True)
         return
     if r.validate_only:
-        if not r.items:
+        if not r.items and r.refused:
+            out.print("No backlogged version can be copied without changing what clients read: nothing was copied.")
+            _print_refusals(out, r, dry_run=False)
+        elif not r.items:
             out.print("Nothing is backlogged: there is no object to validate on.")
         elif r.failed:
             out.print(f"[red]✗ Validation failed[/] on {r.items[0].key}: {r.failures[0].error if r.failures else ''}")
@@ -100,8 +107,12 @@ def _print(out: Output, r: BacklogResult, args: argparse.Namespace) -> None:
             out.print(f"  Run again without --validate to process the whole backlog: recovery-tui backlog {r.path}"
                       + (" --clear-checksum" if args.clear_checksum else ""))
         return
-    head = "[green]✓ Replication trigger completed[/]" if not (r.incomplete or r.interrupted) else \
-        "[yellow]⚠ Replication trigger stopped early[/]"
+    if r.incomplete or r.interrupted:
+        head = "[yellow]⚠ Replication trigger stopped early[/]"
+    elif r.failed or r.refused:
+        head = "[yellow]⚠ Replication trigger finished with versions left as they were[/]"
+    else:
+        head = "[green]✓ Replication trigger completed[/]"
     out.print(head)
     out.print(f"  Total: {r.total}")
     out.print(f"  Processed: {r.processed}")
@@ -113,6 +124,9 @@ def _print(out: Output, r: BacklogResult, args: argparse.Namespace) -> None:
     if r.already_copied:
         out.print(f"  Skipped (copied onto itself by an earlier --clear-checksum run; that copy is what "
                   f"replicates): {r.already_copied}")
+    if r.refused:
+        out.print(f"  Refused (a copy would change what clients read): {r.refused}")
+    _print_refusals(out, r, dry_run=False)
     if r.failed:
         out.print("")
         out.print("[yellow]⚠ Some objects failed to trigger replication.[/]")
@@ -123,3 +137,17 @@ def _print(out: Output, r: BacklogResult, args: argparse.Namespace) -> None:
     if r.incomplete:
         out.print(f"[red]The backlog listing was cut short:[/] {r.error}")
         out.print("  Run the command again: it resumes from its checkpoint.")
+
+
+def _print_refusals(out: Output, r: BacklogResult, *, dry_run: bool) -> None:
+    """The FAILED versions --clear-checksum will not copy, each with its reason, and what to do instead."""
+    if not r.refusals:
+        return
+    out.print("")
+    out.print(f"[yellow]⚠ {r.refused} version(s) cannot be cleared without changing what clients read"
+              f"{' (they would be refused)' if dry_run else ''}:[/]")
+    for f in r.refusals[:10]:
+        out.print(f"  {f.item.key} ({f.item.version_id}): {f.reason}", markup=False)
+    if r.refused > 10:
+        out.print(f"  … and {r.refused - 10} more (--json lists up to {len(r.refusals)}).")
+    out.print(f"  {REFUSAL_HINT}", markup=False)

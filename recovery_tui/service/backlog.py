@@ -6,9 +6,13 @@
 2. Each candidate gets one `HEAD /BUCKET/KEY?versionId=V`: the server re-queues the version for
    replication. A delete-marker version answers 405, which counts as triggered (the heal was
    queued before the 405; `head_version` returns it as `delete_marker=True`).
-3. `clear_checksum`: each object version is copied onto itself instead (CopyObject with its
-   versionId in the copy source). **This creates a new version of every object** (and raises
-   `mc ls --versions` counts by one per copy). Delete markers cannot be copied: they get a HEAD.
+3. `clear_checksum`: an object version is copied onto itself instead (CopyObject with its
+   versionId in the copy source). **A copy becomes the key's new latest version** (facts §22), so
+   only a version that IS the key's latest (and not a delete marker) may be copied: the content
+   clients read stays the same, only the version ID is new. That is re-checked with a HEAD of the
+   key right before each copy, so a write in between is never overwritten. Every other FAILED
+   version is *refused* ("cannot be cleared without changing what clients read") and stays as it
+   is; delete markers get a HEAD. Each copy still adds a version (`mc ls --versions` grows by one).
 4. `concurrent` worker threads; `rate_limit` objects/s (0 = unlimited) paces the *start* of each
    request on a schedule (the n-th start at t0 + n/rate, never bursting to catch up), so the
    achieved rate is the asked one, not "rate minus latency".
@@ -24,103 +28,23 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from .aliases import BucketPath
 from .checkpoint import Checkpoint, CopyLedger
 from .errors import RecoveryError
+from .backlog_model import (  # noqa: F401  (re-exported: the engine's public types)
+    REFUSAL_HINT,
+    BacklogFailure,
+    BacklogItem,
+    BacklogProgress,
+    BacklogRefusal,
+    BacklogResult,
+    refusal_reason,
+)
 from .models import DiffEntry
 
 BACKLOGGED = ("PENDING", "FAILED")
-
-
-@dataclass(frozen=True)
-class BacklogItem:
-    """One backlogged version."""
-
-    key: str
-    version_id: str
-    delete_marker: bool
-    status: str
-    """PENDING or FAILED (for the ARN asked, else the overall status)."""
-
-
-@dataclass(frozen=True)
-class BacklogFailure:
-    item: BacklogItem
-    error: str
-
-
-@dataclass(frozen=True)
-class BacklogProgress:
-    listed: int
-    """Candidates read from the diff stream so far (this run)."""
-    processed: int
-    failed: int
-    listing_done: bool
-    elapsed: float
-
-
-@dataclass(frozen=True)
-class BacklogResult:
-    """The summary: Total / Processed / Failed, as `mc replicate resync-backlog` prints it."""
-
-    path: str
-    arn: str
-    total: int
-    processed: int
-    failed: int
-    dry_run: bool = False
-    clear_checksum: bool = False
-    validate_only: bool = False
-    items: tuple[BacklogItem, ...] = ()
-    """Dry run: the versions that would be processed. Validate: the one processed."""
-    failures: tuple[BacklogFailure, ...] = ()
-    """The first failures (bounded)."""
-    new_versions: int = 0
-    """Copies made by clear_checksum (each one is a new version)."""
-    incomplete: bool = False
-    error: str = ""
-    error_exit_code: int = 0
-    interrupted: bool = False
-    resumed: bool = False
-    skipped: int = 0
-    """Candidates skipped because a resumed checkpoint had already done them."""
-    already_copied: int = 0
-    """--clear-checksum: FAILED versions skipped because an earlier run already copied them (see CopyLedger)."""
-    elapsed: float = 0.0
-    first_start: float = 0.0
-    last_start: float = 0.0
-    """Monotonic times of the first and last request start (for the achieved rate)."""
-
-    @property
-    def achieved_rate(self) -> float:
-        """Requests started per second, measured between the first and the last start."""
-        n = self.processed + self.failed
-        span = self.last_start - self.first_start
-        return (n - 1) / span if n > 1 and span > 0 else 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed and not self.incomplete and not self.interrupted
-
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"total": self.total, "processed": self.processed, "failed": self.failed,
-                               "path": self.path, "arn": self.arn, "dry_run": self.dry_run,
-                               "clear_checksum": self.clear_checksum, "validate": self.validate_only,
-                               "new_versions": self.new_versions, "incomplete": self.incomplete,
-                               "error": self.error, "resumed": self.resumed, "skipped": self.skipped,
-                               "already_copied": self.already_copied,
-                               "elapsed_seconds": round(self.elapsed, 3)}
-        if self.dry_run or self.validate_only:
-            doc["items"] = [_item_json(i) for i in self.items]
-        doc["failures"] = [{**_item_json(f.item), "error": f.error} for f in self.failures]
-        return doc
-
-
-def _item_json(i: BacklogItem) -> dict[str, Any]:
-    return {"key": i.key, "version_id": i.version_id, "delete_marker": i.delete_marker, "status": i.status}
 
 
 class RateLimiter:
@@ -249,14 +173,15 @@ def run_backlog(
     alias, bucket = path.alias, path.bucket
     state = dict(checkpoint.state) if checkpoint is not None else {}
     counts = {"processed": int(state.get("processed", 0)), "failed": int(state.get("failed", 0)),
-              "new_versions": int(state.get("new_versions", 0))}
-    counts["total"] = counts["processed"] + counts["failed"]  # re-listed unfinished items count once
+              "new_versions": int(state.get("new_versions", 0)), "refused": int(state.get("refused", 0))}
+    counts["total"] = counts["processed"] + counts["failed"] + counts["refused"]  # unfinished items count once
     resumed = bool(state)
     mark = _Watermark(state)
     stop = cancel or threading.Event()
     limiter = RateLimiter(rate_limit)
     lock = threading.Lock()
     failures: list[BacklogFailure] = []
+    refusals: list[BacklogRefusal] = []
     items: list[BacklogItem] = []
     starts = [0.0, 0.0]
     listed = skipped = already_copied = 0
@@ -284,6 +209,19 @@ def run_backlog(
             else:
                 checkpoint.maybe_save(doc)
 
+    def refuse(item: BacklogItem, reason: str) -> None:
+        with lock:
+            counts["refused"] += 1
+            if len(refusals) < failure_limit:
+                refusals.append(BacklogRefusal(item, reason))
+        if journal is not None and not dry_run:
+            journal.record("backlog.clear_checksum_refused", mc=mc_cmd, result="refused", key=item.key,
+                           version_id=item.version_id, reason=reason)
+
+    def copy_refusal(item: BacklogItem) -> str:
+        """The reason not to copy `item`, read from the server right now ("" = safe to copy)."""
+        return refusal_reason(item, service.latest_version(alias, bucket, item.key))
+
     def process(item: BacklogItem) -> None:
         limiter.wait(stop)
         t = time.monotonic()
@@ -294,6 +232,10 @@ def run_backlog(
         copied = ""
         try:
             if clear_checksum and not item.delete_marker:
+                reason = copy_refusal(item)  # re-checked right before the write
+                if reason:
+                    refuse(item, reason)
+                    return
                 copied = service.copy_to_self(alias, bucket, item.key, item.version_id)
                 if ledger is not None:
                     ledger.add(item.key, item.version_id, copied)
@@ -353,10 +295,18 @@ def run_backlog(
                 listed += 1
                 counts["total"] += 1
                 if dry_run:
-                    items.append(item)
+                    reason = copy_refusal(item) if clear_checksum and not item.delete_marker else ""
+                    if reason:
+                        refuse(item, reason)
+                    else:
+                        items.append(item)
                 elif validate_one:
+                    refused_before = counts["refused"]
                     items.append(item)
                     process(item)
+                    if counts["refused"] > refused_before:
+                        items.pop()  # a copy would change what clients read: validate on the next one
+                        continue
                     break
                 else:
                     seq = mark.dispatch(item.key, item.version_id)
@@ -395,6 +345,6 @@ def run_backlog(
         dry_run=dry_run, clear_checksum=clear_checksum, validate_only=validate_one, items=tuple(items),
         failures=tuple(failures), new_versions=counts["new_versions"], incomplete=bool(error), error=error,
         error_exit_code=error_exit, interrupted=interrupted, resumed=resumed, skipped=skipped,
-        already_copied=already_copied,
+        already_copied=already_copied, refused=counts["refused"], refusals=tuple(refusals),
         elapsed=time.monotonic() - started, first_start=starts[0], last_start=starts[1],
     )

@@ -27,6 +27,7 @@ from .models import (
     BucketVersioning,
     DiffEntry,
     HealthReport,
+    LatestVersion,
     ObjectStat,
     ObjectVersion,
     RemoteTarget,
@@ -319,6 +320,28 @@ class RecoveryService:
         resp = s.call(s.ctx("read an object version", "s3:GetObject", bucket), s.s3.head_object,
                       intercept=delete_marker, Bucket=bucket, Key=key, VersionId=version_id)
         return parse_head(key, version_id, resp)
+
+    def latest_version(self, alias: str, bucket: str, key: str) -> Optional[LatestVersion]:
+        """What a client reading `key` gets now: `HEAD /bucket/key` without a versionId (READ_POLICY).
+
+        200 → the latest object version (its ID and ETag); 404 with `x-amz-delete-marker: true` → the
+        latest is a delete marker (§17); a plain 404 → no version is visible (None).
+        """
+        from .http import HttpStatusError, to_recovery_error
+
+        s = self.site(alias)
+        ctx = s.ctx("read the latest version of a key", "s3:GetObject", bucket)
+        try:
+            resp = s.http.send("HEAD", f"/{bucket}/{key}", ctx=ctx)
+        except HttpStatusError as exc:
+            hdrs = {k.lower(): v for k, v in exc.headers.items()}
+            if exc.status == 404 and hdrs.get("x-amz-delete-marker") == "true":
+                return LatestVersion(key, hdrs.get("x-amz-version-id", ""), "", True)
+            if exc.status == 404:
+                return None
+            raise to_recovery_error(exc, ctx) from None
+        hdrs = {k.lower(): v for k, v in resp.headers.items()}
+        return LatestVersion(key, hdrs.get("x-amz-version-id", "null"), hdrs.get("etag", "").strip('"'), False)
 
     def copy_to_self(self, alias: str, bucket: str, key: str, version_id: str) -> str:
         """CopyObject of a version onto its own key (metadata directive COPY, versionId in the copy source so

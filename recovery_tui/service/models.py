@@ -257,6 +257,16 @@ class ObjectStat:
 
 
 @dataclass(frozen=True)
+class LatestVersion:
+    """What a plain GET of a key serves now (HEAD without a versionId)."""
+
+    key: str
+    version_id: str
+    etag: str
+    delete_marker: bool
+
+
+@dataclass(frozen=True)
 class HealthReport:
     """`/minio/health/cluster` plus, when allowed, admin `info` (§10)."""
 

@@ -189,19 +189,24 @@ def test_resume_from_checkpoint_sends_nothing_twice(lab: Any, tmp_path: Path) ->
 
 
 def test_clear_checksum_copies_objects_and_heads_delete_markers(lab: Any) -> None:
+    """o001's FAILED version is its key's latest: copied. o000's object version sits under a newer
+    FAILED delete marker: the marker gets a HEAD, the object version is refused (a copy would undelete it)."""
     _failed(lab, "cs/", 2, dm_key=True)
     before = len(_statuses(lab, "cs/"))
     spy = SpyService(lab)
     r = run_backlog(spy, BucketPath("source", "data", "cs/"), clear_checksum=True)
-    assert (r.total, r.processed, r.new_versions) == (3, 3, 2)
-    assert len(spy.copies) == 2 and spy.heads == [("cs/o000", _vid("cs/dm"))]
-    assert len(_statuses(lab, "cs/")) == before + 2  # each copy is a new version
+    assert (r.total, r.processed, r.new_versions, r.refused) == (3, 2, 1, 1)
+    assert spy.copies == [("cs/o001", _vid("cs/v1"))] and spy.heads == [("cs/o000", _vid("cs/dm"))]
+    assert [f.item.key for f in r.refusals] == ["cs/o000"]
+    assert len(_statuses(lab, "cs/")) == before + 1  # each copy is a new version
 
 
 def test_clear_checksum_rerun_never_copies_a_version_twice(lab: Any) -> None:
     """The originals stay FAILED after their copies are made, so the diff lists them again: a second
     --clear-checksum run must skip them (and say so) rather than add another version per object."""
-    _failed(lab, "ck/", 3)
+    want = _failed(lab, "ck/", 3)
+    b = lab.source.site.buckets["data"]
+    lab.call(lambda: [setattr(b.get_version(k, v), "checksum_broken", True) for k, v in want])  # stays FAILED
     first = run_backlog(SpyService(lab), BucketPath("source", "data", "ck/"), clear_checksum=True)
     assert first.new_versions == 3
     after_first = len(_statuses(lab, "ck/"))
