@@ -10,12 +10,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Protocol
 
 from rich.text import Text
 from textual.widgets import Static
 
-from recovery_tui.service.models import DiffEntry
+
+
+class BacklogEntry(Protocol):
+    """What grouping reads of a diff entry (the service's `DiffEntry` has it)."""
+
+    @property
+    def error(self) -> bool: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def delete_marker(self) -> bool: ...
+    @property
+    def last_modified(self) -> Optional[datetime]: ...
+
+    def status_for(self, arn: str) -> str: ...
 
 AGE_BUCKETS: tuple[tuple[str, float], ...] = (("<1h", 3600.0), ("1-24h", 86400.0), (">1d", float("inf")))
 """Age bucket label and upper bound in seconds, by the version's last-modified time."""
@@ -51,7 +65,7 @@ def _age_bucket(last_modified: Optional[datetime], now: datetime) -> str:
     return AGE_BUCKETS[-1][0]  # pragma: no cover
 
 
-def group_backlog(entries: Iterable[DiffEntry], now: datetime, arn: str = "") -> BacklogGroups:
+def group_backlog(entries: Iterable[BacklogEntry], now: datetime, arn: str = "") -> BacklogGroups:
     """Fold diff entries into `BacklogGroups` (status for `arn` when given, else the overall status)."""
     by: dict[str, dict[str, int]] = {}
     total = dms = errors = 0
