@@ -18,7 +18,7 @@ from typing import Any, Optional
 from recovery_tui.service.aliases import AliasBook, BucketPath, parse_bucket_path
 from recovery_tui.service.errors import ConfigError
 from recovery_tui.service.secrets import register
-from recovery_tui.state import STEP_TITLES, WizardState
+from recovery_tui.state import WizardState
 
 DEFAULT_LAB_SCENARIO = "partial-loss"
 """The lab scenario when `--lab` has no `--scenario`."""
@@ -117,6 +117,6 @@ def _farewell(state: WizardState) -> None:
         )
     elif state.step > 0 and not state.lab:
         sys.stderr.write(
-            f"recovery-tui: session saved at step {state.step + 1} · {STEP_TITLES[state.step]}; "
+            f"recovery-tui: session saved at step {state.step.number} · {state.step.title}; "
             "run recovery-tui to reattach (--fresh starts over).\n"
         )
