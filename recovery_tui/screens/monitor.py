@@ -27,7 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
-from recovery_tui.monitor_math import DEFAULT_STALL_SECONDS, ProgressTracker, Sample, human_duration
+from recovery_tui.procedure.monitor_math import DEFAULT_STALL_SECONDS, ProgressTracker, Sample, human_duration
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.service.errors import RecoveryError

@@ -23,14 +23,15 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.worker import Worker
 
+from recovery_tui.procedure.checklist import CheckItem
+from recovery_tui.procedure.next_steps_plan import Plan, compare
 from recovery_tui.report import write_report
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
-from recovery_tui.screens.next_steps_plan import Plan, compare
 from recovery_tui.service.errors import NotFound
 from recovery_tui.state import ChecklistItem
 from recovery_tui.steps import Step
-from recovery_tui.widgets.checklist import Checklist, CheckItem
+from recovery_tui.widgets.checklist import Checklist
 
 if TYPE_CHECKING:
     from recovery_tui.service.client import RecoveryService

@@ -1,6 +1,6 @@
 """`Step.PREFLIGHT` (3 of 7) · Preflight: a checklist for the chosen ARN; Start stays disabled while any item blocks.
 
-The checks themselves live in `preflight_checks.py`. When a resync is already
+The checks themselves live in `procedure/preflight_checks.py` (Textual-free). When a resync is already
 Pending/Ongoing for the ARN, the screen offers "Monitor the running resync"
 instead of Start.
 """
@@ -18,11 +18,12 @@ from textual.message import Message
 from textual.widgets import Button, OptionList, Static
 from textual.worker import Worker, get_current_worker
 
-from recovery_tui.screens import preflight_checks as checks
+from recovery_tui.procedure import preflight_checks as checks
+from recovery_tui.procedure.checklist import CheckItem
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.state import iso
 from recovery_tui.steps import Step
-from recovery_tui.widgets.checklist import CheckItem, Checklist
+from recovery_tui.widgets.checklist import Checklist
 
 
 @dataclass

@@ -19,9 +19,9 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker
 
+from recovery_tui.procedure.units import human_rate
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import TypeToConfirmModal
-from recovery_tui.screens.targets import human_rate
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.models import ResyncJob, ResyncTargetStatus
 from recovery_tui.state import iso

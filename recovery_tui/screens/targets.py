@@ -18,22 +18,11 @@ from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker
 
+from recovery_tui.procedure.units import human_rate
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.models import TargetView
 from recovery_tui.steps import Step
-
-
-def human_rate(bytes_per_second: int | float) -> str:
-    """A bandwidth limit as the operator reads it ("unlimited", "10.0 MiB/s")."""
-    if not bytes_per_second:
-        return "unlimited"
-    value = float(bytes_per_second)
-    for unit in ("B/s", "KiB/s", "MiB/s", "GiB/s"):
-        if value < 1024 or unit == "GiB/s":
-            return f"{value:.1f} {unit}" if unit != "B/s" else f"{int(value)} B/s"
-        value /= 1024
-    return f"{value:.1f} GiB/s"
 
 
 def human_latency(seconds: float) -> str:

@@ -25,13 +25,14 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker
 
+from recovery_tui.procedure.backlog_groups import BacklogGroups, group_backlog
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.validate_backlog import BacklogActions, BacklogStep, BacklogTick
 from recovery_tui.service.aliases import BucketPath
 from recovery_tui.state import iso
 from recovery_tui.steps import Step
-from recovery_tui.widgets.backlog_summary import BacklogGroups, BacklogSummary, group_backlog
+from recovery_tui.widgets.backlog_summary import BacklogSummary
 from recovery_tui.widgets.diff_table import DiffTable, rows_from
 
 if TYPE_CHECKING:

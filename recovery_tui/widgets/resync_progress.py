@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
-from recovery_tui.monitor_math import ProgressView, human_bytes, human_duration
+from recovery_tui.procedure.monitor_math import ProgressView, human_bytes, human_duration
 
 
 class StatusLike(Protocol):
