@@ -22,7 +22,8 @@ from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
 from recovery_tui.screens.registry import SCREENS
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.secrets import redact
-from recovery_tui.state import WizardState
+from recovery_tui.settings import Settings, current
+from recovery_tui.state import WizardState, session_path
 from recovery_tui.steps import Step
 
 if TYPE_CHECKING:
@@ -60,8 +61,11 @@ class RecoveryApp(App[int]):
         state: Optional[WizardState] = None,
         resume: Optional[WizardState] = None,
         persist: bool = True,
+        settings: Optional[Settings] = None,
     ) -> None:
         super().__init__()
+        self.settings = settings or current()
+        """This run's settings (built by the CLI); where the session and the journal are kept."""
         self.service = service
         """The client service, shared by every screen (called from thread workers only)."""
         self.aliases = list(aliases)
@@ -84,6 +88,11 @@ class RecoveryApp(App[int]):
         self._journal: Optional[Journal] = None
         """The audit journal of this run, created on first use."""
 
+    @property
+    def session_file(self) -> Path:
+        """Where this run's session is saved (lab runs have their own file)."""
+        return session_path(self.lab, self.settings.state_dir)
+
     # -- steps ---------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
@@ -104,7 +113,7 @@ class RecoveryApp(App[int]):
         saved = self.resume
         self.resume = None
         if not answer or saved is None:
-            WizardState.discard(lab=self.lab) if self.persist else None
+            WizardState.discard(self.session_file) if self.persist else None
             return
         saved.lab = self.lab
         self.state = saved
@@ -145,7 +154,7 @@ class RecoveryApp(App[int]):
         if not self.persist:
             return
         try:
-            self.state.save(now=self.clock())
+            self.state.save(self.session_file, now=self.clock())
         except OSError as exc:
             self.notify(f"Could not save the session: {exc.strerror}", severity="warning", timeout=5)
 
@@ -188,6 +197,7 @@ class RecoveryApp(App[int]):
         if self._journal is None:
             self._journal = Journal(
                 mode="lab" if self.lab else "wizard",
+                directory=self.settings.state_dir / "journal",
                 warn=lambda text: self.notify(text, title="Audit journal", severity="warning"),
             )
         self._journal.record(action, **detail)
@@ -222,4 +232,4 @@ class RecoveryApp(App[int]):
 
 make_app = RecoveryApp
 """The one factory for the CLI, the tests and the screenshot script: the App's own constructor,
-so its keyword arguments (aliases, lab, source, clock, state, resume, persist) are declared once."""
+so its keyword arguments (aliases, lab, source, clock, state, resume, persist, settings) are declared once."""
