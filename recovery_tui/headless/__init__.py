@@ -1,4 +1,4 @@
-"""Headless commands: the mc-style `targets`, `resync start|status`, `validate`, `backlog` and `journal`.
+"""Headless commands: the mc-style `targets`, `resync start|status`, `validate`, `resync-backlog` and `journal`.
 
 `dispatch(args)` is called by `recovery_tui.cli.main` with the parsed arguments and returns the
 exit code: 0 success / in sync, 1 differences found or items failed, 2 bad input, 3 connection or
@@ -22,7 +22,7 @@ def _mc_equivalent(args: argparse.Namespace) -> str:
         return f"mc replicate resync {args.resync_command} {args.path}" + (f" --remote-bucket {arn}" if arn else "")
     if command == "validate":
         return f"mc ls -r --versions {args.source} | wc -l; mc ls -r --versions {args.target} | wc -l"
-    if command == "backlog":
+    if command == "resync-backlog":
         flags = [f for f, on in (("--dry-run", args.dry_run), ("--clear-checksum", args.clear_checksum),
                                  ("--validate", args.validate)) if on]
         return " ".join([f"mc replicate resync-backlog {args.path}", *flags])
@@ -84,10 +84,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from recovery_tui.headless.validate import run as run_validate
 
         return run_validate(args)
-    if command == "backlog":
-        from recovery_tui.headless.backlog import run as run_backlog
+    if command == "resync-backlog":
+        from recovery_tui.headless.resync_backlog import run as run_resync_backlog
 
-        return run_backlog(args)
+        return run_resync_backlog(args)
     sys.stderr.write(f"recovery-tui: unknown command '{command}' — see `recovery-tui --help`.\n")
     return 2
 

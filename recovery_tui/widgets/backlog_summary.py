@@ -32,7 +32,8 @@ class BacklogGroups:
     by_status: dict[str, dict[str, int]] = field(default_factory=dict)
     delete_markers: int = 0
     errors: int = 0
-    """Entries where the server reported an error (its message is lost on the wire)."""
+    """Error lines (the server's walk failed there and the stream ended: the counts are a lower bound; the
+    message is lost on the wire)."""
 
     def count(self, status: str) -> int:
         """Versions with `status` (all ages)."""
@@ -92,8 +93,8 @@ def render_backlog(groups: Optional[BacklogGroups], *, loading: bool = False, er
                  + ")", style="dim")
     if groups.delete_markers:
         t.append(f" · {groups.delete_markers:,} delete markers", style="dim")
-    if groups.errors:
-        t.append(f" · {groups.errors:,} with a server error", style="yellow")
+    if groups.errors:  # an error line ends the server's walk (§7): what came before is a partial list
+        t.append(" · incomplete: the server's walk failed, at least this many", style="yellow")
     return t
 
 
