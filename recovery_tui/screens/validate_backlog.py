@@ -178,6 +178,10 @@ class BacklogActions:
         st = self.screen.state
         st.extra["backlog"] = {"total": result.total, "processed": result.processed, "failed": result.failed,
                                "dry_run": bool(result.dry_run), "at": iso(self.screen.now())}
+        after = getattr(result, "after", None)
+        if after is not None:  # what the HEADs achieved, read back: a HEAD accepted is not a version replicated
+            st.extra["backlog"].update(replicated=after.completed, still_pending=after.pending,
+                                       still_failed=after.failed, check_error=after.error or None)
         self.screen.save_state()
 
     def stop(self) -> None:

@@ -206,8 +206,8 @@ def run_backlog(
                 copied = service.copy_to_self(alias, bucket, item.key, item.version_id)
                 if ledger is not None:
                     ledger.add(item.key, item.version_id, copied)
-                action, mc = ("resync-backlog.clear_checksum",
-                              f"mc cp --version-id {item.version_id} {alias}/{bucket}/{item.key} (onto itself)")
+                obj = f"{alias}/{bucket}/{item.key}"
+                action, mc = "resync-backlog.clear_checksum", f"mc cp --version-id {item.version_id} {obj} {obj}"
             else:
                 answer = trigger(item.key, item.version_id)
                 action, mc = ("resync-backlog.head",
