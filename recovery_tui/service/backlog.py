@@ -309,6 +309,7 @@ def run_backlog(
         if stop.is_set() and cancel is not None and cancel.is_set():
             interrupted = True
     report(force=True)
+    elapsed = time.monotonic() - started  # the trigger itself; the read-back's time is in `after.waited`
     after: Optional[AfterRun] = None
     proof: Optional[Proof] = None
     waits = {"wait_limit": wait_limit, "interval": poll_interval, "cancel": stop}
@@ -328,7 +329,7 @@ def run_backlog(
         already_copied=select.already_copied, refused=counts["refused"], refusals=tuple(refusals),
         passed_over=select.passed_over,
         pending_deletes=counts["pending_deletes"], after=after, proof=proof,
-        elapsed=time.monotonic() - started, first_start=starts[0], last_start=starts[1],
+        elapsed=elapsed, first_start=starts[0], last_start=starts[1],
     )
 
 

@@ -219,7 +219,9 @@ class BacklogResult:
         """Everything asked was done and proven: no failure, no refusal, nothing cut short, every version
         sent replicated (or, with --validate, the one version processed did)."""
         if self.validate_only:  # versions refused on the way to the one validated are only reported
-            return self.proof is not None and self.proof.proven and not self.incomplete
+            if self.proof is None:  # nothing validated: fine only when nothing at all is backlogged
+                return not (self.total or self.passed_over or self.already_copied or self.incomplete)
+            return self.proof.proven and not self.incomplete
         if self.failed or self.refused or self.incomplete or self.interrupted:
             return False
         return self.dry_run or self.after is None or self.after.all_completed
