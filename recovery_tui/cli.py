@@ -153,10 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("resync-backlog", help="re-trigger PENDING/FAILED versions (mc replicate resync-backlog)")
     b.add_argument("path", metavar="ALIAS/BUCKET[/PREFIX]")
-    b.add_argument("--arn", default=None)
-    b.add_argument("-c", "--concurrent", type=_positive_int("--concurrent"), default=10)
-    b.add_argument("--rate-limit", type=_non_negative_number("--rate-limit"), default=0.0)
-    b.add_argument("--dry-run", action="store_true")
+    b.add_argument("--arn", default=None, help="only versions backlogged for this replication target")
+    b.add_argument("-c", "--concurrent", type=_positive_int("--concurrent"), default=10,
+                   help="HEAD requests in flight at once (default 10)")
+    b.add_argument("--rate-limit", type=_non_negative_number("--rate-limit"), default=0.0,
+                   help="objects per second at most (default 0: unlimited)")
+    b.add_argument("--dry-run", action="store_true", help="list what would be processed; send nothing")
     b.add_argument("--clear-checksum", action="store_true",
                    help="copy each FAILED version that is its key's latest onto itself (creates new versions)")
     b.add_argument("--validate", action="store_true",

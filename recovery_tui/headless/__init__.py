@@ -25,7 +25,8 @@ def _mc_equivalent(args: argparse.Namespace) -> str:
     if command == "resync-backlog":
         flags = [f for f, on in (("--dry-run", args.dry_run), ("--clear-checksum", args.clear_checksum),
                                  ("--validate", args.validate)) if on]
-        return " ".join([f"mc replicate resync-backlog {args.path}", *flags])
+        arn = [f"--arn {args.arn}"] if getattr(args, "arn", None) else []
+        return " ".join([f"mc replicate resync-backlog {args.path}", *arn, *flags])
     return ""
 
 
