@@ -117,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     start = rs_sub.add_parser("start", help="start a resync (mc replicate resync start)")
     start.add_argument("path", metavar="ALIAS/BUCKET")
     start.add_argument("--remote-bucket", required=True, metavar="ARN")
-    start.add_argument("--older-than", default=None, metavar="Nd", help="only versions older than N days, e.g. 30d")
+    start.add_argument("--older-than", default=None, metavar="DURATION",
+                       help="only versions older than this, as mc takes it (30d, 2w, 1y, 7d12h; the server counts "
+                            "whole days)")
     start.add_argument("--json", action="store_true")
     status = rs_sub.add_parser("status", help="resync status (mc replicate resync status)")
     status.add_argument("path", metavar="ALIAS/BUCKET")

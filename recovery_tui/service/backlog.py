@@ -26,6 +26,7 @@ The diff stream is walked in key order by the server; the checkpoint's watermark
 from __future__ import annotations
 
 import queue
+import shlex
 import threading
 import time
 from typing import Any, Callable, Optional
@@ -239,10 +240,12 @@ def run_backlog(
                 copied = service.copy_to_self(alias, bucket, item.key, item.version_id)
                 if ledger is not None:
                     ledger.add(item.key, item.version_id, copied)
-                action, mc = "backlog.clear_checksum", f"mc cp --version-id {item.version_id} {path}/{item.key} (onto itself)"
+                obj = shlex.quote(f"{alias}/{bucket}/{item.key}")  # copied onto itself: source = target
+                action, mc = "backlog.clear_checksum", f"mc cp --version-id {item.version_id} {obj} {obj}"
             else:
                 trigger(item.key, item.version_id)
-                action, mc = "backlog.head", f"mc stat --version-id {item.version_id} {alias}/{bucket}/{item.key}"
+                obj = shlex.quote(f"{alias}/{bucket}/{item.key}")
+                action, mc = "backlog.head", f"mc stat --version-id {item.version_id} {obj}"
             error = ""
         except RecoveryError as exc:
             action, mc, error = "backlog.item", "", exc.one_line()
