@@ -128,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
     status.add_argument("--json", action="store_true")
 
+    rp = sub.add_parser("replicate", help="replication status on either side (mc replicate status)")
+    rp_sub = rp.add_subparsers(dest="replicate_command", metavar="status", required=True)
+    rstat = rp_sub.add_parser("status", help="replicated, queued, link, errors and replicas received "
+                                             "(mc replicate status; never reads the MRF list)")
+    rstat.add_argument("path", metavar="ALIAS/BUCKET")
+    rstat.add_argument("--json", action="store_true")
+
     v = sub.add_parser("validate", help="compare versions of two buckets (mc ls -r --versions, mc stat)")
     v.add_argument("source", metavar="SRC/BUCKET")
     v.add_argument("target", metavar="DST/BUCKET")
@@ -149,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--checkpoint", default=None, metavar="FILE")
     b.add_argument("--json", action="store_true")
 
-    for command_parser in (t, start, status, v, b):
+    for command_parser in (t, start, status, rstat, v, b):
         _insecure_here(command_parser)
         _region_here(command_parser)
 

@@ -1,4 +1,5 @@
-"""Headless commands: the mc-style `targets`, `resync start|status`, `validate`, `backlog` and `journal`.
+"""Headless commands: the mc-style `targets`, `resync start|status`, `replicate status`, `validate`, `backlog`
+and `journal`.
 
 `dispatch(args)` is called by `recovery_tui.cli.main` with the parsed arguments and returns the
 exit code: 0 success / in sync, 1 differences found or items failed, 2 bad input, 3 connection or
@@ -20,6 +21,8 @@ def _mc_equivalent(args: argparse.Namespace) -> str:
     if command == "resync":
         arn = getattr(args, "remote_bucket", None)
         return f"mc replicate resync {args.resync_command} {args.path}" + (f" --remote-bucket {arn}" if arn else "")
+    if command == "replicate":
+        return f"mc replicate status {args.path}"
     if command == "validate":
         return f"mc ls -r --versions {args.source} | wc -l; mc ls -r --versions {args.target} | wc -l"
     if command == "backlog":
@@ -41,7 +44,8 @@ def dispatch(args: argparse.Namespace) -> int:
     from recovery_tui.headless import common
     from recovery_tui.service.errors import RecoveryError
 
-    name = args.command + (f" {args.resync_command}" if args.command == "resync" else "")
+    name = args.command + (f" {args.resync_command}" if args.command == "resync" else "") + (
+        f" {args.replicate_command}" if args.command == "replicate" else "")
     log = common.start_run(name.replace(" ", "-"))
     mc = _mc_equivalent(args)
     try:
@@ -80,6 +84,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from recovery_tui.headless.resync import run as run_resync
 
         return run_resync(args)
+    if command == "replicate":
+        from recovery_tui.headless.replicate import run as run_replicate
+
+        return run_replicate(args)
     if command == "validate":
         from recovery_tui.headless.validate import run as run_validate
 

@@ -212,22 +212,28 @@ class MonitorScreen(StepScreen):
             self.post_message(StatusPolled(target, link, metrics, side_error))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="monitor-count",
-          description="Counting the source's versions")
+          description="Counting the versions the resync re-sends")
     def count_source(self) -> None:
-        """Count every version and delete marker on the source once (`mc ls -r --versions | wc -l`)."""
+        """Count the source versions this resync re-sends, as the server selects them (rules' prefixes, age,
+        replicas included; `service.resync_scope`), so the total and the ETA match the server's counts."""
+        from datetime import timedelta
+
+        from recovery_tui.service.resync_scope import count_scope
+
         worker = get_current_worker()
-        n = 0
+        days = self.state.older_than_days
+        before = self.now() - timedelta(days=days) if days else None
         try:
-            for _ in self.service.list_object_versions(self.state.source_alias, self.state.source_bucket):
-                n += 1
-                if n % 5000 == 0:
-                    if worker.is_cancelled:
-                        return
-                    self.post_message(SourceCounted(n, done=False))
+            scope = count_scope(self.service, self.state.source_alias, self.state.source_bucket, self.state.arn,
+                                before=before, progress=lambda n: self.post_message(SourceCounted(n, done=False)),
+                                cancelled=lambda: worker.is_cancelled)
         except RecoveryError as exc:
-            self.post_message(SourceCounted(n, done=False, error=f"listing failed: {exc.title}"))
+            self.post_message(SourceCounted(0, done=False, error=f"listing failed: {exc.title}"))
             return
-        self.post_message(SourceCounted(n, done=True))
+        if scope is not None and not worker.is_cancelled:
+            self.post_message(SourceCounted(scope.count, done=True))
+        elif not worker.is_cancelled:
+            self.post_message(SourceCounted(0, done=False, error="no rule of the source selects this ARN"))
 
     # -- messages -----------------------------------------------------------------------------------
 

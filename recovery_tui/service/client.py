@@ -55,6 +55,7 @@ from .parsers import (
     validate_arn,
 )
 from .retry import DEFAULT_TIMEOUTS, HEALTH_PROBE, HEALTH_TIMEOUTS, READ_POLICY, WRITE_ONCE, RetryPolicy, Timeouts
+from .replstatus import ReplicationStatus, replication_status
 from .site import SiteClient
 
 __all__ = ["RecoveryService", "SiteClient", "encode_older_than", "validate_arn"]
@@ -226,6 +227,10 @@ class RecoveryService:
         resp = s.raw(s.ctx("read replication metrics", A_GET_REPL, bucket), "GET", f"/{bucket}",
                      [("replication-metrics", "2")])
         return parse_metrics(resp.body)
+
+    def replication_status(self, alias: str, bucket: str) -> ReplicationStatus:
+        """`mc replicate status` (§21): metrics V2, remote targets, config; never the MRF endpoint."""
+        return replication_status(self, alias, bucket)
 
     def replication_diff(
         self, alias: str, bucket: str, arn: Optional[str] = None, prefix: str = "", verbose: bool = False
