@@ -44,3 +44,44 @@ async def test_prefix_rule_total_matches_the_server(lab: Lab, wizard: Callable[.
         await pilot.pause(0.3)
         shown = monitor.query_one(ResyncProgress).shown
         assert shown.source_total == under and shown.view is not None and shown.view.fraction == 1.0
+
+
+async def test_monitor_shows_both_sides(lab: Lab, wizard: Callable[..., Any]) -> None:
+    """Issue 13 item 6: under the progress panel, `mc replicate status` of the source and of the target: link,
+    queued, failures in the last minute / hour, transfer rate and replicas received (the target's grow)."""
+    from recovery_tui.widgets.repl_sides import ReplSides
+
+    app = wizard(lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        st = app.state
+        st.source_alias, st.source_bucket, st.target_alias, st.target_bucket, st.step = \
+            "source", "data", "target", "data", 4
+        st.arn = app.service.replication_config("source", "data").rules[0].destination_arn
+        st.reset_id = app.service.start_resync("source", "data", st.arn).reset_id
+        monitor = MonitorScreen(app.service, st, interval=0.2)
+        await app.push_screen(monitor)
+        sides = monitor.query_one(ReplSides)
+        await _wait(pilot, lambda: st.resync_status == "Completed" and bool(sides.sides[1].status)
+                    and sides.sides[1].status.replica_count > 0)
+        text = str(sides.render())
+        source, target = text.splitlines()
+        assert source.startswith("Source") and "● online" in source and "failed 0/1m 0/1h" in source
+        received = lab.call(lambda: lab.target.replicator.metrics.bucket("data").replica_count)
+        assert target.startswith("Target") and f"received {received:,}" in target and "queued" in target
+    lab.faults.set_offline("target", True)
+    try:
+        app = wizard(lab)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            st = app.state
+            st.source_alias, st.source_bucket, st.target_alias, st.target_bucket, st.step = \
+                "source", "data", "target", "data", 4
+            st.arn = app.service.replication_config("source", "data").rules[0].destination_arn
+            monitor = MonitorScreen(app.service, st, interval=0.2)
+            await app.push_screen(monitor)
+            sides = monitor.query_one(ReplSides)
+            await _wait(pilot, lambda: sides.sides[1].error != "" and "OFFLINE" in str(sides.render()))
+            assert "replication status unknown" in str(sides.render()).splitlines()[1]
+    finally:
+        lab.faults.set_offline("target", False)
