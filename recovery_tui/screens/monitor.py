@@ -33,7 +33,7 @@ from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.models import RemoteTarget, ReplicationMetrics, ResyncTargetStatus
 from recovery_tui.state import iso
-from recovery_tui.widgets.repl_sides import ReplSides, Side
+from recovery_tui.widgets.repl_sides import ReplSides
 from recovery_tui.widgets.resync_progress import MonitorDisplay, ResyncProgress
 
 if TYPE_CHECKING:
@@ -52,7 +52,6 @@ class StatusPolled(Message):
     link: Optional[RemoteTarget]
     metrics: Optional[ReplicationMetrics]
     side_error: str = ""
-    sides: tuple[Side, ...] = ()  # `mc replicate status` of the source and of the target (best effort)
 
 
 @dataclass
@@ -133,7 +132,9 @@ class MonitorScreen(StepScreen):
             panel = ResyncProgress(id="mon-progress")
             panel.border_title = f"Resync · {self.state.arn or 'no ARN chosen'}"
             yield panel
-            yield ReplSides(id="mon-sides")
+            yield ReplSides(self.service, (("Source", self.state.source_alias, self.state.source_bucket),
+                                           ("Target", self.state.target_alias,
+                                            self.state.target_bucket or self.state.source_bucket)), id="mon-sides")
             yield Static("", id="mon-banner")
             yield Static(
                 "Leaving or quitting never cancels the resync: it keeps running on the server.",
@@ -210,19 +211,9 @@ class MonitorScreen(StepScreen):
             metrics = self.service.replication_metrics(alias, bucket)
         except RecoveryError as exc:
             side_error = exc.title
-        sides = tuple(self._side(label, a, b) for label, a, b in (
-            ("Source", alias, bucket), ("Target", self.state.target_alias, self.state.target_bucket or bucket)))
         if not get_current_worker().is_cancelled:
             target = status.for_arn(arn) if arn else (status.targets[0] if status.targets else None)
-            self.post_message(StatusPolled(target, link, metrics, side_error, sides))
-
-    def _side(self, label: str, alias: str, bucket: str) -> Side:
-        """One side's `mc replicate status` (in the poll worker); a failure is shown, never raised."""
-        try:
-            return Side(label, self.service.replication_status(alias, bucket)) if alias else \
-                Side(label, None, "no alias points at it")
-        except RecoveryError as exc:
-            return Side(label, None, exc.title)
+            self.post_message(StatusPolled(target, link, metrics, side_error))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="monitor-count",
           description="Counting the versions the resync re-sends")
@@ -255,8 +246,7 @@ class MonitorScreen(StepScreen):
         self._lost_since = None
         self._seen_answer = True
         self._link, self._metrics, self._side_error = message.link, message.metrics, message.side_error
-        if message.sides:
-            self.query_one("#mon-sides", ReplSides).show(message.sides)
+        self.query_one("#mon-sides", ReplSides).poll()  # both sides' `mc replicate status`, in its own worker
         st = message.status
         if st is not None and self.state.reset_id and st.reset_id and st.reset_id != self.state.reset_id:
             self.notify(f"The server reports ResetID {st.reset_id}, not ours ({self.state.reset_id}): "

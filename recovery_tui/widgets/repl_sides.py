@@ -2,18 +2,26 @@
 
 Per side: its link to the other side, what waits in its queue, its failures in the last minute and hour, its
 transfer rate and the replicas it received from the other side. A side with no outbound rule (a one-way
-target) says so. Unknown figures show "—", never 0. Nothing here calls the service.
+target) says so; a side that could not be read says why, never 0. `poll()` reads both sides through the
+service in one thread worker (never two at once), so a slow side never delays the resync status above it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from rich.text import Text
+from textual import on, work
+from textual.message import Message
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
+from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.replstatus import ReplicationStatus
+
+if TYPE_CHECKING:
+    from recovery_tui.service.client import RecoveryService
 
 
 @dataclass(frozen=True)
@@ -71,16 +79,62 @@ def render_sides(sides: Sequence[Side]) -> Text:
 
 
 class ReplSides(Static):
-    """Two lines: the source's and the target's replication status (mc replicate status on each)."""
+    """`ReplSides(service, ((label, alias, bucket), …))`: one line per side, refreshed by `poll()`."""
 
     DEFAULT_CSS = """
     ReplSides { height: auto; width: 100%; padding: 0 1; }
     """
 
-    def __init__(self, *, id: Optional[str] = None) -> None:
-        super().__init__(render_sides([Side("Source"), Side("Target")]), id=id)
-        self.sides: tuple[Side, ...] = (Side("Source"), Side("Target"))
+    @dataclass
+    class Polled(Message):
+        """Both sides were read (in the worker)."""
+
+        sides: tuple[Side, ...]
+
+    def __init__(self, service: "RecoveryService", where: Sequence[tuple[str, str, str]], *,
+                 id: Optional[str] = None) -> None:
+        self.where = tuple(where)
+        """(label, alias, bucket) of each side; an empty alias is shown as unknown."""
+        self.sides: tuple[Side, ...] = tuple(Side(label) for label, _, _ in self.where)
         """What the widget shows."""
+        super().__init__(render_sides(self.sides), id=id)
+        self.service = service
+        self._in_flight = False
+        self._again = False
+
+    def poll(self) -> None:
+        """Read both sides again (once the read under way, if any, has finished)."""
+        if self._in_flight:
+            self._again = True
+            return
+        self._in_flight = True
+        self._read()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="repl-sides",
+          description="Reading both sides' replication status")
+    def _read(self) -> None:
+        sides = []
+        for label, alias, bucket in self.where:
+            try:
+                sides.append(Side(label, self.service.replication_status(alias, bucket)) if alias else
+                             Side(label, None, "no alias points at it"))
+            except RecoveryError as exc:
+                sides.append(Side(label, None, exc.title))
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Polled(tuple(sides)))
+
+    @on(Polled)
+    def _polled(self, message: "ReplSides.Polled") -> None:
+        message.stop()
+        self._in_flight = False
+        self.show(message.sides)
+        if self._again:
+            self._again = False
+            self.poll()
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        if event.worker.group == "repl-sides" and event.state.name in ("ERROR", "CANCELLED"):
+            self._in_flight = False
 
     def show(self, sides: Sequence[Side]) -> None:
         self.sides = tuple(sides)

@@ -62,12 +62,13 @@ async def test_monitor_shows_both_sides(lab: Lab, wizard: Callable[..., Any]) ->
         monitor = MonitorScreen(app.service, st, interval=0.2)
         await app.push_screen(monitor)
         sides = monitor.query_one(ReplSides)
-        await _wait(pilot, lambda: st.resync_status == "Completed" and bool(sides.sides[1].status)
-                    and sides.sides[1].status.replica_count > 0)
-        text = str(sides.render())
-        source, target = text.splitlines()
-        assert source.startswith("Source") and "● online" in source and "failed 0/1m 0/1h" in source
+        await _wait(pilot, lambda: st.resync_status == "Completed")
         received = lab.call(lambda: lab.target.replicator.metrics.bucket("data").replica_count)
+        assert received > 0
+        # the read after the final status shows the final figures
+        await _wait(pilot, lambda: bool(sides.sides[1].status) and sides.sides[1].status.replica_count == received)
+        source, target = str(sides.render()).splitlines()
+        assert source.startswith("Source") and "● online" in source and "failed 0/1m 0/1h" in source
         assert target.startswith("Target") and f"received {received:,}" in target and "queued" in target
     lab.faults.set_offline("target", True)
     try:

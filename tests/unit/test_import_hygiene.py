@@ -16,6 +16,13 @@ HEADLESS_MODULES = [
     "recovery_tui.lab.store",
     "recovery_tui.journal",
     "recovery_tui.headless",
+    "recovery_tui.headless.replicate",
+    "recovery_tui.service.replstatus",
+    "recovery_tui.service.resync_scope",
+    "recovery_tui.mcflags",
+    "recovery_tui.mccheck",
+    "recovery_tui.mccmd",
+    "recovery_tui.mcduration",
 ]
 
 
