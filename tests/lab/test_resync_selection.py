@@ -94,3 +94,22 @@ def test_replicas_are_resynced_in_active_active(lab: Lab) -> None:
     assert _source_versions(lab, lambda v: v.replication_status == "REPLICA") >= 1
     replicated, failed = _resync(lab)
     assert replicated + failed == want
+
+
+def test_replicated_delete_markers_are_not_counted_as_replicas_received(lab: Lab) -> None:
+    """§21: `replicaCount` grows on PutObject of a replica only; a replicated delete marker is not counted."""
+    from fixtures_repl import s3, wait_for
+
+    def received() -> int:
+        return lab.call(lambda: lab.target.replicator.metrics.bucket("data").replica_count)
+
+    src = s3(lab.source)
+    before = received()
+    vid = src.put_object(Bucket="data", Key="count/one.txt", Body=b"1")["VersionId"]
+    wait_for(lambda: src.head_object(Bucket="data", Key="count/one.txt", VersionId=vid)["ReplicationStatus"]
+             == "COMPLETED")
+    assert received() == before + 1
+    dm = src.delete_object(Bucket="data", Key="count/one.txt")["VersionId"]
+    wait_for(lambda: any(m["VersionId"] == dm for m in s3(lab.target).list_object_versions(
+        Bucket="data", Prefix="count/").get("DeleteMarkers", [])))
+    assert received() == before + 1
