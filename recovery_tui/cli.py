@@ -131,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     start = rs_sub.add_parser("start", help="start a resync (mc replicate resync start)")
     start.add_argument("path", metavar="ALIAS/BUCKET")
     start.add_argument("--remote-bucket", required=True, metavar="ARN")
-    start.add_argument("--older-than", default=None, metavar="Nd", help="only versions older than N days, e.g. 30d")
+    start.add_argument("--older-than", default=None, metavar="DURATION",
+                       help="only versions older than this, as mc takes it (30d, 2w, 1y, 7d12h; the server counts "
+                            "whole days)")
     start.add_argument("--json", action="store_true")
     status = rs_sub.add_parser("status", help="resync status (mc replicate resync status)")
     status.add_argument("path", metavar="ALIAS/BUCKET")
@@ -139,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--watch", action="store_true", help="refresh until every resync has finished")
     status.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
     status.add_argument("--json", action="store_true")
+
+    rp = sub.add_parser("replicate", help="replication status on either side (mc replicate status)")
+    rp_sub = rp.add_subparsers(dest="replicate_command", metavar="status", required=True)
+    rstat = rp_sub.add_parser("status", help="replicated, queued, link, errors and replicas received "
+                                             "(mc replicate status; never reads the MRF list)")
+    rstat.add_argument("path", metavar="ALIAS/BUCKET")
+    rstat.add_argument("--json", action="store_true")
 
     v = sub.add_parser("validate", help="compare versions of two buckets (mc ls -r --versions, mc stat)")
     v.add_argument("source", metavar="SRC/BUCKET")
@@ -170,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     old_b = sub.add_parser("backlog", help="renamed: use resync-backlog")
     old_b.add_argument("rest", nargs=argparse.REMAINDER)
 
-    for command_parser in (t, start, status, v, b):
+    for command_parser in (t, start, status, rstat, v, b):
         _insecure_here(command_parser)
         _region_here(command_parser)
 

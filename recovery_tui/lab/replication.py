@@ -228,7 +228,8 @@ class Replicator:
             counters.replicated_count += 1
             counters.replicated_size += v.size
             self.metrics.transferred_bytes += v.size
-            self._count_replica(tgt, bucket, v.size)
+            if not v.delete_marker:  # replicas are counted by PutObject only; replicated deletes are not (§21)
+                self._count_replica(tgt, bucket, v.size)
         else:
             counters.failed.add(v.size)
         return ok

@@ -1,6 +1,7 @@
 """Bucket resync (§3 start, §4 status, §5a cancel): the handlers and the background job.
 
-The job walks ALL versions and delete markers of the bucket with ModTime < resetBeforeDate,
+The job walks ALL versions and delete markers of the bucket with ModTime < resetBeforeDate, keeps the
+ones the rules for the ARN select (`resync_selects`: prefix filter, existing-object flag, replicas included),
 re-replicates each with 10 workers (versions already on the target with the same ETag are not
 transferred again, as `replicateObjectToTarget` decides replicateNone), then verifies it with a
 stat on the target: success (or 405 on a delete marker) → `replicationCount++`/size, otherwise
@@ -185,9 +186,10 @@ class Resyncer:
             self._mark(rec, "Ongoing")
             queue: asyncio.Queue[Optional[store.Version]] = asyncio.Queue(maxsize=RESYNC_WORKERS * 4)
             workers = [asyncio.create_task(self._worker(bucket, tgt, rec, queue)) for _ in range(RESYNC_WORKERS)]
+            cfg = replconfig.parse_config(b.replication_xml)
             n = 0
             for v in b.iter_versions():
-                if v.last_modified < before and v.replication_status != "REPLICA":
+                if v.last_modified < before and resync_selects(cfg, arn, v):
                     await queue.put(v)
                 n += 1
                 if n % 1000 == 0:
@@ -262,6 +264,27 @@ class Resyncer:
             if tgt is not None:
                 tgt.reset_id = ""
         return web.Response(status=200, text=recs[-1].reset_id, content_type="text/plain")
+
+
+def resync_selects(cfg: replconfig.LabConfig, arn: str, v: store.Version) -> bool:
+    """Whether `resyncBucket` re-sends version `v` to `arn` (getHealReplicateObjectInfo → Resync, §3).
+
+    `FilterActionableRules` keeps the Enabled rules for the ARN whose prefix (and tags: lab objects have none)
+    select the key and whose ExistingObjectReplication is not Disabled; the highest priority decides. A delete
+    marker is re-sent when that rule has DeleteReplication Enabled (the versionId is set, so `Replicate` reads
+    the versioned-delete flag); an object version always, replicas included: `Resync` drops the stored
+    replication status before `mustReplicate`, so in active-active the versions received from the peer are
+    re-sent as well.
+    """
+    rules = [r for r in cfg.rules
+             if r.enabled and (r.destination == arn or (cfg.role and cfg.role == arn))
+             and r.existing_object_replication != replconfig.DISABLED and r.matches(v.key)]
+    if not rules:
+        return False
+    rule = max(rules, key=lambda r: r.priority)
+    if v.delete_marker:
+        return rule.delete_replication == replconfig.ENABLED
+    return True
 
 
 def _filter_target_arns(cfg: replconfig.LabConfig, arn: str) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional
 
+from recovery_tui import mccmd
 from recovery_tui.service.errors import AccessDenied, RecoveryError
 from recovery_tui.service.models import ResyncTargetStatus
 from recovery_tui.procedure.checklist import CheckItem
@@ -81,7 +82,8 @@ def check_health(service: "RecoveryService", state: "WizardState", findings: Fin
                          "Bring the site back (network, service), then press r to re-check.")
     if not state.target_alias:
         return CheckItem("health", LABELS["health"], "warn", " · ".join(seen) + " · target online (seen by source)",
-                         f"No mc alias points at {state.target_endpoint}: add one to check the target directly.")
+                         f"No alias in mc's configuration points at {state.target_endpoint}: add one to check the "
+                         "target directly.")
     return CheckItem("health", LABELS["health"], "pass", " · ".join(seen) + " · target online (seen by source)")
 
 
@@ -94,21 +96,18 @@ def check_rule(service: "RecoveryService", state: "WizardState", findings: Findi
     rules = config.rules_for(state.arn) if config else ()
     if not rules:
         return CheckItem("rule", LABELS["rule"], "block", "no rule on the source sends to this ARN",
-                         "Go back (escape) and pick another ARN, or recreate the rule with `mc replicate add`.")
+                         "Go back (escape) and pick another ARN, or recreate the rule "
+                         f"(mc replicate add {src} --remote-bucket TARGET_ALIAS/BUCKET --priority 1).")
     rule = rules[0]
     src = state.source
     if not rule.enabled:
         return CheckItem("rule", LABELS["rule"], "block", f"rule {rule.id} is {rule.status}",
-                         f"mc replicate update {src} --id {rule.id} --state enable")
+                         mccmd.enable_rule(src, rule))
     if not rule.existing_objects_enabled:
-        wanted = ["existing-objects"]
-        if rule.delete_replication == "Enabled":
-            wanted.append("delete")
-        if rule.delete_marker_replication == "Enabled":
-            wanted.append("delete-marker")
+        # `update --replicate` disables every flag it does not list (§20): keep the rule's own flags.
         return CheckItem("rule", LABELS["rule"], "block",
                          f"rule {rule.id}: existing-object replication {rule.existing_object_replication or 'not set'}",
-                         f'mc replicate update {src} --id {rule.id} --replicate "{",".join(wanted)}"')
+                         mccmd.update_flags(src, rule, enable=("existing-objects",)))
     return CheckItem("rule", LABELS["rule"], "pass", f"rule {rule.id} Enabled · existing objects Enabled")
 
 
@@ -131,7 +130,8 @@ def check_versioning(service: "RecoveryService", state: "WizardState", findings:
                          " ; ".join(f"mc version enable {b}" for b in bad))
     if not state.target_alias:
         return CheckItem("versioning", LABELS["versioning"], "warn", " · ".join(seen) + " · target not checked",
-                         f"No mc alias points at {state.target_endpoint}; check it there: mc version info …")
+                         f"No alias in mc's configuration points at {state.target_endpoint}; check it there with "
+                         "mc version info TARGET_ALIAS/BUCKET")
     return CheckItem("versioning", LABELS["versioning"], "pass", " · ".join(seen))
 
 
@@ -139,7 +139,8 @@ def check_target_bucket(service: "RecoveryService", state: "WizardState", findin
     """The damaged site still has the bucket (the resync does not create it)."""
     if not state.target_alias:
         return CheckItem("target-bucket", LABELS["target-bucket"], "warn", "not checked",
-                         f"No mc alias points at {state.target_endpoint}; add one to check the bucket.")
+                         f"No alias in mc's configuration points at {state.target_endpoint}; add one to check the "
+                         "bucket.")
     try:
         exists = service.bucket_exists(state.target_alias, state.target_bucket)
     except RecoveryError as exc:
@@ -193,7 +194,8 @@ def check_direction(service: "RecoveryService", state: "WizardState", findings: 
     if not state.target_alias:
         return CheckItem("direction", LABELS["direction"], "warn",
                          f"source {_fmt(findings.source_versions)} · target not counted",
-                         "No mc alias points at the target: compare counts there with mc ls -r --versions.")
+                         "No alias in mc's configuration points at the target: compare counts there with "
+                         "mc ls -r --versions TARGET_ALIAS/BUCKET")
     try:
         findings.target_versions = count_versions(service, state.target_alias, state.target_bucket, cancelled)
     except RecoveryError as exc:
@@ -212,7 +214,8 @@ def check_permissions(findings: Findings) -> CheckItem:
     """Summarises the AccessDenied answers met by the other checks."""
     if findings.denied:
         return CheckItem("permissions", LABELS["permissions"], "block", "AccessDenied: " + "; ".join(findings.denied),
-                         "Grant these actions to the alias's user (mc admin policy), or use an alias that has them.")
+                         "Grant these actions to the alias's user (mc admin policy attach ALIAS POLICY --user USER), "
+                         "or use an alias that has them.")
     return CheckItem("permissions", LABELS["permissions"], "pass",
                      "all reads allowed; the start needs s3:ResetBucketReplicationState")
 
@@ -230,15 +233,20 @@ def info_traffic(state: "WizardState") -> CheckItem:
                      "Point the load balancer or proxy at the healthy site until validation passes.")
 
 
+def _target(state: "WizardState") -> str:
+    """The target as an mc path: its alias when one points at it, else the placeholder TARGET_ALIAS."""
+    return state.target_label if state.target_alias else f"TARGET_ALIAS/{state.target_bucket or 'BUCKET'}"
+
+
 MC_COMMANDS: dict[str, Callable[["WizardState"], str]] = {
     "health": lambda s: f"mc admin info {s.source_alias}" + (f" && mc admin info {s.target_alias}" if s.target_alias else ""),
     "rule": lambda s: f"mc replicate ls {s.source} --json",
-    "versioning": lambda s: f"mc version info {s.source}" + (f" && mc version info {s.target_label}" if s.target_alias else ""),
-    "target-bucket": lambda s: f"mc stat {s.target_label}",
+    "versioning": lambda s: f"mc version info {s.source}" + (f" && mc version info {_target(s)}" if s.target_alias else ""),
+    "target-bucket": lambda s: f"mc stat {_target(s)}",
     "permissions": lambda s: f"mc replicate resync status {s.source} --remote-bucket {s.arn}",
     "running": lambda s: f"mc replicate resync status {s.source} --remote-bucket {s.arn}",
     "direction": lambda s: f"mc ls -r --versions {s.source} | wc -l",
-    "bandwidth": lambda s: f"mc admin bucket remote ls {s.source}",
+    "bandwidth": lambda s: f"mc replicate status {s.source}",
     "traffic": lambda s: "",
 }
 """The mc command that checks each item by hand."""

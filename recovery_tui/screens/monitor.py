@@ -34,6 +34,7 @@ from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.models import RemoteTarget, ReplicationMetrics, ResyncTargetStatus
 from recovery_tui.state import iso
 from recovery_tui.steps import Step
+from recovery_tui.widgets.repl_sides import ReplSides
 from recovery_tui.widgets.resync_progress import MonitorDisplay, ResyncProgress
 
 if TYPE_CHECKING:
@@ -132,6 +133,9 @@ class MonitorScreen(StepScreen):
             panel = ResyncProgress(id="mon-progress")
             panel.border_title = f"Resync · {self.state.arn or 'no ARN chosen'}"
             yield panel
+            sides = (("Source", self.state.source_alias, self.state.source_bucket),
+                     ("Target", self.state.target_alias, self.state.target_bucket or self.state.source_bucket))
+            yield ReplSides(self.service.replication_status, sides, id="mon-sides")
             yield Static("", id="mon-banner")
             yield Static(
                 "Leaving or quitting never cancels the resync: it keeps running on the server.",
@@ -213,22 +217,26 @@ class MonitorScreen(StepScreen):
             self.post_message(StatusPolled(target, link, metrics, side_error))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="monitor-count",
-          description="Counting the source's versions")
+          description="Counting the versions the resync re-sends")
     def count_source(self) -> None:
-        """Count every version and delete marker on the source once (`mc ls -r --versions | wc -l`)."""
+        """Count the source versions this resync re-sends as the server selects them (`service.resync_scope`)."""
+        from datetime import timedelta
+        from recovery_tui.service.resync_scope import count_scope
+
         worker = get_current_worker()
-        n = 0
+        days = self.state.older_than_days
+        before = self.now() - timedelta(days=days) if days else None
         try:
-            for _ in self.service.list_object_versions(self.state.source_alias, self.state.source_bucket):
-                n += 1
-                if n % 5000 == 0:
-                    if worker.is_cancelled:
-                        return
-                    self.post_message(SourceCounted(n, done=False))
+            scope = count_scope(self.service, self.state.source_alias, self.state.source_bucket, self.state.arn,
+                                before=before, progress=lambda n: self.post_message(SourceCounted(n, done=False)),
+                                cancelled=lambda: worker.is_cancelled)
         except RecoveryError as exc:
-            self.post_message(SourceCounted(n, done=False, error=f"listing failed: {exc.title}"))
+            self.post_message(SourceCounted(0, done=False, error=f"listing failed: {exc.title}"))
             return
-        self.post_message(SourceCounted(n, done=True))
+        if scope is not None and not worker.is_cancelled:
+            self.post_message(SourceCounted(scope.count, done=True))
+        elif not worker.is_cancelled:
+            self.post_message(SourceCounted(0, done=False, error="no rule of the source selects this ARN"))
 
     # -- messages -----------------------------------------------------------------------------------
 
@@ -239,6 +247,7 @@ class MonitorScreen(StepScreen):
         self._lost_since = None
         self._seen_answer = True
         self._link, self._metrics, self._side_error = message.link, message.metrics, message.side_error
+        self.query_one("#mon-sides", ReplSides).poll()  # both sides' `mc replicate status`, in its own worker
         st = message.status
         if st is not None and self.state.reset_id and st.reset_id and st.reset_id != self.state.reset_id:
             self.notify(f"The server reports ResetID {st.reset_id}, not ours ({self.state.reset_id}): "

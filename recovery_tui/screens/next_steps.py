@@ -28,6 +28,7 @@ from recovery_tui.procedure.next_steps_plan import Plan, compare
 from recovery_tui.report import reports_dir, write_report
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
+from recovery_tui.mccmd import q
 from recovery_tui.service.errors import NotFound
 from recovery_tui.state import ChecklistItem
 from recovery_tui.steps import Step
@@ -245,7 +246,13 @@ class NextStepsScreen(StepScreen):
         self.state.extra["canaries"] = [
             {"site": c.write.alias, "key": c.write.key, "version_id": c.write.version_id, "peer": c.peer_alias,
              "seen_on_peer": c.seen, "seconds": c.seconds, "error": c.error, "removed": False} for c in checks]
-        self.record("canary", mc=f"mc cp - {self.state.source}/<canary>; mc stat on the other side",
+        st = self.state
+        peers = {st.source_alias: st.source_bucket, st.target_alias: st.target_bucket or st.source_bucket}
+        mc = "; ".join(
+            f"mc pipe {q(f'{c.write.alias}/{c.write.bucket}/{c.write.key}')}; "
+            f"mc stat --version-id {c.write.version_id or 'null'} "
+            f"{q(f'{c.peer_alias}/{peers.get(c.peer_alias, c.write.bucket)}/{c.write.key}')}" for c in checks)
+        self.record("canary", mc=mc,
                     result="ok" if all(c.seen for c in checks) else "failed",
                     seen=[c.seen for c in checks])
         summary = "; ".join(f"{c.write.alias}→{c.peer_alias} " + (f"seen in {c.seconds}s" if c.seen else
@@ -271,7 +278,12 @@ class NextStepsScreen(StepScreen):
     def _canary_removed(self, message: CanaryRemoved) -> None:
         for c in self.state.extra.get("canaries") or []:
             c["removed"] = True
-        self.record("canary.remove", mc="mc rm --version-id … (canary keys only)", result="ok", removed=message.count)
+        st = self.state
+        sides = {st.source_alias: st.source_bucket, st.target_alias: st.target_bucket or st.source_bucket}
+        mc = "; ".join(f"mc rm --version-id {c['version_id']} {q(alias + '/' + bucket + '/' + c['key'])}"
+                       for c in self.state.extra.get("canaries") or [] if c.get("version_id")
+                       for alias, bucket in sides.items() if alias)
+        self.record("canary.remove", mc=mc, result="ok", removed=message.count)
         self.notify(f"Removed {message.count} canary version(s).", timeout=4)
         self.save_state()
 

@@ -165,7 +165,7 @@ class TargetsScreen(StepScreen):
         if t is None:
             text.append("no remote target carries this ARN (a stale rule)", style="bold red")
         else:
-            alias = f" (alias {view.alias})" if view.alias else " (no mc alias points here)"
+            alias = f" (alias {view.alias})" if view.alias else " (no alias of yours points here)"
             text.append(f"{t.endpoint}{alias} → bucket {t.target_bucket} · latency avg {human_latency(t.latency.avg)}")
         self.query_one("#detail", Static).update(text)
 
@@ -190,7 +190,9 @@ class TargetsScreen(StepScreen):
         if view.target is None:
             self.notify(
                 "This rule's ARN has no remote target on the source, so nothing can be resynced to it. "
-                "Pick another row, or recreate the target with `mc admin bucket remote add`.",
+                "Pick another row, or recreate the rule and its target with "
+                f"`mc replicate add {self.state.source or 'SRC/BUCKET'} --remote-bucket TARGET_ALIAS/BUCKET "
+                "--priority 1`.",
                 title="No remote target",
                 severity="warning",
                 timeout=8,

@@ -211,8 +211,9 @@ class ValidateScreen(StepScreen):
         self.report, self._progress, self._error = None, None, ""
         self.backlog_groups = None
         if not self.state.target_alias:
-            self._error = ("no mc alias points at the target endpoint "
-                           f"{self.state.target_endpoint or '(unknown)'}; add one with mc alias set")
+            self._error = ("no alias of yours points at the target endpoint "
+                           f"{self.state.target_endpoint or '(unknown)'}; add one with "
+                           "mc alias set TARGET_ALIAS URL ACCESS SECRET")
         else:
             src = BucketPath(self.state.source_alias, self.state.source_bucket)
             dst = BucketPath(self.state.target_alias, self.state.target_bucket or self.state.source_bucket)

@@ -32,6 +32,7 @@ The diff stream is walked in key order by the server; the checkpoint's watermark
 from __future__ import annotations
 
 import queue
+import shlex
 import threading
 import time
 from typing import Any, Callable, Optional
@@ -206,12 +207,12 @@ def run_backlog(
                 copied = service.copy_to_self(alias, bucket, item.key, item.version_id)
                 if ledger is not None:
                     ledger.add(item.key, item.version_id, copied)
-                obj = f"{alias}/{bucket}/{item.key}"
+                obj = shlex.quote(f"{alias}/{bucket}/{item.key}")  # copied onto itself: source = target
                 action, mc = "resync-backlog.clear_checksum", f"mc cp --version-id {item.version_id} {obj} {obj}"
             else:
                 answer = trigger(item.key, item.version_id)
-                action, mc = ("resync-backlog.head",
-                              f"mc stat --version-id {item.version_id} {alias}/{bucket}/{item.key}")
+                obj = shlex.quote(f"{alias}/{bucket}/{item.key}")
+                action, mc = "resync-backlog.head", f"mc stat --version-id {item.version_id} {obj}"
             error = ""
         except RecoveryError as exc:
             action, mc, error = "resync-backlog.item", "", exc.one_line()

@@ -41,6 +41,7 @@ from .models import (
 from .diffstream import StreamCut, iter_diff
 from .parsers import (
     encode_older_than,
+    encode_older_than_hours,
     parse_go_time,
     parse_head,
     parse_metrics,
@@ -54,6 +55,7 @@ from .parsers import (
     validate_arn,
 )
 from .retry import DEFAULT_TIMEOUTS, HEALTH_PROBE, HEALTH_TIMEOUTS, READ_POLICY, WRITE_ONCE, RetryPolicy, Timeouts
+from .replstatus import ReplicationStatus, replication_status
 from .site import SiteClient
 
 __all__ = ["RecoveryService", "SiteClient", "encode_older_than", "validate_arn"]
@@ -162,12 +164,20 @@ class RecoveryService:
         arn: str,
         older_than_days: Optional[int] = None,
         reset_id: Optional[str] = None,
+        *,
+        older_than_hours: Optional[int] = None,
     ) -> ResyncJob:
-        """`PUT /B?replication-reset&arn=…[&older-than=<N*24>ns]&reset-id=…` under WRITE_ONCE (§3)."""
+        """`PUT /B?replication-reset&arn=…[&older-than=<Go duration of N hours>]&reset-id=…` under WRITE_ONCE (§3).
+
+        `older_than_hours` is what mc sends for its `--older-than` (whole hours, §19): sent only when above
+        zero, exactly as mc does; `older_than_days` (the wizard's field) is the same with hours = days × 24.
+        """
         arn = validate_arn(arn)
         query = [("replication-reset", ""), ("arn", arn)]
         if older_than_days is not None:
             query.append(("older-than", encode_older_than(older_than_days)))
+        elif older_than_hours is not None and older_than_hours > 0:
+            query.append(("older-than", encode_older_than_hours(older_than_hours)))
         query.append(("reset-id", reset_id or str(uuid.uuid4())))
         s = self.site(alias)
         resp = s.raw(s.ctx("start a resync", A_RESET, bucket, arn), "PUT", f"/{bucket}", query, policy=WRITE_ONCE)
@@ -217,6 +227,10 @@ class RecoveryService:
         resp = s.raw(s.ctx("read replication metrics", A_GET_REPL, bucket), "GET", f"/{bucket}",
                      [("replication-metrics", "2")])
         return parse_metrics(resp.body)
+
+    def replication_status(self, alias: str, bucket: str) -> ReplicationStatus:
+        """`mc replicate status` (§21): metrics V2, remote targets, config; never the MRF endpoint."""
+        return replication_status(self, alias, bucket)
 
     def replication_diff(
         self, alias: str, bucket: str, arn: Optional[str] = None, prefix: str = "", verbose: bool = False

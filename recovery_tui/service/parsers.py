@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from .errors import InputError, ServerError
+from .godur import go_duration
 from .models import (
     BucketVersioning,
     Latency,
@@ -95,7 +96,8 @@ def load_json(body: bytes | str, what: str) -> Any:
 
 
 def encode_older_than(days: int) -> str:
-    """`--older-than N days` on the wire: a Go duration whose nanoseconds equal the hours (§3). 7 → "168ns"."""
+    """`--older-than N days` on the wire: a Go duration whose nanoseconds equal the hours, written as Go writes it
+    (§3, §19). 7 → "168ns", 60 → "1.44µs"."""
     if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
         raise InputError(
             f"older-than must be a positive whole number of days, not {days!r}",
@@ -103,7 +105,15 @@ def encode_older_than(days: int) -> str:
         )
     if days > MAX_OLDER_THAN_DAYS:
         raise InputError(f"older-than {days} days is more than 100 years", hint="Give a smaller number of days.")
-    return f"{days * 24}ns"
+    return go_duration(days * 24)
+
+
+def encode_older_than_hours(hours: int) -> str:
+    """What mc sends for an `--older-than` of `hours` whole hours: `Duration(hours).String()` (§19)."""
+    if isinstance(hours, bool) or not isinstance(hours, int) or hours <= 0:
+        raise InputError(f"older-than must be above zero hours to be sent, not {hours!r}",
+                         hint="Leave it out to resync every version.")
+    return go_duration(hours)
 
 
 def validate_arn(arn: Optional[str]) -> str:

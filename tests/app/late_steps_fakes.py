@@ -126,6 +126,24 @@ class FakeService:
         self._maybe_fail("replication_metrics")
         return self.metrics
 
+    def replication_status(self, alias: str, bucket: str) -> Any:
+        """`mc replicate status` of one side, built from the scripted metrics and link (the real builder)."""
+        from recovery_tui.service.replstatus import ReplicationStatus, build_status
+
+        self._maybe_fail("replication_status")
+        cfg = self.configs.get(alias)
+        if cfg is None:
+            return ReplicationStatus(url=f"{alias}/{bucket}", configured=False)
+        m, arn = self.metrics, cfg.rules[0].destination_arn
+        doc = {"uptime": m.uptime_seconds, "currStats": {
+            "Stats": {t.arn: {"replicationCount": t.replicated_count, "failed": {"lastMinute": {
+                "count": t.failed.last_minute}, "lastHour": {"count": t.failed.last_hour}}} for t in m.targets},
+            "replicaCount": m.replica_count, "queued": {"curr": {"count": m.queued_count, "bytes": m.queued_bytes}},
+            "failed": {"lastMinute": {"count": m.failed.last_minute}, "lastHour": {"count": m.failed.last_hour}}}}
+        link = {"arn": arn, "endpoint": "sitea.example.net:9000" if alias == "target" else "siteb.example.net:9000",
+                "isOnline": self.link.online if self.link else False}
+        return build_status(f"{alias}/{bucket}", doc, [link], cfg, now=T0)
+
     def list_object_versions(self, alias: str, bucket: str, prefix: str = "", **_: Any) -> Iterator[ObjectVersion]:
         self._maybe_fail("list_object_versions")
         for i in range(self.versions):

@@ -89,8 +89,8 @@ async def test_missing_target_config_lists_commands_without_secrets() -> None:
         await wait_for(pilot, lambda: screen.plan is not None)
         text = str(screen.query_one("#ns-plan", Static).render())
         assert "has no replication configuration" in text and "remote target is gone too" in text
-        assert 'mc replicate add target/data --remote-bucket "https://SOURCE_ACCESS_KEY:SOURCE_SECRET_KEY@' in text
-        assert '--replicate "existing-objects,delete,delete-marker,replica-metadata-sync" --priority 1' in text
+        assert "mc replicate add target/data --remote-bucket https://SOURCE_ACCESS_KEY:SOURCE_SECRET_KEY@" in text
+        assert "--replicate existing-objects,delete,delete-marker,metadata-sync --priority 1" in text
         assert not next(i for i in st.checklist if i.key == "rules-restored").done
 
 

@@ -51,8 +51,8 @@ def test_outage_after_first_sample(lab: Lab, capsys, monkeypatch) -> None:
     assert log[0].startswith("ok ") and log.count("error") == FAILED_POLLS, log
     first_error = log.index("error")
     assert all(entry.startswith("ok ") for entry in log[first_error + FAILED_POLLS:]), log
-    final = json.loads(r.out)[0]
-    assert final["status"] == "Completed" and final["replicated_count"] > 0
+    final = json.loads(r.out)["resyncInfo"]["target"][0]  # mc's document (§18)
+    assert final["resyncStatus"] == "Completed" and final["replicationCount"] > 0
     assert log[-1].startswith("ok Completed"), log
 
     lines = [line for line in r.err.splitlines() if line.strip()]

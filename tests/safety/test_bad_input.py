@@ -58,9 +58,9 @@ def test_process_wizard_unknown_source_alias_exits_before_the_tui() -> None:
     (["resync-backlog", "--arn", "arn:minio:replication", "source/data"], "malformed ARN"),
     (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than", "soon",
       "source/data"], "--older-than"),
-    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=0d",
-      "source/data"], "--older-than"),
-    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=-3d",
+    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=30",
+      "source/data"], "--older-than"),  # mc needs a unit (0d and -3d are accepted, as mc accepts them: §19)
+    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=-3x",
       "source/data"], "--older-than"),
     (["resync-backlog", "-c", "0", "source/data"], "--concurrent"),
     (["resync-backlog", "--concurrent=-4", "source/data"], "--concurrent"),
@@ -152,7 +152,7 @@ def test_resync_already_running_exit_2_names_the_watch_command(lab: Lab, capsys,
     lab.faults.set_latency("target", 0.2)  # keep the first resync running
     arn = arn_of(lab)
     first = run_main(["resync", "start", "--remote-bucket", arn, "source/data", "--json"], capsys)
-    assert first.code == 0 and json.loads(first.out)["reset_id"]
+    assert first.code == 0 and json.loads(first.out)["resyncInfo"]["target"][0]["resetid"]
     r = run_main(["resync", "start", "--remote-bucket", arn, "source/data"], capsys)
     assert_one_line_error(r, 2)
     assert "already" in r.err and "resync status" in r.err

@@ -54,7 +54,7 @@ def test_ca_from_mc_certs_dir(tls_lab: Lab, capsys, monkeypatch, tmp_path: Path)
     shutil.copy(tls_lab.ca_pem_path, cas / "lab.crt")
     r = run_main(["targets", "source/data", "--json"], capsys)
     assert r.code == 0, r.err
-    assert json.loads(r.out)[0]["arn"] == arn_of(tls_lab)
+    assert json.loads(r.out)["rule"]["Destination"]["Bucket"] == arn_of(tls_lab)  # mc replicate ls --json
 
 
 def test_ssl_cert_file_as_a_process(tls_lab: Lab) -> None:

@@ -32,7 +32,7 @@ RESYNC_ERRORS = [
      "replication rules"),
     ("XMinioAdminRemoteTargetNotFoundError", 404, "The remote target does not exist", NotFound, "mc replicate ls"),
     ("XMinioReplicationNoExistingObjects", 400, "No matching ExistingObjects rule enabled", Conflict,
-     "mc replicate update source/src --id RULE --replicate existing-objects"),
+     "mc replicate update source/src --id RULE_ID --replicate existing-objects,RULE_FLAGS"),
     ("BadRequest", 400, "400 BadRequest (Remote target ARN %s missing or ineligible for replication resync)" % S.ARN,
      Conflict, "enable"),
     ("BadRequest", 400, "400 BadRequest (ARN should be specified for replication reset)", InputError, "ARN"),

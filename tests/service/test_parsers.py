@@ -199,9 +199,19 @@ def test_server_info() -> None:
                     "delete_markers": 1}
 
 
-@pytest.mark.parametrize("days,wire", [(1, "24ns"), (7, "168ns"), (60, "1440ns")])
+@pytest.mark.parametrize("days,wire", [(1, "24ns"), (7, "168ns"), (60, "1.44µs"), (365, "8.76µs"), (50, "1.2µs")])
 def test_older_than_encoding(days: int, wire: str) -> None:
+    """As minio-go writes it: Go's Duration.String() of N×24 ns (mc's `60d` → `1.44µs`, §19)."""
     assert encode_older_than(days) == wire
+
+
+@pytest.mark.parametrize("ns,text", [(0, "0s"), (999, "999ns"), (1000, "1µs"), (1001, "1.001µs"),
+                                     (1_500_000, "1.5ms"), (1_500_000_000, "1.5s"), (61 * 10**9, "1m1s"),
+                                     (3600 * 10**9, "1h0m0s"), (-1_500_000_000, "-1.5s")])
+def test_go_duration_string(ns: int, text: str) -> None:
+    from recovery_tui.service.godur import go_duration
+
+    assert go_duration(ns) == text
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "7", True, None, 10**6])

@@ -91,7 +91,7 @@ def test_unreadable_config_is_a_clear_error(tmp_path):
     (d / "config.json").mkdir(parents=True)  # a directory where the file should be
     with pytest.raises(ConfigError) as err:
         AliasBook(env={"MC_CONFIG_DIR": str(d)}).get("a")
-    assert "cannot read mc config" in err.value.message
+    assert "cannot read mc's config file" in err.value.message
 
 
 def test_config_alias_without_keys(tmp_path):
