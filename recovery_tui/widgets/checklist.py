@@ -17,11 +17,13 @@ ICONS: dict[str, tuple[str, str]] = {
     "warn": ("!", "bold yellow"),
     "block": ("✘", "bold red"),
     "info": ("i", "bold cyan"),
+    "unknown": ("?", "bold yellow"),
 }
 """Icon and style per status; words follow the icon so colour is never the only signal."""
 
-WORDS: dict[str, str] = {"pending": "checking", "pass": "pass", "warn": "warn", "block": "BLOCK", "info": "info"}
-"""The status word printed after the icon."""
+WORDS: dict[str, str] = {"pending": "pending", "pass": "pass", "warn": "warn", "block": "BLOCK", "info": "info",
+                         "unknown": "unknown"}
+"""The status word printed after the icon (at most 7 characters: the label column starts after it)."""
 
 
 class Checklist(OptionList):
@@ -65,7 +67,7 @@ class Checklist(OptionList):
             text.append(lines[0])
             for line in lines[1:]:
                 text.append("\n" + "\u00a0" * lead + line)
-        if item.hint and item.status in ("warn", "block", "info"):
+        if item.hint and item.status in ("warn", "block", "info", "unknown"):
             for i, line in enumerate(textwrap.wrap(item.hint, max(width - 11, 20))):
                 text.append("\n" + "\u00a0" * 9)
                 text.append(("→ " if i == 0 else "  ") + line, style="italic yellow" if item.status != "info" else "italic")
