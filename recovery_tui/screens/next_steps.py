@@ -278,7 +278,7 @@ class NextStepsScreen(StepScreen):
                    if failed else "replication was not verified both ways (k runs the canary test)")
             self.app.push_screen(
                 ConfirmModal("Send clients back without verified replication?",
-                             f"[b]{why.capitalize()}[/b].\n\nClients sent to {self.state.target_label} now may "
+                             f"[b]{why[:1].upper() + why[1:]}[/b].\n\nClients sent to {self.state.target_label} now may "
                              "write data that never reaches the other site. Tick it anyway (the journal and "
                              "the report record the override)?", yes="Tick anyway", no="Leave open"),
                 lambda ok: self._tick(key, note=f"override: ticked while {why}") if ok else None)

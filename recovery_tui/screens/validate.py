@@ -354,7 +354,7 @@ class ValidateScreen(StepScreen):
                else "a listing was incomplete: the result is UNKNOWN" if r.incomplete else "differences remain")
         self.app.push_screen(
             ConfirmModal("Continue without a clean validation?",
-                         f"[b]{why.capitalize()}[/b]. The checklist item [i]Validation passed[/i] will stay open "
+                         f"[b]{why[:1].upper() + why[1:]}[/b]. The checklist item [i]Validation passed[/i] will stay open "
                          "until a validation shows IN SYNC.", yes="Continue", no="Stay"),
             lambda ok: self.finish() if ok else None)
 

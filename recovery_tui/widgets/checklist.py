@@ -23,7 +23,7 @@ ICONS: dict[str, tuple[str, str]] = {
 
 WORDS: dict[str, str] = {"pending": "pending", "pass": "pass", "warn": "warn", "block": "BLOCK", "info": "info",
                          "unknown": "unknown"}
-"""The status word printed after the icon (at most 7 characters: the label column starts after it)."""
+"""The status word printed after the icon (at most 7 characters, then a space before the label)."""
 
 
 class Checklist(OptionList):
@@ -58,9 +58,9 @@ class Checklist(OptionList):
     def _prompt(self, item: CheckItem) -> Text:
         icon, style = ICONS[item.status]
         width = self._width()
-        lead = 9 + self.LABEL_WIDTH
+        lead = 10 + self.LABEL_WIDTH
         text = Text()
-        text.append(f"{icon} {WORDS[item.status]:<7}", style=style)
+        text.append(f"{icon} {WORDS[item.status]:<7} ", style=style)
         text.append(f"{item.label:<{self.LABEL_WIDTH}}", style="bold")
         if item.detail:
             lines = textwrap.wrap(item.detail, max(width - lead, 20)) or [""]
