@@ -114,7 +114,7 @@ class ConnectScreen(StepScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(classes="body"):
             with Vertical(id="alias-col"):
-                yield Label("Aliases (shift+tab)", classes="section-title")
+                yield Label("Aliases (shift+tab)" if self.aliases else "Aliases", classes="section-title")
                 if self.aliases:
                     yield OptionList(*[Option(name, id=name) for name in self.aliases], id="aliases")
                 else:

@@ -65,7 +65,7 @@ class TargetsScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="body"):
-            yield Label(f"{self.state.source} (SOURCE, healthy) replicates to: pick the DAMAGED target",
+            yield Label(f"Source {self.state.source} (read from) → pick the DAMAGED target (written to)",
                         classes="section-title")
             table: DataTable[Any] = DataTable(id="targets", cursor_type="row", zebra_stripes=True)
             table.add_columns("Target", "Rule", "Existing", "Online", "Latency", "Bandwidth")

@@ -123,13 +123,11 @@ def render_progress(d: MonitorDisplay) -> Text:
     if st is None:
         t.append("waiting for the server's first answer…" if v is None else "no resync status for this ARN yet",
                  style="italic")
-    elif st.status == "Completed" and st.failed_count:
-        t.append(f"⚠ Completed with {st.failed_count:,} FAILED", style="bold yellow")  # never a green tick
-        t.append(f"   ResetID {st.reset_id or '—'}")
+    elif st.status == "Completed" and st.failed_count:  # never a green tick (the ResetID is on the border)
+        t.append(f"⚠ Completed with {st.failed_count:,} FAILED: not re-sent", style="bold yellow")
     else:
         icon, style = STATUS_STYLE.get(st.status, ("?", "bold"))
         t.append(f"{icon} {st.status or 'unknown'}", style=style)
-        t.append(f"   ResetID {st.reset_id or '—'}")
     t.append("\n")
     t.append("Re-sent by this job  ", style="bold")
     if st is None:
@@ -204,6 +202,7 @@ class ResyncProgress(Vertical):
         height: auto;
         border: round $primary-darken-2;
         border-title-color: $text;
+        border-subtitle-color: $text;
         padding: 0 1;
     }
     ResyncProgress > #progress-text { width: 100%; height: auto; }
@@ -232,6 +231,7 @@ class ResyncProgress(Vertical):
     def show(self, display: MonitorDisplay) -> None:
         """Replace what the panel shows."""
         self._display = display
+        self.border_subtitle = f"ResetID {display.status.reset_id or '—'}" if display.status is not None else ""
         self.query_one("#progress-text", Static).update(render_progress(display))
         data = list(display.throughput)
         spark = self.query_one("#spark", Sparkline)
