@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 COUNT_LIMIT = 1_000_000
 """Stop counting versions beyond this many (the count is then shown as "≥ N")."""
+COUNT_PROGRESS = 5_000
+"""How often a running count reports how far it got."""
 
 LABELS: dict[str, str] = {
     "health": "Both sites healthy",
@@ -193,8 +195,10 @@ def check_running(service: "RecoveryService", state: "WizardState", findings: Fi
 
 
 def count_versions(service: "RecoveryService", alias: str, bucket: str,
-                   cancelled: Callable[[], bool] = lambda: False) -> Optional[int]:
-    """Versions and delete markers in a bucket, up to COUNT_LIMIT; None when cancelled."""
+                   cancelled: Callable[[], bool] = lambda: False,
+                   counted: Callable[[int], None] = lambda n: None) -> Optional[int]:
+    """Versions and delete markers in a bucket, up to COUNT_LIMIT; None when cancelled. `counted(n)` hears
+    the count every `COUNT_PROGRESS` versions, so a long count is never silent."""
     n = 0
     for _ in service.list_object_versions(alias, bucket):
         n += 1
@@ -202,6 +206,8 @@ def count_versions(service: "RecoveryService", alias: str, bucket: str,
             break
         if n % 1000 == 0 and cancelled():
             return None
+        if n % COUNT_PROGRESS == 0:
+            counted(n)
     return n
 
 
@@ -210,14 +216,19 @@ def _fmt(n: Optional[int]) -> str:
 
 
 def check_direction(service: "RecoveryService", state: "WizardState", findings: Findings,
-                    cancelled: Callable[[], bool] = lambda: False) -> CheckItem:
+                    cancelled: Callable[[], bool] = lambda: False,
+                    progress: Callable[[CheckItem], None] = lambda item: None) -> CheckItem:
     """Counts versions on both sides; BLOCKS when the source holds fewer than the target.
 
     Resyncing from the emptier side is how data is lost: only an explicit, journaled override (the operator
     types `OVERRIDE_WORD` on the Preflight screen, recorded in `state.extra["direction_override"]` for these
     exact counts) turns the block into a warning."""
+    def counting(where: str) -> Callable[[int], None]:
+        return lambda n: progress(CheckItem("direction", LABELS["direction"], "pending", f"counting… {where} {n:,}"))
+
     try:
-        findings.source_versions = count_versions(service, state.source_alias, state.source_bucket, cancelled)
+        findings.source_versions = count_versions(service, state.source_alias, state.source_bucket, cancelled,
+                                                  counting(state.source_alias))
     except RecoveryError as exc:
         return _fail("direction", exc, findings, state.source_alias)
     if not state.target_alias:
@@ -225,7 +236,9 @@ def check_direction(service: "RecoveryService", state: "WizardState", findings: 
                          f"source {_fmt(findings.source_versions)} · target not counted",
                          "No mc alias points at the target: compare counts there with mc ls -r --versions.")
     try:
-        findings.target_versions = count_versions(service, state.target_alias, state.target_bucket, cancelled)
+        findings.target_versions = count_versions(
+            service, state.target_alias, state.target_bucket, cancelled,
+            counting(f"{state.source_alias} {_fmt(findings.source_versions)} · {state.target_alias}"))
     except RecoveryError as exc:
         return _fail("direction", exc, findings, state.target_alias)
     src, tgt = findings.source_versions, findings.target_versions

@@ -82,6 +82,18 @@ class PlanRead(Message):
     plan: Plan
 
 
+def short_path(path: Any, width: int = 52) -> str:
+    """A path for a one-line status: `~` for the home directory, then its last `width` characters after "…"
+    (the file name always shows; the full path is in the toast and the report's journal entry)."""
+    from pathlib import Path
+
+    text = str(path)
+    home = str(Path.home())
+    if text.startswith(home + "/"):
+        text = "~" + text[len(home):]
+    return text if len(text) <= width else "…" + text[-(width - 1):]
+
+
 def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "") -> Text:
     """The rules section: verdict line, then each rule to fix with its command."""
     t = Text()
@@ -128,9 +140,10 @@ class NextStepsScreen(StepScreen):
     ]
     DEFAULT_CSS = """
     NextStepsScreen #ns-plan-box { height: auto; max-height: 10; padding: 0 1; }
-    NextStepsScreen #ns-checklist { height: 1fr; min-height: 6; }
-    NextStepsScreen #ns-report { height: auto; padding: 0 1; color: $text-muted; }
-    NextStepsScreen #ns-canary { height: auto; padding: 0 1; display: none; }
+    NextStepsScreen #ns-checklist { height: 1fr; min-height: 4; }
+    NextStepsScreen #ns-report { height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; }
+    NextStepsScreen #ns-canary { height: 1; padding: 0 1; display: none; text-wrap: nowrap;
+                                 text-overflow: ellipsis; }
     """
 
     def __init__(self, service: "RecoveryService", state: "WizardState", *, canary_timeout: float = 60.0,
@@ -313,7 +326,7 @@ class NextStepsScreen(StepScreen):
         self.state.extra["report"] = {"markdown": str(paths.markdown), "json": str(paths.json)}
         self.save_state()
         self.record("report", result="written", path=str(paths.markdown))
-        self.query_one("#ns-report", Static).update(f"Report written: {paths.markdown} (and .json)")
+        self.query_one("#ns-report", Static).update(f"Report written: {short_path(paths.markdown)} (and .json)")
         return True
 
     def action_done(self) -> None:

@@ -104,7 +104,8 @@ class CanaryFlow:
                  result="ok" if ok else "failed", seen=[c.seen for c in checks])
         summary = "; ".join(f"{c.write.alias}→{c.peer_alias} " + (f"seen in {c.seconds}s" if c.seen else
                             f"NOT seen ({c.error})") for c in checks)
-        s.set_canary_line(("✔ " if ok else "✘ ") + summary)
+        s.set_canary_line(("✔ Canary: " if ok else "✘ Canary: ") + " · ".join(
+            f"{c.write.alias}→{c.peer_alias} " + (f"seen in {c.seconds}s" if c.seen else "NOT seen") for c in checks))
         if ok:
             s.tick_item("replication-verified", note=summary)
         else:

@@ -118,7 +118,8 @@ class PreflightScreen(StepScreen):
             if worker.is_cancelled:
                 return
             self.post_message(CheckDone(check(self.service, state, findings)))
-        item = checks.check_direction(self.service, state, findings, lambda: worker.is_cancelled)
+        item = checks.check_direction(self.service, state, findings, lambda: worker.is_cancelled,
+                                      lambda counting: self.post_message(CheckDone(counting)))
         if worker.is_cancelled:
             return
         self.post_message(CheckDone(item))

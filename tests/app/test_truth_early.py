@@ -178,3 +178,22 @@ async def test_a_pending_item_keeps_a_space_before_its_label() -> None:
         for i in range(2):
             words = checklist.get_option_at_index(i).prompt.plain.split()
             assert words[2] in ("Permissions", "No"), words  # "… checkingPermissions" ran together
+
+
+def test_a_long_version_count_reports_how_far_it_got(lab_factory: Callable[..., Lab], tmp_path: Path) -> None:
+    """The direction check's counts are never silent: every 5,000 versions a pending item says how far."""
+    from recovery_tui.lab.scenarios import arn_for
+    from recovery_tui.procedure import preflight_checks as checks
+    from recovery_tui.state import WizardState
+
+    lab = lab_factory("partial-loss", objects=15_000)
+    (tmp_path / "mc").mkdir(exist_ok=True)
+    service = RecoveryService(AliasBook(env={**lab.env(), "MC_CONFIG_DIR": str(tmp_path / "mc")}))
+    state = WizardState(source_alias="source", source_bucket="data", arn=arn_for(lab.target),
+                        target_alias="target", target_bucket="data")
+    seen: list[CheckItem] = []
+    item = checks.check_direction(service, state, checks.Findings(), progress=seen.append)
+    assert item.status == "pass"
+    assert seen and all(i.status == "pending" for i in seen)
+    assert seen[0].detail == "counting… source 5,000"
+    assert any(i.detail.startswith(f"counting… source {item.detail.split()[1]} · target 5,000") for i in seen), seen
