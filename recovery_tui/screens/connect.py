@@ -200,6 +200,14 @@ class ConnectScreen(StepScreen):
         self.query_one("#buckets", OptionList).focus()
         self._status(f"Now pick the bucket on {self.current_alias} (Enter): it becomes the SOURCE, the side read from.")
 
+    def reentered(self) -> None:
+        """Back from a later step: list the buckets again (they may have changed)."""
+        if not self.aliases:
+            return
+        if self.current_alias:
+            self.show_alias(self.current_alias)
+        self.query_one("#buckets", OptionList).focus()
+
     def action_reload(self) -> None:
         """List the highlighted alias's buckets again."""
         if self.current_alias:
