@@ -176,7 +176,9 @@ class NextStepsScreen(StepScreen):
         v = self.state.validation or {}
         item = self._item("validation-passed")
         if v.get("in_sync") and not v.get("incomplete") and not item.done:
-            self._tick("validation-passed", note=f"{v.get('source', {}).get('versions', '?')} versions each side")
+            n = v.get("source", {}).get("versions", "?")
+            self._tick("validation-passed", note=f"{n:,} versions each side" if isinstance(n, int) else
+                       f"{n} versions each side")
         self.read_plan()
         self.query_one("#ns-checklist", Checklist).focus()
 
