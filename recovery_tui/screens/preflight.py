@@ -141,7 +141,7 @@ class PreflightScreen(StepScreen):
         if self.findings.running is not None:
             text = "A resync is already running for this ARN: press m to monitor it."
         elif self.overridable:
-            text = "The source holds FEWER versions: escape picks another source; o overrides."
+            text = "The source holds FEWER versions: esc to pick the other side, or o overrides."
         elif blocks:
             text = f"{len(blocks)} item(s) block the start: fix them (hints above), then press r to re-check."
         elif warns:

@@ -93,7 +93,8 @@ async def test_a_source_with_fewer_versions_blocks_until_overridden(lab: Lab, tm
         screen = app.screen
         assert isinstance(screen, PreflightScreen) and app.state.source == "target/data"
         assert statuses(app)["direction"] == "block" and not screen.can_start
-        assert "FEWER" in str(screen.query_one("#verdict", Static).render())
+        verdict = str(screen.query_one("#verdict", Static).render())
+        assert "FEWER" in verdict and "o overrides" in verdict and len(verdict) <= 78, verdict
         await pilot.press("s")
         await settle(pilot)
         assert app.screen is screen  # the start is refused
