@@ -118,8 +118,10 @@ class PreflightScreen(StepScreen):
             if worker.is_cancelled:
                 return
             self.post_message(CheckDone(check(self.service, state, findings)))
-        item = checks.check_direction(self.service, state, findings, lambda: worker.is_cancelled,
-                                      lambda counting: self.post_message(CheckDone(counting)))
+        def counting(item: CheckItem) -> None:
+            self.post_message(CheckDone(item))
+
+        item = checks.check_direction(self.service, state, findings, lambda: worker.is_cancelled, counting)
         if worker.is_cancelled:
             return
         self.post_message(CheckDone(item))
