@@ -97,15 +97,22 @@ class RecoveryApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(self.make_step(Step.CONNECT))
+        notice = self.state.extra.pop("startup_notice", "")
+        if notice:
+            self.notify(notice, title="Saved lab session", severity="warning", timeout=15)
         if self.resume is not None:
             saved = self.resume
             when = saved.updated_at[:16].replace("T", " ") if saved.updated_at else "earlier"
             resync = f"\nResync ResetID {saved.reset_id} ({saved.resync_status or 'started'})." if saved.reset_id else ""
+            lab_note = saved.extra.pop("resume_note", "")
             message = (
                 f"A session saved {when} UTC was at step {saved.step.number} · {saved.step.title}\n"
                 f"for {saved.source}" + (f" → {saved.target_label}" if saved.arn else "") + f".{resync}\n\n"
                 "Reattach to it? (No starts over; nothing on the servers changes either way.)"
             )
+            if lab_note:
+                message = (f"A lab session saved {when} UTC for {saved.source}.\n{lab_note}\n\n"
+                           f"Resume at step {saved.step.number} · {saved.step.title}? (No starts over.)")
             self.push_screen(ConfirmModal("Resume the previous session?", message, yes="Resume", no="Start over"),
                              self._resume_answer)
 
@@ -139,7 +146,13 @@ class RecoveryApp(App[int]):
         if nxt is None:
             self.state.extra["finished_at"] = self.clock().isoformat()
             self.save_state()
-            self.notify("Recovery run complete. The report and journal stay on disk.", timeout=6)
+            report = (self.state.extra.get("report") or {}).get("markdown")
+            journal = f" Journal: {self._journal.path}." if self._journal is not None else ""
+            if report:
+                self.notify(f"Recovery run finished. Report: {report} (and .json).{journal} q quits.", timeout=12)
+            else:
+                self.notify(f"Recovery run finished, but NO report was written (x writes it).{journal}",
+                            severity="warning", timeout=12)
             return
         screen = self.make_step(nxt)
         self.state.step = nxt

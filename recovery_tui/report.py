@@ -61,6 +61,13 @@ def _side(data: Any) -> dict[str, Optional[int]]:
     return {k: (int(src[k]) if isinstance(src.get(k), (int, float)) else None) for k in _SIDE_KEYS}
 
 
+def resync_outcome(status: str, failed_count: int) -> str:
+    """`completed`, `completed-with-failures` (a warning, never a success), or the status lower-cased."""
+    if status == "Completed":
+        return "completed-with-failures" if failed_count else "completed"
+    return (status or "not-started").lower()
+
+
 def build_report(state: WizardState, *, now: Optional[datetime] = None) -> dict[str, Any]:
     """The report as a JSON-ready dict (secrets redacted)."""
     moment = now or datetime.now(timezone.utc)
@@ -90,6 +97,7 @@ def build_report(state: WizardState, *, now: Optional[datetime] = None) -> dict[
         "resync": {
             "reset_id": state.reset_id,
             "status": state.resync_status,
+            "outcome": resync_outcome(state.resync_status, state.failed_count),
             "started_at": state.resync_started_at,
             "finished_at": state.resync_finished_at,
             "older_than_days": state.older_than_days,
@@ -101,6 +109,7 @@ def build_report(state: WizardState, *, now: Optional[datetime] = None) -> dict[
         },
         "validation": validation,
         "backlog": extra.get("backlog"),
+        "direction_override": extra.get("direction_override"),
         "rules_to_recreate": list(extra.get("rules_to_recreate") or []),
         "canaries": list(extra.get("canaries") or []),
         "checklist": [
@@ -119,6 +128,13 @@ def _v(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def _status_line(rs: Mapping[str, Any]) -> str:
+    if rs.get("outcome") == "completed-with-failures":
+        return (f"**Completed with {_v(rs.get('failed_count'))} FAILED versions**: they were not re-sent; "
+                "re-send them with resync-backlog and validate again")
+    return _v(rs.get("status"))
 
 
 def _md_escape(text: str) -> str:
@@ -144,7 +160,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "## Resync",
         "",
         f"- ResetID: `{_v(rs.get('reset_id'))}`",
-        f"- Status: {_v(rs.get('status'))} (started {_v(rs.get('started_at'))}, finished {_v(rs.get('finished_at'))})",
+        f"- Status: {_status_line(rs)} (started {_v(rs.get('started_at'))}, finished {_v(rs.get('finished_at'))})",
         f"- Re-sent by this job: {_v(rs.get('replicated_count'))} versions, {_v(rs.get('replicated_size'))} bytes",
         f"- Failed: {_v(rs.get('failed_count'))} (the server never reports the failed size)",
         f"- Versions counted before the start: source {_v(rs.get('source_versions_before'))}, "
@@ -153,6 +169,12 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "## Validation",
         "",
     ]
+    override = r.get("direction_override")
+    if override:
+        at = lines.index("## Validation") - 1
+        lines[at:at] = [f"- **Direction override**: started from the side holding FEWER versions (source "
+                        f"{_v(override.get('source_versions'))}, target {_v(override.get('target_versions'))}), "
+                        f"confirmed by the operator at {_v(override.get('at'))}"]
     val = r.get("validation")
     if not val:
         lines.append("Not run.")

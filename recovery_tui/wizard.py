@@ -70,12 +70,16 @@ def run_wizard(settings: Settings) -> int:
 
     lab = None
     config_dir: Optional[str] = None
+    lab_plan = None
     try:
         if settings.lab:
             from recovery_tui.lab.server import Lab, training_resync_delay
+            from recovery_tui.procedure import lab_resume
 
-            scenario = settings.scenario or DEFAULT_LAB_SCENARIO
-            lab = Lab(scenario=scenario, objects=settings.objects,
+            saved_lab = None if settings.fresh else WizardState.load(session_path(True, settings.state_dir))
+            lab_plan = lab_resume.plan(saved_lab, settings.scenario, settings.objects, DEFAULT_LAB_SCENARIO)
+            scenario = lab_plan.scenario
+            lab = Lab(scenario=scenario, objects=lab_plan.objects,
                       resync_delay=training_resync_delay(scenario, settings.lab_resync_delay))
             lab.start()
             config_dir = tempfile.mkdtemp(prefix="recovery-tui-lab-mc-")
@@ -95,7 +99,11 @@ def run_wizard(settings: Settings) -> int:
             if saved is not None and saved.resumable and not saved.extra.get("finished_at"):
                 resume = saved
         service = RecoveryService(book, region=settings.region)
-        app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume, settings=settings)
+        state = None
+        if lab_plan is not None:
+            state, resume = _lab_session(service, lab_plan, settings)
+        app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume, settings=settings,
+                       state=state)
         _install_hangup_handler(app)
         code = app.run()
         _farewell(app.state)
@@ -107,17 +115,42 @@ def run_wizard(settings: Settings) -> int:
             shutil.rmtree(config_dir, ignore_errors=True)
 
 
+def _lab_session(service: Any, lab_plan: Any, settings: Settings) -> tuple[WizardState, Optional[WizardState]]:
+    """A lab run's fresh state (it records the scenario) and the saved lab session mapped onto the new lab."""
+    from recovery_tui.procedure import lab_resume
+    from recovery_tui.service.errors import RecoveryError
+
+    extra: dict[str, Any] = {lab_resume.SCENARIO_KEY: lab_plan.scenario}
+    if lab_plan.objects is not None:
+        extra[lab_resume.OBJECTS_KEY] = lab_plan.objects
+    if lab_plan.why_not:
+        extra[lab_resume.STARTUP_NOTICE_KEY] = lab_plan.why_not
+    state = WizardState(lab=True, extra=extra)
+    if not lab_plan.offer:
+        return state, None
+    saved = WizardState.load(session_path(True, settings.state_dir))
+    if saved is None:
+        return state, None
+    try:
+        views = service.targets(saved.source_alias, saved.source_bucket)
+    except RecoveryError:
+        views = []
+    return state, lab_resume.adapt(saved, views)
+
+
 def _farewell(state: WizardState) -> None:
     """One line on the terminal after the TUI closes: where things stand."""
     if state.resync_running and state.lab:
-        sys.stderr.write(f"recovery-tui: lab stopped; its resync of {state.source} stopped with it.\n")
+        sys.stderr.write(f"recovery-tui: lab stopped; its resync of {state.source} stopped with it. "
+                         "recovery-tui --lab restarts the lab and offers to resume this session.\n")
     elif state.resync_running:
         sys.stderr.write(
             f"recovery-tui: the resync of {state.source} (ResetID {state.reset_id}) continues on the server. "
             f"Run recovery-tui to reattach, or: mc replicate resync status {state.source}\n"
         )
-    elif state.step > 0 and not state.lab:
+    elif state.step > 0 and not (state.lab and state.extra.get("finished_at")):
+        again = f"recovery-tui --lab --scenario {state.extra.get('lab_scenario')}" if state.lab else "recovery-tui"
         sys.stderr.write(
             f"recovery-tui: session saved at step {state.step.number} · {state.step.title}; "
-            "run recovery-tui to reattach (--fresh starts over).\n"
+            f"run {again} to reattach (--fresh starts over).\n"
         )

@@ -6,8 +6,10 @@ import argparse
 import time
 from typing import Any, Optional
 
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from recovery_tui.headless.common import (
     bucket_path, check_arn, journal, make_service, missing_bucket_is_input, parse_older_than,
@@ -69,14 +71,44 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _table(path: str, status: ResyncStatus, note: str = "") -> Table:
+WIDE_TABLE = 150
+"""Below this many columns the status is printed one target per block (an ARN alone is ~66 characters)."""
+
+STYLES = {"Completed": "green", "Failed": "red", "Canceled": "yellow", "Ongoing": "cyan", "Pending": "cyan"}
+
+
+def _status_text(t: ResyncTargetStatus) -> str:
+    """`Completed` in green, but `Completed, 144 FAILED` in yellow: a job with failures is never a plain success."""
+    if t.status == "Completed" and t.failed_count:
+        return f"[yellow]Completed, {t.failed_count:,} FAILED[/]"
+    return f"[{STYLES.get(t.status, 'white')}]{t.status or '(none)'}[/]"
+
+
+def _blocks(path: str, status: ResyncStatus, note: str = "") -> Group:
+    """One block per target, each line short enough for 80 columns (the ARN on a line of its own)."""
+    lines: list[Any] = [Text(f"Resync status of {path}", style="italic")]
+    for t in status.targets:
+        lines += [f"[bold]●[/] {t.arn}",
+                  f"  status      {_status_text(t)}",
+                  f"  replicated  {t.replicated_count:,} versions · {fmt_size(t.replicated_size)} · failed "
+                  + (f"[bold red]{t.failed_count:,}[/]" if t.failed_count else "0"),
+                  f"  ResetID     {t.reset_id}",
+                  f"  started     {fmt_time(t.start_time)} · last update {fmt_time(t.last_update)}"]
+    if not status.targets:
+        lines.append("(no resync has run on this bucket)")
+    if note:
+        lines.append(Text(note, style="dim"))
+    return Group(*lines)
+
+
+def _table(path: str, status: ResyncStatus, note: str = "", width: int = WIDE_TABLE) -> Any:
+    if width < WIDE_TABLE:
+        return _blocks(path, status, note)
     table = Table(title=f"Resync status of {path}", title_justify="left", caption=note or None)
     for col in ("ARN", "status", "replicated", "size", "failed", "ResetID", "started", "last update"):
         table.add_column(col, overflow="fold")
-    styles = {"Completed": "green", "Failed": "red", "Canceled": "yellow", "Ongoing": "cyan", "Pending": "cyan"}
     for t in status.targets:
-        st = t.status or "(none)"
-        table.add_row(t.arn, f"[{styles.get(t.status, 'white')}]{st}[/]", f"{t.replicated_count:,}",
+        table.add_row(t.arn, _status_text(t), f"{t.replicated_count:,}",
                       fmt_size(t.replicated_size), f"{t.failed_count:,}", t.reset_id, fmt_time(t.start_time),
                       fmt_time(t.last_update))
     if not status.targets:
@@ -110,7 +142,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     if out.json_mode:
         print_mc(resync_doc("status", args.path, status, arn or ""))
     else:
-        out.print(_table(str(path), status))
+        out.print(_table(str(path), status, width=out.out.width))
         for t in status.targets:
             if t.status == "Completed" and t.failed_count:
                 out.notice(f"{t.arn}: Completed with {t.failed_count:,} FAILED versions, not re-sent: "
@@ -135,7 +167,9 @@ def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: fl
     as the result) under a "connection lost, retrying in Ns" note, so an outage is never read as completion or as
     a zero count. The watch ends only when a good sample shows every resync finished.
     """
-    live: Optional[Live] = Live(_table(path, status), console=out.err, transient=True) if out.interactive else None
+    width = out.err.width
+    live: Optional[Live] = (Live(_table(path, status, width=width), console=out.err, transient=True)
+                            if out.interactive else None)
     last_line = ""
     if live is not None:
         live.start()
@@ -151,7 +185,7 @@ def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: fl
                 note = (f"connection lost, retrying in {_seconds(interval)} ({exc.message}); "
                         f"last good sample: {_sample_line(status)}")
             if live is not None:
-                live.update(_table(path, status, note))
+                live.update(_table(path, status, note, width=out.err.width))
             else:
                 line = note or _sample_line(status)
                 if line != last_line:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 COUNT_LIMIT = 1_000_000
 """Stop counting versions beyond this many (the count is then shown as "≥ N")."""
+COUNT_PROGRESS = 5_000
+"""How often a running count reports how far it got."""
 
 LABELS: dict[str, str] = {
     "health": "Both sites healthy",
@@ -49,12 +51,38 @@ class Findings:
     """Versions counted on the source bucket."""
     target_versions: Optional[int] = None
     """Versions counted on the target bucket."""
+    unchecked: list[str] = field(default_factory=list)
+    """`site: what failed` of every call that failed for another reason than AccessDenied (offline, ...):
+    what it needed is neither allowed nor denied as far as the checks know."""
+    reversed: bool = False
+    """The source holds fewer versions than the target (the direction check blocks unless overridden)."""
+
+
+OVERRIDE_WORD = "override"
+"""What the operator types to start from the side holding fewer versions (journaled)."""
 
 
 def _fail(key: str, exc: RecoveryError, findings: Findings, site: str) -> CheckItem:
     if isinstance(exc, AccessDenied):
         findings.denied.append(f"{site}: {exc.action or 'an action'}")
+    else:
+        findings.unchecked.append(f"{site}: {exc.title}")
     return CheckItem(key, LABELS[key], "block", exc.message, exc.hint)
+
+
+def direction_override(state: "WizardState", findings: Findings) -> dict[str, object]:
+    """The journal/report record of an operator override of the direction check, for this source and ARN."""
+    return {"source": state.source, "arn": state.arn, "source_versions": findings.source_versions,
+            "target_versions": findings.target_versions}
+
+
+def _overridden(state: "WizardState", findings: Findings) -> bool:
+    """The operator already overrode the direction check for exactly these counts, source and ARN."""
+    saved = state.extra.get("direction_override") if isinstance(state.extra, dict) else None
+    if not isinstance(saved, dict):
+        return False
+    now = direction_override(state, findings)
+    return all(saved.get(k) == v for k, v in now.items())
 
 
 def check_health(service: "RecoveryService", state: "WizardState", findings: Findings) -> CheckItem:
@@ -168,8 +196,10 @@ def check_running(service: "RecoveryService", state: "WizardState", findings: Fi
 
 
 def count_versions(service: "RecoveryService", alias: str, bucket: str,
-                   cancelled: Callable[[], bool] = lambda: False) -> Optional[int]:
-    """Versions and delete markers in a bucket, up to COUNT_LIMIT; None when cancelled."""
+                   cancelled: Callable[[], bool] = lambda: False,
+                   counted: Callable[[int], None] = lambda n: None) -> Optional[int]:
+    """Versions and delete markers in a bucket, up to COUNT_LIMIT; None when cancelled. `counted(n)` hears
+    the count every `COUNT_PROGRESS` versions, so a long count is never silent."""
     n = 0
     for _ in service.list_object_versions(alias, bucket):
         n += 1
@@ -177,6 +207,8 @@ def count_versions(service: "RecoveryService", alias: str, bucket: str,
             break
         if n % 1000 == 0 and cancelled():
             return None
+        if n % COUNT_PROGRESS == 0:
+            counted(n)
     return n
 
 
@@ -185,10 +217,19 @@ def _fmt(n: Optional[int]) -> str:
 
 
 def check_direction(service: "RecoveryService", state: "WizardState", findings: Findings,
-                    cancelled: Callable[[], bool] = lambda: False) -> CheckItem:
-    """Counts versions on both sides; warns when the source holds fewer than the target."""
+                    cancelled: Callable[[], bool] = lambda: False,
+                    progress: Callable[[CheckItem], None] = lambda item: None) -> CheckItem:
+    """Counts versions on both sides; BLOCKS when the source holds fewer than the target.
+
+    Resyncing from the emptier side is how data is lost: only an explicit, journaled override (the operator
+    types `OVERRIDE_WORD` on the Preflight screen, recorded in `state.extra["direction_override"]` for these
+    exact counts) turns the block into a warning."""
+    def counting(where: str) -> Callable[[int], None]:
+        return lambda n: progress(CheckItem("direction", LABELS["direction"], "pending", f"counting… {where} {n:,}"))
+
     try:
-        findings.source_versions = count_versions(service, state.source_alias, state.source_bucket, cancelled)
+        findings.source_versions = count_versions(service, state.source_alias, state.source_bucket, cancelled,
+                                                  counting(state.source_alias))
     except RecoveryError as exc:
         return _fail("direction", exc, findings, state.source_alias)
     if not state.target_alias:
@@ -197,25 +238,38 @@ def check_direction(service: "RecoveryService", state: "WizardState", findings: 
                          "No alias in mc's configuration points at the target: compare counts there with "
                          "mc ls -r --versions TARGET_ALIAS/BUCKET")
     try:
-        findings.target_versions = count_versions(service, state.target_alias, state.target_bucket, cancelled)
+        findings.target_versions = count_versions(
+            service, state.target_alias, state.target_bucket, cancelled,
+            counting(f"{state.source_alias} {_fmt(findings.source_versions)} · {state.target_alias}"))
     except RecoveryError as exc:
         return _fail("direction", exc, findings, state.target_alias)
     src, tgt = findings.source_versions, findings.target_versions
     detail = f"{state.source_alias} {_fmt(src)} · {state.target_alias} {_fmt(tgt)}"
     if src is not None and tgt is not None and src < tgt:
-        return CheckItem("direction", LABELS["direction"], "warn", detail + " — the source holds FEWER",
-                         "Make sure the source is the healthy site: a resync copies source → target only.")
+        findings.reversed = True
+        if _overridden(state, findings):
+            return CheckItem("direction", LABELS["direction"], "warn",
+                             detail + " — the source holds FEWER (start overridden by the operator)",
+                             "You confirmed this source is the healthy site; the override is in the journal.")
+        return CheckItem("direction", LABELS["direction"], "block", detail + " — the source holds FEWER",
+                         "A resync copies source → target only: from the emptier side it rebuilds nothing. "
+                         "Go back (escape) and pick the other site as the source, or, if this one really is "
+                         f"the healthy side, press o and type {OVERRIDE_WORD}.")
     if src is not None and tgt is not None and src > tgt:
         detail += f" ({src - tgt:,} missing on the target)"
     return CheckItem("direction", LABELS["direction"], "pass", detail)
 
 
 def check_permissions(findings: Findings) -> CheckItem:
-    """Summarises the AccessDenied answers met by the other checks."""
+    """Summarises the AccessDenied answers met by the other checks; UNKNOWN when some calls could not be made."""
     if findings.denied:
         return CheckItem("permissions", LABELS["permissions"], "block", "AccessDenied: " + "; ".join(findings.denied),
                          "Grant these actions to the alias's user (mc admin policy attach ALIAS POLICY --user USER), "
                          "or use an alias that has them.")
+    if findings.unchecked:
+        return CheckItem("permissions", LABELS["permissions"], "unknown",
+                         "not checked where calls failed: " + "; ".join(dict.fromkeys(findings.unchecked)),
+                         "Fix the items that failed, then press r: the permissions are checked again.")
     return CheckItem("permissions", LABELS["permissions"], "pass",
                      "all reads allowed; the start needs s3:ResetBucketReplicationState")
 

@@ -65,7 +65,8 @@ class TargetsScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="body"):
-            yield Label(f"Rules and remote targets of {self.state.source}", classes="section-title")
+            yield Label(f"Source {self.state.source} (read from) → pick the DAMAGED target (written to)",
+                        classes="section-title")
             table: DataTable[Any] = DataTable(id="targets", cursor_type="row", zebra_stripes=True)
             table.add_columns("Target", "Rule", "Existing", "Online", "Latency", "Bandwidth")
             yield table
@@ -74,6 +75,10 @@ class TargetsScreen(StepScreen):
 
     def on_mount(self) -> None:
         self.query_one("#targets", DataTable).focus()
+        self.reload()
+
+    def reentered(self) -> None:
+        """Back from a later step: targets may have changed (one went offline): ask the source again."""
         self.reload()
 
     def mc_command(self) -> str:

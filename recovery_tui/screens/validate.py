@@ -88,8 +88,15 @@ def _default_validator(*args: Any, **kw: Any) -> "ValidationReport":
     return validate(*args, **kw)
 
 
-def render_counts(report: Optional["ValidationReport"]) -> Text:
-    """Two aligned lines: `source  160 versions =  60 current +  90 noncurrent +  10 delete markers`."""
+COUNTS_WIDTH = 76
+"""Columns the two count lines may use at 80x24 (the rest is padding): longer lines switch to short words."""
+
+
+def render_counts(report: Optional["ValidationReport"], width: int = COUNTS_WIDTH) -> Text:
+    """Two aligned lines: `source  160 versions =  60 current +  90 noncurrent +  10 delete markers`.
+
+    When that does not fit in `width` (large buckets), the words shorten to `cur` / `noncur` / `DM` (the
+    explain pane, one `e` away, spells them out) so neither line wraps and both sides stay on screen."""
     t = Text()
     if report is None:
         t.append("source  —\ntarget  —", style="dim")
@@ -97,11 +104,14 @@ def render_counts(report: Optional["ValidationReport"]) -> Text:
     sides = (("source", report.source_counts), ("target", report.target_counts))
     w = max(len(f"{n:,}") for _, c in sides for n in (c.versions, c.current, c.noncurrent, c.delete_markers))
     mark = "≥" if report.incomplete else " "
+    words = ("current", "noncurrent", "delete markers")
+    if len(f"source {mark}{'':>{w}} versions = {'':>{w}} current + {'':>{w}} noncurrent + {'':>{w}} delete markers") > width:
+        words = ("cur", "noncur", "DM")
     for i, (name, c) in enumerate(sides):
         t.append(f"{name} ", style="bold")
         t.append(f"{mark}{c.versions:>{w},} versions", style="bold")
-        t.append(f" = {c.current:>{w},} current + {c.noncurrent:>{w},} noncurrent + "
-                 f"{c.delete_markers:>{w},} delete markers")
+        t.append(f" = {c.current:>{w},} {words[0]} + {c.noncurrent:>{w},} {words[1]} + "
+                 f"{c.delete_markers:>{w},} {words[2]}")
         if i == 0:
             t.append("\n")
     return t
@@ -134,10 +144,10 @@ class ValidateScreen(StepScreen):
 
     STEP = Step.VALIDATE
     EXPLAIN = (
-        "Compares every version by ID, size, ETag and delete-marker flag, as [b]mc ls -r --versions[/b] "
-        "and [b]mc stat[/b] would: [b]missing[/b] = source only, [b]extra[/b] = target only, "
-        "[b]mismatch[/b] = same ID, other content. Below: versions still PENDING/FAILED; [b]b[/b] "
-        "re-triggers them (dry run first)."
+        "Compares every version by ID, size, ETag and delete-marker flag ([b]mc ls -r --versions[/b], "
+        "[b]mc stat[/b]): [b]missing[/b] = source only, [b]extra[/b] = target only, [b]mismatch[/b] = same ID, "
+        "other content; cur/noncur/DM = current, noncurrent, delete markers. Below: versions still "
+        "PENDING/FAILED; [b]b[/b] re-triggers them (dry run first)."
     )
     BINDINGS = [  # f and / are named on the table's border, keeping `n Next` in the 80-column footer
         Binding("r", "rerun", "Re-run", id="validate.rerun"),
@@ -198,6 +208,11 @@ class ValidateScreen(StepScreen):
     def on_unmount(self) -> None:
         self._cancel.set()
         self.actions.stop()
+
+    def reentered(self) -> None:
+        """Back from Next steps: the sides may have changed since (a backlog run, a canary): validate again."""
+        if not self.actions.busy:
+            self.start()
 
     def set_status(self, text: str) -> None:
         """The re-trigger flow's status line."""
@@ -336,11 +351,12 @@ class ValidateScreen(StepScreen):
         if r is not None and r.in_sync:
             self.finish()
             return
-        why = ("the validation has not finished" if r is None else
-               "the listing was incomplete" if r.incomplete else "differences remain")
+        why = (f"the validation could not run ({self._error}): the result is UNKNOWN" if r is None and self._error
+               else "the validation has not finished" if r is None
+               else "a listing was incomplete: the result is UNKNOWN" if r.incomplete else "differences remain")
         self.app.push_screen(
             ConfirmModal("Continue without a clean validation?",
-                         f"[b]{why.capitalize()}[/b]. The checklist item [i]Validation passed[/i] will stay open "
+                         f"[b]{why[:1].upper() + why[1:]}[/b]. The checklist item [i]Validation passed[/i] will stay open "
                          "until a validation shows IN SYNC.", yes="Continue", no="Stay"),
             lambda ok: self.finish() if ok else None)
 

@@ -57,7 +57,7 @@ async def test_resume_offers_to_reattach_at_the_saved_step(lab, wizard) -> None:
     app0 = wizard(lab)
     async with app0.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("tab", "enter")
+        await pilot.press("enter")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot, 5)

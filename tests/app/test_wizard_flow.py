@@ -28,7 +28,7 @@ async def test_connect_to_monitor_with_a_reset_id(lab, wizard) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, ConnectScreen)
-        await pilot.press("tab", "enter")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TargetsScreen)
         assert (app.state.source_alias, app.state.source_bucket) == ("source", "data")
@@ -102,7 +102,7 @@ async def test_running_resync_offers_monitor(lab, wizard) -> None:
     app = wizard(lab)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("tab", "enter")
+        await pilot.press("enter")
         await settle(pilot)
         arn = app.screen.views[0].rule.destination_arn
         lab.faults.set_latency("target", 0.3)  # keep the resync Ongoing while we look

@@ -20,7 +20,7 @@ async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
 async def to_preflight(pilot: Pilot[Any]) -> None:
     """Connect (source/data) → Targets (first ARN) → Preflight, waiting for every check."""
     await settle(pilot)
-    await pilot.press("tab", "enter")  # aliases → buckets, pick the highlighted `data`
+    await pilot.press("enter")  # the focus starts on the buckets: pick the highlighted `data`
     await settle(pilot)
     await pilot.press("enter")  # pick the highlighted ARN
     await settle(pilot, 5)

@@ -65,8 +65,8 @@ async def test_connect_source_offline(lab: Lab, tmp_path: Path) -> None:
         _no_crash(app)
         lab.faults.clear()
         await pilot.press("r")
-        await wait_for(pilot, lambda: "replication configured" in screen_text(app), what="buckets listed")
-        await pilot.press("tab", "enter")
+        await wait_for(pilot, lambda: "as the SOURCE" in screen_text(app), what="buckets listed")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: _name(app) == "TargetsScreen", what="targets")
 
 
@@ -75,7 +75,7 @@ async def test_targets_source_offline(lab: Lab, tmp_path: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         lab.faults.set_offline("source", True)
-        await pilot.press("tab", "enter")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: "Could not list the targets" in screen_text(app), what="targets error")
         text = screen_text(app)
         assert _name(app) == "TargetsScreen" and "unreachable" in text and "r retries" in text

@@ -74,7 +74,7 @@ async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 20.0, 
 async def to_preflight(pilot: Any) -> None:
     """Connect (source/data) → Targets (first ARN) → Preflight, waiting for every check."""
     await settle(pilot)
-    await pilot.press("tab", "enter")
+    await pilot.press("enter")
     await settle(pilot)
     await pilot.press("enter")
     await settle(pilot, 5)

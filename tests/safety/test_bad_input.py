@@ -189,7 +189,7 @@ async def test_wizard_wrong_credentials_shows_cause_and_keeps_running(lab: Lab, 
     app = make_app(RecoveryService(book), aliases=book.names(), lab=True, source=BucketPath("source", "data"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("tab", "enter")
+        await pilot.press("enter")
         await settle(pilot)
         shown = screen_text(app)
         assert "source" in shown and ("access" in shown.lower() or "credential" in shown.lower()), shown[-800:]

@@ -38,8 +38,8 @@ def launch(lab: Lab) -> Iterator:
 
 
 def _to_preflight(app: PtyApp) -> None:
-    app.expect("replication configured", 15)  # Connect has listed the buckets
-    app.press("tab", "enter")
+    app.expect("⇄ data", 15)  # Connect has listed the buckets (the column title says "replication configured" too)
+    app.press("enter")
     app.expect("Step 2 of 7", 10)
     app.expect("arn:minio:replication", 10)
     app.mark()

@@ -25,7 +25,7 @@ class NoService:
 
 async def _to_targets(pilot: Any) -> None:
     await settle(pilot)
-    await pilot.press("tab", "enter")
+    await pilot.press("enter")
     await settle(pilot)
 
 

@@ -96,6 +96,15 @@ class TestMonitor:
         st = make_state(source_versions=4000)
         assert snap_compare(_app(svc, st, clock), run_before=_pushing(_monitor(svc, st)))
 
+    def test_completed_with_failures(self, snap_compare: Any) -> None:
+        """Completed with 144 failed (the target went away mid-job): a yellow '⚠ Completed with 144 FAILED'
+        status, never a green tick; 12% re-sent; a warning banner naming the next action (v, then b:
+        resync-backlog) (issue 14)."""
+        svc, clock = FakeService(), FixedClock()
+        svc.statuses = [status("Completed", 20, 40_000, failed=144, last_object="docs/plan-3.txt")]
+        st = make_state(source_versions=164)
+        assert snap_compare(_app(svc, st, clock), run_before=_pushing(_monitor(svc, st)))
+
     def test_modal_validate_before_completed(self, snap_compare: Any) -> None:
         """`v` while Ongoing: a confirmation 'Validate before the resync completed?' with 'Keep watching [n]'
         focused."""
