@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from recovery_tui.journal import read_run
 from recovery_tui.lab.server import Lab
+from recovery_tui.report import build_report, render_markdown
 from recovery_tui.screens.dialogs import ConfirmModal, TypeToConfirmModal
 from recovery_tui.screens.next_steps import NextStepsScreen
 from recovery_tui.screens.validate import ValidateScreen
@@ -141,6 +142,9 @@ async def test_checksum_failures_unproven_copy_stops_after_one_write(
         assert all(r["reason"] for r in dry["refusals"])
         copies = [r for r in journal_records(app) if r["action"] == "resync-backlog.clear_checksum"]
         assert len(copies) == 1 and copies[0]["mc"].startswith("mc cp --version-id ")
+        md = render_markdown(build_report(st))  # the report keeps the proof and every refusal with its reason
+        assert "replication FAILED, checksum changed no, proven no" in md
+        assert all(r["version_id"] in md for r in dry["refusals"])
 
 
 async def test_checksum_failures_proven_copy_then_the_rest_with_refusals_listed(
