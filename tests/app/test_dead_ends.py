@@ -19,7 +19,6 @@ from recovery_tui.report import build_report, render_markdown
 from recovery_tui.screens.dialogs import ConfirmModal, TypeToConfirmModal
 from recovery_tui.screens.next_steps import NextStepsScreen
 from recovery_tui.screens.validate import ValidateScreen
-from recovery_tui.screens.validate_clear import ListModal
 
 from test_late_steps_lab import state_for, text, wait_for
 
@@ -151,6 +150,8 @@ async def test_checksum_failures_proven_copy_then_the_rest_with_refusals_listed(
         lab_factory: Callable[..., Lab], wizard: Callable[..., Any]) -> None:
     """A server that recomputes the checksum: the proof passes, the rest is copied after the typed bucket
     name, refused versions are listed with their reason, and what clients read never changes."""
+    from recovery_tui.screens.validate_clear import ListModal  # (imported here: main has no such module yet)
+
     lab = lab_factory("checksum-failures", copy_checksum="recompute")
     app = wizard(lab)
     async with app.run_test(size=(80, 24)) as pilot:
