@@ -15,7 +15,7 @@ Shapes the other steps write into the state (all optional):
 * `state.extra["canaries"]`: a list of `{"site", "key", "version_id", "seen_on_peer", "seconds", "removed"}`;
 * `state.extra["rules_recreated"]`: `[{"arn", "rule_id", "priority", "at"}]` (Next steps' `a`);
 * `state.extra["clear_checksum"]`: `{"dry_run"|"validate"|"run": {"refused", "refusals": [{"key", "version_id",
-  "reason"}], "new_versions", "failed", "proof"?, "after"?, "ok", "at"}}` (Validate's `c`).
+  "reason"}], "new_versions", "failed", "proof"?, "after"?, "ok", "at"}}` (Validate's `k`).
 """
 
 from __future__ import annotations

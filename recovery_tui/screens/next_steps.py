@@ -55,7 +55,7 @@ EVIDENCE = {
 
 TODO = {
     "validation-passed": "Validate must show IN SYNC",
-    "rules-restored": "a recreates them (or run the commands, then r)",
+    "rules-restored": "press a (or run the commands, then r)",
     "replication-verified": "press k (canary test)",
     "lb-restored": "press enter once done",
 }
@@ -116,8 +116,8 @@ def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "",
     t.append(f"✘ {target} {where}: recreate {len(plan.to_fix)} rule(s)\n", style="bold red")
     if any(r.status == "missing" for r in plan.to_fix):
         t.append("  Press a: the wizard recreates them here (typed yes; journaled; no object touched).\n"
-                 if not lab else "  The lab's aliases exist only inside this wizard, so these commands cannot "
-                 "reach it: press a to recreate the rule(s) from here (typed yes; journaled).\n", style="bold")
+                 if not lab else "  These commands cannot reach the lab (its aliases live in the wizard): "
+                 "press a to recreate the rule(s) here (typed yes).\n", style="bold")
     if not plan.remote_target_present:
         t.append("  Its remote target is gone too: --remote-bucket URL recreates it.\n", style="dim")
     for r in plan.to_fix:

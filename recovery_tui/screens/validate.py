@@ -80,7 +80,7 @@ def stuck_failed_hint(failed: int, source: str, *, lab: bool = False) -> str:
     headless = ("" if lab else f" (headless: recovery-tui resync-backlog {source} --clear-checksum --validate)")
     return (f"{failed:,} still FAILED after the re-trigger: the server retried and failed again, often a "
             f"checksum problem. A copy onto itself may clear it (not on community MinIO, which keeps the "
-            f"checksum). Press c: the wizard copies ONE version first and offers the rest only if that copy "
+            f"checksum). Press k: the wizard copies ONE version first and offers the rest only if that copy "
             f"replicates{headless}.")
 
 
@@ -146,7 +146,7 @@ class ValidateScreen(StepScreen):
         Binding("f", "cycle_kind", "Class", id="validate.class", show=False),
         Binding("slash", "filter", "Filter", id="validate.filter", show=False),
         Binding("b", "backlog", "Backlog", id="validate.backlog"),
-        Binding("c", "clear_checksum", "Clear checksum", id="validate.clear", show=False),
+        Binding("k", "clear_checksum", "Clear checksum", id="validate.clear", show=False),
         Binding("n", "next", "Next", id="validate.next"),
     ]
     DEFAULT_CSS = """

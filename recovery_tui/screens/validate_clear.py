@@ -1,6 +1,6 @@
 """The Validate screen's `--clear-checksum` flow: the wizard runs `mc replicate resync-backlog --clear-checksum`.
 
-Offered when versions are still FAILED after the HEAD re-trigger (`c`, or at once after that run). Three
+Offered when versions are still FAILED after the HEAD re-trigger (`k`, or at once after that run). Three
 stages, each behind its own question, each with its progress on the status line, using
 `service/backlog.py`'s `run_backlog` exactly as the headless `resync-backlog` does:
 
