@@ -18,6 +18,7 @@ an unproven copy ends the flow with what it showed (nothing more is written). Ev
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import partial
@@ -89,10 +90,17 @@ class ListModal(ModalScreen[None]):
         self.dismiss(None)
 
 
-def refusal_lines(refusals: Any, total: int) -> str:
-    lines = [f"• {r.item.key} ({r.item.version_id[:13]}…): {r.reason}" for r in list(refusals)[:SHOWN]]
+def short_reason(reason: str) -> str:
+    """The reason's first clause, without the latest version's ID: fits one line at 80 columns."""
+    head = reason.split(":", 1)[0]
+    return re.sub(r"\s*\(latest is [^)]*\)", "", head)
+
+
+def refusal_lines(refusals: Any, total: int, *, shown: int = SHOWN, short: bool = False) -> str:
+    lines = [f"• {r.item.key} ({r.item.version_id[:8]}…): {short_reason(r.reason) if short else r.reason}"
+             for r in list(refusals)[:shown]]
     if total > len(lines):
-        lines.append(f"… and {total - len(lines):,} more (all of them in the report)")
+        lines.append(f"… and {total - len(lines):,} more (all of them, with reasons, in the report)")
     return "\n".join(lines)
 
 
@@ -106,8 +114,7 @@ def proof_text(proof: Any) -> str:
     checksum = ("checksum recomputed" if changed else "checksum unchanged (copied over)" if changed is False
                 else "checksum not reported")
     status = proof.replication or "unknown"
-    return (f"copy {proof.new_version_id[:13]}… of {proof.key}: {checksum}; its replication: {status} "
-            f"after {proof.waited:.0f}/{proof.wait_limit:g} s")
+    return f"the copy of {proof.key}: {checksum}, replication {status} ({proof.waited:.0f}/{proof.wait_limit:g} s)"
 
 
 class ClearChecksumActions:
@@ -185,12 +192,12 @@ class ClearChecksumActions:
             return
         self.screen.set_status(f"Clear checksum: {copyable:,} may be copied, {r.refused:,} refused; waiting for "
                                "your answer.")
-        body = (f"The dry run found [b]{copyable:,}[/b] FAILED version(s) that are their key's latest: a copy "
-                f"onto itself becomes the new latest version with the same content (what clients read is "
-                f"unchanged; mc ls --versions grows by one per copy).\n"
-                + (f"[b]{r.refused:,} refused[/b] (stay FAILED):\n{refused}\n" if r.refused else "")
-                + "\nFirst copy [b]one[/b] version and wait for the copy to replicate (up to 60 s): the rest is "
-                "offered only if it does. One write, journaled.")
+        body = (f"[b]{copyable:,}[/b] FAILED version(s) are their key's latest: a copy onto itself becomes the "
+                f"new latest with the same content (clients read the same; one more version each).\n"
+                + (f"[b]{r.refused:,} refused[/b] (stay FAILED):\n"
+                   f"{refusal_lines(r.refusals, r.refused, shown=3, short=True)}\n" if r.refused else "")
+                + "\nFirst copy [b]one[/b] version and wait for it to replicate (≤60 s); the rest is offered "
+                "only if it does. One write, journaled.")
         self.screen.app.push_screen(ConfirmModal("Prove it on one version?", body, yes="Copy one", no="Cancel"),
                                     self._validate_answer)
 
@@ -206,9 +213,8 @@ class ClearChecksumActions:
         if proof is None or not proof.proven:
             why = proof_text(proof)
             self.screen.set_status(
-                f"✘ Clear checksum NOT proven: {why}. A copy does not fix these versions on this server "
-                "(community MinIO keeps the checksum on a copy). Nothing more was written; the FAILED versions "
-                "stay FAILED: keep the report for MinIO support.")
+                f"✘ Clear checksum NOT proven: {why}. A copy cannot fix these here (community MinIO keeps the "
+                "checksum). Nothing more written; they stay FAILED (report: for MinIO support).")
             self.screen.read_backlog(self.screen.state.source_alias, self.screen.state.source_bucket,
                                      self.screen.state.arn)
             return
