@@ -119,3 +119,24 @@ def test_set_remote_target_refusals(lab_factory: Any, tmp_path: Path) -> None:
     assert svc.remote_targets("target", "data") == []  # nothing was created by any refusal
     answer = _set_target(svc, doc, lab.target.site.secret_key)
     assert answer.body.startswith(b'"arn:minio:replication::') and answer.body.endswith(b':data"')
+
+
+def test_set_remote_target_update_overlays_flagged_fields_only(lab_factory: Any, tmp_path: Path) -> None:
+    lab = lab_factory("total-loss")
+    svc = make_service(lab, tmp_path)
+    added = svc.add_replication_rule("target", "data", "source", "data", source_rule(svc))
+    site = svc.site("target")
+    doc = {**bucket_target(svc.aliases.get("source"), "data", "data"), "arn": added.arn,
+           "healthCheckDuration": 30_000_000_000, "replicationSync": True}
+
+    def update(query: list[tuple[str, str]], arn: str = added.arn) -> Any:
+        body = encrypt_data(lab.target.site.secret_key, json.dumps({**doc, "arn": arn}).encode())
+        return site.admin(site.ctx("update a remote target"), "PUT", "set-remote-target",
+                          [("bucket", "data"), ("update", "true"), *query], body=body)
+
+    with pytest.raises(NotFound) as err:
+        update([("sync", "true")], arn="arn:minio:replication::00000000-0000-4000-8000-000000000000:data")
+    assert err.value.code == "XMinioAdminRemoteTargetNotFoundError"
+    assert update([("healthcheck", "true")]).body == json.dumps(added.arn).encode()
+    (target,) = svc.remote_targets("target", "data")
+    assert target.health_check_seconds == 30 and target.replication_sync is False  # sync was not flagged
