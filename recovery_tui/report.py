@@ -12,7 +12,10 @@ Shapes the other steps write into the state (all optional):
 * `state.extra["backlog"]`: `{"total", "processed", "failed", "dry_run", "at"}`, after a run also
   `{"replicated", "still_pending", "still_failed", "check_error"}` (read back from the diff);
 * `state.extra["rules_to_recreate"]`: a list of `mc` command strings (placeholders, no secrets);
-* `state.extra["canaries"]`: a list of `{"site", "key", "version_id", "seen_on_peer", "seconds", "removed"}`.
+* `state.extra["canaries"]`: a list of `{"site", "key", "version_id", "seen_on_peer", "seconds", "removed"}`;
+* `state.extra["rules_recreated"]`: `[{"arn", "rule_id", "priority", "at"}]` (Next steps' `a`);
+* `state.extra["clear_checksum"]`: `{"dry_run"|"validate"|"run": {"refused", "refusals": [{"key", "version_id",
+  "reason"}], "new_versions", "failed", "proof"?, "after"?, "ok", "at"}}` (Validate's `k`).
 """
 
 from __future__ import annotations
@@ -110,6 +113,8 @@ def build_report(state: WizardState, *, now: Optional[datetime] = None) -> dict[
         "validation": validation,
         "backlog": extra.get("backlog"),
         "direction_override": extra.get("direction_override"),
+        "clear_checksum": extra.get("clear_checksum"),
+        "rules_recreated": list(extra.get("rules_recreated") or []),
         "rules_to_recreate": list(extra.get("rules_to_recreate") or []),
         "canaries": list(extra.get("canaries") or []),
         "checklist": [
@@ -212,8 +217,13 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         if "replicated" in backlog:
             lines.append(f"- Read back after the run: replicated {_v(backlog.get('replicated'))}, still PENDING "
                          f"{_v(backlog.get('still_pending'))}, still FAILED {_v(backlog.get('still_failed'))}")
+    lines += _clear_checksum_lines(r.get("clear_checksum"))
     rules = r.get("rules_to_recreate") or []
     lines += ["", "## Replication rules to recreate on the target", ""]
+    for done in r.get("rules_recreated") or []:
+        lines.append(f"- Rule `{done.get('rule_id')}` recreated by the wizard on the target (priority "
+                     f"{_v(done.get('priority'))}, ARN `{done.get('arn')}`, {_v(done.get('at'))}); "
+                     "the list below is the last comparison.")
     if rules:
         lines += ["```sh", *rules, "```"]
     else:
@@ -235,6 +245,31 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         lines.append("(empty)")
     lines += ["", "Complete." if r.get("complete") else "Not complete: open items remain.", ""]
     return redact("\n".join(lines))
+
+
+def _clear_checksum_lines(cc: Any) -> list[str]:
+    """The --clear-checksum stages the wizard ran: what may be copied, the proof, the run, every refusal."""
+    if not cc:
+        return []
+    out = ["", "## Clear checksum (copy onto itself)", ""]
+    dry, val, run = cc.get("dry_run") or {}, cc.get("validate") or {}, cc.get("run") or {}
+    if dry:
+        out.append(f"- Dry run: {_v(dry.get('copyable'))} may be copied, {_v(dry.get('refused'))} refused")
+    proof = val.get("proof") or {}
+    if val:
+        out.append(f"- One version copied to prove it: replication {_v(proof.get('replication'))}, checksum "
+                   f"changed {_v(proof.get('checksum_changed'))}, proven {_v(proof.get('proven'))}")
+    if run:
+        after = run.get("after") or {}
+        out.append(f"- Run: {_v(run.get('new_versions'))} copied, {_v(run.get('refused'))} refused, "
+                   f"{_v(run.get('failed'))} failed; copies replicated {_v(after.get('completed'))}, still FAILED "
+                   f"{_v(after.get('failed'))}. The original versions stay FAILED.")
+    refusals = list({x.get("version_id"): x for stage in (dry, val, run) for x in stage.get("refusals") or []}.values())
+    if refusals:
+        out += ["", "| refused version | key | reason |", "|---|---|---|"]
+        out += [f"| `{x.get('version_id')}` | `{_md_escape(str(x.get('key')))}` | {_md_escape(str(x.get('reason')))} |"
+                for x in refusals]
+    return out
 
 
 def reports_dir(base: Optional[Path] = None) -> Path:

@@ -28,6 +28,7 @@ from recovery_tui.report import reports_dir, write_report
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.next_steps_canary import CanaryDone, CanaryFlow, CanaryRemoved, CanaryWaiting
+from recovery_tui.screens.next_steps_rules import GROUP as RULES_GROUP, RuleActions, RulesWritten
 from recovery_tui.service.errors import NotFound
 from recovery_tui.state import ChecklistItem
 from recovery_tui.steps import Step
@@ -54,7 +55,7 @@ EVIDENCE = {
 
 TODO = {
     "validation-passed": "Validate must show IN SYNC",
-    "rules-restored": "run the commands, then r",
+    "rules-restored": "press a (or run the commands, then r)",
     "replication-verified": "press k (canary test)",
     "lb-restored": "press enter once done",
 }
@@ -94,7 +95,7 @@ def short_path(path: Any, width: int = 52) -> str:
     return text if len(text) <= width else "…" + text[-(width - 1):]
 
 
-def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "") -> Text:
+def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "", *, lab: bool = False) -> Text:
     """The rules section: verdict line, then each rule to fix with its command."""
     t = Text()
     if error:
@@ -111,6 +112,10 @@ def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "")
         return t
     where = "has no replication configuration" if not plan.target_has_config else "differs from the source"
     t.append(f"✘ {target} {where}: recreate {len(plan.to_fix)} rule(s)\n", style="bold red")
+    if any(r.status == "missing" for r in plan.to_fix):
+        t.append("  Press a: the wizard recreates them here (typed yes; journaled; no object touched).\n"
+                 if not lab else "  These commands cannot reach the lab (its aliases live in the wizard): "
+                 "press a to recreate the rule(s) here (typed yes).\n", style="bold")
     if not plan.remote_target_present:
         t.append("  Its remote target is gone too: --remote-bucket URL recreates it.\n", style="dim")
     for r in plan.to_fix:
@@ -136,6 +141,7 @@ class NextStepsScreen(StepScreen):
         Binding("r", "recheck", "Re-check", id="next.recheck"),
         Binding("k", "canary", "Canary", id="next.canary"),
         Binding("x", "export", "Report", id="next.export"),
+        Binding("a", "add_rules", "Add rules", id="next.add_rules", show=False),
         Binding("d", "done", "Done", id="next.done"),
     ]
     DEFAULT_CSS = """
@@ -156,6 +162,8 @@ class NextStepsScreen(StepScreen):
         self._plan_error = ""
         self.canary = CanaryFlow(self)
         """The canary round trip (k)."""
+        self.rules = RuleActions(self)
+        """The "recreate the rules" flow (`a`)."""
         if not state.checklist:
             state.checklist = [ChecklistItem(k, label) for k, label in ITEMS]
 
@@ -188,6 +196,10 @@ class NextStepsScreen(StepScreen):
           description="Reading both replication configurations")
     def read_plan(self) -> None:
         """Read both configurations and the target's remote targets, then compare."""
+        self.post_message(PlanRead(self.compute_plan()))
+
+    def compute_plan(self) -> Plan:
+        """Both configurations and the target's remote targets, compared (blocking: call from a worker)."""
         st = self.state
         target_alias, target_bucket = st.target_alias, st.target_bucket or st.source_bucket
         source_cfg = self.service.replication_config(st.source_alias, st.source_bucket)
@@ -198,9 +210,8 @@ class NextStepsScreen(StepScreen):
             remotes = []
         url = getattr(getattr(self.service, "aliases", None), "get", lambda _a: None)(st.source_alias)
         source_url = getattr(url, "url", "") or "https://SOURCE_HOST:PORT"
-        plan = compare(source_cfg, target_cfg, st.arn, target_path=f"{target_alias or 'TARGET'}/{target_bucket}",
+        return compare(source_cfg, target_cfg, st.arn, target_path=f"{target_alias or 'TARGET'}/{target_bucket}",
                        source_url=source_url, source_bucket=st.source_bucket, target_remotes=remotes)
-        self.post_message(PlanRead(plan))
 
     # -- messages -----------------------------------------------------------------------------------
 
@@ -209,7 +220,8 @@ class NextStepsScreen(StepScreen):
         plan = self.plan = message.plan
         self._plan_error = ""
         self.state.extra["rules_to_recreate"] = plan.commands()
-        self.query_one("#ns-plan", Static).update(render_plan(plan, self.state.source, self.state.target_label))
+        self.query_one("#ns-plan", Static).update(render_plan(plan, self.state.source, self.state.target_label,
+                                                              lab=self.state.lab))
         if plan.restored and not self._item("rules-restored").done:
             self._tick("rules-restored", note=f"{len(plan.rules)} rule(s) match")
         self.save_state()
@@ -232,10 +244,16 @@ class NextStepsScreen(StepScreen):
         line.update(Text(text))
         line.display = bool(text)
 
+    @on(RulesWritten)
+    def _rules_written(self, message: RulesWritten) -> None:
+        self.rules.written(message)
+
     def worker_failed(self, worker: Worker[Any]) -> None:
         if worker.group == "next-canary":
             self.canary.busy = False
             self.set_canary_line("✘ The canary test stopped on an error (see the message); k tries again.")
+        if worker.group == RULES_GROUP:
+            self.rules.failed()
         if worker.group == "next-plan":
             self._plan_error = getattr(worker.error, "title", "error")
             self.query_one("#ns-plan", Static).update(
@@ -311,6 +329,10 @@ class NextStepsScreen(StepScreen):
         """Read both configurations again (after running the commands)."""
         self.query_one("#ns-plan", Static).update(render_plan(None, self.state.source, self.state.target_label))
         self.read_plan()
+
+    def action_add_rules(self) -> None:
+        """Recreate the rules missing on the target (asks for the bucket name first; journaled)."""
+        self.rules.begin()
 
     def action_canary(self) -> None:
         """Write one canary object on each side (asks first: these are writes)."""

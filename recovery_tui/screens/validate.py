@@ -29,6 +29,7 @@ from recovery_tui.procedure.backlog_groups import BacklogGroups, group_backlog
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.validate_backlog import BacklogActions, BacklogStep, BacklogTick
+from recovery_tui.screens.validate_clear import ClearChecksumActions, ClearStep, ClearTick
 from recovery_tui.service.aliases import BucketPath
 from recovery_tui.state import iso
 from recovery_tui.steps import Step
@@ -74,12 +75,13 @@ class BacklogRead(Message):
     groups: BacklogGroups
 
 
-def stuck_failed_hint(failed: int, source: str) -> str:
-    """What to say when versions are still FAILED after a HEAD re-trigger."""
+def stuck_failed_hint(failed: int, source: str, *, lab: bool = False) -> str:
+    """What to say when versions are still FAILED after a HEAD re-trigger (no command the lab cannot run)."""
+    headless = ("" if lab else f" (headless: recovery-tui resync-backlog {source} --clear-checksum --validate)")
     return (f"{failed:,} still FAILED after the re-trigger: the server retried and failed again, often a "
             f"checksum problem. A copy onto itself may clear it (not on community MinIO, which keeps the "
-            f"checksum): recovery-tui resync-backlog {source} --clear-checksum --validate copies one version "
-            "and shows whether the copy replicates; run it without --validate only if it did.")
+            f"checksum). Press k: the wizard copies ONE version first and offers the rest only if that copy "
+            f"replicates{headless}.")
 
 
 def _default_validator(*args: Any, **kw: Any) -> "ValidationReport":
@@ -154,6 +156,7 @@ class ValidateScreen(StepScreen):
         Binding("f", "cycle_kind", "Class", id="validate.class", show=False),
         Binding("slash", "filter", "Filter", id="validate.filter", show=False),
         Binding("b", "backlog", "Backlog", id="validate.backlog"),
+        Binding("k", "clear_checksum", "Clear checksum", id="validate.clear", show=False),
         Binding("n", "next", "Next", id="validate.next"),
     ]
     DEFAULT_CSS = """
@@ -177,6 +180,8 @@ class ValidateScreen(StepScreen):
         """The last backlog read."""
         self.actions = BacklogActions(self, backlog_engine)
         """The re-trigger flow (dry run, confirm, run)."""
+        self.clear = ClearChecksumActions(self, backlog_engine)
+        """The --clear-checksum flow (dry run, one copy proven, the rest), offered while versions stay FAILED."""
         self._progress: Optional["ValidationProgress"] = None
         self._error = ""
         self._cancel = threading.Event()
@@ -208,6 +213,7 @@ class ValidateScreen(StepScreen):
     def on_unmount(self) -> None:
         self._cancel.set()
         self.actions.stop()
+        self.clear.stop()
 
     def reentered(self) -> None:
         """Back from Next steps: the sides may have changed since (a backlog run, a canary): validate again."""
@@ -289,8 +295,8 @@ class ValidateScreen(StepScreen):
         self.query_one("#val-backlog", BacklogSummary).show(message.groups)
         failed = message.groups.count("FAILED")
         retriggered = self.state.extra.get("backlog") or {}
-        if failed and retriggered.get("processed") and not retriggered.get("dry_run"):
-            self.set_status(stuck_failed_hint(failed, self.state.source))
+        if failed and retriggered.get("processed") and not retriggered.get("dry_run") and not self.clear.spoke:
+            self.set_status(stuck_failed_hint(failed, self.state.source, lab=self.state.lab))
 
     def on_backlog_step(self, message: BacklogStep) -> None:
         if message.result.dry_run:
@@ -300,6 +306,12 @@ class ValidateScreen(StepScreen):
 
     def on_backlog_tick(self, message: BacklogTick) -> None:
         self.actions.tick(message.progress)
+
+    def on_clear_step(self, message: ClearStep) -> None:
+        self.clear.done(message)
+
+    def on_clear_tick(self, message: ClearTick) -> None:
+        self.clear.tick(message.progress)
 
     def worker_failed(self, worker: Worker[Any]) -> None:
         err = worker.error
@@ -311,6 +323,7 @@ class ValidateScreen(StepScreen):
             self.query_one("#val-backlog", BacklogSummary).show(None, error=title)
         else:
             self.actions.failed(worker)
+            self.clear.failed(worker)
 
     def _redraw(self) -> None:
         if not self.is_mounted:
@@ -344,6 +357,10 @@ class ValidateScreen(StepScreen):
     def action_backlog(self) -> None:
         """Re-trigger the PENDING/FAILED versions: dry run first, then a confirmation."""
         self.actions.begin()
+
+    def action_clear_checksum(self) -> None:
+        """--clear-checksum: dry run, then one copy proven, then (typed yes) the rest."""
+        self.clear.begin()
 
     def action_next(self) -> None:
         """Go to Next steps; ask first unless the sides are in sync."""

@@ -33,6 +33,7 @@ from .models import (
     RemoteTarget,
     ReplicationConfig,
     ReplicationMetrics,
+    ReplicationRule,
     ResyncJob,
     ResyncStatus,
     TargetView,
@@ -56,6 +57,7 @@ from .parsers import (
 )
 from .retry import DEFAULT_TIMEOUTS, HEALTH_PROBE, HEALTH_TIMEOUTS, READ_POLICY, WRITE_ONCE, RetryPolicy, Timeouts
 from .replstatus import ReplicationStatus, replication_status
+from .rule_write import AddedRule, add_rule
 from .site import SiteClient
 
 __all__ = ["RecoveryService", "SiteClient", "encode_older_than", "validate_arn"]
@@ -154,6 +156,12 @@ class RecoveryService:
             target = by_arn.get(rule.destination_arn)
             views.append(TargetView(rule=rule, target=target, alias=_alias_for(target, others)))
         return views
+
+    def add_replication_rule(self, alias: str, bucket: str, remote_alias: str, remote_bucket: str,
+                             like: ReplicationRule) -> AddedRule:
+        """`mc replicate add ALIAS/BUCKET --remote-bucket REMOTE/BUCKET` with `like`'s flags, filter and priority:
+        set-remote-target (encrypted body), read the configuration, write it back with the rule (`rule_write`)."""
+        return add_rule(self.site(alias), bucket, self.aliases.get(remote_alias), remote_bucket, like)
 
     # --- resync -----------------------------------------------------------------------------------------
 

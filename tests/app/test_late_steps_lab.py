@@ -158,7 +158,8 @@ async def test_total_loss_next_steps_shows_rules_to_recreate(
 async def test_failed_versions_surviving_a_retrigger_point_to_clear_checksum(
         lab_factory: Callable[..., Lab], wizard: Callable[..., Any]) -> None:
     """checksum-failures: a HEAD re-trigger cannot fix versions whose replication keeps failing; after the run
-    the screen says so and names the command that can (--clear-checksum), instead of looping on re-validate."""
+    the screen says so and offers the wizard's own --clear-checksum flow (k), instead of looping on re-validate.
+    In --lab it names no headless command: nothing outside the wizard can reach the embedded lab."""
     lab = lab_factory("checksum-failures")
     app = wizard(lab)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -173,8 +174,9 @@ async def test_failed_versions_surviving_a_retrigger_point_to_clear_checksum(
         await pilot.press("b")  # dry run first, then the confirmation
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), timeout=30)
         await pilot.press("y")
-        await wait_for(pilot, lambda: "--clear-checksum" in text(screen, "#val-retrigger"), timeout=30)
+        await wait_for(pilot, lambda: "Press k" in text(screen, "#val-retrigger"), timeout=30)
         hint = text(screen, "#val-retrigger")
-        assert f"{failed_before:,} still FAILED" in hint and "recovery-tui resync-backlog source/data" in hint
+        assert f"{failed_before:,} still FAILED" in hint and "recovery-tui resync-backlog" not in hint
+        assert isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Try --clear-checksum?"
         done = st.extra["backlog"]  # what the HEADs achieved was read back: nothing replicated
         assert (done["processed"], done["replicated"], done["still_failed"]) == (failed_before, 0, failed_before)
