@@ -10,7 +10,10 @@ the lab's own loop thread, where the `a*` coroutine variants must be awaited ins
 * `fail_replication(pattern)` / `clear_replication_failures()` — glob (fnmatch) on object
   keys; the replicator asks `should_fail(key) -> bool` before replicating a version.
 * `wipe_bucket(site, bucket)` — the bucket loses every version (configuration stays).
-* `clear()` — all sites online, no latency, no replication failures.
+* `hold_resync(percent)` / `release_resync()` — every resync stops taking versions once it has taken
+  `percent` % of them (0 <= percent < 100): the versions in flight finish and the job sits, Ongoing, at
+  exactly that count until released. `held_resyncs()` lists the jobs sitting there (what a test waits on).
+* `clear()` — all sites online, no latency, no replication failures, no resync hold.
 * `state() -> dict` — the current faults and a per-site summary (no secrets).
 
 HTTP control endpoint (unauthenticated, served on both sites, loopback only):
@@ -19,6 +22,7 @@ HTTP control endpoint (unauthenticated, served on both sites, loopback only):
   `{"action":"offline","site":"target","value":true}`, `{"action":"latency","site":"source",
   "seconds":0.02}`, `{"action":"fail-replication","pattern":"docs/*"}`,
   `{"action":"clear-replication-failures"}`, `{"action":"wipe","site":"target","bucket":"data"}`,
+  `{"action":"hold-resync","percent":50}`, `{"action":"release-resync"}`,
   `{"action":"clear"}`. Errors: 400/404 `{"ok": false, "error": "..."}`.
 * `GET /_lab/state` — the same state document.
 """
@@ -48,6 +52,7 @@ class FaultController:
         self._lock = threading.Lock()
         self._latency: dict[str, float] = {}
         self._patterns: list[str] = []
+        self._resync_hold: Optional[float] = None
 
     # -- latency -------------------------------------------------------------------------------
     def set_latency(self, site: str, seconds: float) -> None:
@@ -76,6 +81,33 @@ class FaultController:
         with self._lock:
             patterns = tuple(self._patterns)
         return any(fnmatchcase(key, p) for p in patterns)
+
+    # -- resync hold ---------------------------------------------------------------------------
+    def hold_resync(self, percent: float) -> None:
+        """Resyncs stop taking versions at `percent` % of theirs until `release_resync()`."""
+        percent = float(percent)
+        if not 0 <= percent < 100:
+            raise ValueError("'percent' must be at least 0 and under 100")
+        with self._lock:
+            self._resync_hold = percent
+
+    def release_resync(self) -> None:
+        with self._lock:
+            self._resync_hold = None
+
+    def resync_hold(self) -> Optional[float]:
+        """The hold in percent, None when resyncs run freely (asked by each resync worker)."""
+        with self._lock:
+            return self._resync_hold
+
+    def held_resyncs(self) -> list[dict[str, Any]]:
+        """The resync jobs sitting at the hold, nothing in flight: `{"site", "bucket", "arn", "count"}`."""
+        out: list[dict[str, Any]] = []
+        for rt in (self._lab.source, self._lab.target):
+            resync = getattr(rt.replicator, "resync", None)
+            for (bucket, arn), count in (resync.held() if resync is not None else {}).items():
+                out.append({"site": rt.site.name, "bucket": bucket, "arn": arn, "count": count})
+        return out
 
     # -- offline -------------------------------------------------------------------------------
     def set_offline(self, site: str, offline: bool) -> None:
@@ -111,6 +143,7 @@ class FaultController:
         with self._lock:
             self._latency.clear()
             self._patterns.clear()
+            self._resync_hold = None
         for rt in (self._lab.source, self._lab.target):
             if not rt.site.online:
                 await rt.go_online()
@@ -120,6 +153,7 @@ class FaultController:
         with self._lock:
             latency = dict(self._latency)
             patterns = list(self._patterns)
+            hold = self._resync_hold
         sites: dict[str, Any] = {}
         for rt in (self._lab.source, self._lab.target):
             buckets = {name: {"versioning": b.versioning, "keys": len(b.keys),
@@ -128,7 +162,8 @@ class FaultController:
             sites[rt.site.name] = {"url": rt.url, "port": rt.port, "online": rt.site.online,
                                    "latency": latency.get(rt.site.name, 0.0), "flavor": rt.site.flavor,
                                    "buckets": buckets}
-        return {"sites": sites, "fail_replication": patterns}
+        return {"sites": sites, "fail_replication": patterns,
+                "resync_hold": {"percent": hold, "held": self.held_resyncs()}}
 
 
 def _json(doc: Any, status: int = 200) -> web.Response:
@@ -173,6 +208,13 @@ async def handle_control(rt: "SiteRuntime", request: web.Request) -> web.Respons
             faults.clear_replication_failures()
         elif action == "wipe":
             faults._wipe(site, _field(doc, "bucket"))
+        elif action == "hold-resync":
+            percent = doc.get("percent")
+            if isinstance(percent, bool) or not isinstance(percent, (int, float)):
+                raise ValueError("'percent' must be a number")
+            faults.hold_resync(percent)
+        elif action == "release-resync":
+            faults.release_resync()
         elif action == "clear":
             await faults.aclear(keep=keep)
         else:

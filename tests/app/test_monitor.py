@@ -6,12 +6,13 @@ in `test_monitor_lab.py`.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from textual.widgets import Static
 
-from late_steps_fakes import FakeService, FixedClock, make_state, status
+from helpers.clock import FixedClock
+from helpers.fakes import FakeService, make_state, status
+from helpers.pilot import wait_for
 from recovery_tui.app import make_app
 from recovery_tui.messages import StepDone
 from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
@@ -31,15 +32,6 @@ def banner(screen: MonitorScreen) -> str:
 
 def panel(screen: MonitorScreen) -> str:
     return str(screen.query_one("#mon-progress", ResyncProgress).query_one("#progress-text", Static).render())
-
-
-async def wait_for(pilot: Any, cond: Any, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.02)
 
 
 async def test_polls_until_completed_then_offers_validate() -> None:

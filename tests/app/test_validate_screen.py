@@ -3,12 +3,13 @@ the dry-run-first re-trigger flow, and the step to Next steps."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable
 
 from textual.widgets import Static
 
-from late_steps_fakes import FakeService, FixedClock, diff_entry, fixed_validator, make_report, make_state
+from helpers.clock import FixedClock
+from helpers.fakes import FakeService, diff_entry, fixed_validator, make_report, make_state
+from helpers.pilot import wait_for
 from recovery_tui.app import make_app
 from recovery_tui.messages import StepDone
 from recovery_tui.screens.dialogs import ConfirmModal
@@ -16,15 +17,6 @@ from recovery_tui.screens.validate import ValidateScreen
 from recovery_tui.service.backlog import BacklogItem, BacklogResult
 from recovery_tui.widgets.backlog_summary import BacklogSummary
 from recovery_tui.widgets.diff_table import DiffTable
-
-
-async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.02)
 
 
 async def open_validate(report: Any, svc: FakeService | None = None, **kw: Any) -> tuple[Any, Any, Any, list[Any]]:

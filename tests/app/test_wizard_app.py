@@ -17,7 +17,7 @@ from recovery_tui.service.errors import AccessDenied, ConfigError, ConnectionFai
 from recovery_tui.state import ChecklistItem, WizardState, session_path
 from recovery_tui.wizard import lab_aliases, resolve_source
 
-from wizard_helpers import settle
+from helpers.pilot import settle
 
 
 class NoService:

@@ -8,7 +8,7 @@ import json
 import re
 import threading
 
-from labkit import arn_of, run_main, use_lab_env
+from helpers.labkit import arn_of, run_main, use_lab_env
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.client import RecoveryService
 from recovery_tui.service.errors import RecoveryError

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from labkit import (arn_of, assert_one_line_error, run_main, run_process, screen_text, settle, to_preflight,
-                    use_lab_env, wizard_for)
+from helpers.labkit import arn_of, assert_one_line_error, run_main, run_process, use_lab_env, wizard_for
+from helpers.pilot import screen_text, settle, to_preflight
 from recovery_tui.lab.server import Lab
 
 BAD_ARN = "arn:aws:s3:::data"

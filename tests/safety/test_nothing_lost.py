@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from labkit import run_main, use_lab_env, versions_of, wizard_for
+from helpers.labkit import run_main, use_lab_env, versions_of, wizard_for
 from recovery_tui.lab.server import Lab
-from wizard_drive import drive_full_wizard
+from helpers.wizard_drive import drive_full_wizard
 
 CANARY = ".recovery-tui-canary/"
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from labkit import arn_of, assert_one_line_error, run_main, use_lab_env
+from helpers.labkit import arn_of, assert_one_line_error, run_main, use_lab_env
 from recovery_tui.lab.server import Lab
 
 
@@ -86,7 +86,7 @@ def test_bad_older_than_one_line(value: str, capsys) -> None:
 
 
 def test_older_than_as_process(tmp_path) -> None:
-    from labkit import run_process
+    from helpers.labkit import run_process
 
     r = run_process(["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "source/data",
                      "--older-than", "-3d"], timeout=30)

@@ -15,8 +15,8 @@ from typing import Iterator
 
 import pytest
 
-from labkit import arn_of, saved_state
-from ptykit import PtyApp, pty_available
+from helpers.labkit import arn_of, saved_state
+from helpers.ptykit import PtyApp, pty_available
 from recovery_tui.lab.server import Lab
 
 pytestmark = pytest.mark.skipif(pty_available() is not None, reason=str(pty_available()))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from labkit import arn_of, run_main, use_lab_env, wizard_for
+from helpers.labkit import arn_of, run_main, use_lab_env, wizard_for
 from recovery_tui.journal import state_dir
-from wizard_drive import drive_full_wizard
+from helpers.wizard_drive import drive_full_wizard
 
 SRC_SECRET = "RECOGNISABLE-SOURCE-SECRET-7f3a9c"
 DST_SECRET = "RECOGNISABLE-TARGET-SECRET-b41e2d"

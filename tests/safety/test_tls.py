@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit import arn_of, assert_one_line_error, run_main, run_process, use_lab_env
+from helpers.labkit import arn_of, assert_one_line_error, run_main, run_process, use_lab_env
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.aliases import AliasBook
 from recovery_tui.service.client import RecoveryService

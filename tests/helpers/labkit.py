@@ -1,19 +1,17 @@
-"""Shared helpers of the safety and fault suites: labs, the wizard on a lab, the CLI in-process and as a process.
+"""Labs, the wizard on a lab, the CLI in-process and as a process (the safety, fault and exit suites).
 
-Imported by `tests/safety/conftest.py` and `tests/faults/conftest.py` (which puts this directory on
-`sys.path`). Nothing here reads the developer's mc config: the root conftest isolates HOME, XDG_* and
-RECOVERY_TUI_STATE_DIR per test.
+Nothing here reads the developer's mc config: the root conftest isolates HOME, XDG_* and
+RECOVERY_TUI_STATE_DIR per test. Driving the App is in `helpers.pilot`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import pytest
 
@@ -51,48 +49,6 @@ def arn_of(lab: Lab) -> str:
     from recovery_tui.lab.scenarios import arn_for
 
     return arn_for(lab.target)
-
-
-async def settle(pilot: Any, rounds: int = 3) -> None:
-    """Let workers finish and their messages land."""
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
-    """Poll `cond` while the app runs; fail with `what` after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError(f"condition not reached: {what or cond}")
-        await pilot.pause(0.05)
-
-
-async def to_preflight(pilot: Any) -> None:
-    """Connect (source/data) → Targets (first ARN) → Preflight, waiting for every check."""
-    await settle(pilot)
-    await pilot.press("tab", "enter")
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot, 5)
-
-
-def screen_text(app: Any) -> str:
-    """Every Static/Label text of the current screen, and any toast, joined (for message assertions)."""
-    from textual.widgets import Static
-
-    parts = []
-    for widget in app.screen.query(Static):
-        try:
-            parts.append(str(widget.render()))
-        except Exception:
-            continue
-    for note in list(getattr(app, "_notifications", [])):
-        parts.append(f"{note.title} {note.message}")
-    return "\n".join(parts)
 
 
 @dataclass

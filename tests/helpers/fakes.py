@@ -8,9 +8,10 @@ Each method can be scripted to raise a `RecoveryError` to exercise error paths.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Iterator, Optional
 
+from helpers.clock import T0
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.models import (
     DiffEntry,
@@ -26,23 +27,9 @@ from recovery_tui.service.models import (
 )
 from recovery_tui.state import WizardState
 
-T0 = datetime(2026, 5, 1, 10, 0, 0, tzinfo=timezone.utc)
 ARN = "arn:minio:replication::11111111-2222-4333-8444-555555555555:data"
 REVERSE_ARN = "arn:minio:replication::66666666-7777-4888-8999-000000000000:data"
 RESET_ID = "7c3e91d2-0b4f-4a61-9f1e-2d5c8a7b6e01"
-
-
-class FixedClock:
-    """An injectable clock that only moves when told to."""
-
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def make_state(**kw: Any) -> WizardState:
