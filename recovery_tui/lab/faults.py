@@ -6,7 +6,8 @@ the lab's own loop thread, where the `a*` coroutine variants must be awaited ins
 * `set_offline(site, offline)` — "source"/"target" stops listening (connections refused, open
   connections dropped) or listens again on the SAME port.
 * `set_latency(site, seconds)` — extra delay added to every request of that site (requests
-  still run concurrently); 0 removes it.
+  still run concurrently); 0 removes it, also for the requests already waiting. `delayed(site)`: how
+  many requests of the site are waiting out the latency right now.
 * `fail_replication(pattern)` / `clear_replication_failures()` — glob (fnmatch) on object
   keys; the replicator asks `should_fail(key) -> bool` before replicating a version.
 * `wipe_bucket(site, bucket)` — the bucket loses every version (configuration stays).
@@ -29,6 +30,7 @@ HTTP control endpoint (unauthenticated, served on both sites, loopback only):
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from fnmatch import fnmatchcase
@@ -37,11 +39,11 @@ from typing import TYPE_CHECKING, Any, Optional
 from aiohttp import web
 
 if TYPE_CHECKING:
-    import asyncio
-
     from recovery_tui.lab.server import Lab, SiteRuntime
 
 LOOPBACK = ("127.0.0.1", "::1")
+LATENCY_STEP = 0.05
+"""Seconds between two looks at the latency while a request waits it out."""
 
 
 class FaultController:
@@ -53,6 +55,7 @@ class FaultController:
         self._latency: dict[str, float] = {}
         self._patterns: list[str] = []
         self._resync_hold: Optional[float] = None
+        self._delayed: dict[str, int] = {}
 
     # -- latency -------------------------------------------------------------------------------
     def set_latency(self, site: str, seconds: float) -> None:
@@ -65,6 +68,26 @@ class FaultController:
     def latency(self, site: str) -> float:
         with self._lock:
             return self._latency.get(site, 0.0)
+
+    async def delay(self, site: str) -> None:
+        """Hold one request of `site` for the latency (loop thread); a lowered latency releases it sooner."""
+        if self.latency(site) <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        with self._lock:
+            self._delayed[site] = self._delayed.get(site, 0) + 1
+        try:
+            while (remaining := self.latency(site) - (loop.time() - start)) > 0:
+                await asyncio.sleep(min(remaining, LATENCY_STEP))
+        finally:
+            with self._lock:
+                self._delayed[site] -= 1
+
+    def delayed(self, site: str) -> int:
+        """Requests of `site` waiting out the latency right now."""
+        with self._lock:
+            return self._delayed.get(site, 0)
 
     # -- replication failures ------------------------------------------------------------------
     def fail_replication(self, pattern: str) -> None:

@@ -89,6 +89,14 @@ def assert_one_line_error(run: Run, code: int) -> None:
     assert "—" in lines[0] or "→" in lines[0], f"no fix hint in: {lines[0]}"
 
 
+def drain_replication(lab: Lab) -> None:
+    """Wait until both sites' replication queues are empty and nothing is in flight (a lab event, bounded)."""
+    for rt in (lab.source, lab.target):
+        rep = rt.replicator
+        lab.call(rep.drain, 30.0)
+        assert not lab.call(lambda: bool(rep._inflight)), f"{rt.site.name}: replication still busy after 30 s"
+
+
 def versions_of(lab: Lab, site: str, bucket: str = BUCKET) -> set[tuple[str, str]]:
     """(key, versionId) of every version (delete markers included) on a lab site, read from its store."""
 

@@ -8,12 +8,12 @@ restricted user.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers.waiting import wait_until
 from recovery_tui.service.client import RecoveryService
 from recovery_tui.service.retry import RetryPolicy
 from recovery_tui.service.errors import (
@@ -40,14 +40,12 @@ def version_set(svc: RecoveryService, alias: str) -> set[tuple[str, str]]:
     return {(v.key, v.version_id) for v in svc.list_object_versions(alias, BUCKET, page_size=50)}
 
 
-def wait_finished(svc: RecoveryService, arn: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
+def wait_finished(svc: RecoveryService, arn: str) -> Any:
+    def finished() -> Any:
         st = svc.resync_status("source", BUCKET, arn).for_arn(arn)
-        if st is not None and st.finished:
-            return st
-        assert time.monotonic() < deadline, f"resync did not finish: {st}"
-        time.sleep(0.1)
+        return st if st is not None and st.finished else None
+
+    return wait_until(finished, interval=0.1, what="the resync finished")
 
 
 # --- standard S3 ---------------------------------------------------------------------------------
