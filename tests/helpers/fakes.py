@@ -1,5 +1,7 @@
 """A scripted stand-in for `RecoveryService` used by the Monitor/Validate/Next-steps tests and snapshots.
 
+Every method has the service's own signature: tests/unit/test_fakes_match_service.py checks it.
+
 It returns the service's real model dataclasses with fixed IDs and times, so
 screens render deterministically; the lab-backed tests use the real service.
 Each method can be scripted to raise a `RecoveryError` to exercise error paths.
@@ -113,7 +115,8 @@ class FakeService:
         self._maybe_fail("replication_metrics")
         return self.metrics
 
-    def list_object_versions(self, alias: str, bucket: str, prefix: str = "", **_: Any) -> Iterator[ObjectVersion]:
+    def list_object_versions(self, alias: str, bucket: str, prefix: str = "", delimiter: str = "",
+                             page_size: int = 1000) -> Iterator[ObjectVersion]:
         self._maybe_fail("list_object_versions")
         for i in range(self.versions):
             yield ObjectVersion(key=f"k{i:05d}", version_id=f"v{i}", is_latest=True, last_modified=T0)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from recovery_tui.service.client import RecoveryService
-from recovery_tui.service.models import Latency
+from recovery_tui.service.models import Latency, RemoteTarget, TargetView
 
 SNAP_KEYS = {
     "source": ("LABSNAPSOURCE0000001", "snapSecretSource0000000000000000000000001"),
@@ -29,10 +29,10 @@ class StableService:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def remote_targets(self, alias: str, bucket: str) -> list[Any]:
+    def remote_targets(self, alias: str, bucket: str) -> list[RemoteTarget]:
         return [replace(t, latency=Latency()) for t in self._inner.remote_targets(alias, bucket)]
 
-    def targets(self, alias: str, bucket: str) -> list[Any]:
+    def targets(self, alias: str, bucket: str) -> list[TargetView]:
         views = self._inner.targets(alias, bucket)
         return [replace(v, target=replace(v.target, latency=Latency())) if v.target else v for v in views]
 
