@@ -1,5 +1,5 @@
 """Allows `python -m recovery_tui`."""
 
-from recovery_tui.cli import main
+from recovery_tui.cli import run
 
-raise SystemExit(main())
+run()

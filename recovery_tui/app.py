@@ -21,6 +21,7 @@ from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.secrets import redact
 from recovery_tui.state import STEP_TITLES, WizardState
+from recovery_tui.terminal import driver_class
 
 if TYPE_CHECKING:
     from recovery_tui.service.aliases import BucketPath
@@ -42,7 +43,7 @@ class RecoveryApp(App[int]):
     TITLE = "recovery-tui"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True, id="app.quit"),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True, id="app.quit"),
         Binding("ctrl+q", "request_quit", "Quit", show=False, priority=True, id="app.quit-q"),
     ]
 
@@ -58,7 +59,7 @@ class RecoveryApp(App[int]):
         resume: Optional[WizardState] = None,
         persist: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=driver_class())
         self.service = service
         """The client service, shared by every screen (called from thread workers only)."""
         self.aliases = list(aliases)
@@ -217,6 +218,16 @@ class RecoveryApp(App[int]):
                 f"mc replicate resync status {self.state.source}"
             )
         self.push_screen(ConfirmModal("Quit the wizard?", message, yes="Quit", no="Stay"), self._quit_answer)
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C: leave now, as a signal would (no question; the line printed on exit says what becomes of
+        a running resync)."""
+        self.end_now(130)
+
+    def end_now(self, code: int) -> None:
+        """Save the state and exit with `code` at once: Ctrl+C, SIGHUP/SIGTERM/SIGINT, a terminal gone."""
+        self.save_state()
+        self.exit(code)
 
     def _quit_answer(self, answer: bool | None) -> None:
         if answer:

@@ -15,6 +15,7 @@ import threading
 from typing import Callable, Optional, Sequence
 
 from recovery_tui import __version__
+from recovery_tui.exits import Interrupted, end_process
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.secrets import redact
 
@@ -230,7 +231,22 @@ def join_dashed_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def run() -> None:
+    """The program (console script, `python -m recovery_tui`): `main()` as a process."""
+    raise SystemExit(main(program=True))
+
+
+def _wizard_ended(code: int, program: bool) -> int:
+    """As a process, the wizard leaves without the interpreter's slow teardown (see `exits.end_process`)."""
+    if program:
+        end_process(code)
+    return code
+
+
+def main(argv: Optional[Sequence[str]] = None, *, program: bool = False) -> int:
+    """Run the command line `argv` (default: this process's); returns the exit code.
+
+    `program=True` (only `run()`): this is the whole process, so the wizard may end it itself."""
     argv = join_dashed_values(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
@@ -239,7 +255,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command is None:
             if args.scenario and not args.lab:
                 raise InputError("--scenario only applies with --lab", hint="Run: recovery-tui --lab --scenario NAME")
-            return _run_wizard(args)
+            return _wizard_ended(_run_wizard(args), program)
         return _run_headless(args)
     except RecoveryError as exc:
         sys.stderr.write(f"recovery-tui: {redact(exc.one_line())}\n")
@@ -247,10 +263,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("recovery-tui: interrupted\n")
         return 130
+    except Interrupted as exc:  # a signal during the wizard's startup (recovery_tui/exits.py)
+        return _wizard_ended(exc.code, program)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -64,8 +64,14 @@ def test_wizard_gets_the_region(monkeypatch) -> None:
         def run(self) -> int:
             return 0
 
+        def save_state(self) -> None:
+            pass
+
+        def end_now(self, code: int) -> None:
+            pass
+
     monkeypatch.setattr(app_module, "make_app", lambda service, **kw: FakeApp(service))
-    monkeypatch.setattr("recovery_tui.wizard._install_hangup_handler", lambda app: None)
+    monkeypatch.setattr("recovery_tui.exits.require_terminal", lambda: None)  # pytest's stdin is no terminal
     monkeypatch.setattr("recovery_tui.wizard._farewell", lambda state: None)
     for argv, want in ((["--fresh", "--region", "eu-west-1"], "eu-west-1"), (["--fresh"], "us-east-1")):
         args = cli.build_parser().parse_args(argv)
