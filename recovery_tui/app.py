@@ -81,6 +81,8 @@ class RecoveryApp(App[int]):
         """Whether "why this step" panes open expanded (lab mode: yes)."""
         self._journal: Optional[Journal] = None
         """The audit journal of this run, created on first use."""
+        self.on_ending: Optional[Callable[[int], None]] = None
+        """Told the exit code when the App leaves at once (`end_now`): the CLI's exit watchdog."""
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -226,6 +228,8 @@ class RecoveryApp(App[int]):
 
     def end_now(self, code: int) -> None:
         """Save the state and exit with `code` at once: Ctrl+C, SIGHUP/SIGTERM/SIGINT, a terminal gone."""
+        if self.on_ending is not None:
+            self.on_ending(code)
         self.save_state()
         self.exit(code)
 

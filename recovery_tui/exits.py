@@ -8,7 +8,7 @@ servers stopped; and without a terminal the wizard refuses in one line instead o
   through `run_wizard`'s `finally` (the lab stops) to `cli.main`, which returns its exit code;
 * while the TUI runs, the signal asks the App, on its own event loop, to save and exit (`RecoveryApp.end_now`);
 * after the TUI has returned, the cleanup already under way is left to finish;
-* in every case a watchdog thread is armed at the first signal: if the process is still alive after
+* in every case (and when the App leaves at once on Ctrl+C) a watchdog thread is armed: if the process is still alive after
   `GRACE_SECONDS` (a worker stuck in a request, a terminal that stopped reading), it runs the last words
   it was given (save the state, give the terminal back) and ends the process with `os._exit`.
 
@@ -99,13 +99,18 @@ class ExitGuard:
         self._ask_app = None
         self._closing = True
 
+    def ending(self, code: int) -> None:
+        """The App is leaving at once (Ctrl+C, a signal, a gone terminal): the watchdog bounds it too."""
+        if self.code is None:
+            self.code = code
+            self._arm_watchdog()
+
     # -- the handler ------------------------------------------------------------------------------
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         if self.code is not None:
             return  # already ending; the watchdog bounds how long
-        self.code = 128 + signum
-        self._arm_watchdog()
+        self.ending(128 + signum)
         if self._ask_app is not None:
             loop = asyncio._get_running_loop()  # the handler runs on the main thread, which runs the App
             if loop is not None and not loop.is_closed():

@@ -86,6 +86,7 @@ def run_wizard(args: argparse.Namespace) -> int:
         app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume)
         guard.last_words(app.save_state)
         guard.last_words(terminal_restorer())
+        app.on_ending = guard.ending
         guard.tui_running(app.end_now)
         code = app.run()
         guard.closing()

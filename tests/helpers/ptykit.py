@@ -1,6 +1,6 @@
 """The real `recovery-tui` under a pseudo-terminal: start it at 80x24, type keys, read the screen (ANSI stripped).
 
-Used by `tests/safety/test_resume_signals.py` and `tests/safety/test_exits.py`. The process gets its own session
+Used by `tests/safety/test_resume_signals.py` and `helpers.exitkit`. The process gets its own session
 (`setsid`) with the pty as its controlling terminal (so Ctrl+C typed before the TUI starts is a SIGINT, as in a
 real terminal) and as stdin/stdout/stderr, `TERM=xterm-256color`, `COLUMNS=80 LINES=24` and the pty's window
 size set with `TIOCSWINSZ`. A reader thread drains the master side so the app never blocks on a full pty buffer.
