@@ -11,10 +11,15 @@ the lab's own loop thread, where the `a*` coroutine variants must be awaited ins
 * `fail_replication(pattern)` / `clear_replication_failures()` — glob (fnmatch) on object
   keys; the replicator asks `should_fail(key) -> bool` before replicating a version.
 * `wipe_bucket(site, bucket)` — the bucket loses every version (configuration stays).
+* `set_diff_error(after)` — fault `diff-error after N`: every replication diff stream sends N entries,
+  then the line the server sends when its walk fails (`{"error":{}}` with zero times, §7) and closes
+  (at its end if it has fewer entries); `None` removes the fault.
+* `set_copy_checksum(mode)` — what a copy onto itself does with the checksum: "keep" (community, §22)
+  or "recompute" (see lab/checksums.py). Server behaviour, not a fault: `clear()` leaves it.
 * `hold_resync(percent)` / `release_resync()` — every resync stops taking versions once it has taken
   `percent` % of them (0 <= percent < 100): the versions in flight finish and the job sits, Ongoing, at
   exactly that count until released. `held_resyncs()` lists the jobs sitting there (what a test waits on).
-* `clear()` — all sites online, no latency, no replication failures, no resync hold.
+* `clear()` — all sites online, no latency, no replication failures, no diff error, no resync hold.
 * `state() -> dict` — the current faults and a per-site summary (no secrets).
 
 HTTP control endpoint (unauthenticated, served on both sites, loopback only):
@@ -23,7 +28,8 @@ HTTP control endpoint (unauthenticated, served on both sites, loopback only):
   `{"action":"offline","site":"target","value":true}`, `{"action":"latency","site":"source",
   "seconds":0.02}`, `{"action":"fail-replication","pattern":"docs/*"}`,
   `{"action":"clear-replication-failures"}`, `{"action":"wipe","site":"target","bucket":"data"}`,
-  `{"action":"hold-resync","percent":50}`, `{"action":"release-resync"}`,
+  `{"action":"diff-error","after":3}` (`"after": null` removes it), `{"action":"copy-checksum",
+  "mode":"recompute"}`, `{"action":"hold-resync","percent":50}`, `{"action":"release-resync"}`,
   `{"action":"clear"}`. Errors: 400/404 `{"ok": false, "error": "..."}`.
 * `GET /_lab/state` — the same state document.
 """
@@ -56,6 +62,7 @@ class FaultController:
         self._patterns: list[str] = []
         self._resync_hold: Optional[float] = None
         self._delayed: dict[str, int] = {}
+        self._diff_error_after: Optional[int] = None
 
     # -- latency -------------------------------------------------------------------------------
     def set_latency(self, site: str, seconds: float) -> None:
@@ -104,6 +111,25 @@ class FaultController:
         with self._lock:
             patterns = tuple(self._patterns)
         return any(fnmatchcase(key, p) for p in patterns)
+
+    # -- replication diff ----------------------------------------------------------------------
+    def set_diff_error(self, after: Optional[int]) -> None:
+        """Fault `diff-error after N` (see the module docstring); None removes it."""
+        if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 0):
+            raise ValueError("'after' must be a whole number of entries (0 or more) or null")
+        with self._lock:
+            self._diff_error_after = after
+
+    def diff_error_after(self) -> Optional[int]:
+        with self._lock:
+            return self._diff_error_after
+
+    def set_copy_checksum(self, mode: str) -> None:
+        from recovery_tui.lab.checksums import COPY_MODES
+
+        if mode not in COPY_MODES:
+            raise ValueError(f"'mode' must be one of {', '.join(COPY_MODES)}")
+        self._lab.copy_checksum = mode
 
     # -- resync hold ---------------------------------------------------------------------------
     def hold_resync(self, percent: float) -> None:
@@ -167,6 +193,7 @@ class FaultController:
             self._latency.clear()
             self._patterns.clear()
             self._resync_hold = None
+            self._diff_error_after = None
         for rt in (self._lab.source, self._lab.target):
             if not rt.site.online:
                 await rt.go_online()
@@ -177,6 +204,7 @@ class FaultController:
             latency = dict(self._latency)
             patterns = list(self._patterns)
             hold = self._resync_hold
+            diff_error = self._diff_error_after
         sites: dict[str, Any] = {}
         for rt in (self._lab.source, self._lab.target):
             buckets = {name: {"versioning": b.versioning, "keys": len(b.keys),
@@ -185,7 +213,8 @@ class FaultController:
             sites[rt.site.name] = {"url": rt.url, "port": rt.port, "online": rt.site.online,
                                    "latency": latency.get(rt.site.name, 0.0), "flavor": rt.site.flavor,
                                    "buckets": buckets}
-        return {"sites": sites, "fail_replication": patterns,
+        return {"sites": sites, "fail_replication": patterns, "diff_error_after": diff_error,
+                "copy_checksum": getattr(self._lab, "copy_checksum", "keep"),
                 "resync_hold": {"percent": hold, "held": self.held_resyncs()}}
 
 
@@ -229,6 +258,10 @@ async def handle_control(rt: "SiteRuntime", request: web.Request) -> web.Respons
             faults.fail_replication(_field(doc, "pattern"))
         elif action == "clear-replication-failures":
             faults.clear_replication_failures()
+        elif action == "diff-error":
+            faults.set_diff_error(doc.get("after"))
+        elif action == "copy-checksum":
+            faults.set_copy_checksum(_field(doc, "mode"))
         elif action == "wipe":
             faults._wipe(site, _field(doc, "bucket"))
         elif action == "hold-resync":

@@ -11,14 +11,14 @@ Fault `hold_resync(percent)` (lab/faults.py): workers stop taking versions at th
 total until released, so tests watch a resync that is exactly N % done instead of racing a moving one.
 
 Deviation: status is served from live memory, not from resync.bin (no ~1 min lag, §4).
-The per-version pace is `Resyncer.delay` seconds (env RECOVERY_TUI_LAB_RESYNC_DELAY, default
-0.1 s per version per worker: ~200 versions take ~2 s, so a walkthrough can watch it).
+The per-version pace is `Resyncer.delay` seconds (`Lab(resync_delay=...)`, which the CLI takes from
+RECOVERY_TUI_LAB_RESYNC_DELAY; default 0.1 s per version per worker: ~200 versions take ~2 s, so a
+walkthrough can watch it).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Optional
@@ -49,11 +49,8 @@ class _Taken:
         self.waiting = 0
 
 
-def _default_delay() -> float:
-    try:
-        return max(0.0, float(os.environ.get("RECOVERY_TUI_LAB_RESYNC_DELAY", "0.1")))
-    except ValueError:
-        return 0.1
+DEFAULT_DELAY = 0.1
+"""Seconds per version per resync worker unless `Lab(resync_delay=...)` says otherwise."""
 
 
 def _json(doc: Any) -> web.Response:
@@ -86,7 +83,7 @@ class Resyncer:
 
     def __init__(self, replicator: "Replicator") -> None:
         self.rep = replicator
-        self.delay = _default_delay()
+        self.delay = DEFAULT_DELAY
         self.jobs: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._taken: dict[tuple[str, str], _Taken] = {}
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import os
 import secrets as _random
 import string
 import threading
@@ -30,7 +29,7 @@ from recovery_tui.lab import s3_api, store
 from recovery_tui.lab.auth import authenticate
 from recovery_tui.lab.errors import LabError, error_response, host_id, new_request_id
 from recovery_tui.lab.faults import FaultController, handle_control
-from recovery_tui.service.secrets import redact, register
+from recovery_tui.lab.redact import redact, register
 
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
@@ -184,12 +183,14 @@ TRAINING_RESYNC_DELAY = 0.6
 scenarios take about ten seconds, long enough to watch the monitor move."""
 
 
-def training_resync_delay(scenario: Optional[str]) -> Optional[float]:
+def training_resync_delay(scenario: Optional[str], explicit: Optional[float] = None) -> Optional[float]:
     """The resync pace for an interactive lab (`--lab`, `lab serve`); None keeps the default.
 
-    An explicit RECOVERY_TUI_LAB_RESYNC_DELAY wins, and the `large` scenario keeps the fast default
-    (at the training pace its 100k versions would take hours)."""
-    if os.environ.get("RECOVERY_TUI_LAB_RESYNC_DELAY") or scenario == "large":
+    An `explicit` pace (the caller's RECOVERY_TUI_LAB_RESYNC_DELAY, from its Settings) wins, and the `large`
+    scenario keeps the fast default (at the training pace its 100k versions would take hours)."""
+    if explicit is not None:
+        return explicit
+    if scenario == "large":
         return None
     return TRAINING_RESYNC_DELAY
 
@@ -200,7 +201,10 @@ class Lab:
     def __init__(self, *, scenario: Optional[str] = "healthy", objects: Optional[int] = None, seed: int = 0,
                  source_port: int = 0, target_port: int = 0, source_keys: Optional[tuple[str, str]] = None,
                  target_keys: Optional[tuple[str, str]] = None, tls: bool = False,
-                 flavor: str = "community", resync_delay: Optional[float] = None) -> None:
+                 flavor: str = "community", resync_delay: Optional[float] = None,
+                 copy_checksum: str = "") -> None:
+        from recovery_tui.lab.checksums import COPY_MODES
+
         self.scenario = scenario
         self.resync_delay = resync_delay
         """Seconds each resync worker waits per version; None keeps the lab's default (see lab/resync.py).
@@ -209,6 +213,11 @@ class Lab:
         self.seed = seed
         self.tls = tls
         self.flavor = flavor
+        if copy_checksum and copy_checksum not in COPY_MODES:
+            raise ValueError(f"copy_checksum must be one of {', '.join(COPY_MODES)}")
+        self.copy_checksum = copy_checksum or ("recompute" if flavor == "aistor" else "keep")
+        """What a CopyObject onto itself does with the source checksum (lab/checksums.py): "keep" as community
+        MinIO does (§22: a broken checksum stays broken), "recompute" (the copy replicates). Default by flavor."""
         sites = []
         for name, keys, port in (("source", source_keys, source_port), ("target", target_keys, target_port)):
             ak, sk = keys or random_keys()
