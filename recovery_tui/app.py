@@ -103,7 +103,8 @@ class RecoveryApp(App[int]):
         if self.resume is not None:
             saved = self.resume
             when = saved.updated_at[:16].replace("T", " ") if saved.updated_at else "earlier"
-            resync = f"\nResync ResetID {saved.reset_id} ({saved.resync_status or 'started'})." if saved.reset_id else ""
+            resync = (f"\nResync ResetID {saved.reset_id} ({saved.resync_status or 'started'})."
+                      if saved.reset_id else "")
             message = (
                 f"A session saved {when} UTC was at step {saved.step.number} · {saved.step.title}\n"
                 f"for {saved.source}" + (f" → {saved.target_label}" if saved.arn else "") + f".{resync}\n\n"

@@ -8,9 +8,9 @@ servers stopped; and without a terminal the wizard refuses in one line instead o
   through `run_wizard`'s `finally` (the lab stops) to `cli.main`, which returns its exit code;
 * while the TUI runs, the signal asks the App, on its own event loop, to save and exit (`RecoveryApp.end_now`);
 * after the TUI has returned, the cleanup already under way is left to finish;
-* in every case (and when the App leaves at once on Ctrl+C) a watchdog thread is armed: if the process is still alive after
-  `GRACE_SECONDS` (a worker stuck in a request, a terminal that stopped reading), it runs the last words
-  it was given (save the state, give the terminal back) and ends the process with `os._exit`.
+* in every case (and when the App leaves at once on Ctrl+C) a watchdog thread is armed: if the process is
+  still alive after `GRACE_SECONDS` (a worker stuck in a request, a terminal that stopped reading), it runs
+  the last words it was given (save the state, give the terminal back) and ends the process with `os._exit`.
 
 Exit codes are the shell's: 128 + the signal number (SIGHUP 129, SIGINT 130, SIGTERM 143).
 This module never imports Textual.
@@ -110,15 +110,16 @@ class ExitGuard:
     def _on_signal(self, signum: int, frame: Any) -> None:
         if self.code is not None:
             return  # already ending; the watchdog bounds how long
-        self.ending(128 + signum)
+        code = 128 + signum
+        self.ending(code)
         if self._ask_app is not None:
             loop = asyncio._get_running_loop()  # the handler runs on the main thread, which runs the App
             if loop is not None and not loop.is_closed():
-                loop.call_soon_threadsafe(self._ask_app, self.code)
+                loop.call_soon_threadsafe(self._ask_app, code)
                 return
         if self._closing:
             return
-        raise Interrupted(self.code)
+        raise Interrupted(code)
 
     def _arm_watchdog(self) -> None:
         self._watchdog = threading.Timer(self.grace, self._force_exit)

@@ -52,7 +52,7 @@ def driver_class() -> Optional[type]:
     class WizardDriver(LinuxDriver):
         def __init__(self, *args: Any, **kw: Any) -> None:
             super().__init__(*args, **kw)
-            self._file = QuietOutput(self._file)
+            self._file = QuietOutput(self._file)  # type: ignore[assignment, arg-type]  # stderr, never None here
 
         def _run_input_thread(self) -> None:  # Textual's (8.x) wrapper turns any error into a panic
             try:

@@ -10,7 +10,12 @@ from rich.live import Live
 from rich.table import Table
 
 from recovery_tui.headless.common import (
-    bucket_path, check_arn, journal, make_service, missing_bucket_is_input, parse_older_than,
+    bucket_path,
+    check_arn,
+    journal,
+    make_service,
+    missing_bucket_is_input,
+    parse_older_than,
 )
 from recovery_tui.headless.output import Output, fmt_size, fmt_time
 from recovery_tui.service.errors import InputError, RecoveryError

@@ -87,7 +87,8 @@ class TypeToConfirmModal(ModalScreen[bool]):
     DEFAULT_CSS = MODAL_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="type-confirm.cancel")]
 
-    def __init__(self, title: str, message: str, expected: str, *, action: str = "Confirm", id: str | None = None) -> None:
+    def __init__(self, title: str, message: str, expected: str, *, action: str = "Confirm",
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.title_text = title
         """What is about to happen."""

@@ -1,4 +1,5 @@
-"""`Step.NEXT_STEPS` (7 of 7) · Next steps: restore the target's replication rules, verify both ways, close the checklist, export.
+"""`Step.NEXT_STEPS` (7 of 7) · Next steps: restore the target's replication rules, verify both ways, close the
+checklist, export.
 
 Reads both sides' replication configuration (thread worker) and shows what the
 target must get back, with the `mc` commands (placeholders, never secrets).
@@ -343,8 +344,11 @@ class NextStepsScreen(StepScreen):
         message = ("Write one small object under [b].recovery-tui-canary/[/b] on each side and wait for it "
                    f"to appear on the other (up to {self.canary_timeout:.0f}s each). These are the only writes; "
                    "you will be asked before they are removed.")
-        self.app.push_screen(ConfirmModal("Write canary objects?", message, yes="Write", no="Cancel"),
-                             lambda ok: self.run_canary(uuid.uuid4().hex[:12]) if ok else None)
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.run_canary(uuid.uuid4().hex[:12])
+
+        self.app.push_screen(ConfirmModal("Write canary objects?", message, yes="Write", no="Cancel"), answered)
 
     def action_export(self) -> None:
         """Write the report files and show where."""

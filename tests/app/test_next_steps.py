@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from textual.widgets import Static
 
@@ -14,9 +14,9 @@ from helpers.fakes import FakeService, make_state, rule
 from helpers.pilot import wait_for
 from recovery_tui.app import make_app
 from recovery_tui.messages import StepDone
+from recovery_tui.procedure.next_steps_plan import compare
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.next_steps import NextStepsScreen
-from recovery_tui.procedure.next_steps_plan import compare
 from recovery_tui.service.models import ReplicationConfig
 
 

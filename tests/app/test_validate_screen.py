@@ -3,7 +3,7 @@ the dry-run-first re-trigger flow, and the step to Next steps."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from textual.widgets import Static
 
@@ -40,14 +40,14 @@ async def test_differences_table_filter_and_class_cycle() -> None:
         await pilot.pause()
         assert "4 missing on target · 2 extra on target · 1 mismatched" in verdict(screen)
         table = screen.query_one("#val-diffs", DiffTable)
-        assert len(table.visible()) == 7
+        assert len(table.shown_rows()) == 7
         await pilot.press("f")
-        assert table.kind == "missing_on_target" and len(table.visible()) == 4
+        assert table.kind == "missing_on_target" and len(table.shown_rows()) == 4
         await pilot.press("f", "f")
-        assert table.kind == "mismatched" and "size 17 ≠ 3000" in table.visible()[0].detail
+        assert table.kind == "mismatched" and "size 17 ≠ 3000" in table.shown_rows()[0].detail
         await pilot.press("f", "slash")
         await pilot.press(*"agenda-1")
-        assert [r.key for r in table.visible()] == ["docs/agenda-1.txt"]
+        assert [r.key for r in table.shown_rows()] == ["docs/agenda-1.txt"]
         await pilot.press("escape")  # closes the filter, stays on the screen
         assert isinstance(app.screen, ValidateScreen)
         assert st.validation["missing_on_target"] == 4 and st.validation["in_sync"] is False

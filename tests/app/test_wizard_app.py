@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from typing import Any
 
 import pytest
 from textual.widgets import Static
 
+from helpers.pilot import settle
 from recovery_tui.app import make_app
 from recovery_tui.screens.connect import ConnectScreen
 from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
@@ -16,8 +16,6 @@ from recovery_tui.screens.preflight import PreflightScreen
 from recovery_tui.service.errors import AccessDenied, ConfigError, ConnectionFailure
 from recovery_tui.state import ChecklistItem, WizardState, session_path
 from recovery_tui.wizard import lab_aliases, resolve_source
-
-from helpers.pilot import settle
 
 
 class NoService:

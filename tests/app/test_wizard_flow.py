@@ -1,22 +1,21 @@
-"""Pilot tests on the real lab: the path to the monitor, and each blocking preflight ending where the operator can act."""
+"""Pilot tests on the real lab: the path to the monitor, and each blocking preflight ending where the operator
+can act."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
 from textual.widgets import Button
 
+from helpers.labkit import saved_state
+from helpers.pilot import settle, to_preflight
 from recovery_tui.screens.connect import ConnectScreen
 from recovery_tui.screens.dialogs import ConfirmModal, TypeToConfirmModal
 from recovery_tui.screens.preflight import PreflightScreen
 from recovery_tui.screens.start import StartScreen
 from recovery_tui.screens.targets import TargetsScreen
 from recovery_tui.widgets.checklist import Checklist
-
-from helpers.labkit import saved_state
-from helpers.pilot import settle, to_preflight
 
 
 def statuses(app: Any) -> dict[str, str]:
@@ -66,7 +65,8 @@ async def test_existing_object_replication_disabled_blocks(lab, wizard) -> None:
         bucket = lab.source.site.buckets["data"]
         xml = bucket.replication_xml or b""
         bucket.replication_xml = xml.replace(
-            b"<ExistingObjectReplication><Status>Enabled</Status>", b"<ExistingObjectReplication><Status>Disabled</Status>"
+            b"<ExistingObjectReplication><Status>Enabled</Status>",
+            b"<ExistingObjectReplication><Status>Disabled</Status>",
         )
         assert bucket.replication_xml != xml
 

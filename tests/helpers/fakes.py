@@ -47,7 +47,8 @@ def make_state(**kw: Any) -> WizardState:
 
 
 def status(state: str = "Ongoing", count: int = 1234, size: int = 5_000_000, failed: int = 0,
-           last_object: str = "docs/agenda-12.txt", updated: datetime = T0 - timedelta(seconds=35)) -> ResyncTargetStatus:
+           last_object: str = "docs/agenda-12.txt",
+           updated: datetime = T0 - timedelta(seconds=35)) -> ResyncTargetStatus:
     return ResyncTargetStatus(arn=ARN, reset_id=RESET_ID, status=state, start_time=T0 - timedelta(minutes=5),
                               last_update=updated, replicated_count=count, replicated_size=size, failed_count=failed,
                               failed_size=0, bucket="data", last_object=last_object)

@@ -94,7 +94,7 @@ def drain_replication(lab: Lab) -> None:
     for rt in (lab.source, lab.target):
         rep = rt.replicator
         lab.call(rep.drain, 30.0)
-        assert not lab.call(lambda: bool(rep._inflight)), f"{rt.site.name}: replication still busy after 30 s"
+        assert not lab.call(lambda r=rep: bool(r._inflight)), f"{rt.site.name}: replication still busy after 30 s"
 
 
 def versions_of(lab: Lab, site: str, bucket: str = BUCKET) -> set[tuple[str, str]]:

@@ -7,7 +7,7 @@ are named `repl_*`), so they do not clash with the core's `conftest.py`. Waits u
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Iterator, Optional
 from urllib.parse import quote
 
 import boto3

@@ -11,8 +11,8 @@ import botocore.exceptions
 import pytest
 import requests
 from fixtures_repl import BUCKET, make_lab, raw, s3
-from helpers.waiting import wait_until
 
+from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
 
 

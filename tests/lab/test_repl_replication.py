@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.labkit import drain_replication
-from helpers.waiting import wait_until
-
 from fixtures_repl import BUCKET, arn_of, raw, repl_lab, s3  # noqa: F401
 
+from helpers.labkit import drain_replication
+from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
 
 

@@ -7,12 +7,22 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from fixtures_repl import (  # noqa: F401
+    BUCKET,
+    Raw,
+    arn_of,
+    make_lab,
+    raw,
+    repl_lab,
+    repl_partial,
+    resync_status,
+    s3,
+    start_resync,
+    version_set,
+    wait_resync_done,
+)
 
 from helpers.waiting import wait_until
-
-from fixtures_repl import (BUCKET, Raw, arn_of, make_lab, raw, repl_lab, repl_partial, resync_status,  # noqa: F401
-                           s3, start_resync, version_set, wait_resync_done)
-
 from recovery_tui.lab import store
 from recovery_tui.lab.server import Lab
 
@@ -108,10 +118,10 @@ def test_xml_errors_in_order(repl_lab: Lab) -> None:
 def test_access_denied_is_xml(repl_lab: Lab) -> None:
     lab = repl_lab
     lab.call(lambda: lab.source.site.users.__setitem__("reader", ("reader-secret-123", frozenset({"s3:Get*"}))))
-    from fixtures_repl import _HTTP
     from botocore.auth import S3SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
+    from fixtures_repl import _HTTP
     url = f"{lab.source.url}/data?replication-reset=&reset-id=x"
     req = AWSRequest(method="PUT", url=url, data=b"")
     S3SigV4Auth(Credentials("reader", "reader-secret-123"), "s3", "us-east-1").add_auth(req)

@@ -197,8 +197,9 @@ async def test_wizard_wrong_credentials_shows_cause_and_keeps_running(lab: Lab, 
 
 
 async def test_wizard_target_not_versioned_blocks_in_preflight(lab: Lab, tmp_path: Path) -> None:
-    from recovery_tui.widgets.checklist import Checklist
     from textual.widgets import Button
+
+    from recovery_tui.widgets.checklist import Checklist
 
     lab.call(lambda: setattr(lab.target.site.buckets["data"], "versioning", "Suspended"))
     app = wizard_for(lab, tmp_path)

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 from helpers.labkit import arn_of, run_main, use_lab_env, wizard_for
+from helpers.wizard_drive import drive_full_wizard
 from recovery_tui.journal import list_runs, read_run, state_dir
 from recovery_tui.lab.server import Lab
-from helpers.wizard_drive import drive_full_wizard
 
 
 def all_records() -> list[dict]:

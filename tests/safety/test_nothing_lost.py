@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from helpers.labkit import run_main, use_lab_env, versions_of, wizard_for
-from recovery_tui.lab.server import Lab
 from helpers.wizard_drive import drive_full_wizard
+from recovery_tui.lab.server import Lab
 
 CANARY = ".recovery-tui-canary/"
 

@@ -51,7 +51,8 @@ def test_malformed_region_is_bad_input(capsys) -> None:
 
 def test_wizard_gets_the_region(monkeypatch) -> None:
     """`recovery-tui --region X` builds the wizard's service with region X (default us-east-1)."""
-    from recovery_tui import app as app_module, cli
+    from recovery_tui import app as app_module
+    from recovery_tui import cli
     from recovery_tui.settings import Settings
 
     seen: list[str] = []

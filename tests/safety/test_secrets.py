@@ -11,11 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from helpers.labkit import arn_of, run_main, use_lab_env, wizard_for
-from recovery_tui.journal import state_dir
 from helpers.wizard_drive import drive_full_wizard
+from recovery_tui.journal import state_dir
 
 SRC_SECRET = "RECOGNISABLE-SOURCE-SECRET-7f3a9c"
 DST_SECRET = "RECOGNISABLE-TARGET-SECRET-b41e2d"

@@ -15,7 +15,6 @@ import pytest
 
 from helpers.waiting import wait_until
 from recovery_tui.service.client import RecoveryService
-from recovery_tui.service.retry import RetryPolicy
 from recovery_tui.service.errors import (
     AccessDenied,
     AuthError,
@@ -25,6 +24,7 @@ from recovery_tui.service.errors import (
     NotFound,
     NotSupported,
 )
+from recovery_tui.service.retry import RetryPolicy
 
 from .conftest import make_service
 
@@ -60,7 +60,7 @@ def test_buckets_versioning_and_listing(svc: RecoveryService) -> None:
     assert paged == whole and len(whole) > 7
     keys = [v.key for v in whole]
     assert keys == sorted(keys)  # key order; within a key the latest first
-    for a, b in zip(whole, whole[1:]):
+    for a, b in zip(whole, whole[1:], strict=False):
         if a.key == b.key and a.last_modified and b.last_modified:
             assert a.last_modified >= b.last_modified
     assert len(version_set(svc, "target")) < len(whole)  # partial loss

@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from snap_helpers import SNAP_SECRETS
+
 from helpers.clock import FixedClock
 from helpers.pilot import settle
 from recovery_tui.app import make_app
-
-from snap_helpers import SNAP_SECRETS
 
 PORTS = (29101, 29102)
 """This module's lab ports (other snapshot modules use their own pair)."""
