@@ -88,6 +88,7 @@ def test_wizard_insecure_flag_reaches_the_alias_book(monkeypatch) -> None:
         raise SystemExit(0)
 
     monkeypatch.setattr(recovery_tui.app, "make_app", capture)
+    monkeypatch.setattr("recovery_tui.exits.require_terminal", lambda: None)  # pytest's stdin is no terminal
     with pytest.raises(SystemExit):
         cli.main(["--insecure", "--fresh"])
     assert seen == {"insecure": True}
