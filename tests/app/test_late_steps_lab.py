@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+import pytest
 from textual.widgets import Static
 
 from helpers.pilot import wait_for
@@ -21,6 +22,8 @@ from recovery_tui.screens.next_steps import NextStepsScreen
 from recovery_tui.screens.validate import ValidateScreen
 from recovery_tui.state import WizardState
 from recovery_tui.widgets.resync_progress import ResyncProgress
+
+pytestmark = pytest.mark.slow  # Monitor to report on a lab
 
 
 def state_for(app: Any, lab: Lab, **kw: Any) -> WizardState:

@@ -49,6 +49,7 @@ def test_resolve_source_and_lab_aliases(lab) -> None:
     assert book.names() == ["source", "target"]
 
 
+@pytest.mark.slow
 async def test_resume_offers_to_reattach_at_the_saved_step(lab, wizard) -> None:
     """A saved session at Preflight: the modal names the step; Resume rebuilds the stack up to it."""
     saved = WizardState(step=2, source_alias="source", source_bucket="data")
@@ -112,6 +113,7 @@ async def test_small_terminal_says_enlarge(size) -> None:
         assert not pilot.app.screen.query_one("#too-small").display
 
 
+@pytest.mark.slow
 async def test_typed_missing_bucket_is_an_error_modal(lab, wizard) -> None:
     app = wizard(lab, source=None)
     async with app.run_test(size=(80, 24)) as pilot:

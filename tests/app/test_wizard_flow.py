@@ -17,6 +17,8 @@ from recovery_tui.screens.start import StartScreen
 from recovery_tui.screens.targets import TargetsScreen
 from recovery_tui.widgets.checklist import Checklist
 
+pytestmark = pytest.mark.slow  # every step of the wizard on a lab, by keyboard
+
 
 def statuses(app: Any) -> dict[str, str]:
     return app.screen.query_one(Checklist).statuses()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Button, Static
 
 from helpers.labkit import arn_of, wizard_for
@@ -16,6 +17,8 @@ from helpers.pilot import screen_text, settle, to_preflight, wait_for
 from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
 from recovery_tui.state import WizardState
+
+pytestmark = pytest.mark.slow  # the wizard on a lab under each fault
 
 
 def _name(app: Any) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from fixtures_repl import BUCKET, arn_of, make_lab, raw, repl_lab, repl_partial, s3  # noqa: F401
-
 from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
+
+from fixtures_repl import BUCKET, arn_of, make_lab, raw, repl_lab, repl_partial, s3  # noqa: F401
 
 TARGET_KEYS = ["sourcebucket", "endpoint", "credentials", "targetbucket", "secure", "path", "api", "arn", "type",
                "region", "replicationSync", "healthCheckDuration", "disableProxy", "resetBeforeDate",

@@ -10,10 +10,11 @@ import json
 import botocore.exceptions
 import pytest
 import requests
-from fixtures_repl import BUCKET, make_lab, raw, s3
 
 from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
+
+from fixtures_repl import BUCKET, make_lab, raw, s3
 
 
 @pytest.fixture

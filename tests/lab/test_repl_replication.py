@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fixtures_repl import BUCKET, arn_of, raw, repl_lab, s3  # noqa: F401
-
 from helpers.labkit import drain_replication
 from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
+
+from fixtures_repl import BUCKET, arn_of, raw, repl_lab, s3  # noqa: F401
 
 
 def _status(client: Any, key: str, vid: str) -> str:

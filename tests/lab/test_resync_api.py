@@ -7,6 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+
+from helpers.waiting import wait_until
+from recovery_tui.lab import store
+from recovery_tui.lab.server import Lab
+
 from fixtures_repl import (  # noqa: F401
     BUCKET,
     Raw,
@@ -21,10 +26,6 @@ from fixtures_repl import (  # noqa: F401
     version_set,
     wait_resync_done,
 )
-
-from helpers.waiting import wait_until
-from recovery_tui.lab import store
-from recovery_tui.lab.server import Lab
 
 
 def xml_code(r: Raw) -> str:
@@ -121,6 +122,7 @@ def test_access_denied_is_xml(repl_lab: Lab) -> None:
     from botocore.auth import S3SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
+
     from fixtures_repl import _HTTP
     url = f"{lab.source.url}/data?replication-reset=&reset-id=x"
     req = AWSRequest(method="PUT", url=url, data=b"")

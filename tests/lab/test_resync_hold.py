@@ -10,10 +10,11 @@ from typing import Iterator
 
 import pytest
 import requests
-from fixtures_repl import BUCKET, arn_of, make_lab, raw, resync_status, start_resync, wait_resync_done
 
 from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
+
+from fixtures_repl import BUCKET, arn_of, make_lab, raw, resync_status, start_resync, wait_resync_done
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from fixtures_repl import BUCKET, make_lab, raw, version_set
 
 from recovery_tui.lab import gofmt, replconfig, scenarios, store
+
+from fixtures_repl import BUCKET, make_lab, raw, version_set
 
 
 def _fake_lab() -> SimpleNamespace:

@@ -196,6 +196,7 @@ async def test_wizard_wrong_credentials_shows_cause_and_keeps_running(lab: Lab, 
         assert app.is_running and "Traceback" not in shown
 
 
+@pytest.mark.slow
 async def test_wizard_target_not_versioned_blocks_in_preflight(lab: Lab, tmp_path: Path) -> None:
     from textual.widgets import Button
 

@@ -18,6 +18,8 @@ from helpers.labkit import run_main, use_lab_env, versions_of, wizard_for
 from helpers.wizard_drive import drive_full_wizard
 from recovery_tui.lab.server import Lab
 
+pytestmark = pytest.mark.slow  # a whole wizard run per scenario
+
 CANARY = ".recovery-tui-canary/"
 
 EXPECTED = {

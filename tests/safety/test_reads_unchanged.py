@@ -19,6 +19,8 @@ from recovery_tui.cli import main
 from recovery_tui.lab.scenarios import NAMES
 from recovery_tui.lab.server import Lab
 
+pytestmark = pytest.mark.slow  # every backlog mode on every scenario
+
 Latest = dict[str, tuple[str, str, bool]]
 
 

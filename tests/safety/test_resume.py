@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from helpers.labkit import arn_of, saved_state, wizard_for
 from helpers.pilot import settle, to_preflight, wait_for
 from recovery_tui.lab.server import Lab
+
+pytestmark = pytest.mark.slow  # the wizard on a lab, twice
 
 
 async def test_state_saved_on_step_change_and_reattached(lab: Lab, tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ from helpers.labkit import arn_of, saved_state
 from helpers.ptykit import PtyApp, pty_available
 from recovery_tui.lab.server import Lab
 
-pytestmark = pytest.mark.skipif(pty_available() is not None, reason=str(pty_available()))
+pytestmark = [pytest.mark.skipif(pty_available() is not None, reason=str(pty_available())),
+              pytest.mark.slow]  # the real console script on a pty, started twice per test
 
 
 @pytest.fixture

@@ -57,6 +57,7 @@ def test_ca_from_mc_certs_dir(tls_lab: Lab, capsys, monkeypatch, tmp_path: Path)
     assert json.loads(r.out)[0]["arn"] == arn_of(tls_lab)
 
 
+@pytest.mark.slow
 def test_ssl_cert_file_as_a_process(tls_lab: Lab) -> None:
     env = {**tls_lab.env(), "SSL_CERT_FILE": str(tls_lab.ca_pem_path)}
     r = run_process(["validate", "source/data", "target/data", "--json"], env=env)

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-from snap_helpers import SNAP_KEYS, SNAP_SEED, StableService
 from textual.widgets import Input
 
 from helpers.clock import FixedClock
@@ -26,6 +25,8 @@ from recovery_tui.app import RecoveryApp, make_app
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.aliases import AliasBook, BucketPath
 from recovery_tui.service.client import RecoveryService
+
+from snap_helpers import SNAP_KEYS, SNAP_SEED, StableService
 
 
 @pytest.fixture(autouse=True)

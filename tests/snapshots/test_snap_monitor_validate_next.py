@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import pytest
+
 from helpers.clock import FixedClock
 from helpers.fakes import FakeService, diff_entry, fixed_validator, make_report, make_state, status
 from helpers.pilot import settle
@@ -17,6 +19,8 @@ from recovery_tui.screens.monitor import MonitorScreen
 from recovery_tui.screens.next_steps import NextStepsScreen
 from recovery_tui.screens.validate import ValidateScreen
 from recovery_tui.service.errors import AccessDenied, ConnectionFailure
+
+pytestmark = pytest.mark.slow  # SVG snapshots
 
 PORTS = (29111, 29112)
 
