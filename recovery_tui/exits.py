@@ -33,7 +33,7 @@ GRACE_SECONDS = 1.5
 
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGHUP", "SIGTERM", "SIGINT") if hasattr(signal, name))
 
-HEADLESS_COMMANDS = ("targets", "resync start", "resync status", "validate", "backlog", "journal")
+HEADLESS_COMMANDS = ("targets", "resync start", "resync status", "validate", "resync-backlog", "journal")
 """What works without a terminal (named by the refusal)."""
 
 

@@ -37,6 +37,6 @@ def test_without_a_terminal_the_wizard_refuses_in_one_line(argv: list[str], tmp_
     assert out.read_text() == ""  # no escape codes in the file
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("recovery-tui: the wizard needs a terminal"), p.stderr
-    for command in ("targets", "resync start", "resync status", "validate", "backlog", "journal"):
+    for command in ("targets", "resync start", "resync status", "validate", "resync-backlog", "journal"):
         assert command in lines[0]
     assert "Traceback" not in p.stderr

@@ -92,4 +92,4 @@ def test_require_terminal_names_the_headless_commands(monkeypatch: pytest.Monkey
     with pytest.raises(InputError) as caught:
         require_terminal()
     line = caught.value.one_line()
-    assert "needs a terminal" in line and "validate" in line and "backlog" in line and "\n" not in line
+    assert "needs a terminal" in line and "validate" in line and "resync-backlog" in line and "\n" not in line
