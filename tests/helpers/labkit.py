@@ -15,6 +15,7 @@ from typing import Any, Optional, Sequence
 
 import pytest
 
+from helpers.pilot import keep_notifications
 from recovery_tui.app import RecoveryApp, make_app
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.aliases import AliasBook, BucketPath
@@ -35,7 +36,7 @@ def wizard_for(lab: Lab, tmp_path: Path, **kw: Any) -> RecoveryApp:
     """The app the CLI builds for `--lab` (persisting its state under the test's state dir)."""
     book = book_for(lab, tmp_path)
     kw.setdefault("source", BucketPath("source", BUCKET))
-    return make_app(RecoveryService(book), aliases=book.names(), lab=True, **kw)
+    return keep_notifications(make_app(RecoveryService(book), aliases=book.names(), lab=True, **kw))
 
 
 def use_lab_env(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:

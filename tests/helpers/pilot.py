@@ -44,8 +44,24 @@ async def to_preflight(pilot: Any) -> None:
     await settle(pilot, 5)
 
 
+def keep_notifications(app: Any) -> Any:
+    """Remember every toast `app` shows (`app.kept_notes`): a toast expires on the clock, and a test that reads it
+    after a slow step must not race that clock. Returns `app`."""
+    notes: list[str] = []
+    show = app.notify
+
+    def notify(message: str, *args: Any, **kw: Any) -> Any:
+        notes.append(f"{kw.get('title', '')} {message}")
+        return show(message, *args, **kw)
+
+    app.notify = notify
+    app.kept_notes = notes
+    return app
+
+
 def screen_text(app: Any) -> str:
-    """Every Static/Label text of the current screen, and any toast, joined (for message assertions)."""
+    """Every Static/Label text of the current screen and every toast shown so far (all of them when the app was
+    given to `keep_notifications`, else the ones still on screen), joined (for message assertions)."""
     from textual.widgets import Static
 
     parts = []
@@ -54,6 +70,9 @@ def screen_text(app: Any) -> str:
             parts.append(str(widget.render()))
         except Exception:
             continue
-    for note in list(getattr(app, "_notifications", [])):
-        parts.append(f"{note.title} {note.message}")
+    kept = getattr(app, "kept_notes", None)
+    if kept is not None:
+        parts.extend(kept)
+    else:
+        parts.extend(f"{note.title} {note.message}" for note in list(getattr(app, "_notifications", [])))
     return "\n".join(parts)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers.labkit import arn_of, assert_one_line_error, run_main, run_process, use_lab_env, wizard_for
-from helpers.pilot import screen_text, settle, to_preflight
+from helpers.pilot import keep_notifications, screen_text, settle, to_preflight
 from recovery_tui.lab.server import Lab
 
 BAD_ARN = "arn:aws:s3:::data"
@@ -186,7 +186,8 @@ async def test_wizard_wrong_credentials_shows_cause_and_keeps_running(lab: Lab, 
 
     host = lab.source.url.split("://", 1)[1]
     book = AliasBook(env={"MC_HOST_source": f"http://nobody:wrong-secret-2@{host}", "MC_CONFIG_DIR": str(tmp_path)})
-    app = make_app(RecoveryService(book), aliases=book.names(), lab=True, source=BucketPath("source", "data"))
+    app = keep_notifications(make_app(RecoveryService(book), aliases=book.names(), lab=True,
+                                      source=BucketPath("source", "data")))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("tab", "enter")
