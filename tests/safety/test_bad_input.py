@@ -149,7 +149,7 @@ def test_target_not_versioned_refuses_resync(lab: Lab, capsys, monkeypatch) -> N
 
 def test_resync_already_running_exit_2_names_the_watch_command(lab: Lab, capsys, monkeypatch) -> None:
     use_lab_env(lab, monkeypatch)
-    lab.faults.set_latency("target", 0.2)  # keep the first resync running
+    lab.faults.hold_resync(50)  # the first resync is still running when the second start comes
     arn = arn_of(lab)
     first = run_main(["resync", "start", "--remote-bucket", arn, "source/data", "--json"], capsys)
     assert first.code == 0 and json.loads(first.out)["reset_id"]

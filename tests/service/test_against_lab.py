@@ -232,15 +232,14 @@ def test_resync_no_existing_objects_and_disabled_rule(lab: Any, svc: RecoverySer
 
 
 def test_resync_already_in_progress(lab_factory: Any, tmp_path: Path) -> None:
-    lab = lab_factory("large", objects=3000)
+    lab = lab_factory("partial-loss")
     svc = make_service(lab, tmp_path)
     arn = arn_of(lab)
-    lab.faults.set_latency("target", 0.05)
+    lab.faults.hold_resync(50)  # the first resync is still running when the second start comes
     svc.start_resync("source", BUCKET, arn)
     with pytest.raises(Conflict) as c:
         svc.start_resync("source", BUCKET, arn)
     assert "already in progress" in c.value.message and c.value.title == "Resync already in progress"
-    lab.faults.set_latency("target", 0)
 
 
 def test_target_not_versioned(lab_factory: Any, tmp_path: Path) -> None:
