@@ -10,7 +10,6 @@ point, each with its own state directory.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import time
@@ -122,7 +121,7 @@ def _signal_at(point: str, way: str, state_dir: Path) -> Outcome:
         sent_at = datetime.now(timezone.utc)
         start = time.monotonic()
         if way == "SIGHUP":
-            os.close(app.master)  # the terminal goes away: SIGHUP, and every write fails from now on
+            app.hangup()  # the terminal goes away: SIGHUP, and every write fails from now on
         elif way == "SIGTERM":
             app.proc.send_signal(signal.SIGTERM)
         else:

@@ -89,11 +89,14 @@ class PtyApp:
         self._chunks: list[bytes] = []
         self._lock = threading.Lock()
         self._mark = 0
+        self._stop = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         while True:
+            if self._stop.is_set():
+                return
             try:
                 ready, _, _ = select.select([self.master], [], [], 0.1)
                 if not ready:
@@ -147,12 +150,18 @@ class PtyApp:
         except subprocess.TimeoutExpired:
             return None
 
+    def hangup(self) -> None:
+        """The terminal goes away, as when an SSH session drops: the master side closes (the app gets SIGHUP and
+        every write it makes fails). Closed once: a second close could hit a descriptor reused since."""
+        if self.master >= 0:
+            self._stop.set()
+            self._reader.join(2)  # it stops looking at the descriptor before it is closed
+            master, self.master = self.master, -1
+            os.close(master)
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(5)
         self._reader.join(2)
-        try:
-            os.close(self.master)
-        except OSError:
-            pass
+        self.hangup()
