@@ -25,6 +25,7 @@ from recovery_tui.service.secrets import redact
 from recovery_tui.settings import Settings, current
 from recovery_tui.state import WizardState, session_path
 from recovery_tui.steps import Step
+from recovery_tui.terminal import driver_class
 
 if TYPE_CHECKING:
     from recovery_tui.service.aliases import BucketPath
@@ -46,7 +47,7 @@ class RecoveryApp(App[int]):
     TITLE = "recovery-tui"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True, id="app.quit"),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True, id="app.quit"),
         Binding("ctrl+q", "request_quit", "Quit", show=False, priority=True, id="app.quit-q"),
     ]
 
@@ -63,7 +64,7 @@ class RecoveryApp(App[int]):
         persist: bool = True,
         settings: Optional[Settings] = None,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=driver_class())
         self.settings = settings or current()
         """This run's settings (built by the CLI); where the session and the journal are kept."""
         self.service = service
@@ -87,6 +88,8 @@ class RecoveryApp(App[int]):
         """Whether "why this step" panes open expanded (lab mode: yes)."""
         self._journal: Optional[Journal] = None
         """The audit journal of this run, created on first use."""
+        self.on_ending: Optional[Callable[[int], None]] = None
+        """Told the exit code when the App leaves at once (`end_now`): the CLI's exit watchdog."""
 
     @property
     def session_file(self) -> Path:
@@ -103,7 +106,8 @@ class RecoveryApp(App[int]):
         if self.resume is not None:
             saved = self.resume
             when = saved.updated_at[:16].replace("T", " ") if saved.updated_at else "earlier"
-            resync = f"\nResync ResetID {saved.reset_id} ({saved.resync_status or 'started'})." if saved.reset_id else ""
+            resync = (f"\nResync ResetID {saved.reset_id} ({saved.resync_status or 'started'})."
+                      if saved.reset_id else "")
             lab_note = saved.extra.pop("resume_note", "")
             message = (
                 f"A session saved {when} UTC was at step {saved.step.number} · {saved.step.title}\n"
@@ -236,6 +240,18 @@ class RecoveryApp(App[int]):
                 f"mc replicate resync status {self.state.source}"
             )
         self.push_screen(ConfirmModal("Quit the wizard?", message, yes="Quit", no="Stay"), self._quit_answer)
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C: leave now, as a signal would (no question; the line printed on exit says what becomes of
+        a running resync)."""
+        self.end_now(130)
+
+    def end_now(self, code: int) -> None:
+        """Save the state and exit with `code` at once: Ctrl+C, SIGHUP/SIGTERM/SIGINT, a terminal gone."""
+        if self.on_ending is not None:
+            self.on_ending(code)
+        self.save_state()
+        self.exit(code)
 
     def _quit_answer(self, answer: bool | None) -> None:
         if answer:

@@ -15,6 +15,7 @@ import threading
 from typing import Callable, Optional, Sequence
 
 from recovery_tui import __version__
+from recovery_tui.exits import Interrupted, end_process
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.secrets import redact
 from recovery_tui.settings import DEFAULT_REGION, Settings, in_effect
@@ -106,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (as mc --insecure)")
     p.add_argument("--region", type=_region, default=DEFAULT_REGION, metavar="REGION",
                    help=f"SigV4 signing region of the servers (default {DEFAULT_REGION}, as MinIO's)")
-    p.add_argument("--fresh", action="store_true", help="ignore a saved session and start the wizard from the first step")
+    p.add_argument("--fresh", action="store_true",
+                   help="ignore a saved session and start the wizard from the first step")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     lab = sub.add_parser("lab", help="run the embedded lab")
@@ -263,7 +265,22 @@ def join_dashed_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def run() -> None:
+    """The program (console script, `python -m recovery_tui`): `main()` as a process."""
+    raise SystemExit(main(program=True))
+
+
+def _wizard_ended(code: int, program: bool) -> int:
+    """As a process, the wizard leaves without the interpreter's slow teardown (see `exits.end_process`)."""
+    if program:
+        end_process(code)
+    return code
+
+
+def main(argv: Optional[Sequence[str]] = None, *, program: bool = False) -> int:
+    """Run the command line `argv` (default: this process's); returns the exit code.
+
+    `program=True` (only `run()`): this is the whole process, so the wizard may end it itself."""
     argv = join_dashed_values(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
@@ -282,7 +299,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 if args.scenario and not args.lab:
                     raise InputError("--scenario only applies with --lab",
                                      hint="Run: recovery-tui --lab --scenario NAME")
-                return _run_wizard(settings)
+                return _wizard_ended(_run_wizard(settings), program)
             return _run_headless(args, settings)
     except RecoveryError as exc:
         sys.stderr.write(f"recovery-tui: {redact(exc.one_line())}\n")
@@ -290,10 +307,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("recovery-tui: interrupted\n")
         return 130
+    except Interrupted as exc:  # a signal during the wizard's startup (recovery_tui/exits.py)
+        return _wizard_ended(exc.code, program)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from recovery_tui import __version__
-from recovery_tui.service.secrets import redact
 from recovery_tui.paths import state_dir, write_private
+from recovery_tui.service.secrets import redact
 from recovery_tui.state import WizardState, iso
 
 REPORT_VERSION = 1

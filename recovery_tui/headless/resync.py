@@ -12,7 +12,12 @@ from rich.table import Table
 from rich.text import Text
 
 from recovery_tui.headless.common import (
-    bucket_path, check_arn, journal, make_service, missing_bucket_is_input, parse_older_than,
+    bucket_path,
+    check_arn,
+    journal,
+    make_service,
+    missing_bucket_is_input,
+    parse_older_than,
 )
 from recovery_tui.headless.mcdocs import print_mc, resync_doc
 from recovery_tui.headless.output import Output, fmt_size, fmt_time

@@ -289,7 +289,7 @@ class Replicator:
 
     async def check_health(self) -> None:
         """Probe every remote target once; update online/lastOnline/downtime/latency."""
-        for bucket, targets in list(self.rt.site.targets.items()):
+        for targets in list(self.rt.site.targets.values()):
             for tgt in list(targets):
                 t0 = time.perf_counter_ns()
                 ok = await self.client.live(tgt, timeout=min(3.0, self.health_period * 2))

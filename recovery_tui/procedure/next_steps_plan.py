@@ -89,7 +89,8 @@ def compare(
     tgt_rules = target.rules if target is not None else ()
     remote_present = bool(target_remotes)
     scheme, _, hostport = source_url.partition("://")
-    remote_url = f"{scheme or 'https'}://{ACCESS_PLACEHOLDER}:{SECRET_PLACEHOLDER}@{hostport or 'SOURCE_HOST:PORT'}/{source_bucket}"
+    credentials = f"{ACCESS_PLACEHOLDER}:{SECRET_PLACEHOLDER}"
+    remote_url = f"{scheme or 'https'}://{credentials}@{hostport or 'SOURCE_HOST:PORT'}/{source_bucket}"
     plans: list[RulePlan] = []
     for rule in src_rules:
         match = next((t for t in tgt_rules if _same_filter(rule, t)), None)
@@ -101,7 +102,8 @@ def compare(
         for word, meaning in FLAGS:
             want, have = word in flags_of(rule), word in flags_of(match)
             if want != have:
-                diffs.append(f"{meaning}: {'Enabled' if have else 'Disabled'} (source: {'Enabled' if want else 'Disabled'})")
+                diffs.append(f"{meaning}: {'Enabled' if have else 'Disabled'} "
+                             f"(source: {'Enabled' if want else 'Disabled'})")
         if not match.enabled:
             diffs.append("rule is Disabled")
         if match.priority != rule.priority:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional
 
 from recovery_tui import mccmd
-from recovery_tui.service.errors import AccessDenied, RecoveryError
-from recovery_tui.service.models import ResyncTargetStatus
 from recovery_tui.procedure.checklist import CheckItem
 from recovery_tui.procedure.units import human_rate
+from recovery_tui.service.errors import AccessDenied, RecoveryError
+from recovery_tui.service.models import ResyncTargetStatus
 
 if TYPE_CHECKING:
     from recovery_tui.service.client import RecoveryService
@@ -191,7 +191,8 @@ def check_running(service: "RecoveryService", state: "WizardState", findings: Fi
                          f"{status.status} · ResetID {status.reset_id} · {status.replicated_count} replicated",
                          "Do not start a second one: press m to monitor the running resync.")
     if status is not None and status.status:
-        return CheckItem("running", LABELS["running"], "pass", f"last resync {status.status} (ResetID {status.reset_id})")
+        return CheckItem("running", LABELS["running"], "pass",
+                         f"last resync {status.status} (ResetID {status.reset_id})")
     return CheckItem("running", LABELS["running"], "pass", "none has run for this ARN")
 
 
@@ -293,9 +294,11 @@ def _target(state: "WizardState") -> str:
 
 
 MC_COMMANDS: dict[str, Callable[["WizardState"], str]] = {
-    "health": lambda s: f"mc admin info {s.source_alias}" + (f" && mc admin info {s.target_alias}" if s.target_alias else ""),
+    "health": lambda s: f"mc admin info {s.source_alias}"
+    + (f" && mc admin info {s.target_alias}" if s.target_alias else ""),
     "rule": lambda s: f"mc replicate ls {s.source} --json",
-    "versioning": lambda s: f"mc version info {s.source}" + (f" && mc version info {_target(s)}" if s.target_alias else ""),
+    "versioning": lambda s: f"mc version info {s.source}"
+    + (f" && mc version info {_target(s)}" if s.target_alias else ""),
     "target-bucket": lambda s: f"mc stat {_target(s)}",
     "permissions": lambda s: f"mc replicate resync status {s.source} --remote-bucket {s.arn}",
     "running": lambda s: f"mc replicate resync status {s.source} --remote-bucket {s.arn}",

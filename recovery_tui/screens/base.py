@@ -169,9 +169,10 @@ class StepScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Forward a failed worker to the App's single error router, then let the screen tidy up."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
+        error = event.worker.error
+        if event.state == WorkerState.ERROR and error is not None:
             worker = event.worker
-            self.app.post_message(WorkerFailed(worker.error, worker.description, worker.group))
+            self.app.post_message(WorkerFailed(error, worker.description, worker.group))
             self.worker_failed(worker)
 
     def action_back(self) -> None:

@@ -108,6 +108,9 @@ class ConnectScreen(StepScreen):
         """The highlighted bucket."""
         self._moved = False
         """The operator moved the alias highlight (a late guess then leaves it alone)."""
+        self._buckets_want_focus = True
+        """Focus the bucket list once it has loaded (a loading list cannot hold the focus, so Textual moves it
+        to the aliases; the first Enter must still pick a bucket). Cleared when the operator browses aliases."""
         self._guess: Optional[LikelySource] = None
         """The likely healthy source, once guessed."""
 
@@ -157,10 +160,18 @@ class ConnectScreen(StepScreen):
         self.preselect = BucketPath(guess.alias, guess.bucket)
         self._guess = guess
         aliases = self.query_one("#aliases", OptionList)
-        if self.current_alias == guess.alias:
-            self.show_alias(guess.alias)
-        else:
+        if self.current_alias != guess.alias:
             aliases.highlighted = self.aliases.index(guess.alias)
+            return
+        buckets = self.query_one("#buckets", OptionList)
+        if buckets.loading:  # the listing under way applies the preselection when it lands
+            return
+        ids = [buckets.get_option_at_index(i).id for i in range(buckets.option_count)]
+        if guess.bucket in ids:  # highlight in place: a reload would take the focus away mid-keystroke
+            buckets.highlighted = ids.index(guess.bucket)
+            self._status(self._pick_hint())
+        else:
+            self.show_alias(guess.alias)
 
     def mc_command(self) -> str:
         if self.current_alias and self.current_bucket:
@@ -181,6 +192,7 @@ class ConnectScreen(StepScreen):
         alias = str(event.option.id)
         if self.current_alias and self.query_one("#aliases", OptionList).has_focus:
             self._moved = True
+            self._buckets_want_focus = False
         if alias != self.current_alias:
             self.show_alias(alias)
 
@@ -197,6 +209,7 @@ class ConnectScreen(StepScreen):
 
     @on(OptionList.OptionSelected, "#aliases")
     def _alias_selected(self) -> None:
+        self._buckets_want_focus = True
         self.query_one("#buckets", OptionList).focus()
         self._status(f"Now pick the bucket on {self.current_alias} (Enter): it becomes the SOURCE, the side read from.")
 
@@ -204,6 +217,7 @@ class ConnectScreen(StepScreen):
         """Back from a later step: list the buckets again (they may have changed)."""
         if not self.aliases:
             return
+        self._buckets_want_focus = True
         if self.current_alias:
             self.show_alias(self.current_alias)
         self.query_one("#buckets", OptionList).focus()
@@ -239,6 +253,8 @@ class ConnectScreen(StepScreen):
         buckets = self.query_one("#buckets", OptionList)
         buckets.loading = False
         buckets.clear_options()
+        if self._buckets_want_focus and not isinstance(self.focused, Input):
+            buckets.focus()
         for name, has in message.buckets:
             prompt = Text()
             prompt.append("⇄ " if has else "  ", style="bold green")

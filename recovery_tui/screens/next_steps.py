@@ -1,4 +1,5 @@
-"""`Step.NEXT_STEPS` (7 of 7) · Next steps: restore the target's replication rules, verify both ways, close the checklist, export.
+"""`Step.NEXT_STEPS` (7 of 7) · Next steps: restore the target's replication rules, verify both ways, close the
+checklist, export.
 
 Reads both sides' replication configuration (thread worker) and shows what the
 target must get back, with the `mc` commands (placeholders, never secrets).

@@ -1,4 +1,5 @@
-"""`Step.START` (4 of 7) · Start resync (`mc replicate resync start`): the recovery's main write, behind a typed confirmation.
+"""`Step.START` (4 of 7) · Start resync (`mc replicate resync start`): the recovery's main write, behind a
+typed confirmation.
 
 Before asking, and again right before writing, the server is asked whether a
 resync is already Pending/Ongoing for the ARN; if so the wizard goes to the
@@ -96,7 +97,8 @@ class StartScreen(StepScreen):
             ("Target", f"{s.target_label}  (damaged: versions are written here)"),
             ("ARN", s.arn),
             ("Versions", f"source {s.source_versions if s.source_versions is not None else '?'}"
-                         f" · target {s.target_versions if s.target_versions is not None else '?'} (counted in preflight)"),
+                         f" · target {s.target_versions if s.target_versions is not None else '?'}"
+                         " (counted in preflight)"),
             ("Bandwidth", human_rate(s.bandwidth_limit)),
         ]
         for label, value in rows:

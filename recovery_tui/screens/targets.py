@@ -1,4 +1,5 @@
-"""`Step.TARGETS` (2 of 7) · Replication targets (`mc replicate ls`): the source's rules joined with their remote targets.
+"""`Step.TARGETS` (2 of 7) · Replication targets (`mc replicate ls`): the source's rules joined with their
+remote targets.
 
 The operator picks the ARN of the damaged site's bucket. A target whose
 endpoint matches a known mc alias is shown by that alias.

@@ -169,7 +169,7 @@ def _from_config(name: str, entry: object, path: Path) -> Alias:
     url = str(entry.get("url", "")).rstrip("/")
     parts = urlsplit(url)
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when asked
     except ValueError:
         url = ""
     if parts.scheme not in ("http", "https") or not parts.hostname or not url:

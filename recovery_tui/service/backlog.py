@@ -38,7 +38,7 @@ import time
 from typing import Any, Callable, Optional
 
 from .aliases import BucketPath
-from .backlog_check import BACKLOGGED, WALK_ERROR, backlog_status, check_after_run, wait_for_version
+from .backlog_check import WALK_ERROR, backlog_status, check_after_run, wait_for_version
 from .backlog_model import (  # noqa: F401  (re-exported: the engine's public types)
     REFUSAL_HINT,
     AfterRun,
@@ -313,7 +313,7 @@ def run_backlog(
     elapsed = time.monotonic() - started  # the trigger itself; the read-back's time is in `after.waited`
     after: Optional[AfterRun] = None
     proof: Optional[Proof] = None
-    waits = {"wait_limit": wait_limit, "interval": poll_interval, "cancel": stop}
+    waits: dict[str, Any] = {"wait_limit": wait_limit, "interval": poll_interval, "cancel": stop}
     if validate_one and not error:
         waits["quiet"] = quiet
         proof = _prove(service, path, arn, items, tracked, select, counts["failed"] > 0, waits,

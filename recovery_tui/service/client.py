@@ -14,12 +14,13 @@ import threading
 import uuid
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import botocore.exceptions
 import urllib3
 
 from .aliases import Alias, AliasBook
+from .diffstream import StreamCut, iter_diff
 from .errmap import CallContext, connection_failure
 from .errors import AuthError, ConnectionFailure, NotFound, NotSupported, RecoveryError
 from .http import RawResponse, ca_bundle_for, to_recovery_error
@@ -39,7 +40,6 @@ from .models import (
     TargetView,
     VersionsPage,
 )
-from .diffstream import StreamCut, iter_diff
 from .parsers import (
     encode_older_than,
     encode_older_than_hours,
@@ -223,7 +223,8 @@ class RecoveryService:
                                status=err.status, hint="Wait for the resync to finish; only AIStor can cancel it.")
         body = resp.body.decode("utf-8", "replace").strip().strip('"') if resp else ""
         if not body:
-            raise NotSupported("bucket resync cancel is not supported by this server", status=resp.status if resp else 0,
+            raise NotSupported("bucket resync cancel is not supported by this server",
+                               status=resp.status if resp else 0,
                                hint="Wait for the resync to finish; only AIStor can cancel it.")
         return body
 
@@ -297,7 +298,7 @@ class RecoveryService:
     ) -> VersionsPage:
         """One ListObjectVersions page (Versions and DeleteMarkers merged: key order, newest first)."""
         s = self.site(alias)
-        kw = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size}
+        kw: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size}
         if delimiter:
             kw["Delimiter"] = delimiter
         if key_marker:
@@ -403,4 +404,5 @@ def _diff_entries(resp: RawResponse, ctx: CallContext) -> Iterator[DiffEntry]:
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         err = connection_failure(ctx, exc)
         raise ConnectionFailure(f"The replication diff stream from {ctx.alias} was cut short: {err.message}",
-                                title="Diff stream cut short", hint="Run the diff again; the list is incomplete.") from None
+                                title="Diff stream cut short",
+                                hint="Run the diff again; the list is incomplete.") from None

@@ -292,8 +292,8 @@ def map_error(wire: Optional[WireError], status: int, ctx: CallContext) -> Recov
             message, hint="This version is a delete marker; it has no content to read.", **kw  # type: ignore[arg-type]
         )
     if code in _TABLE:
-        cls, title, hint = _TABLE[code]
-        return cls(message, title=title, hint=redact(hint(wire, ctx)), **kw)  # type: ignore[arg-type, arg-type]
+        cls, title, hint_for = _TABLE[code]
+        return cls(message, title=title, hint=redact(hint_for(wire, ctx)), **kw)  # type: ignore[arg-type, arg-type]
     if status == 426:
         return NotSupported(message, title="Admin API version not supported",
                             hint="This server does not serve this admin call; upgrade it or use mc.", **kw)  # type: ignore[arg-type]

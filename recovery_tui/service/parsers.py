@@ -35,7 +35,8 @@ from .models import (
 )
 
 _TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$")
-ARN_RE = re.compile(r"^arn:minio:replication:(?P<region>[A-Za-z0-9_\-]*):(?P<id>[A-Za-z0-9\-]+):(?P<bucket>[A-Za-z0-9][A-Za-z0-9.\-_]*)$")
+ARN_RE = re.compile(r"^arn:minio:replication:(?P<region>[A-Za-z0-9_\-]*):(?P<id>[A-Za-z0-9\-]+)"
+                    r":(?P<bucket>[A-Za-z0-9][A-Za-z0-9.\-_]*)$")
 """`arn:minio:replication:<region>:<id>:<bucket>` (madmin `ARN.String()`, §1); the region may be empty."""
 MAX_OLDER_THAN_DAYS = 36500
 
@@ -162,7 +163,8 @@ def _tags(el: Optional[ET.Element]) -> tuple[TagFilter, ...]:
 
 def _rule_from_xml(r: ET.Element) -> ReplicationRule:
     flt = _child(r, "Filter")
-    prefix, tags = _text(r, "Prefix"), ()  # legacy rule-level <Prefix> (S2)
+    tags: tuple[TagFilter, ...] = ()
+    prefix = _text(r, "Prefix")  # legacy rule-level <Prefix> (S2)
     if flt is not None:
         and_el = _child(flt, "And")
         if and_el is not None:

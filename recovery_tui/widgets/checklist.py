@@ -70,7 +70,8 @@ class Checklist(OptionList):
         if item.hint and item.status in ("warn", "block", "info", "unknown"):
             for i, line in enumerate(textwrap.wrap(item.hint, max(width - 11, 20))):
                 text.append("\n" + "\u00a0" * 9)
-                text.append(("→ " if i == 0 else "  ") + line, style="italic yellow" if item.status != "info" else "italic")
+                style = "italic yellow" if item.status != "info" else "italic"
+                text.append(("→ " if i == 0 else "  ") + line, style=style)
         return text
 
     def _option(self, item: CheckItem) -> Option:

@@ -3,29 +3,21 @@ timestamps, ticking an evidence item by hand, report export, finishing with open
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from textual.widgets import Static
 
-from late_steps_fakes import FakeService, FixedClock, make_state, rule
+from helpers.clock import FixedClock
+from helpers.fakes import FakeService, make_state, rule
+from helpers.pilot import wait_for
 from recovery_tui.app import make_app
 from recovery_tui.messages import StepDone
+from recovery_tui.procedure.next_steps_plan import compare
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.next_steps import NextStepsScreen
-from recovery_tui.procedure.next_steps_plan import compare
 from recovery_tui.service.models import ReplicationConfig
-
-
-async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.02)
 
 
 def _setup(svc: FakeService, **kw: Any) -> tuple[Any, Any, list[Any]]:

@@ -31,7 +31,7 @@ from recovery_tui.screens.targets import TargetsScreen
 from recovery_tui.service.aliases import AliasBook, BucketPath
 from recovery_tui.service.client import RecoveryService
 from recovery_tui.widgets.checklist import Checklist
-from wizard_helpers import settle, to_preflight
+from helpers.pilot import settle, to_preflight
 
 
 async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:

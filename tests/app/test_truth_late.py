@@ -20,7 +20,8 @@ from typing import Any, Callable, Iterator
 
 from textual.widgets import Static
 
-from late_steps_fakes import T0, FakeService, FixedClock, make_report, make_state, status
+from helpers.clock import T0, FixedClock
+from helpers.fakes import FakeService, make_report, make_state, status
 from recovery_tui.app import make_app
 from recovery_tui.lab.server import Lab
 from recovery_tui.screens.dialogs import ConfirmModal

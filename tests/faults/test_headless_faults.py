@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from labkit import arn_of, assert_one_line_error, run_main, use_lab_env
+from helpers.labkit import arn_of, assert_one_line_error, run_main, use_lab_env
 from recovery_tui.lab.server import Lab
 
 

@@ -157,13 +157,13 @@ def test_console_script_subprocess(lab: Lab) -> None:
 
 def test_second_resync_while_running_is_refused_and_journal_records(env: Any, lab: Lab, capsys: Any) -> None:
     arn = arn_for(lab.target)
-    lab.faults.set_latency("target", 0.2)  # keep the first resync running for a while
+    lab.faults.hold_resync(50)  # the first resync is still running when the second start comes
     try:
         code, out, _ = run(capsys, "resync", "start", "--remote-bucket", arn, "source/data", "--json")
         assert code == 0
         code, out, err = run(capsys, "resync", "start", "--remote-bucket", arn, "source/data", "--json")
     finally:
-        lab.faults.set_latency("target", 0)
+        lab.faults.release_resync()
     assert code == 2 and out == "" and "already" in err and "--watch" in err
     records = [json.loads(line) for f in (Path(os.environ["RECOVERY_TUI_STATE_DIR"]) / "journal").glob("*.jsonl")
                for line in f.read_text().splitlines()]

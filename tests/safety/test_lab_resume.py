@@ -11,8 +11,8 @@ from typing import Iterator
 
 import pytest
 
-from labkit import saved_state
-from ptykit import PtyApp, pty_available
+from helpers.labkit import saved_state
+from helpers.ptykit import PtyApp, pty_available
 from recovery_tui.procedure import lab_resume
 from recovery_tui.service.models import Latency, RemoteTarget, ReplicationRule, TargetView
 from recovery_tui.state import WizardState

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from labkit import arn_of, run_main, use_lab_env, wizard_for
+from helpers.labkit import arn_of, run_main, use_lab_env, wizard_for
 from recovery_tui.journal import list_runs, read_run
 from recovery_tui.lab.scenarios import NAMES
 from recovery_tui.lab.server import Lab
 from recovery_tui.mccheck import check_command, extract_commands, problems_in_text
-from wizard_drive import drive_full_wizard
+from helpers.wizard_drive import drive_full_wizard
 
 
 class Seen:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from labkit import arn_of, assert_one_line_error, run_main, use_lab_env
+from helpers.labkit import arn_of, assert_one_line_error, run_main, use_lab_env
 from recovery_tui.lab.server import Lab
 
 
@@ -51,7 +51,8 @@ def test_malformed_region_is_bad_input(capsys) -> None:
 
 def test_wizard_gets_the_region(monkeypatch) -> None:
     """`recovery-tui --region X` builds the wizard's service with region X (default us-east-1)."""
-    from recovery_tui import app as app_module, cli
+    from recovery_tui import app as app_module
+    from recovery_tui import cli
     from recovery_tui.settings import Settings
 
     seen: list[str] = []
@@ -65,8 +66,14 @@ def test_wizard_gets_the_region(monkeypatch) -> None:
         def run(self) -> int:
             return 0
 
+        def save_state(self) -> None:
+            pass
+
+        def end_now(self, code: int) -> None:
+            pass
+
     monkeypatch.setattr(app_module, "make_app", lambda service, **kw: FakeApp(service))
-    monkeypatch.setattr("recovery_tui.wizard._install_hangup_handler", lambda app: None)
+    monkeypatch.setattr("recovery_tui.exits.require_terminal", lambda: None)  # pytest's stdin is no terminal
     monkeypatch.setattr("recovery_tui.wizard._farewell", lambda state: None)
     for argv, want in ((["--fresh", "--region", "eu-west-1"], "eu-west-1"), (["--fresh"], "us-east-1")):
         args = cli.build_parser().parse_args(argv)
@@ -88,7 +95,7 @@ def test_bad_older_than_one_line(value: str, capsys) -> None:
 
 
 def test_older_than_as_process(tmp_path) -> None:
-    from labkit import run_process
+    from helpers.labkit import run_process
 
     r = run_process(["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "source/data",
                      "--older-than", "-30"], timeout=30)
@@ -141,7 +148,7 @@ def test_older_than_takes_what_mc_takes_and_says_what_the_server_drops(lab: Lab,
 
 def test_older_than_is_sent_as_mc_sends_it(lab: Lab, tmp_path) -> None:
     """`60d` → `older-than=1.44µs` (minio-go's Duration.String() of 1440 ns); ≤ 0 h → no parameter (§19)."""
-    from labkit import book_for
+    from helpers.labkit import book_for
     from recovery_tui.mcduration import older_than
     from recovery_tui.service.client import RecoveryService
 

@@ -54,7 +54,8 @@ RESYNC_ERRORS = [
 
 @pytest.mark.parametrize("form", ["xml", "json"])
 @pytest.mark.parametrize("code,status,message,cls,hint", RESYNC_ERRORS)
-def test_every_resync_error_in_both_forms(form: str, code: str, status: int, message: str, cls: type, hint: str) -> None:
+def test_every_resync_error_in_both_forms(form: str, code: str, status: int, message: str, cls: type,
+                                          hint: str) -> None:
     body = (S.xml_error if form == "xml" else S.json_error)(code, message)
     wire = parse_wire_error(body)
     assert wire is not None and wire.code == code and wire.form == form and wire.bucket == "src"

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
+from recovery_tui.service.diffstream import StreamCut, iter_diff
 from recovery_tui.service.errors import InputError, ServerError
 from recovery_tui.service.mcjson import parse_mc_export, render_mc_replicate_ls_json, rule_to_mc_json
-from recovery_tui.service.diffstream import StreamCut, iter_diff
 from recovery_tui.service.parsers import (
     encode_older_than,
     ns_to_seconds,
@@ -72,7 +72,8 @@ def test_filter_and_tags_and_bad_xml() -> None:
         "<Role>arn:minio:replication::r:dst</Role></ReplicationConfiguration>"
     )
     (rule,) = parse_replication_config(xml).rules
-    assert rule.filter.prefix == "Tax" and [(t.key, t.value) for t in rule.filter.tags] == [("Year", "2019"), ("C", "A")]
+    assert rule.filter.prefix == "Tax"
+    assert [(t.key, t.value) for t in rule.filter.tags] == [("Year", "2019"), ("C", "A")]
     assert rule.storage_class == "STANDARD" and not rule.enabled and not rule.existing_objects_enabled
     assert parse_replication_config(xml).role == "arn:minio:replication::r:dst"
     with pytest.raises(ServerError):
@@ -172,7 +173,8 @@ def test_diff_entry_pending_delete_statuses() -> None:
     (e,) = list(iter_diff([line.encode()]))
     assert (e.purge_status, e.purge_status_for(S.ARN), e.purge_status_for("arn:other")) == ("FAILED", "PENDING",
                                                                                                "FAILED")
-    assert e.targets == ((S.ARN, "FAILED"),) and e.purge_targets == tuple(sorted(((S.ARN, "PENDING"), ("arn:other", "FAILED"))))
+    assert e.targets == ((S.ARN, "FAILED"),)
+    assert e.purge_targets == tuple(sorted(((S.ARN, "PENDING"), ("arn:other", "FAILED"))))
     (plain,) = list(iter_diff([(S.DIFF_LINE + "\n").encode()]))
     assert plain.purge_status == "" and plain.purge_status_for(S.ARN) == ""
 

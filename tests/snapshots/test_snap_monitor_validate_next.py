@@ -1,28 +1,26 @@
 """Snapshots of steps 5–7 (Monitor, Validate, Next steps) at 80x24: loaded, empty, error and modal states.
 
-Most use the scripted `FakeService` (tests/app/late_steps_fakes.py: fixed ARNs, ResetID, version IDs and a
+Most use the scripted `FakeService` (tests/helpers/fakes.py: fixed ARNs, ResetID, version IDs and a
 fixed clock), so nothing moves between runs; one Validate snapshot runs the real engine on the
 deterministic snapshot lab (ports 29111/29112; no endpoint or port is shown on that screen).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
+import pytest
 
-from late_steps_fakes import (  # noqa: E402
-    FakeService, FixedClock, diff_entry, fixed_validator, make_report, make_state, status,
-)
-from recovery_tui.app import make_app  # noqa: E402
-from recovery_tui.screens.monitor import MonitorScreen  # noqa: E402
-from recovery_tui.screens.next_steps import NextStepsScreen  # noqa: E402
-from recovery_tui.screens.validate import ValidateScreen  # noqa: E402
-from recovery_tui.service.errors import AccessDenied, ConnectionFailure  # noqa: E402
+from helpers.clock import FixedClock
+from helpers.fakes import FakeService, diff_entry, fixed_validator, make_report, make_state, status
+from helpers.pilot import settle
+from recovery_tui.app import make_app
+from recovery_tui.screens.monitor import MonitorScreen
+from recovery_tui.screens.next_steps import NextStepsScreen
+from recovery_tui.screens.validate import ValidateScreen
+from recovery_tui.service.errors import AccessDenied, ConnectionFailure
 
-from snap_helpers import settle  # noqa: E402
+pytestmark = pytest.mark.slow  # SVG snapshots
 
 PORTS = (29111, 29112)
 

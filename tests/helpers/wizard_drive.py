@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit import settle, to_preflight, wait_for
+from helpers.pilot import settle, to_preflight, wait_for
 
 
 def _name(app: Any) -> str:
