@@ -138,8 +138,8 @@ async def get_object(rt: "SiteRuntime", request: web.Request, bucket: str, key: 
         if v is None:
             raise LabError("NoSuchKey", bucket=bucket, key=key)
     if v.delete_marker:
-        headers = {"x-amz-delete-marker": "true", "x-amz-version-id": v.version_id,
-                   "Last-Modified": http_date(v.last_modified)}
+        # MinIO answers these from `writeErrorResponseHeadersOnly`: no Last-Modified (facts §17)
+        headers = {"x-amz-delete-marker": "true", "x-amz-version-id": v.version_id}
         if v.replication_status:
             headers["X-Minio-Replication-DeleteMarker-Status"] = v.replication_status
         notify(rt, "on_head", bucket, v)
