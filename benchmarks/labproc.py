@@ -46,11 +46,13 @@ class LabProcess:
                 self.proc.wait()
 
 
-def start(scenario: str = "large", objects: Optional[int] = None, seed: int = 0, timeout: float = 600) -> LabProcess:
-    """Start `recovery-tui lab serve` and wait for its MC_HOST_ lines."""
-    cmd = [sys.executable, "-m", "recovery_tui", "lab", "serve", "--scenario", scenario, "--seed", str(seed)]
-    if objects:
-        cmd += ["--objects", str(objects)]
+def start(scenario: str = "large", objects: Optional[int] = None, seed: int = 0, timeout: float = 600,
+          cmd: Optional[list[str]] = None) -> LabProcess:
+    """Start `recovery-tui lab serve` (or `cmd`) and wait for its MC_HOST_ lines."""
+    if cmd is None:
+        cmd = [sys.executable, "-m", "recovery_tui", "lab", "serve", "--scenario", scenario, "--seed", str(seed)]
+        if objects:
+            cmd += ["--objects", str(objects)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     env: dict[str, str] = {}
@@ -67,6 +69,18 @@ def start(scenario: str = "large", objects: Optional[int] = None, seed: int = 0,
             proc.kill()
             raise RuntimeError("the lab did not start in time")
     return LabProcess(proc, env)
+
+
+def backlog(n: int) -> LabProcess:
+    """A lab process whose source holds `n` FAILED versions (`benchmarks/backlog_lab.py`)."""
+    return start(cmd=[sys.executable, "-m", "benchmarks.backlog_lab", str(n)], timeout=1800)
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process so far (Linux `/proc/PID/stat`)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pair(objects: int, scenario: str = "large") -> tuple[LabProcess, LabProcess, dict[str, str]]:

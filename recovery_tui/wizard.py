@@ -61,43 +61,61 @@ def _install_hangup_handler(app: Any) -> None:
 
 
 def run_wizard(args: argparse.Namespace) -> int:
-    """Run the wizard for the parsed command line; returns the exit code."""
+    """Run the wizard for the parsed command line; returns the exit code.
+
+    The service (and with `--lab` the lab itself) is built after the first frame is painted
+    (`DeferredService`): the operator sees step 1 while boto3 loads and the lab starts.
+    """
     from recovery_tui.app import make_app
-    from recovery_tui.service.client import RecoveryService
+    from recovery_tui.deferred import DeferredService
 
-    lab = None
+    labs: list[Any] = []
     config_dir: Optional[str] = None
+    service: Optional[DeferredService] = None
+    region = getattr(args, "region", None) or "us-east-1"
     try:
-        if getattr(args, "lab", False):
-            from recovery_tui.lab.server import Lab, training_resync_delay
-
-            scenario = args.scenario or DEFAULT_LAB_SCENARIO
-            lab = Lab(scenario=scenario, objects=args.objects, resync_delay=training_resync_delay(scenario))
-            lab.start()
+        in_lab = bool(getattr(args, "lab", False))
+        if in_lab:
             config_dir = tempfile.mkdtemp(prefix="recovery-tui-lab-mc-")
-            book = lab_aliases(lab, config_dir)
+            scenario = args.scenario or DEFAULT_LAB_SCENARIO
+            names = ["source", "target"]  # the lab's two sites (lab.env())
+
+            def build() -> Any:
+                from recovery_tui.lab.server import Lab, training_resync_delay
+                from recovery_tui.service.client import RecoveryService
+
+                lab = Lab(scenario=scenario, objects=args.objects, resync_delay=training_resync_delay(scenario))
+                labs.append(lab)
+                lab.start()
+                return RecoveryService(lab_aliases(lab, str(config_dir)), region=region)
         else:
             book = AliasBook(insecure=bool(getattr(args, "insecure", False)))
-        names = book.names()
+            names = book.names()
+
+            def build() -> Any:
+                from recovery_tui.service.client import RecoveryService
+
+                return RecoveryService(book, region=region)
         source = resolve_source(getattr(args, "source", None), names)
-        if source is not None:
+        if source is not None and not in_lab:
             book.get(source.alias)  # a malformed MC_HOST_/config entry: one line, exit 2, before the TUI
-        if source is None and lab is not None:
+        if source is None and in_lab:
             source = BucketPath("source", "data")
-        in_lab = lab is not None
         resume = None
         if not in_lab and not getattr(args, "fresh", False):
             saved = WizardState.load()
             if saved is not None and saved.resumable and not saved.extra.get("finished_at"):
                 resume = saved
-        service = RecoveryService(book, region=getattr(args, "region", None) or "us-east-1")
-        app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume)
+        service = DeferredService(build)
+        app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume)  # type: ignore[arg-type]
         _install_hangup_handler(app)
         code = app.run()
         _farewell(app.state)
         return int(code or 0)
     finally:
-        if lab is not None:
+        if service is not None:
+            service.settle()  # a lab still starting is stopped only once it has started
+        for lab in labs:
             lab.stop()
         if config_dir:
             shutil.rmtree(config_dir, ignore_errors=True)

@@ -82,6 +82,7 @@ def _head_trigger(service: Any, alias: str, bucket: str) -> Callable[[str, str],
     """
     from .client import RecoveryService
 
+    service = service.resolve() if hasattr(type(service), "resolve") else service  # the wizard's DeferredService
     if type(service).head_version is not RecoveryService.head_version or not hasattr(service, "site"):
         return lambda key, vid: service.head_version(alias, bucket, key, vid) and None
     from .http import HttpStatusError, to_recovery_error
