@@ -55,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
     with out.progress("Re-triggering replication") as bar:
 
         def on_progress(p: BacklogProgress) -> None:
+            if args.dry_run:  # nothing is sent: the progress is the listing itself
+                bar.update(completed=p.listed, info=f"{p.listed:,} listed")
+                return
             done = p.processed + p.failed
             bar.update(completed=done, total=p.listed if p.listing_done else None,
                        info=f"{done:,}/{p.listed:,}{'' if p.listing_done else '+'} · {p.failed:,} failed")

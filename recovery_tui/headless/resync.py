@@ -12,6 +12,7 @@ from rich.table import Table
 from recovery_tui.headless.common import (
     bucket_path, check_arn, journal, make_service, missing_bucket_is_input, parse_older_than,
 )
+from recovery_tui.headless.watch_eta import WatchEta
 from recovery_tui.headless.output import Output, fmt_size, fmt_time
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.models import ResyncStatus, ResyncTargetStatus
@@ -100,7 +101,8 @@ def _status(args: argparse.Namespace) -> int:
 
     status = poll()
     if args.watch:
-        status = _watch(out, str(path), poll, status, max(0.2, float(args.interval)))
+        eta = WatchEta(service, path.alias, path.bucket) if out.interactive else None  # rate and ETA on a terminal
+        status = _watch(out, str(path), poll, status, max(0.2, float(args.interval)), eta=eta)
     if out.json_mode:
         out.json([status_json(t) for t in status.targets])
     else:
@@ -118,7 +120,8 @@ def _seconds(value: float) -> str:
     return f"{value:.0f}s" if value >= 1 else f"{value:.1f}s"
 
 
-def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: float) -> ResyncStatus:
+def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: float,
+           eta: Optional[WatchEta] = None) -> ResyncStatus:
     """Poll until no resync is Pending/Ongoing.
 
     A transient error (connection lost, server busy) is not a sample: the last good sample stays (on screen, and
@@ -140,8 +143,10 @@ def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: fl
                     raise
                 note = (f"connection lost, retrying in {_seconds(interval)} ({exc.message}); "
                         f"last good sample: {_sample_line(status)}")
+            if eta is not None and not note:
+                eta.add(status)
             if live is not None:
-                live.update(_table(path, status, note))
+                live.update(_table(path, status, note or (eta.line() if eta is not None else "")))
             else:
                 line = note or _sample_line(status)
                 if line != last_line:

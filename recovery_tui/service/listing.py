@@ -272,15 +272,22 @@ def _split(prefix: str, s: tuple[list[str], list[Entry]], d: tuple[list[str], li
 
 def discover_units(
     pool: ThreadPoolExecutor, src: VersionLister, dst: VersionLister, prefix: str, *,
-    want: int, delimiter: str = "/", max_depth: int = 3, cap: int = 10_000,
+    want: int, delimiter: str = "/", max_depth: int = 3, cap: int = 1000, most: Optional[int] = None,
 ) -> list[Unit]:
-    """Split `prefix` into ordered, disjoint units by delimiter listings of both sides, level by level,
-    until there are at least `want` tree units (or `max_depth` levels). Concatenated in order, the units
-    cover the same keys, in the same order, as one listing of `prefix`."""
+    """Split `prefix` into ordered, disjoint units by delimiter listings of both sides, level by level.
+    Concatenated in order, the units cover the same keys, in the same order, as one listing of `prefix`.
+
+    Every tree unit of a level is listed one level down, all at once (one request each when it fits a page):
+    its sub-prefixes become tree units, its direct keys flat units (already listed), unless either side has
+    more than `cap` direct entries (the unit then stays a tree, listed whole later). Levels go on while they
+    split something, up to `max_depth` levels, and stop once there are `most` tree units (default 8 × `want`).
+    Splitting every unit, not just until there are `want` of them, keeps one large prefix from becoming
+    the single long listing the parallel run waits for at its end."""
+    most = most or 8 * want
     units: list[Unit] = [("tree", prefix, [], [])]
     for _ in range(max_depth):
         trees = [u for u in units if u[0] == "tree"]
-        if len(trees) >= want:
+        if not trees or len(trees) >= most:
             break
         jobs = {u[1]: (pool.submit(_level, src, u[1], delimiter, cap), pool.submit(_level, dst, u[1], delimiter, cap))
                 for u in trees}
@@ -291,7 +298,7 @@ def discover_units(
                 out.append(u)
                 continue
             s, d = (f.result() for f in jobs[u[1]])
-            if s is None or d is None:
+            if s is None or d is None or (not s[0] and not d[0] and not s[1] and not d[1]):
                 out.append(u)
                 continue
             out.extend(_split(u[1], s, d))
