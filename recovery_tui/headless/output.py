@@ -91,10 +91,14 @@ class Bar:
 
     def __init__(self, progress: Optional[Progress], task: Any) -> None:
         self._progress, self._task = progress, task
+        self._drawn = False
 
     def update(self, completed: Optional[float] = None, total: Optional[float] = None, info: str = "") -> None:
         if self._progress is not None:
             self._progress.update(self._task, completed=completed, total=total, info=redact(info))
+            if not self._drawn and completed:  # the first figure is drawn at once, not at the next refresh tick
+                self._drawn = True
+                self._progress.refresh()
 
 
 def fmt_time(value: Optional[datetime]) -> str:
