@@ -141,7 +141,9 @@ class CopyLedger:
     per object. Kept in a SQLite file (`<state>/checkpoints/clear-checksum-ledger-<hash>.sqlite`, mode
     0600): a lookup or an add costs one indexed statement and memory stays flat however many versions a
     run copies (a million copies never sit in a dict, and a run is never rewriting the whole ledger per
-    copy). Each add is committed (write-ahead log, synced) before the next copy starts. Thread-safe.
+    copy). Each add is committed to the write-ahead log before the next copy starts: it survives the process
+being killed; a power cut may lose the last few, whose versions a re-run would copy once more (a second
+copy of a key's latest version changes nothing clients read). Thread-safe.
     A ledger from an older version (JSON) is read into it once.
     """
 
@@ -155,7 +157,7 @@ class CopyLedger:
             os.close(os.open(f"{self.path}{suffix}", os.O_WRONLY | os.O_CREAT, 0o600))
         self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS copies (key TEXT NOT NULL, version_id TEXT NOT NULL, "
                          "copy_id TEXT NOT NULL, PRIMARY KEY (key, version_id)) WITHOUT ROWID")
         self._import(legacy)
