@@ -7,6 +7,7 @@ tests and `scripts/screenshots.py` all call it, so they all see the same app.
 from __future__ import annotations
 
 import gc
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -34,6 +35,16 @@ Clock = Callable[[], datetime]
 def utc_now() -> datetime:
     """The real clock."""
     return datetime.now(timezone.utc)
+
+
+def _import_steps() -> None:
+    """Load every step's screen module in the background, so moving on (or reattaching) does not import
+    them on the UI thread."""
+    for step in range(len(STEP_TITLES)):
+        try:
+            screen_class(step)
+        except Exception:  # the step will report itself when it is shown
+            pass
 
 
 class RecoveryApp(App[int]):
@@ -106,6 +117,7 @@ class RecoveryApp(App[int]):
         opened = getattr(type(self.service), "open_after_first_frame", None)  # looked up on the class: a
         if opened is not None:  # test double answering every attribute is not a DeferredService
             opened(self.service)
+        threading.Thread(target=_import_steps, name="recovery-tui-imports", daemon=True).start()
 
     def _resume_answer(self, answer: bool | None) -> None:
         saved = self.resume
@@ -117,14 +129,21 @@ class RecoveryApp(App[int]):
         self.state = saved
         self.pop_screen()
         target = saved.step
-        for step in range(0, target + 1):
-            if step in (3,) and step != target:
-                continue  # Start is a one-shot page: do not keep it under the monitor
-            screen = self.make_step(step)
-            if screen is None:
-                break
-            self.push_screen(screen)
+        # Only the saved step is built now: building (and starting the workers of) every step before it on the
+        # UI thread froze the screen for seconds. `step_back` builds an earlier step if the operator goes back.
+        screen = self.make_step(target) or self.make_step(0)
+        self.push_screen(screen)
         self.notify(f"Reattached at step {target + 1} · {STEP_TITLES[target]}.", timeout=4)
+
+    def step_back(self, step: int) -> bool:
+        """Back from `step` when the step before it was never built (a reattached session): build it in place
+        of this one. Start is a one-shot page: back from the monitor goes to Preflight. False at Connect."""
+        prev = 2 if step - 1 == 3 else step - 1
+        screen = self.make_step(prev) if prev >= 0 else None
+        if screen is None:
+            return False
+        self.switch_screen(screen)
+        return True
 
     def make_step(self, step: int) -> Any:
         """Build the screen for `step`, or None (with a notice) when it is not available."""

@@ -216,6 +216,7 @@ def _run_wizard(args: argparse.Namespace) -> int:
     import gc
 
     gc.disable()  # start-up allocates much and frees little: the App turns it back on after its first frame
+    sys.setswitchinterval(0.001)  # the UI thread waits at most 1 ms (not 5) for the GIL when a worker computes
     from recovery_tui.wizard import run_wizard
 
     return run_wizard(args)

@@ -163,8 +163,11 @@ class StepScreen(Screen[None]):
 
     def action_back(self) -> None:
         """Go back one step (the screen stack is the history); the first step has nowhere to go."""
+        step_back = getattr(self.app, "step_back", None)
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+        elif self.STEP > 0 and step_back is not None and step_back(self.STEP):
+            pass  # a reattached session: the earlier step is built now
         else:
             self.notify("This is the first step. Press q to quit.", timeout=3)
 

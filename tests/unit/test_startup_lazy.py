@@ -101,3 +101,38 @@ async def test_step_one_is_painted_while_the_service_is_still_being_built() -> N
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert svc.built is not None
+
+
+async def test_a_reattached_session_builds_only_its_step_and_goes_back_one_step_at_a_time() -> None:
+    from recovery_tui.app import make_app
+    from recovery_tui.state import WizardState
+
+    class Idle:  # every call of the earlier steps' workers would land here; none may happen before going back
+        calls: list[str] = []
+
+        def __getattr__(self, name: str) -> Any:
+            from recovery_tui.service.errors import ConnectionFailure
+
+            def call(*a: Any, **k: Any) -> Any:
+                Idle.calls.append(name)
+                raise ConnectionFailure("site offline")  # retryable: a toast, no modal
+
+            return call
+
+    saved = WizardState(step=5, source_alias="src", source_bucket="data", arn="arn:x", target_alias="dst",
+                        target_bucket="data", reset_id="r1", resync_status="Completed")
+    app = make_app(Idle(), aliases=["src"], lab=False, resume=saved, persist=False)  # type: ignore[arg-type]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        names = [type(s).__name__ for s in app.screen_stack]
+        assert not {"targets", "health", "resync_status"} & set(Idle.calls)  # Targets, Preflight, Monitor not built
+        assert names[-1] == "ValidateScreen" and not any(n in names for n in ("ConnectScreen", "TargetsScreen",
+                                                                                "PreflightScreen", "MonitorScreen"))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "MonitorScreen"
+        await pilot.press("escape")  # Start is a one-shot page: back from the monitor is Preflight
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PreflightScreen"
