@@ -64,6 +64,10 @@ def wall(argv: list[str], env: dict[str, str]) -> float:
 
 
 def bench_u1(rounds: int = 5) -> list[Row]:
+    import compileall
+
+    for package in ("recovery_tui", "benchmarks"):  # bytecode as `pip install` leaves it
+        compileall.compile_dir(os.path.join(ROOT, package), quiet=1)
     lab = labproc.start("partial-loss")
     home = tempfile.mkdtemp(prefix="recovery-tui-u1-")
     os.makedirs(os.path.join(home, "mc"))
