@@ -24,6 +24,8 @@ def _cpu_model() -> str:
 
 
 def _commit() -> str:
+    if os.environ.get("BENCH_COMMIT"):  # a run from an exported snapshot of a commit (no .git there)
+        return os.environ["BENCH_COMMIT"]
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
                              cwd=Path(__file__).resolve().parent)
