@@ -104,7 +104,7 @@ def bench_u2(hang: float = 5.0) -> list[Row]:
         shutil.rmtree(home, ignore_errors=True)
     gap, step = max(worst)
     per_step = " ".join(f"{s + 1}:{g * 1000:.0f}" for g, s in sorted(worst, key=lambda w: w[1]))
-    return [("U2", f"longest key-to-frame delay while every service call hangs {hang:g}s, steps 1-7 "
+    return [("U2", f"longest key-to-answer delay while every service call hangs {hang:g}s, steps 1-7 "
              f"(ms per step {per_step})", f"{gap * 1000:.0f} ms (step {step + 1})", "<= 100 ms", gap <= 0.1)]
 
 

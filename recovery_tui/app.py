@@ -7,7 +7,6 @@ tests and `scripts/screenshots.py` all call it, so they all see the same app.
 from __future__ import annotations
 
 import gc
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -35,16 +34,6 @@ Clock = Callable[[], datetime]
 def utc_now() -> datetime:
     """The real clock."""
     return datetime.now(timezone.utc)
-
-
-def _import_steps() -> None:
-    """Load every step's screen module in the background, so moving on (or reattaching) does not import
-    them on the UI thread."""
-    for step in range(len(STEP_TITLES)):
-        try:
-            screen_class(step)
-        except Exception:  # the step will report itself when it is shown
-            pass
 
 
 class RecoveryApp(App[int]):
@@ -117,7 +106,6 @@ class RecoveryApp(App[int]):
         opened = getattr(type(self.service), "open_after_first_frame", None)  # looked up on the class: a
         if opened is not None:  # test double answering every attribute is not a DeferredService
             opened(self.service)
-        threading.Thread(target=_import_steps, name="recovery-tui-imports", daemon=True).start()
 
     def _resume_answer(self, answer: bool | None) -> None:
         saved = self.resume
