@@ -83,6 +83,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def host_cpu_seconds() -> float:
+    """CPU seconds every process on the host has used so far (busy time of all cores, `/proc/stat`)."""
+    with open("/proc/stat") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    busy = sum(fields[:3]) + sum(fields[5:8])  # user nice system · irq softirq steal (idle, iowait excluded)
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def pair(objects: int, scenario: str = "large") -> tuple[LabProcess, LabProcess, dict[str, str]]:
     """Two lab processes with identical data; env with `source` from the first, `target` from the second."""
     a = start(scenario, objects)
