@@ -83,6 +83,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def helper_cpu_seconds(exclude: tuple[int, ...] = ()) -> float:
+    """CPU seconds of this process's live child processes (e.g. parse workers), `exclude`d pids aside."""
+    me, total = os.getpid(), 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in exclude:
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def host_cpu_seconds() -> float:
     """CPU seconds every process on the host has used so far (busy time of all cores, `/proc/stat`)."""
     with open("/proc/stat") as fh:
