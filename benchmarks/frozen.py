@@ -115,7 +115,8 @@ def bench_u2(hang: float = 5.0) -> list[Row]:
     busy = sum(others) / len(others) / (os.cpu_count() or 1) * 100
     per_step = " ".join(f"{s + 1}:{g * 1000:.0f}" for g, s in sorted(worst, key=lambda w: w[1]))
     return [("U2", f"longest key-to-answer delay while every service call hangs {hang:g}s, steps 1-7 "
-             f"(ms per step {per_step}; other processes used {busy:.0f}% of the cores meanwhile)", f"{gap * 1000:.0f} ms (step {step + 1})", "<= 100 ms", gap <= 0.1)]
+             f"(ms per step {per_step}; other processes used {busy:.0f}% of the cores meanwhile)",
+             f"{gap * 1000:.0f} ms (step {step + 1})", "<= 100 ms", gap <= 0.1)]
 
 
 def main(argv: Any = None) -> None:  # pragma: no cover - manual runs
