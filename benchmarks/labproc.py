@@ -46,11 +46,13 @@ class LabProcess:
                 self.proc.wait()
 
 
-def start(scenario: str = "large", objects: Optional[int] = None, seed: int = 0, timeout: float = 600) -> LabProcess:
-    """Start `recovery-tui lab serve` and wait for its MC_HOST_ lines."""
-    cmd = [sys.executable, "-m", "recovery_tui", "lab", "serve", "--scenario", scenario, "--seed", str(seed)]
-    if objects:
-        cmd += ["--objects", str(objects)]
+def start(scenario: str = "large", objects: Optional[int] = None, seed: int = 0, timeout: float = 600,
+          cmd: Optional[list[str]] = None) -> LabProcess:
+    """Start `recovery-tui lab serve` (or `cmd`) and wait for its MC_HOST_ lines."""
+    if cmd is None:
+        cmd = [sys.executable, "-m", "recovery_tui", "lab", "serve", "--scenario", scenario, "--seed", str(seed)]
+        if objects:
+            cmd += ["--objects", str(objects)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     env: dict[str, str] = {}
@@ -67,6 +69,42 @@ def start(scenario: str = "large", objects: Optional[int] = None, seed: int = 0,
             proc.kill()
             raise RuntimeError("the lab did not start in time")
     return LabProcess(proc, env)
+
+
+def backlog(n: int) -> LabProcess:
+    """A lab process whose source holds `n` FAILED versions (`benchmarks/backlog_lab.py`)."""
+    return start(cmd=[sys.executable, "-m", "benchmarks.backlog_lab", str(n)], timeout=1800)
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process so far (Linux `/proc/PID/stat`)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def helper_cpu_seconds(exclude: tuple[int, ...] = ()) -> float:
+    """CPU seconds of this process's live child processes (e.g. parse workers), `exclude`d pids aside."""
+    me, total = os.getpid(), 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in exclude:
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def host_cpu_seconds() -> float:
+    """CPU seconds every process on the host has used so far (busy time of all cores, `/proc/stat`)."""
+    with open("/proc/stat") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    busy = sum(fields[:3]) + sum(fields[5:8])  # user nice system · irq softirq steal (idle, iowait excluded)
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def pair(objects: int, scenario: str = "large") -> tuple[LabProcess, LabProcess, dict[str, str]]:

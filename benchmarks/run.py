@@ -1,8 +1,9 @@
-"""Benchmarks V1, V2, V3, B1, B2 of issue 4: `python -m benchmarks.run V1|V2|V3|B1|B2|all`.
+"""The benchmarks of issues 4 and 9: `python -m benchmarks.run NAME… | all` (names in BENCHES).
 
 Every figure comes from one run on lab sites served by separate processes (`recovery-tui lab serve`),
-so the lab never shares the client's interpreter. Prints a table with PASS/FAIL per target.
-See benchmarks/README.md for what each one measures and how.
+so the lab never shares the client's interpreter. Prints one table with PASS/FAIL per target, headed by
+the machine it ran on (cores, CPU, Python, package versions, load), so figures from two machines are never
+compared blindly. See benchmarks/README.md for what each one measures and how.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, Callable
 import boto3
 from botocore.config import Config
 
-from benchmarks import labproc
+from benchmarks import labproc, machine
 from recovery_tui.service.aliases import AliasBook, BucketPath
 from recovery_tui.service.backlog import run_backlog
 from recovery_tui.service.client import RecoveryService
@@ -55,37 +56,26 @@ def _raw_concurrent(service: RecoveryService) -> int:
     return sum(counts)
 
 
-def _sequential_sets(service: RecoveryService) -> int:
-    sides = []
-    for alias in ("source", "target"):
-        s = set()
-        for page in VersionLister(service, alias, "data").pages():
-            s.update(page.entries)
-        sides.append(s)
-    return len(sides[0] - sides[1]) + len(sides[1] - sides[0])
-
-
 def bench_v1(objects: int = 200_000) -> list[Row]:
     a, b, env = labproc.pair(objects)
     try:
         service = _service(env)
         _raw_concurrent(service)  # warm-up: connections, lab caches
-        raw, val, seq = [], [], []
-        for _ in range(3):  # interleaved, best of three: the host is shared, the minimum is the signal
+        raw, val = [], []
+        for _ in range(5):  # interleaved, best of five: the host is shared, the minimum is the signal
             raw.append(_timed(lambda: _raw_concurrent(service))[0])
             t, r = _timed(lambda: validate(service, SRC, DST))
             val.append(t)
-            seq.append(_timed(lambda: _sequential_sets(service))[0])
-        t_raw, t_val, t_seq = min(raw), min(val), min(seq)
+        t_raw, t_val = min(raw), min(val)
     finally:
         a.stop()
         b.stop()
-    ratio, speed = t_val / t_raw, t_seq / t_val
+    ratio = t_val / t_raw
+    # (issue 4's "validate >= 2x our own sequential listing into sets" is retired by issue 9: on 2 cores it
+    # measured the machine, the labs' CPU against the client's, not the engine.)
     return [
         ("V1", f"validate {r.source_counts.versions:,}+{r.target_counts.versions:,} versions vs raw concurrent listing",
          f"{t_val:.2f}s vs {t_raw:.2f}s = {ratio:.3f}x", "<= 1.15x", ratio <= 1.15),
-        ("V1", "validate vs sequential listing into sets", f"{t_seq:.2f}s / {t_val:.2f}s = {speed:.2f}x faster",
-         ">= 2x", speed >= 2.0),
     ]
 
 
@@ -105,26 +95,6 @@ def bench_v2() -> list[Row]:
     return [("V2", f"peak RSS of validate: {small['versions']:,} vs {big['versions']:,} versions",
              f"{small['rss_mb']:.1f} MB -> {big['rss_mb']:.1f} MB (+{growth:.1f} MB; {big['elapsed']:.1f}s at 1M)",
              "growth <= 40 MB", growth <= 40.0)]
-
-
-def bench_v3(objects: int = 50_000, latency: float = 0.02, parallel: int = 16) -> list[Row]:
-    a, b, env = labproc.pair(objects)
-    try:
-        a.set_latency("source", latency)
-        b.set_latency("target", latency)
-        service = _service(env)
-        validate(service, SRC, DST)  # warm-up, as in V1: connections, and the lab's per-version XML cache
-        t_one, r1 = _timed(lambda: validate(service, SRC, DST))
-        t_par, r2 = _timed(lambda: validate(service, SRC, DST, parallel=parallel))
-    finally:
-        a.stop()
-        b.stop()
-    same = (r1.source_counts, r1.target_counts, r1.missing_on_target) == \
-        (r2.source_counts, r2.target_counts, r2.missing_on_target)
-    speed = t_one / t_par
-    return [("V3", f"prefix-parallel ({parallel}) vs one paginator, {latency * 1000:.0f} ms/request, "
-             f"{r1.source_counts.versions:,} versions", f"{t_one:.2f}s / {t_par:.2f}s = {speed:.2f}x"
-             + ("" if same else " (RESULTS DIFFER)"), ">= 5x", speed >= 5.0 and same)]
 
 
 def _backlog_lab(n: int) -> labproc.LabProcess:
@@ -170,29 +140,67 @@ def bench_b2(n: int = 200, latency: float = 0.02) -> list[Row]:
              speed >= 8.0 and r1.total == r10.total >= n)]
 
 
-BENCHES: dict[str, Callable[[], list[Row]]] = {"V1": bench_v1, "V2": bench_v2, "V3": bench_v3, "B1": bench_b1,
-                                               "B2": bench_b2}
+def _lazy(target: str) -> Callable[[], list[Row]]:
+    """`module:function`, imported when the benchmark runs."""
+    module, _, name = target.partition(":")
+
+    def run() -> list[Row]:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)()
+
+    return run
+
+
+BENCHES: dict[str, Callable[[], list[Row]]] = {
+    "U1": _lazy("benchmarks.startup:bench_u1"),
+    "U2": _lazy("benchmarks.frozen:bench_u2"),
+    "P1": _lazy("benchmarks.peer:bench_p1"),
+    "P2": _lazy("benchmarks.cpu:bench_p2"),
+    "V1": bench_v1,
+    "V2": bench_v2,
+    "V3": _lazy("benchmarks.parallel:bench_v3"),
+    "B1": bench_b1,
+    "B2": bench_b2,
+    "B3": _lazy("benchmarks.scale:bench_b3"),
+}
+"""Run order of `all`. Add a benchmark with one line: a name and a function returning table rows."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
-    p.add_argument("which", nargs="+", help="V1 V2 V3 B1 B2 or all")
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("which", nargs="+", help=" ".join(BENCHES) + " or all")
     args = p.parse_args(argv)
     names = list(BENCHES) if "all" in [w.lower() for w in args.which] else [w.upper() for w in args.which]
-    rows: list[Row] = []
     for name in names:
         if name not in BENCHES:
             p.error(f"unknown benchmark {name}")
+    head = machine.header()
+    rows: list[Row] = []
+    for name in names:
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        got = BENCHES[name]()
+        try:
+            got = BENCHES[name]()
+        except Exception as exc:  # one broken benchmark must not hide the others' figures
+            got = [(name, "benchmark could not run", f"{type(exc).__name__}: {exc}"[:120], "-", False)]
         for r in got:
             print(f"  {r[0]} {r[1]}: {r[2]} (target {r[3]}) {'PASS' if r[4] else 'FAIL'}", file=sys.stderr, flush=True)
         rows += got
-    width = max(len(r[1]) for r in rows)
-    print(f"{'id':<4} {'measures':<{width}}  {'measured':<44} {'target':<16} result")
-    for bid, what, measured, target, ok in rows:
-        print(f"{bid:<4} {what:<{width}}  {measured:<44} {target:<16} {'PASS' if ok else 'FAIL'}")
+    print(head)
+    print(machine.footer())
+    print(table(rows))
     return 0 if all(r[4] for r in rows) else 1
+
+
+def table(rows: list[Row]) -> str:
+    """The result table: id, what is measured, the figure, the target, PASS/FAIL."""
+    width = max(len(r[1]) for r in rows)
+    mwidth = max(44, max(len(r[2]) for r in rows))
+    lines = [f"{'id':<4} {'measures':<{width}}  {'measured':<{mwidth}} {'target':<18} result"]
+    for bid, what, measured, target, ok in rows:
+        lines.append(f"{bid:<4} {what:<{width}}  {measured:<{mwidth}} {target:<18} {'PASS' if ok else 'FAIL'}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ tests and `scripts/screenshots.py` all call it, so they all see the same app.
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -103,6 +104,7 @@ class RecoveryApp(App[int]):
         notice = self.state.extra.pop("startup_notice", "")
         if notice:
             self.notify(notice, title="Saved lab session", severity="warning", timeout=15)
+        self.call_after_refresh(self._first_frame_painted)
         if self.resume is not None:
             saved = self.resume
             when = saved.updated_at[:16].replace("T", " ") if saved.updated_at else "earlier"
@@ -120,6 +122,14 @@ class RecoveryApp(App[int]):
             self.push_screen(ConfirmModal("Resume the previous session?", message, yes="Resume", no="Start over"),
                              self._resume_answer)
 
+    def _first_frame_painted(self) -> None:
+        """Step 1 is on the screen: the garbage collector back on (the CLI holds it off while the wizard
+        starts) and the service built (a `DeferredService` from wizard.py waits for this)."""
+        gc.enable()
+        opened = getattr(type(self.service), "open_after_first_frame", None)  # looked up on the class: a
+        if opened is not None:  # test double answering every attribute is not a DeferredService
+            opened(self.service)
+
     def _resume_answer(self, answer: bool | None) -> None:
         saved = self.resume
         self.resume = None
@@ -130,13 +140,21 @@ class RecoveryApp(App[int]):
         self.state = saved
         self.pop_screen()
         target = saved.step
-        for step in Step:
-            if step > target:
-                break
-            if step is Step.START and step != target:
-                continue  # Start is a one-shot page: do not keep it under the monitor
-            self.push_screen(self.make_step(step))
+        # Only the saved step is built now: building (and starting the workers of) every step before it on the
+        # UI thread froze the screen for seconds. `step_back` builds an earlier step if the operator goes back.
+        self.push_screen(self.make_step(target))
         self.notify(f"Reattached at step {target.number} · {target.title}.", timeout=4)
+
+    def step_back(self, step: Step) -> bool:
+        """Back from `step` when the step before it was never built (a reattached session): build it in place
+        of this one. Start is a one-shot page: back from the monitor goes to Preflight. False at Connect."""
+        if step is Step.CONNECT:
+            return False
+        prev = Step(step - 1)
+        if prev is Step.START:
+            prev = Step.PREFLIGHT
+        self.switch_screen(self.make_step(prev))
+        return True
 
     def make_step(self, step: Step) -> StepScreen:
         """Build the screen for `step`."""

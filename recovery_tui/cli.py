@@ -91,17 +91,35 @@ def _region_here(parser: argparse.ArgumentParser) -> None:
                         help=f"SigV4 signing region of the servers (default {DEFAULT_REGION})")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from recovery_tui.lab.scenarios import SCENARIOS
+class _ScenarioNames:
+    """The lab's scenario names, read from `lab.scenarios` only when argparse needs them (a `--scenario`
+    given, or `--help`): `--version` and the headless commands never load the lab."""
 
-    names = [s[0] if isinstance(s, tuple) else s for s in SCENARIOS]
+    def _names(self) -> list[str]:
+        from recovery_tui.lab.scenarios import SCENARIOS
+
+        return [s[0] if isinstance(s, tuple) else s for s in SCENARIOS]
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._names()
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    names = _ScenarioNames()
     p = _Parser(
         prog="recovery-tui",
         description="Walks you through resynchronising an AIStor/MinIO bucket after data loss on one site.",
     )
     p.add_argument("--version", action="version", version=f"recovery-tui {__version__}")
     p.add_argument("--lab", action="store_true", help="start the embedded two-site lab and open the wizard on it")
-    p.add_argument("--scenario", choices=names, default=None, help="lab scenario (with --lab; default partial-loss)")
+    p.add_argument("--scenario", choices=names, default=None, metavar="SCENARIO",
+                   help="lab scenario, one of %(choices)s (with --lab; default partial-loss)")
     p.add_argument("--objects", type=_positive_int("--objects"), default=None, help="versions to seed (scenario large)")
     p.add_argument("--source", metavar="ALIAS/BUCKET", help="preselect the healthy source bucket in the wizard")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (as mc --insecure)")
@@ -114,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="run the embedded lab")
     lab_sub = lab.add_subparsers(dest="lab_command", metavar="serve", required=True)
     serve = lab_sub.add_parser("serve", help="run the two lab sites in the foreground")
-    serve.add_argument("--scenario", choices=names, default="partial-loss")
+    serve.add_argument("--scenario", choices=names, default="partial-loss", metavar="SCENARIO",
+                       help="one of %(choices)s (default %(default)s)")
     serve.add_argument("--objects", type=_positive_int("--objects"), default=None)
     serve.add_argument("--seed", type=int, default=0)
     serve.add_argument("--source-port", type=int, default=0)
@@ -229,6 +248,10 @@ def _serve_lab(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_wizard(settings: Settings) -> int:
+    import gc
+
+    gc.disable()  # start-up allocates much and frees little: the App turns it back on after its first frame
+    sys.setswitchinterval(0.001)  # the UI thread waits at most 1 ms (not 5) for the GIL when a worker computes
     from recovery_tui.wizard import run_wizard
 
     return run_wizard(settings)

@@ -11,7 +11,10 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+from functools import partial
 from typing import Any, Optional
+
+from recovery_tui.deferred import DeferredService
 
 from recovery_tui.service.aliases import AliasBook, BucketPath, parse_bucket_path
 from recovery_tui.service.errors import ConfigError
@@ -54,6 +57,7 @@ def run_wizard(settings: Settings) -> int:
     from recovery_tui.exits import ExitGuard, require_terminal, terminal_restorer
 
     guard = ExitGuard().install()
+    deferred: Optional[DeferredService] = None
     lab = None
     app = None
     config_dir: Optional[str] = None
@@ -88,12 +92,15 @@ def run_wizard(settings: Settings) -> int:
             if saved is not None and saved.resumable and not saved.extra.get("finished_at"):
                 resume = saved
         from recovery_tui.app import make_app
-        from recovery_tui.service.client import RecoveryService
 
-        service = RecoveryService(book, region=settings.region)
         state = None
         if lab_plan is not None:
+            from recovery_tui.service.client import RecoveryService
+
+            service: Any = RecoveryService(book, region=settings.region)
             state, resume = _lab_session(service, lab_plan, settings)
+        else:  # boto3 loads after the first frame: the operator sees step 1 at once (`DeferredService`)
+            service = deferred = DeferredService(partial(_build_service, book, settings.region))
         app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume, settings=settings,
                        state=state)
         guard.last_words(app.save_state)
@@ -108,11 +115,20 @@ def run_wizard(settings: Settings) -> int:
         guard.closing()
         if app is not None:
             _save_quietly(app)  # whatever ended the run (a signal, a panic), the session is on disk
+        if deferred is not None:
+            deferred.settle()  # a service still being built is left to finish before the process ends
         if lab is not None:
             lab.stop()
         if config_dir:
             shutil.rmtree(config_dir, ignore_errors=True)
         guard.uninstall()
+
+
+def _build_service(book: AliasBook, region: str) -> Any:
+    """The real service (boto3 and all), built by `DeferredService` once step 1 is on the screen."""
+    from recovery_tui.service.client import RecoveryService
+
+    return RecoveryService(book, region=region)
 
 
 def _save_quietly(app: Any) -> None:

@@ -13,7 +13,10 @@ from datetime import datetime
 from typing import Any, Iterator, Optional
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+)
+from rich.text import Text
 
 from recovery_tui.service.secrets import redact
 
@@ -22,6 +25,20 @@ def _default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
+
+
+class RateColumn(ProgressColumn):
+    """Items per second (rich's own estimate over the last 30 s of updates), e.g. `1,234 versions/s`."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        if speed is None:
+            return Text(f"- {self.unit}/s", style="progress.data.speed")
+        return Text(f"{speed:,.0f} {self.unit}/s", style="progress.data.speed")
 
 
 class Output:
@@ -54,13 +71,16 @@ class Output:
         self.err.print(redact(text), style=style, markup=False)
 
     @contextmanager
-    def progress(self, description: str, total: Optional[float] = None) -> Iterator["Bar"]:
-        """A progress bar on a terminal; a silent stand-in otherwise."""
+    def progress(self, description: str, total: Optional[float] = None, unit: str = "versions") -> Iterator["Bar"]:
+        """A progress bar on a terminal (stderr): counts, rate, elapsed time and ETA (once a total is known:
+        `-:--:--` before); a silent stand-in otherwise, so `--json` and a pipe get nothing but the result."""
         if not self.interactive:
             yield Bar(None, None)
             return
-        prog = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-                        TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=self.err, transient=True)
+        prog = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(bar_width=20),
+                        TextColumn("{task.fields[info]}"), RateColumn(unit), TimeElapsedColumn(),
+                        TextColumn("ETA"), TimeRemainingColumn(), console=self.err, transient=True,
+                        refresh_per_second=5)
         with prog:
             task = prog.add_task(description, total=total, info="")
             yield Bar(prog, task)
@@ -71,10 +91,14 @@ class Bar:
 
     def __init__(self, progress: Optional[Progress], task: Any) -> None:
         self._progress, self._task = progress, task
+        self._drawn = False
 
     def update(self, completed: Optional[float] = None, total: Optional[float] = None, info: str = "") -> None:
         if self._progress is not None:
             self._progress.update(self._task, completed=completed, total=total, info=redact(info))
+            if not self._drawn and completed:  # the first figure is drawn at once, not at the next refresh tick
+                self._drawn = True
+                self._progress.refresh()
 
 
 def fmt_time(value: Optional[datetime]) -> str:

@@ -20,6 +20,7 @@ from recovery_tui.headless.common import (
     parse_older_than,
 )
 from recovery_tui.headless.mcdocs import print_mc, resync_doc
+from recovery_tui.headless.watch_eta import WatchEta
 from recovery_tui.headless.output import Output, fmt_size, fmt_time
 from recovery_tui.mccmd import q
 from recovery_tui.service.errors import InputError, RecoveryError
@@ -143,7 +144,8 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 
     status = poll()
     if args.watch:
-        status = _watch(out, str(path), poll, status, max(0.2, float(args.interval)))
+        eta = WatchEta(service, path.alias, path.bucket) if out.interactive else None  # rate and ETA on a terminal
+        status = _watch(out, str(path), poll, status, max(0.2, float(args.interval)), eta=eta)
     if out.json_mode:
         print_mc(resync_doc("status", args.path, status, arn or ""))
     else:
@@ -165,7 +167,8 @@ def _seconds(value: float) -> str:
     return f"{value:.0f}s" if value >= 1 else f"{value:.1f}s"
 
 
-def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: float) -> ResyncStatus:
+def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: float,
+           eta: Optional[WatchEta] = None) -> ResyncStatus:
     """Poll until no resync is Pending/Ongoing.
 
     A transient error (connection lost, server busy) is not a sample: the last good sample stays (on screen, and
@@ -189,8 +192,11 @@ def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: fl
                     raise
                 note = (f"connection lost, retrying in {_seconds(interval)} ({exc.message}); "
                         f"last good sample: {_sample_line(status)}")
+            if eta is not None and not note:
+                eta.add(status)
             if live is not None:
-                live.update(_table(path, status, note, width=out.err.width))
+                line = note or (eta.line() if eta is not None else "")
+                live.update(_table(path, status, line, width=out.err.width))
             else:
                 line = note or _sample_line(status)
                 if line != last_line:

@@ -80,6 +80,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                                 f"{p.waited:.0f}/{p.wait_limit:g} s")
             elif p.phase == "proving":
                 bar.update(info=f"{p.version_status or 'not listed yet'} · {p.waited:.0f}/{p.wait_limit:g} s")
+            elif args.dry_run:  # nothing is sent: the progress is the listing itself
+                bar.update(completed=p.listed, info=f"{p.listed:,} listed")
             else:
                 done = p.processed + p.failed
                 bar.update(completed=done, total=p.listed if p.listing_done else None,

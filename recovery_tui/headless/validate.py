@@ -42,7 +42,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with out.progress("Comparing versions") as bar:
 
         def on_progress(p: ValidationProgress) -> None:
-            bar.update(info=f"{p.source_versions:,} source / {p.target_versions:,} target versions · "
+            bar.update(completed=p.source_versions + p.target_versions,
+                       info=f"{p.source_versions:,} source / {p.target_versions:,} target versions · "
                             f"{p.missing_on_target + p.extra_on_target + p.mismatched:,} differences")
 
         try:

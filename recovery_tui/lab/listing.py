@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -105,21 +106,50 @@ def list_versions_page(b: Bucket, prefix: str, delimiter: str, key_marker: str, 
     return page
 
 
+MARKER_TAG = "[minio_cache:v2"
+"""What MinIO appends to a NextKeyMarker (`encodeMarker`, facts §16) and strips from a key-marker it is given."""
+
+
+def split_marker(marker: str) -> tuple[str, str]:
+    """(the key part, the listing id) of a key-marker, as MinIO's `parseMarker` reads it: a marker that
+    carries `[minio_cache:v2,…]` loses everything from its last `[`; the tag's `id:` is the listing's cache id."""
+    if MARKER_TAG not in marker:
+        return marker, ""
+    start = marker.rindex("[")
+    fields = dict(f.split(":", 1) for f in marker[start + 1:].rstrip("]").split(",") if ":" in f)
+    return marker[:start], fields.get("id", "")
+
+
+def list_versions(b: Bucket, *, prefix: str, delimiter: str, key_marker: str, vid_marker: str, max_keys: int,
+                  encoding_type: str = "") -> str:
+    """One ListObjectVersions answer, checked and rendered as MinIO does (facts §16): the key-marker is taken
+    verbatim (its `[minio_cache:…]` tag stripped, its listing id carried on to the next marker)."""
+    if vid_marker and not key_marker:
+        raise LabError("NotImplemented", bucket=b.name)
+    if key_marker and not key_marker.startswith(prefix):
+        raise LabError("NotImplemented", bucket=b.name)
+    marker, listing_id = split_marker(key_marker)
+    page = list_versions_page(b, prefix, delimiter, marker, vid_marker, max_keys)
+    return render_versions(b, page, prefix=prefix, delimiter=delimiter, key_marker=key_marker, vid_marker=vid_marker,
+                           max_keys=max_keys, encoding_type=encoding_type, listing_id=listing_id)
+
+
 def render_versions(b: Bucket, page: VersionsPage, *, prefix: str, delimiter: str, key_marker: str,
-                    vid_marker: str, max_keys: int, encode: bool) -> str:
-    """The `ListVersionsResult` document."""
+                    vid_marker: str, max_keys: int, encoding_type: str = "", listing_id: str = "") -> str:
+    """The `ListVersionsResult` document in MinIO's bytes (facts §16): `ListVersionsResponse`'s field order
+    (`NextVersionIdMarker` and `VersionIdMarker` always present, `EncodingType` last), versions and delete
+    markers interleaved in listing order, no trailing newline. `encoding_type` is the request's raw value."""
+    encode = encoding_type.lower() == "url"
     enc = url_enc if encode else esc
     out = [_DECL, f'<ListVersionsResult xmlns="{S3_NS}"><Name>{esc(b.name)}</Name>',
            f"<Prefix>{enc(prefix)}</Prefix><KeyMarker>{enc(key_marker)}</KeyMarker>"]
     if page.truncated:
-        out.append(f"<NextKeyMarker>{enc(page.next_key)}</NextKeyMarker>")
-        if page.next_vid:
-            out.append(f"<NextVersionIdMarker>{esc(page.next_vid)}</NextVersionIdMarker>")
-    out.append(f"<VersionIdMarker>{esc(vid_marker)}</VersionIdMarker><MaxKeys>{max_keys}</MaxKeys>")
+        tag = f"{MARKER_TAG},id:{listing_id or uuid.uuid4()},p:0,s:0]"
+        out.append(f"<NextKeyMarker>{enc(page.next_key + tag)}</NextKeyMarker>")
+    out.append(f"<NextVersionIdMarker>{esc(page.next_vid if page.truncated else '')}</NextVersionIdMarker>"
+               f"<VersionIdMarker>{esc(vid_marker)}</VersionIdMarker><MaxKeys>{max_keys}</MaxKeys>")
     if delimiter:
         out.append(f"<Delimiter>{enc(delimiter)}</Delimiter>")
-    if encode:
-        out.append("<EncodingType>url</EncodingType>")
     out.append("<IsTruncated>true</IsTruncated>" if page.truncated else "<IsTruncated>false</IsTruncated>")
     for cp in page.prefixes:
         out.append(f"<CommonPrefixes><Prefix>{enc(cp)}</Prefix></CommonPrefixes>")
@@ -142,6 +172,8 @@ def render_versions(b: Bucket, page: VersionsPage, *, prefix: str, delimiter: st
             app(c[1])
             app(_TRUE if latest else _FALSE)
             app(c[2])
+    if encoding_type:
+        out.append(f"<EncodingType>{esc(encoding_type)}</EncodingType>")
     out.append("</ListVersionsResult>")
     return "".join(out)
 
@@ -150,10 +182,12 @@ _TRUE, _FALSE = "true</IsLatest>", "false</IsLatest>"
 
 
 def _version_xml(v: Version, enc: Callable[[str], str]) -> tuple[str, str]:
-    """One `<Version>`/`<DeleteMarker>` element split around the IsLatest value (which depends on position)."""
+    """One `<Version>`/`<DeleteMarker>` element split around the IsLatest value (which depends on position).
+    Both kinds have the same children (a delete marker: empty ETag, size 0, class STANDARD; facts §16)."""
     if v.delete_marker:
         return (f"<DeleteMarker><Key>{enc(v.key)}</Key><LastModified>{iso(v.last_modified)}</LastModified>"
-                f"{_OWNER}<IsLatest>", f"<VersionId>{v.version_id}</VersionId></DeleteMarker>")
+                f"<ETag></ETag><Size>0</Size>{_OWNER}<StorageClass>STANDARD</StorageClass><IsLatest>",
+                f"<VersionId>{v.version_id}</VersionId></DeleteMarker>")
     return (f"<Version><Key>{enc(v.key)}</Key><LastModified>{iso(v.last_modified)}</LastModified>"
             f"<ETag>&#34;{v.etag}&#34;</ETag><Size>{v.size}</Size>{_OWNER}"
             f"<StorageClass>STANDARD</StorageClass><IsLatest>", f"<VersionId>{v.version_id}</VersionId></Version>")

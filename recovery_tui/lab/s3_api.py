@@ -183,7 +183,7 @@ def _get_bucket(rt: "SiteRuntime", request: web.Request, bucket: str) -> web.Res
             raise LabError(code, bucket=bucket)
     if any(k in q for k in _UNSUPPORTED):
         raise LabError("NotImplemented", bucket=bucket)
-    encode = q.get("encoding-type", "") == "url"
+    encode = q.get("encoding-type", "").lower() == "url"
     if encode is False and q.get("encoding-type"):
         raise LabError("InvalidArgument", "Invalid Encoding Method specified in Request", bucket=bucket)
     prefix, delimiter = q.get("prefix", ""), q.get("delimiter", "")
@@ -191,13 +191,9 @@ def _get_bucket(rt: "SiteRuntime", request: web.Request, bucket: str) -> web.Res
     if "versions" in q:
         authorize(rt, request, "s3:ListBucketVersions", bucket=bucket)
         b = _bucket(rt, bucket)
-        km, vm = q.get("key-marker", ""), q.get("version-id-marker", "")
-        if vm and not km:
-            raise LabError("InvalidArgument", "A version-id marker cannot be specified without a key marker.",
-                           bucket=bucket)
-        page = listing.list_versions_page(b, prefix, delimiter, km, vm, max_keys)
-        return _xml(listing.render_versions(b, page, prefix=prefix, delimiter=delimiter, key_marker=km,
-                                            vid_marker=vm, max_keys=max_keys, encode=encode))
+        return _xml(listing.list_versions(b, prefix=prefix, delimiter=delimiter, key_marker=q.get("key-marker", ""),
+                                          vid_marker=q.get("version-id-marker", ""), max_keys=max_keys,
+                                          encoding_type=q.get("encoding-type", "")))
     authorize(rt, request, "s3:ListBucket", bucket=bucket)
     b = _bucket(rt, bucket)
     if q.get("list-type") == "2":

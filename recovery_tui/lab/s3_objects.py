@@ -146,7 +146,8 @@ async def get_object(rt: "SiteRuntime", request: web.Request, bucket: str, key: 
         if v is None:
             raise LabError("NoSuchKey", bucket=bucket, key=key)
     if purge is not None or v.delete_marker:
-        # The server's error path (object-handlers.go): no Last-Modified; the heal is queued first.
+        # The server's error path (object-handlers.go, writeErrorResponseHeadersOnly): no Last-Modified (facts
+        # §17); the heal is queued first.
         headers = {"x-amz-delete-marker": "true", "x-amz-version-id": v.version_id}
         if purge is not None:
             headers["X-Minio-Replication-Delete-Status"] = purge.status

@@ -9,13 +9,12 @@ then the scenario damages the target. Runs on the lab's event-loop thread.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from recovery_tui.lab import replconfig, store
+from recovery_tui.lab import store  # light: the CLI reads SCENARIOS for --help (replconfig loads aiohttp)
 
 BUCKET = "data"
 DEFAULT_OBJECTS_LARGE = 100_000
@@ -54,6 +53,8 @@ def _rule_id(rng: random.Random) -> str:
 
 def _setup_pair(lab: Any, rng: random.Random) -> tuple[str, str]:
     """Buckets, versioning, targets and rules both ways; returns (source→target ARN, reverse ARN)."""
+    from recovery_tui.lab import replconfig
+
     arns = []
     for rt, peer in ((lab.source, lab.target), (lab.target, lab.source)):
         site: store.Site = rt.site
@@ -170,6 +171,8 @@ def apply(lab: Any, name: str, *, objects: Optional[int] = None, seed: int = 0) 
     call = getattr(lab, "call", None)
     offline = call(_seed, lab, name, objects, seed) if call is not None else _seed(lab, name, objects, seed)
     if offline:
+        import asyncio
+
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

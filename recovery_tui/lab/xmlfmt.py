@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from urllib.parse import quote
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 OWNER_ID = "02d6176db174dc93cb1b899f7c6078f08654445fe8cf1b6ce98d8855f66bdbf4"
@@ -17,7 +16,9 @@ OWNER_NAME = "minio"
 _ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;",
                       "\r": "&#xD;", "\n": "&#xA;", "\t": "&#x9;"})
 _NEEDS = frozenset("&<>\"'\r\n\t")
-_URL_SAFE = re.compile(r"[A-Za-z0-9/_.~-]*").fullmatch
+_URL_SAFE = re.compile(r"[A-Za-z0-9/_.*-]*").fullmatch
+_URL_BYTE = tuple(chr(c) if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "-_./*") else "+" if c == 32
+                  else "%%%02X" % c for c in range(256))
 
 
 def esc(s: str) -> str:
@@ -41,10 +42,11 @@ def http_date(dt: datetime) -> str:
 
 
 def url_enc(s: str) -> str:
-    """`encoding-type=url` form of a key (S3 encodes like query values, keeping `/`)."""
+    """`encoding-type=url` form of a key, as MinIO's `s3URLEncode` (facts §16): letters, digits and `-_./*`
+    kept, space → `+`, every other byte of the UTF-8 form `%XX` (`~` included)."""
     if _URL_SAFE(s):
         return s
-    return quote(s, safe="/-_.~")
+    return "".join(_URL_BYTE[c] for c in s.encode())
 
 
 def quoted_etag(etag: str) -> str:

@@ -178,11 +178,14 @@ class StepScreen(Screen[None]):
     def action_back(self) -> None:
         """Go back one step (the screen stack is the history); the first step has nowhere to go."""
         stack = self.app.screen_stack
+        step_back = getattr(self.app, "step_back", None)
         if len(stack) > 2:
             below = stack[-2]
             if isinstance(below, StepScreen):
                 below.returning = True
             self.app.pop_screen()
+        elif self.STEP > 0 and step_back is not None and step_back(self.STEP):
+            pass  # a reattached session: the earlier step is built now
         else:
             self.notify("This is the first step. Press q to quit.", timeout=3)
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -136,34 +138,65 @@ class CopyLedger:
 
     The original version keeps its FAILED status on the server (its copy is what replicates), so the
     diff API lists it again on every run; without this ledger each re-run would add one more version
-    per object. Thread-safe; saved atomically after every copy.
+    per object. Kept in a SQLite file (`<state>/checkpoints/clear-checksum-ledger-<hash>.sqlite`, mode
+    0600): a lookup or an add costs one indexed statement and memory stays flat however many versions a
+    run copies (a million copies never sit in a dict, and a run is never rewriting the whole ledger per
+    copy). Each add is committed to the write-ahead log before the next copy starts: it survives the process
+being killed; a power cut may lose the last few, whose versions a re-run would copy once more (a second
+copy of a key's latest version changes nothing clients read). Thread-safe.
+    A ledger from an older version (JSON) is read into it once.
     """
 
     def __init__(self, alias: str, bucket: str) -> None:
-        self.path = default_path("clear-checksum-ledger", {"alias": alias, "bucket": bucket})
+        legacy = default_path("clear-checksum-ledger", {"alias": alias, "bucket": bucket})
+        self.path = legacy.with_suffix(".sqlite")
         """Where the ledger lives (delete it to allow copying the same versions again)."""
         self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):  # private before SQLite opens them
+            os.close(os.open(f"{self.path}{suffix}", os.O_WRONLY | os.O_CREAT, 0o600))
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS copies (key TEXT NOT NULL, version_id TEXT NOT NULL, "
+                         "copy_id TEXT NOT NULL, PRIMARY KEY (key, version_id)) WITHOUT ROWID")
+        self._db.execute("CREATE INDEX IF NOT EXISTS copies_made ON copies (key, copy_id)")
+        self._import(legacy)
+
+    def _import(self, legacy: Path) -> None:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            self._copies: dict[str, str] = {str(k): str(v) for k, v in data.get("copies", {}).items()}
+            data = json.loads(legacy.read_text(encoding="utf-8"))
+            rows = [(*str(k).split("\n", 1), str(v)) for k, v in data.get("copies", {}).items() if "\n" in str(k)]
         except (OSError, ValueError, AttributeError):
-            self._copies = {}
-        self._made = {(k.rsplit("\n", 1)[0], v) for k, v in self._copies.items()}
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO copies VALUES (?, ?, ?)", rows)
+            self._db.execute("COMMIT")
+        legacy.unlink(missing_ok=True)
 
     def copy_of(self, key: str, version_id: str) -> Optional[str]:
         """The version ID of the copy already made of (key, version_id), or None."""
         with self._lock:
-            return self._copies.get(f"{key}\n{version_id}")
+            row = self._db.execute("SELECT copy_id FROM copies WHERE key = ? AND version_id = ?",
+                                   (key, version_id)).fetchone()
+        return row[0] if row else None
 
     def is_copy(self, key: str, version_id: str) -> bool:
         """Whether (key, version_id) is a copy an earlier run made. A copy still backlogged means the copy
         did not clear the failure (§22): it is re-triggered, never copied again."""
         with self._lock:
-            return (key, version_id) in self._made
+            row = self._db.execute("SELECT 1 FROM copies WHERE key = ? AND copy_id = ?", (key, version_id)).fetchone()
+        return row is not None
 
     def add(self, key: str, version_id: str, copy_id: str) -> None:
         with self._lock:
-            self._copies[f"{key}\n{version_id}"] = copy_id
-            self._made.add((key, copy_id))
-            text = json.dumps({"copies": self._copies}, ensure_ascii=False)
-            write_private(self.path, text)
+            self._db.execute("INSERT OR REPLACE INTO copies VALUES (?, ?, ?)", (key, version_id, copy_id))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM copies").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

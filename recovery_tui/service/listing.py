@@ -4,17 +4,19 @@ boto3's paginator builds a dict per version and a `datetime` per timestamp; on a
 bucket with millions of versions that parsing is most of the client's time. This
 module signs the same `GET /BUCKET?versions` request through the service's own
 `SignedHttp` (one urllib3 pool per site, the site's timeouts, READ_POLICY retries)
-and reads the XML answer with one regular expression written for the element
-order MinIO emits (`Key, LastModified[, ETag, Size], Owner, StorageClass, IsLatest,
-VersionId`: Go's embedded `Object` first, cmd/api-response.go). If a
-page does not match that shape (another server, another order) it is re-read with
-`xml.etree.ElementTree`, so the fast path can never silently drop an entry: the
-number of `<Version>`/`<DeleteMarker>` elements is checked on every page. A stricter, faster
-expression for MinIO's exact bytes is tried first; when it does not account for every element the
-general one (and then ElementTree) reads the page.
+and reads the XML answer with one regular expression written for the bytes MinIO
+writes (facts §16: `Key, LastModified, ETag, Size, Owner, StorageClass, IsLatest,
+VersionId` for versions and delete markers alike, Go's embedded `Object` first). An
+element in any other shape is caught whole by the same expression's last group, and
+then the page is read by a general expression (another server's quoting or order),
+checked against the number of `<Version>`/`<DeleteMarker>` elements, and failing
+that by `xml.etree.ElementTree`: the fast path can never silently drop an entry.
+Markers are passed back exactly as the server wrote them (MinIO's `NextKeyMarker`
+carries a `[minio_cache:v2,…]` tag and is never a key).
 
-An entry is a plain tuple `(key, version_id, size, etag, delete_marker, is_latest)`
-(see `Entry`): tuples compare, hash and sort in C, which the diff engine relies on.
+An entry is a plain tuple of the page's own strings (see `pagexml.Entry`): the strict
+reader's `findall` returns the entries as they are, with no per-entry Python work, and
+tuples compare, hash and sort in C, which the diff engine relies on.
 Both the benchmark's "raw floor" and the validation engine use `VersionLister`, so
 the benchmark measures the engine's own overhead honestly.
 
@@ -35,19 +37,8 @@ from . import parsepool
 from .errors import RecoveryError, ServerError
 from .http import HttpStatusError, to_recovery_error
 from .pagexml import (  # noqa: F401  (re-exported: the reader's API lives here for callers and tests)
-    _ENTRY,
-    _STRICT,
-    DM,
-    ETAG,
-    KEY,
-    LATEST,
-    SIZE,
-    VID,
-    Entry,
-    RawPage,
-    _parse_page_etree,
-    markers,
-    parse_page,
+    _ENTRY, _STRICT, DM, ENTRY_FORMAT, ETAG, KEY, LATEST, SIZE, VID, Entry, RawPage, _parse_page_etree, is_dm,
+    is_latest, make_entry, markers, parse_page, size_of,
 )
 from .secrets import redact
 
@@ -92,7 +83,7 @@ class VersionLister:
         self, prefix: str = "", key_marker: str = "", version_id_marker: str = "", delimiter: str = ""
     ) -> RawPage:
         """One page; errors raise the mapped RecoveryError (ConnectionFailure when the site is down)."""
-        return parse_page(self._request(prefix, key_marker, version_id_marker, delimiter))
+        return parse_page(self._request(prefix, key_marker, version_id_marker, delimiter), bool(delimiter))
 
     def _next_markers(self, truncated: bool, next_key: str, next_vid: str, current: tuple[str, str]
                       ) -> Optional[tuple[str, str]]:
@@ -117,13 +108,14 @@ class VersionLister:
         reading `parse_page` does; checked against the parsed page, which wins). Pages come out in
         order, and any failure stops the listing there, as without the pool.
         """
-        first = (start_after, "")
-        body = self._request(prefix, first[0], first[1], delimiter)
-        page = parse_page(body)
+        at: Optional[tuple[str, str]] = (start_after, "")
+        body = self._request(prefix, at[0], at[1], delimiter)
+        delimited = bool(delimiter)
+        page = parse_page(body, delimited)
         yield page
-        at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, first)
+        at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, at)
         use_pool = self.parse_processes and parsepool.workers() > 0
-        pending: Optional[tuple[tuple[str, str], bytes, object]] = None  # (markers it was asked at, body, future)
+        pending: Optional[tuple[tuple[str, str], bytes, object, bool]] = None  # (markers it was asked at, body, future)
         error: Optional[RecoveryError] = None
         while at is not None:
             try:
@@ -132,12 +124,12 @@ class VersionLister:
                 if pending is not None:
                     yield self._finish(pending)  # what was fetched before the failure still counts
                 raise
-            fut = parsepool.submit(body) if use_pool else None
+            fut = parsepool.submit(body, delimited) if use_pool else None
             if fut is None:  # in-process: parse now, the next markers from the parsed page
                 if pending is not None:
                     yield self._finish(pending)
                     pending = None
-                page = parse_page(body)
+                page = parse_page(body, delimited)
                 yield page
                 at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, at)
                 continue
@@ -148,18 +140,18 @@ class VersionLister:
                 at, error = None, exc
             if pending is not None:
                 yield self._finish(pending)
-            pending = (asked, body, fut)
+            pending = (asked, body, fut, delimited)
         if pending is not None:
             yield self._finish(pending)
         if error is not None:
             raise error
 
-    def _finish(self, pending: tuple[tuple[str, str], bytes, object]) -> RawPage:
-        asked, body, fut = pending
+    def _finish(self, pending: tuple[tuple[str, str], bytes, object, bool]) -> RawPage:
+        asked, body, fut, delimited = pending
         try:
             status, out = fut.result()  # type: ignore[attr-defined]
         except Exception:  # the pool broke: parse this one here
-            return parse_page(body)
+            return parse_page(body, delimited)
         if status != "ok":
             raise ServerError(str(out), title="Unreadable listing")
         entries, prefixes, truncated, next_key, next_vid = out  # type: ignore[misc]
@@ -281,15 +273,22 @@ def _split(prefix: str, s: tuple[list[str], list[Entry]], d: tuple[list[str], li
 
 def discover_units(
     pool: ThreadPoolExecutor, src: VersionLister, dst: VersionLister, prefix: str, *,
-    want: int, delimiter: str = "/", max_depth: int = 3, cap: int = 10_000,
+    want: int, delimiter: str = "/", max_depth: int = 3, cap: int = 1000, most: Optional[int] = None,
 ) -> list[Unit]:
-    """Split `prefix` into ordered, disjoint units by delimiter listings of both sides, level by level,
-    until there are at least `want` tree units (or `max_depth` levels). Concatenated in order, the units
-    cover the same keys, in the same order, as one listing of `prefix`."""
+    """Split `prefix` into ordered, disjoint units by delimiter listings of both sides, level by level.
+    Concatenated in order, the units cover the same keys, in the same order, as one listing of `prefix`.
+
+    Every tree unit of a level is listed one level down, all at once (one request each when it fits a page):
+    its sub-prefixes become tree units, its direct keys flat units (already listed), unless either side has
+    more than `cap` direct entries (the unit then stays a tree, listed whole later). Levels go on while they
+    split something, up to `max_depth` levels, and stop once there are `most` tree units (default 8 × `want`).
+    Splitting every unit, not just until there are `want` of them, keeps one large prefix from becoming
+    the single long listing the parallel run waits for at its end."""
+    most = most or 8 * want
     units: list[Unit] = [("tree", prefix, [], [])]
     for _ in range(max_depth):
         trees = [u for u in units if u[0] == "tree"]
-        if len(trees) >= want:
+        if not trees or len(trees) >= most:
             break
         jobs = {u[1]: (pool.submit(_level, src, u[1], delimiter, cap), pool.submit(_level, dst, u[1], delimiter, cap))
                 for u in trees}
@@ -300,7 +299,7 @@ def discover_units(
                 out.append(u)
                 continue
             s, d = (f.result() for f in jobs[u[1]])
-            if s is None or d is None:
+            if s is None or d is None or (not s[0] and not d[0] and not s[1] and not d[1]):
                 out.append(u)
                 continue
             out.extend(_split(u[1], s, d))

@@ -9,6 +9,7 @@ the next page can be requested while this one is parsed elsewhere.
 from __future__ import annotations
 
 import html
+import operator
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -16,29 +17,55 @@ from typing import Final
 
 from .errors import ServerError
 
-Entry = tuple[str, str, int, str, bool, bool]
-"""(key, version_id, size, etag, delete_marker, is_latest); etag without quotes, "" for delete markers."""
-KEY: Final = 0  # Final: each index is its literal, so `entry[SIZE]` types as int, not as any field's type
-VID: Final = 1
-SIZE: Final = 2
-ETAG: Final = 3
-DM: Final = 4
-LATEST: Final = 5
+Entry = tuple[str, str, str, str, str, str, str]
+"""One listed version as the page writes it, in the page's own order (so the strict reader's `findall`
+returns entries directly, with no per-entry Python work): `(key, etag, size, latest, version_id, kind, "")`.
+`etag` without quotes ("" for a delete marker), `size` in decimal, `latest` "t"/"f", `kind` "V" (a version)
+or "D" (a delete marker); the last field is always "" (the strict reader's catch-all, see `_STRICT`).
+Build one with `make_entry`; read one through the indices below (or `is_dm`, `is_latest`, `size_of`)."""
+KEY, ETAG, SIZE, LATEST, VID, DM = range(6)
+ENTRY_FORMAT = "key,etag,size,latest,vid,kind/2"
+"""Names this layout in checkpoints (an older checkpoint's sample entries are not read back)."""
+
+
+def make_entry(key: str, version_id: str, size: int, etag: str, delete_marker: bool, is_latest: bool) -> Entry:
+    return (key, etag, str(int(size)), "t" if is_latest else "f", version_id, "D" if delete_marker else "V", "")
+
+
+def is_dm(e: Entry) -> bool:
+    return e[DM] == "D"
+
+
+def is_latest(e: Entry) -> bool:
+    return e[LATEST] == "t"
+
+
+def size_of(e: Entry) -> int:
+    return int(e[SIZE])
+
 
 _OWNER = r"(?:<Owner><ID>[^<]*</ID><DisplayName>[^<]*</DisplayName></Owner>)?"
 _ENTRY = re.compile(  # MinIO's order: the embedded Object (Key, LastModified, ETag, Size, Owner, StorageClass) first
     r"<(Version|DeleteMarker)><Key>([^<]*)</Key><LastModified>[^<]*</LastModified>"
-    r'(?:<ETag>(?:&#34;|&quot;|")?([^<&"]*)(?:&#34;|&quot;|")?</ETag><Size>(\d+)</Size>)?' + _OWNER
-    + r"(?:<StorageClass>[^<]*</StorageClass>)?"
-    r"<IsLatest>(true|false)</IsLatest><VersionId>([^<]*)</VersionId>"
+    r'(?:<ETag>(?:&#34;|&quot;|")?([^<&"]*)(?:&#34;|&quot;|")?</ETag><Size>(\d+)</Size>)?' + _OWNER +
+    r"(?:<StorageClass>[^<]*</StorageClass>)?<IsLatest>(true|false)</IsLatest><VersionId>([^<]*)</VersionId>"
 )
-_STRICT = re.compile(  # exactly MinIO's bytes: `&#34;`-quoted ETag, Owner always present; ~25 % faster
-    # (a literal first token lets the regex engine scan for it; the closing tag gives the element's type)
-    r"<Key>([^<]*)</Key><LastModified>[^<]*</LastModified>"
-    r"(?:<ETag>&#34;([^&<]*)&#34;</ETag><Size>(\d+)</Size>)?"
-    r"<Owner><ID>[^<]*</ID><DisplayName>[^<]*</DisplayName></Owner>(?:<StorageClass>[^<]*</StorageClass>)?"
-    r"<IsLatest>(t|f)[a-z]*</IsLatest><VersionId>([^<]*)</VersionId></(V|D)"
+_MINIO_OWNER = ("<ID>02d6176db174dc93cb1b899f7c6078f08654445fe8cf1b6ce98d8855f66bdbf4</ID>"
+                "<DisplayName>minio</DisplayName>")
+_STRICT = re.compile(
+    # Exactly MinIO's bytes (facts §16): both kinds with Key, LastModified (always 24 characters), ETag
+    # (`&#34;`-quoted; empty for a delete marker), Size, Owner (MinIO's constant one: its length is skipped in
+    # one step), StorageClass, IsLatest, VersionId; the closing tag gives the kind. An element in any other
+    # shape is caught whole by the last group instead, so one `findall` both reads every entry and shows
+    # whether any was missed (no separate count of the elements).
+    r"(?:<Version>|<DeleteMarker>)(?:<Key>([^<]*)</Key><LastModified>.{24}</LastModified>"
+    r"<ETag>(?:&#34;([^&<]*)&#34;)?</ETag><Size>(\d+)</Size>"
+    r"<Owner>.{%d}</Owner><StorageClass>[^<]*</StorageClass>"
+    r"<IsLatest>(t|f)[a-z]*</IsLatest><VersionId>([^<]*)</VersionId></(V|D)(?:ersion>|eleteMarker>)"
+    r"|(.*?</(?:Version|DeleteMarker)>))" % len(_MINIO_OWNER),
+    re.S,
 )
+_CATCH_ALL, _KEY = operator.itemgetter(6), operator.itemgetter(0)
 _TAG = re.compile(r"<(IsTruncated|NextKeyMarker|NextVersionIdMarker)>([^<]*)</")
 _PREFIX = re.compile(r"<CommonPrefixes><Prefix>([^<]*)</Prefix></CommonPrefixes>")
 
@@ -58,30 +85,25 @@ def _unescape(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-def parse_page(body: bytes) -> RawPage:
-    """Parse a `ListVersionsResult`; raises ServerError when it is not one."""
+def parse_page(body: bytes, delimited: bool = True) -> RawPage:
+    """Parse a `ListVersionsResult`; raises ServerError when it is not one. `delimited=False` (a listing asked
+    without a delimiter, which has no common prefixes) saves scanning the page for them."""
     text = body.decode("utf-8", "replace")
     if "<ListVersionsResult" not in text:
         return _parse_page_etree(body)
-    expected = text.count("<Version>") + text.count("<DeleteMarker>")
-    found = _STRICT.findall(text)
-    if len(found) == expected:
-        entries: list[Entry] = [
-            (_unescape(k) if "&" in k else k, v, int(s) if s else 0, e, t == "D", latest == "t")
-            for k, e, s, latest, v, t in found
-        ]
-    else:
+    entries: list[Entry] = _STRICT.findall(text)
+    if any(map(_CATCH_ALL, entries)):  # some element is not in MinIO's exact shape: the general reader
+        expected = text.count("<Version>") + text.count("<DeleteMarker>")
         found = _ENTRY.findall(text)
         if len(found) != expected:
             return _parse_page_etree(body)
-        entries = [
-            (_unescape(k) if "&" in k else k, v, int(s) if s else 0, e, t == "DeleteMarker", latest == "true")
-            for t, k, e, s, latest, v in found
-        ]
+        entries = [(k, e, s or "0", latest[0], v, t[0], "") for t, k, e, s, latest, v in found]
+    if "&" in "".join(map(_KEY, entries)):  # an escaped character in some key: unescape those keys
+        entries = [(html.unescape(e[0]),) + e[1:] if "&" in e[0] else e for e in entries]
     truncated, next_key, next_vid = _tags(text)
     return RawPage(
         entries=entries,
-        prefixes=[_unescape(p) for p in _PREFIX.findall(text)] if "<CommonPrefixes>" in text else [],
+        prefixes=[_unescape(p) for p in _PREFIX.findall(text)] if delimited and "<CommonPrefixes>" in text else [],
         truncated=truncated, next_key_marker=next_key, next_version_id_marker=next_vid,
     )
 
@@ -105,11 +127,11 @@ def markers(body: bytes) -> tuple[bool, str, str]:
     return got
 
 
-def parse_compact(body: bytes) -> tuple[str, object]:
+def parse_compact(body: bytes, delimited: bool = True) -> tuple[str, object]:
     """For a parse worker process: ("ok", (entries, prefixes, truncated, next key, next version id)) or
     ("error", message); plain tuples pickle fast and never fail to unpickle."""
     try:
-        p = parse_page(body)
+        p = parse_page(body, delimited)
     except ServerError as exc:
         return "error", str(exc)
     return "ok", (p.entries, p.prefixes, p.truncated, p.next_key_marker, p.next_version_id_marker)
@@ -128,7 +150,7 @@ def _parse_page_etree(body: bytes) -> RawPage:
     for el in root:
         tag = el.tag[len(ns):]
         if tag in ("Version", "DeleteMarker"):
-            page.entries.append((
+            page.entries.append(make_entry(
                 el.findtext(ns + "Key") or "",
                 el.findtext(ns + "VersionId") or "",
                 int(el.findtext(ns + "Size") or 0),

@@ -53,14 +53,14 @@ def get() -> Optional[ProcessPoolExecutor]:
     return _pool
 
 
-def submit(body: bytes) -> Optional["Future[tuple[str, object]]"]:
+def submit(body: bytes, delimited: bool = True) -> Optional["Future[tuple[str, object]]"]:
     """Queue one page body; None when there is no pool (the caller parses in-process)."""
     global _pool, _disabled
     pool = get()
     if pool is None:
         return None
     try:
-        return pool.submit(parse_compact, body)
+        return pool.submit(parse_compact, body, delimited)
     except Exception:  # broken or shut down: parse in-process from now on
         with _lock:
             _pool, _disabled = None, True

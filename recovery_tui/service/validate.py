@@ -29,26 +29,15 @@ import operator
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from itertools import compress, islice
+from itertools import islice
 from typing import Any, Callable, Optional
 
 from .aliases import BucketPath
 from .checkpoint import Checkpoint
 from .errors import InputError, RecoveryError
 from .listing import (
-    DM,
-    ETAG,
-    KEY,
-    LATEST,
-    SIZE,
-    VID,
-    Cancelled,
-    Entry,
-    PageStream,
-    VersionLister,
-    discover_units,
-    resume_units,
-    start_stream,
+    DM, ENTRY_FORMAT, ETAG, KEY, LATEST, SIZE, VID, Cancelled, Entry, PageStream, VersionLister, discover_units,
+    is_dm, is_latest, resume_units, size_of, start_stream,
 )
 from .models import ObjectVersion
 from .validation_report import (
@@ -62,15 +51,16 @@ from .validation_report import (
     VersionDiff,
 )
 
-_dm, _latest, _key = operator.itemgetter(DM), operator.itemgetter(LATEST), operator.itemgetter(KEY)
+_flags, _key = operator.itemgetter(LATEST, DM), operator.itemgetter(KEY)
+_CURRENT, _LATEST_DM, _OLD_DM = ("t", "V"), ("t", "D"), ("f", "D")
 ne, indexOf = operator.ne, operator.indexOf
 
 
 def _ov(e: Optional[Entry]) -> Optional[ObjectVersion]:
     if e is None:
         return None
-    return ObjectVersion(key=e[KEY], version_id=e[VID], is_latest=e[LATEST], last_modified=None, size=e[SIZE],
-                         etag=e[ETAG], delete_marker=e[DM])
+    return ObjectVersion(key=e[KEY], version_id=e[VID], is_latest=is_latest(e), last_modified=None, size=size_of(e),
+                         etag=e[ETAG], delete_marker=is_dm(e))
 
 
 class Tally:
@@ -86,12 +76,10 @@ class Tally:
 
     @staticmethod
     def _count(acc: list[int], chunk: list[Entry], sign: int = 1) -> None:
-        dms = list(map(_dm, chunk)).count(True)
-        latest = list(map(_latest, chunk)).count(True)
-        latest_dms = sum(map(_latest, compress(chunk, map(_dm, chunk)))) if dms else 0
+        flags = list(map(_flags, chunk))
         acc[0] += sign * len(chunk)
-        acc[1] += sign * (latest - latest_dms)
-        acc[2] += sign * dms
+        acc[1] += sign * flags.count(_CURRENT)
+        acc[2] += sign * (flags.count(_LATEST_DM) + flags.count(_OLD_DM))
 
     def compare(self, s: list[Entry], d: list[Entry]) -> None:
         """Compare two chunks covering the same key range on each side.
@@ -143,14 +131,15 @@ class Tally:
 
     def state(self) -> dict[str, Any]:
         return {"src": self.src, "dst": self.dst, "diffs": self.diffs, "last_key": self.last_key,
-                "samples": {k: [list(x) for x in v] for k, v in self.samples.items()}}
+                "samples": {k: [list(x) for x in v] for k, v in self.samples.items()}, "entries": ENTRY_FORMAT}
 
     def restore(self, st: dict[str, Any]) -> None:
         self.src, self.dst = list(st["src"]), list(st["dst"])
         self.diffs = {c: int(st["diffs"].get(c, 0)) for c in CLASSES}
         self.last_key = str(st.get("last_key", ""))
+        saved = st.get("samples", {}) if st.get("entries") == ENTRY_FORMAT else {}  # older layouts: counts only
         self.samples = {c: [(k, v, tuple(e) if e else None, tuple(o) if o else None)  # type: ignore[misc]
-                            for k, v, e, o in st.get("samples", {}).get(c, [])] for c in CLASSES}
+                            for k, v, e, o in saved.get(c, [])] for c in CLASSES}
 
 
 def _unequal_ranges(s: list[Entry], d: list[Entry]) -> list[tuple[list[Entry], list[Entry]]]:

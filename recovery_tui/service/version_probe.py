@@ -37,6 +37,7 @@ def head_trigger(service: Any, alias: str, bucket: str) -> Callable[[str, str], 
     """
     from .client import RecoveryService
 
+    service = service.resolve() if hasattr(type(service), "resolve") else service  # the wizard's DeferredService
     if type(service).head_version is not RecoveryService.head_version or not hasattr(service, "site"):
         def custom(key: str, vid: str) -> str:
             stat = service.head_version(alias, bucket, key, vid)

@@ -11,22 +11,30 @@ import random
 
 import pytest
 
+from recovery_tui.service.listing import ETAG, KEY, VID, is_dm, is_latest, make_entry, size_of
 from recovery_tui.service.validate import EXTRA, MISMATCHED, MISSING, Tally, merge
 
 
 def _side(entries):
-    cur = sum(1 for e in entries if e[5] and not e[4])
-    dms = sum(1 for e in entries if e[4])
+    cur = sum(1 for e in entries if is_latest(e) and not is_dm(e))
+    dms = sum(1 for e in entries if is_dm(e))
     return [len(entries), cur, dms]
 
 
 def _reference(src, dst):
-    s = {(e[0], e[1]): e for e in src}
-    d = {(e[0], e[1]): e for e in dst}
+    s = {(e[KEY], e[VID]): e for e in src}
+    d = {(e[KEY], e[VID]): e for e in dst}
     missing = sum(1 for k in s if k not in d)
     extra = sum(1 for k in d if k not in s)
-    mism = sum(1 for k in s if k in d and (s[k][2], s[k][3], s[k][4]) != (d[k][2], d[k][3], d[k][4]))
+    what = lambda e: (size_of(e), e[ETAG], is_dm(e))  # noqa: E731
+    mism = sum(1 for k in s if k in d and what(s[k]) != what(d[k]))
     return {MISSING: missing, EXTRA: extra, MISMATCHED: mism}
+
+
+def _with(e, *, vid=None, size=None, latest=None, etag=None, dm=None):
+    return make_entry(e[KEY], e[VID] if vid is None else vid, size_of(e) if size is None else size,
+                      e[ETAG] if etag is None else etag, is_dm(e) if dm is None else dm,
+                      is_latest(e) if latest is None else latest)
 
 
 def _bucket(rng: random.Random, keys: int):
@@ -36,7 +44,7 @@ def _bucket(rng: random.Random, keys: int):
         n = rng.choice((1, 1, 2, 3))
         for v in range(n):
             dm = rng.random() < 0.1
-            src.append((key, f"v{k}-{v}", 0 if dm else rng.randrange(100), "" if dm else f"e{k}", dm, v == 0))
+            src.append(make_entry(key, f"v{k}-{v}", 0 if dm else rng.randrange(100), "" if dm else f"e{k}", dm, v == 0))
     return src
 
 
@@ -47,16 +55,16 @@ def _damage(rng: random.Random, src, rate: float):
         if r < rate:
             continue  # missing
         if r < 2 * rate:
-            dst.append((e[0], e[1], e[2] + 1, e[3], e[4], e[5]))  # mismatched size
+            dst.append(_with(e, size=size_of(e) + 1))  # mismatched size
         elif r < 3 * rate:
-            dst.append((e[0], e[1], e[2], e[3], e[4], not e[5]))  # only is_latest differs: not a difference
+            dst.append(_with(e, latest=not is_latest(e)))  # only is_latest differs: not a difference
         else:
             dst.append(e)
         if rng.random() < rate:
-            dst.append((e[0], e[1] + "x", 1, "e", rng.random() < 0.5, False))  # extra
+            dst.append(make_entry(e[KEY], e[VID] + "x", 1, "e", rng.random() < 0.5, False))  # extra
     # swap the order of two versions of one key here and there (sets per key, never positions)
     for i in range(len(dst) - 1):
-        if dst[i][0] == dst[i + 1][0] and rng.random() < rate:
+        if dst[i][KEY] == dst[i + 1][KEY] and rng.random() < rate:
             dst[i], dst[i + 1] = dst[i + 1], dst[i]
     return dst
 

@@ -9,9 +9,8 @@ from recovery_tui.lab.store import Bucket, Version
 
 
 def _render(b: Bucket, encode: bool = False) -> str:
-    page = listing.list_versions_page(b, "", "", "", "", 1000)
-    return listing.render_versions(b, page, prefix="", delimiter="", key_marker="", vid_marker="", max_keys=1000,
-                                   encode=encode)
+    return listing.list_versions(b, prefix="", delimiter="", key_marker="", vid_marker="", max_keys=1000,
+                                 encoding_type="url" if encode else "")
 
 
 def _uncached(b: Bucket) -> str:

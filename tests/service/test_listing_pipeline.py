@@ -43,13 +43,18 @@ class _Http:
         if self.calls == self.fail_at:
             raise ConnectionFailure("site down")
         max_keys = int(q["max-keys"])
-        page = lab_listing.list_versions_page(self.b, q.get("prefix", ""), "", q.get("key-marker", ""),
-                                              q.get("version-id-marker", ""), max_keys)
-        body = lab_listing.render_versions(self.b, page, prefix="", delimiter="", key_marker="", vid_marker="",
-                                           max_keys=max_keys, encode=False)
+        body = lab_listing.list_versions(self.b, prefix=q.get("prefix", ""), delimiter="",
+                                         key_marker=q.get("key-marker", ""),
+                                         vid_marker=q.get("version-id-marker", ""), max_keys=max_keys)
         if self.calls == self.cut_at:
             body = body.replace("<NextKeyMarker>", "<Ignored>").replace("</NextKeyMarker>", "</Ignored>")
         return RawResponse(200, {}, body=body.encode())
+
+
+def _untagged(pages):
+    """Pages with the markers' `[minio_cache:…]` tag cut off (its listing id is random per listing)."""
+    return [(p.entries, p.prefixes, p.truncated, p.next_key_marker.split("[minio_cache:")[0], p.next_version_id_marker)
+            for p in pages]
 
 
 def _lister(http: _Http, pool: bool) -> VersionLister:
@@ -63,7 +68,7 @@ def test_pipelined_pages_equal_in_process(monkeypatch, procs: str) -> None:
     b = _bucket()
     want = list(_lister(_Http(b), pool=False).pages())
     got = list(_lister(_Http(b), pool=True).pages())
-    assert got == want and len(want) > 5
+    assert _untagged(got) == _untagged(want) and len(want) > 5
     assert sum(len(p.entries) for p in got) == sum(len(v) for v in b.versions.values())
     for p in got[:-1]:
         assert p.truncated
@@ -88,7 +93,7 @@ def test_failure_mid_listing_keeps_earlier_pages(monkeypatch, procs: str) -> Non
             seen.append(page)
     assert len(seen) == 3  # the three pages answered before the failure, in order
     full = list(_lister(_Http(b), pool=False).pages())
-    assert seen == full[:3]
+    assert _untagged(seen) == _untagged(full[:3])
     seen = []
     with pytest.raises(CutShort):
         for page in _lister(_Http(b, cut_at=3), pool=True).pages():
