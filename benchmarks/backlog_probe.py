@@ -9,7 +9,8 @@ import sys
 import time
 
 from benchmarks.rss_probe import peak_rss_mb
-from recovery_tui.cli import build_parser, main as cli_main
+from recovery_tui.cli import build_parser
+from recovery_tui.cli import main as cli_main
 
 
 def command() -> str:

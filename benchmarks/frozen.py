@@ -21,7 +21,7 @@ from typing import Any
 
 from benchmarks import labproc
 from benchmarks.ptyclock import PtyRun
-from benchmarks.startup import console_script, _env
+from benchmarks.startup import _env, console_script
 from recovery_tui.service.aliases import AliasBook
 from recovery_tui.state import STEP_TITLES, WizardState
 

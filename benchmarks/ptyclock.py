@@ -88,7 +88,7 @@ class PtyRun:
     def cpu_when(self, stamp: float) -> float:
         """The program's CPU seconds as of the chunk stamped `stamp`."""
         with self._lock:
-            return next(c for (t, _), c in zip(self.chunks, self.cpu) if t == stamp)
+            return next(c for (t, _), c in zip(self.chunks, self.cpu, strict=True) if t == stamp)
 
     def wait_for(self, text: str, timeout: float = 30.0, start: int = 0) -> Optional[float]:
         """The stamp of the chunk that completed `text` on screen (counting chunks from `start`), or None."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from recovery_tui.mcduration import mc_duration_ns
 
@@ -140,7 +140,7 @@ GLOBAL_FLAGS: tuple[Flag, ...] = (
 )
 """mc's `globalFlags` (cmd/flags.go:34), accepted by every command; `--help` by urfave/cli itself."""
 
-_REPL = dict(arg_check=_bucket_path)
+_REPL: dict[str, Any] = dict(arg_check=_bucket_path)
 
 COMMANDS: tuple[Command, ...] = (
     Command(("ls",), (Flag(("rewind",), True), Flag(("versions",)), Flag(("recursive", "r")),
@@ -220,7 +220,8 @@ COMMANDS: tuple[Command, ...] = (
 
 GROUPS: frozenset[tuple[str, ...]] = frozenset({
     ("replicate",), ("replicate", "resync"), ("replicate", "reset"), ("admin",), ("admin", "replicate"),
-    ("admin", "replicate", "resync"), ("admin", "policy"), ("admin", "bucket"), ("admin", "bucket", "remote"), ("version",), ("alias",),
+    ("admin", "replicate", "resync"), ("admin", "policy"), ("admin", "bucket"), ("admin", "bucket", "remote"),
+    ("version",), ("alias",),
 })
 """Command groups: running one alone only prints its help, so a printed command never stops at a group."""
 

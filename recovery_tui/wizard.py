@@ -15,7 +15,6 @@ from functools import partial
 from typing import Any, Optional
 
 from recovery_tui.deferred import DeferredService
-
 from recovery_tui.service.aliases import AliasBook, BucketPath, parse_bucket_path
 from recovery_tui.service.errors import ConfigError
 from recovery_tui.service.secrets import register

@@ -87,9 +87,11 @@ def _print_target(out: Output, t: TargetStatus, st: ReplicationStatus, single: b
     if single:
         q = st.queued
         rows += [("Queued", f"● {_n(q.count)} objects, {fmt_size(int(q.bytes))} (avg: {_n(q.avg_count)} objects, "
-                            f"{fmt_size(int(q.avg_bytes))}; max: {_n(q.max_count)} objects, {fmt_size(int(q.max_bytes))})"),
+                            f"{fmt_size(int(q.avg_bytes))}; max: {_n(q.max_count)} objects, "
+                            f"{fmt_size(int(q.max_bytes))})"),
                  ("Workers", f"{st.workers.curr} (avg: {st.workers.avg:.0f}; max: {st.workers.max})")]
-    rows += [("Transfer Rate", f"{_rate(t.transfer.curr)} (avg: {_rate(t.transfer.avg)}; max: {_rate(t.transfer.peak)})"),
+    rows += [("Transfer Rate",
+              f"{_rate(t.transfer.curr)} (avg: {_rate(t.transfer.avg)}; max: {_rate(t.transfer.peak)})"),
              ("Latency", f"{_dur(t.latency.curr)} (avg: {_dur(t.latency.avg)}; max: {_dur(t.latency.max)})")]
     if t.online is None:
         rows.append(("Link", "? no remote target carries this ARN"))

@@ -20,8 +20,8 @@ from recovery_tui.headless.common import (
     parse_older_than,
 )
 from recovery_tui.headless.mcdocs import print_mc, resync_doc
-from recovery_tui.headless.watch_eta import WatchEta
 from recovery_tui.headless.output import Output, fmt_size, fmt_time
+from recovery_tui.headless.watch_eta import WatchEta
 from recovery_tui.mccmd import q
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.models import ResyncStatus, ResyncTargetStatus

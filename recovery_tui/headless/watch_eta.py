@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
 from recovery_tui.procedure.monitor_math import ProgressTracker, Sample, human_bytes, human_duration
 

@@ -204,6 +204,9 @@ class Resyncer:
             if tgt is None or rec.reset_id != reset_id:
                 self._mark(rec, "Failed")
                 return
+            if b.replication_xml is None:  # the configuration was removed before the job began
+                self._mark(rec, "Failed")
+                return
             self._mark(rec, "Ongoing")
             cfg = replconfig.parse_config(b.replication_xml)
             todo: list[store.Version] = []

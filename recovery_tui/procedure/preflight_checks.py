@@ -125,7 +125,7 @@ def check_rule(service: "RecoveryService", state: "WizardState", findings: Findi
     if not rules:
         return CheckItem("rule", LABELS["rule"], "block", "no rule on the source sends to this ARN",
                          "Go back (escape) and pick another ARN, or recreate the rule "
-                         f"(mc replicate add {src} --remote-bucket TARGET_ALIAS/BUCKET --priority 1).")
+                         f"(mc replicate add {state.source} --remote-bucket TARGET_ALIAS/BUCKET --priority 1).")
     rule = rules[0]
     src = state.source
     if not rule.enabled:

@@ -29,7 +29,12 @@ from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from recovery_tui.procedure.monitor_math import (
-    DEFAULT_STALL_SECONDS, ProgressTracker, Sample, human_duration, leave_note, resync_cutoff,
+    DEFAULT_STALL_SECONDS,
+    ProgressTracker,
+    Sample,
+    human_duration,
+    leave_note,
+    resync_cutoff,
 )
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
@@ -232,9 +237,13 @@ class MonitorScreen(StepScreen):
         from recovery_tui.service.resync_scope import count_scope
 
         worker = get_current_worker()
+
+        def counted(n: int) -> None:
+            self.post_message(SourceCounted(n, done=False))
+
         try:
             scope = count_scope(self.service, self.state.source_alias, self.state.source_bucket, self.state.arn,
-                                before=self.cutoff, progress=lambda n: self.post_message(SourceCounted(n, done=False)),
+                                before=self.cutoff, progress=counted,
                                 cancelled=lambda: worker.is_cancelled)
         except RecoveryError as exc:
             self.post_message(SourceCounted(0, done=False, error=f"listing failed: {exc.title}"))

@@ -29,7 +29,8 @@ from recovery_tui.report import reports_dir, write_report
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.next_steps_canary import CanaryDone, CanaryFlow, CanaryRemoved, CanaryWaiting
-from recovery_tui.screens.next_steps_rules import GROUP as RULES_GROUP, RuleActions, RulesWritten
+from recovery_tui.screens.next_steps_rules import GROUP as RULES_GROUP
+from recovery_tui.screens.next_steps_rules import RuleActions, RulesWritten
 from recovery_tui.service.errors import NotFound
 from recovery_tui.state import ChecklistItem
 from recovery_tui.steps import Step
@@ -312,7 +313,8 @@ class NextStepsScreen(StepScreen):
                    if failed else "replication was not verified both ways (k runs the canary test)")
             self.app.push_screen(
                 ConfirmModal("Send clients back without verified replication?",
-                             f"[b]{why[:1].upper() + why[1:]}[/b].\n\nClients sent to {self.state.target_label} now may "
+                             f"[b]{why[:1].upper() + why[1:]}[/b].\n\nClients sent to {self.state.target_label} "
+                             "now may "
                              "write data that never reaches the other site. Tick it anyway (the journal and "
                              "the report record the override)?", yes="Tick anyway", no="Leave open"),
                 lambda ok: self._tick(key, note=f"override: ticked while {why}") if ok else None)

@@ -67,7 +67,7 @@ class RuleActions:
         if not missing:
             plan = self.screen.plan
             why = ("the comparison failed: press r to read both sides again" if plan is None and
-                   getattr(self.screen, "_plan_error", "") else
+                   self.screen._plan_error else
                    "the comparison is still running" if plan is None else
                    "no rule is missing on the target" if not plan.to_fix else
                    "the rules that differ need mc replicate update (shown above)")

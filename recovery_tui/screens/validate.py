@@ -107,7 +107,8 @@ def render_counts(report: Optional["ValidationReport"], width: int = COUNTS_WIDT
     w = max(len(f"{n:,}") for _, c in sides for n in (c.versions, c.current, c.noncurrent, c.delete_markers))
     mark = "≥" if report.incomplete else " "
     words = ("current", "noncurrent", "delete markers")
-    if len(f"source {mark}{'':>{w}} versions = {'':>{w}} current + {'':>{w}} noncurrent + {'':>{w}} delete markers") > width:
+    widest = f"source {mark}{'':>{w}} versions = {'':>{w}} current + {'':>{w}} noncurrent + {'':>{w}} delete markers"
+    if len(widest) > width:
         words = ("cur", "noncur", "DM")
     for i, (name, c) in enumerate(sides):
         t.append(f"{name} ", style="bold")
@@ -373,7 +374,8 @@ class ValidateScreen(StepScreen):
                else "a listing was incomplete: the result is UNKNOWN" if r.incomplete else "differences remain")
         self.app.push_screen(
             ConfirmModal("Continue without a clean validation?",
-                         f"[b]{why[:1].upper() + why[1:]}[/b]. The checklist item [i]Validation passed[/i] will stay open "
+                         f"[b]{why[:1].upper() + why[1:]}[/b]. The checklist item [i]Validation passed[/i] "
+                         "will stay open "
                          "until a validation shows IN SYNC.", yes="Continue", no="Stay"),
             lambda ok: self.finish() if ok else None)
 

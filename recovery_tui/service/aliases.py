@@ -165,7 +165,8 @@ def _read_config(path: Path) -> dict:
 
 def _from_config(name: str, entry: object, path: Path) -> Alias:
     if not isinstance(entry, dict):
-        raise ConfigError(f"alias '{name}' in {path} is not an object", hint=f"Re-create it with `mc alias set {name} URL ACCESS SECRET`.")
+        raise ConfigError(f"alias '{name}' in {path} is not an object",
+                          hint=f"Re-create it with `mc alias set {name} URL ACCESS SECRET`.")
     url = str(entry.get("url", "")).rstrip("/")
     parts = urlsplit(url)
     try:

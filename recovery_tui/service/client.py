@@ -55,8 +55,8 @@ from .parsers import (
     parse_versions_page,
     validate_arn,
 )
-from .retry import DEFAULT_TIMEOUTS, HEALTH_PROBE, HEALTH_TIMEOUTS, READ_POLICY, WRITE_ONCE, RetryPolicy, Timeouts
 from .replstatus import ReplicationStatus, replication_status
+from .retry import DEFAULT_TIMEOUTS, HEALTH_PROBE, HEALTH_TIMEOUTS, READ_POLICY, WRITE_ONCE, RetryPolicy, Timeouts
 from .rule_write import AddedRule, add_rule
 from .site import SiteClient
 

@@ -37,8 +37,24 @@ from . import parsepool
 from .errors import RecoveryError, ServerError
 from .http import HttpStatusError, to_recovery_error
 from .pagexml import (  # noqa: F401  (re-exported: the reader's API lives here for callers and tests)
-    _ENTRY, _STRICT, DM, ENTRY_FORMAT, ETAG, KEY, LATEST, SIZE, VID, Entry, RawPage, _parse_page_etree, is_dm,
-    is_latest, make_entry, markers, parse_page, size_of,
+    _ENTRY,
+    _STRICT,
+    DM,
+    ENTRY_FORMAT,
+    ETAG,
+    KEY,
+    LATEST,
+    SIZE,
+    VID,
+    Entry,
+    RawPage,
+    _parse_page_etree,
+    is_dm,
+    is_latest,
+    make_entry,
+    markers,
+    parse_page,
+    size_of,
 )
 from .secrets import redact
 
@@ -108,12 +124,12 @@ class VersionLister:
         reading `parse_page` does; checked against the parsed page, which wins). Pages come out in
         order, and any failure stops the listing there, as without the pool.
         """
-        at: Optional[tuple[str, str]] = (start_after, "")
-        body = self._request(prefix, at[0], at[1], delimiter)
+        first = (start_after, "")
+        body = self._request(prefix, first[0], first[1], delimiter)
         delimited = bool(delimiter)
         page = parse_page(body, delimited)
         yield page
-        at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, at)
+        at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, first)
         use_pool = self.parse_processes and parsepool.workers() > 0
         pending: Optional[tuple[tuple[str, str], bytes, object, bool]] = None  # (markers it was asked at, body, future)
         error: Optional[RecoveryError] = None

@@ -13,7 +13,6 @@ import operator
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Final
 
 from .errors import ServerError
 

@@ -36,8 +36,23 @@ from .aliases import BucketPath
 from .checkpoint import Checkpoint
 from .errors import InputError, RecoveryError
 from .listing import (
-    DM, ENTRY_FORMAT, ETAG, KEY, LATEST, SIZE, VID, Cancelled, Entry, PageStream, VersionLister, discover_units,
-    is_dm, is_latest, resume_units, size_of, start_stream,
+    DM,
+    ENTRY_FORMAT,
+    ETAG,
+    KEY,
+    LATEST,
+    SIZE,
+    VID,
+    Cancelled,
+    Entry,
+    PageStream,
+    VersionLister,
+    discover_units,
+    is_dm,
+    is_latest,
+    resume_units,
+    size_of,
+    start_stream,
 )
 from .models import ObjectVersion
 from .validation_report import (

@@ -47,7 +47,8 @@ def render_side(side: Side) -> Text:
     t.append(f"{side.label:<7}", style="bold")
     st = side.status
     if st is None:
-        t.append(f"replication status unknown ({side.error or 'not read yet'})", style="yellow" if side.error else "dim")
+        t.append(f"replication status unknown ({side.error or 'not read yet'})",
+                 style="yellow" if side.error else "dim")
         return t
     if not st.configured:
         t.append("no outbound rule (one-way target): nothing to send from here", style="dim")

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from test_late_steps_lab import state_for, text, wait_for
+
 from recovery_tui.journal import read_run
 from recovery_tui.lab.server import Lab
 from recovery_tui.report import build_report, render_markdown
 from recovery_tui.screens.dialogs import ConfirmModal, TypeToConfirmModal
 from recovery_tui.screens.next_steps import NextStepsScreen
 from recovery_tui.screens.validate import ValidateScreen
-
-from test_late_steps_lab import state_for, text, wait_for
 
 
 def versions(app: Any, alias: str) -> set[tuple[str, str, str, bool]]:

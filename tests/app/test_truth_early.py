@@ -19,6 +19,7 @@ from typing import Any, Callable
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
+from helpers.pilot import settle, to_preflight
 from recovery_tui.app import make_app
 from recovery_tui.lab.server import Lab
 from recovery_tui.procedure.checklist import CheckItem
@@ -31,7 +32,6 @@ from recovery_tui.screens.targets import TargetsScreen
 from recovery_tui.service.aliases import AliasBook, BucketPath
 from recovery_tui.service.client import RecoveryService
 from recovery_tui.widgets.checklist import Checklist
-from helpers.pilot import settle, to_preflight
 
 
 async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:

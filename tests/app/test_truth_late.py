@@ -164,9 +164,9 @@ async def test_next_after_an_unknown_validation_says_unknown() -> None:
 
 
 async def test_count_lines_of_a_large_bucket_fit_80_columns() -> None:
-    from recovery_tui.service.validate import SideCounts
-
     from dataclasses import replace
+
+    from recovery_tui.service.validate import SideCounts
 
     report = replace(make_report(missing=1200), source_counts=SideCounts(100_000, 75_000, 22_500, 2_500),
                      target_counts=SideCounts(98_800, 74_100, 22_200, 2_500))

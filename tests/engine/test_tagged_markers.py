@@ -9,7 +9,7 @@ from typing import Any
 
 from recovery_tui.service.aliases import BucketPath
 from recovery_tui.service.checkpoint import Checkpoint
-from recovery_tui.service.listing import VersionLister, _STRICT, make_entry, markers, parse_page
+from recovery_tui.service.listing import _STRICT, VersionLister, make_entry, markers, parse_page
 from recovery_tui.service.validate import validate
 
 from .conftest import make_bucket, put_versions, remove_version, service_for

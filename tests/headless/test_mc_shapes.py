@@ -13,12 +13,11 @@ from typing import Any, Iterator
 
 import pytest
 
-from recovery_tui.settings import Settings
-
 from recovery_tui.cli import main
 from recovery_tui.headless import mcdocs
 from recovery_tui.lab.scenarios import arn_for
 from recovery_tui.lab.server import Lab
+from recovery_tui.settings import Settings
 
 
 @pytest.fixture

@@ -86,8 +86,9 @@ def test_delete_markers_need_versioned_delete_replication(lab: Lab) -> None:
 
 def test_replicas_are_resynced_in_active_active(lab: Lab) -> None:
     """A version written on the target reaches the source as a REPLICA; the source's resync re-sends it too."""
-    from fixtures_repl import s3
     from helpers.waiting import wait_until as wait_for
+
+    from fixtures_repl import s3
 
     vid = s3(lab.target).put_object(Bucket="data", Key="from-target/peer.txt", Body=b"peer")["VersionId"]
     wait_for(lambda: _source_versions(lab, lambda v: v.version_id == vid and v.replication_status == "REPLICA") == 1)
@@ -99,8 +100,9 @@ def test_replicas_are_resynced_in_active_active(lab: Lab) -> None:
 
 def test_replicated_delete_markers_are_not_counted_as_replicas_received(lab: Lab) -> None:
     """§21: `replicaCount` grows on PutObject of a replica only; a replicated delete marker is not counted."""
-    from fixtures_repl import s3
     from helpers.waiting import wait_until as wait_for
+
+    from fixtures_repl import s3
 
     def received() -> int:
         return lab.call(lambda: lab.target.replicator.metrics.bucket("data").replica_count)

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from helpers.labkit import arn_of, run_main, use_lab_env, wizard_for
+from helpers.wizard_drive import drive_full_wizard
 from recovery_tui.journal import list_runs, read_run
 from recovery_tui.lab.scenarios import NAMES
 from recovery_tui.lab.server import Lab
 from recovery_tui.mccheck import check_command, extract_commands, problems_in_text
-from helpers.wizard_drive import drive_full_wizard
 
 
 class Seen:
