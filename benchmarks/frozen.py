@@ -23,7 +23,8 @@ from benchmarks import labproc
 from benchmarks.ptyclock import PtyRun
 from benchmarks.startup import _env, console_script
 from recovery_tui.service.aliases import AliasBook
-from recovery_tui.state import STEP_TITLES, WizardState
+from recovery_tui.state import WizardState
+from recovery_tui.steps import Step
 
 Row = tuple[str, str, str, str, bool]
 
@@ -38,8 +39,8 @@ def _states(env: dict[str, str]) -> list[WizardState]:
     base = dict(source_alias="source", source_bucket="data", arn=job.arn, target_alias=view.alias or "target",
                 target_bucket=view.target.target_bucket if view.target else "data",
                 target_endpoint=view.target.endpoint if view.target else "", rule_id=view.rule.id)
-    out = [WizardState(step=0)]
-    for step in range(1, len(STEP_TITLES)):
+    out = [WizardState(step=Step.CONNECT)]
+    for step in list(Step)[1:]:
         st = WizardState(step=step, **base)
         if step >= 4:
             st.reset_id, st.resync_status, st.source_versions = job.reset_id, "Ongoing", 100
