@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--source-port", type=int, default=0)
     serve.add_argument("--target-port", type=int, default=0)
     serve.add_argument("--tls", action="store_true", help="serve https with a generated self-signed certificate")
+    serve.add_argument("--flavor", choices=("community", "aistor"), default="community",
+                       help="server flavour: aistor adds bucket inventory, resync cancel and admin v4")
 
     t = sub.add_parser("targets", help="list replication rules and remote targets (mc replicate ls)")
     t.add_argument("path", metavar="ALIAS/BUCKET")
@@ -168,6 +170,7 @@ def _serve_lab(args: argparse.Namespace) -> int:
         source_port=args.source_port,
         target_port=args.target_port,
         tls=args.tls,
+        flavor=args.flavor,
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

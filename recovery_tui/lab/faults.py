@@ -10,6 +10,9 @@ the lab's own loop thread, where the `a*` coroutine variants must be awaited ins
 * `fail_replication(pattern)` / `clear_replication_failures()` — glob (fnmatch) on object
   keys; the replicator asks `should_fail(key) -> bool` before replicating a version.
 * `wipe_bucket(site, bucket)` — the bucket loses every version (configuration stays).
+* `set_inventory(site, fault=None, pace=0.0, rows_per_file=None)` — how that site's next inventory
+  runs go (aistor flavour, `lab/inventory_run.py`): a fault (`fail`, `stall`, `missing-file`,
+  `truncate`, `schema`, `partial`), seconds to wait between batches of keys, rows per report file.
 * `clear()` — all sites online, no latency, no replication failures.
 * `state() -> dict` — the current faults and a per-site summary (no secrets).
 
@@ -19,6 +22,7 @@ HTTP control endpoint (unauthenticated, served on both sites, loopback only):
   `{"action":"offline","site":"target","value":true}`, `{"action":"latency","site":"source",
   "seconds":0.02}`, `{"action":"fail-replication","pattern":"docs/*"}`,
   `{"action":"clear-replication-failures"}`, `{"action":"wipe","site":"target","bucket":"data"}`,
+  `{"action":"inventory","site":"source","fault":"fail","pace":0.01,"rows_per_file":1000}`,
   `{"action":"clear"}`. Errors: 400/404 `{"ok": false, "error": "..."}`.
 * `GET /_lab/state` — the same state document.
 """
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
     from recovery_tui.lab.server import Lab, SiteRuntime
 
 LOOPBACK = ("127.0.0.1", "::1")
+INVENTORY_FAULTS = (None, "fail", "stall", "missing-file", "truncate", "schema", "partial")
 
 
 class FaultController:
@@ -48,6 +53,7 @@ class FaultController:
         self._lock = threading.Lock()
         self._latency: dict[str, float] = {}
         self._patterns: list[str] = []
+        self._inventory: dict[str, tuple[Optional[str], float, Optional[int]]] = {}
 
     # -- latency -------------------------------------------------------------------------------
     def set_latency(self, site: str, seconds: float) -> None:
@@ -103,6 +109,22 @@ class FaultController:
             raise KeyError(f"no bucket {bucket!r} on site {site!r}")
         b.wipe()
 
+    # -- inventory runs --------------------------------------------------------------------------
+    def set_inventory(self, site: str, fault: Optional[str] = None, *, pace: float = 0.0,
+                      rows_per_file: Optional[int] = None) -> None:
+        self._lab.site(site)
+        if fault not in INVENTORY_FAULTS:
+            raise ValueError(f"unknown inventory fault {fault!r}")
+        if pace < 0 or (rows_per_file is not None and rows_per_file < 1):
+            raise ValueError("pace must be >= 0 and rows_per_file >= 1")
+        with self._lock:
+            self._inventory[site] = (fault, float(pace), rows_per_file)
+
+    def inventory(self, site: str) -> tuple[Optional[str], float, Optional[int]]:
+        """(fault, pace, rows per file) for that site's inventory runs."""
+        with self._lock:
+            return self._inventory.get(site, (None, 0.0, None))
+
     # -- everything ----------------------------------------------------------------------------
     def clear(self) -> None:
         self._lab.call(self.aclear)
@@ -111,6 +133,7 @@ class FaultController:
         with self._lock:
             self._latency.clear()
             self._patterns.clear()
+            self._inventory.clear()
         for rt in (self._lab.source, self._lab.target):
             if not rt.site.online:
                 await rt.go_online()
@@ -128,7 +151,9 @@ class FaultController:
             sites[rt.site.name] = {"url": rt.url, "port": rt.port, "online": rt.site.online,
                                    "latency": latency.get(rt.site.name, 0.0), "flavor": rt.site.flavor,
                                    "buckets": buckets}
-        return {"sites": sites, "fail_replication": patterns}
+        with self._lock:
+            inventory = {k: {"fault": f, "pace": p, "rows_per_file": r} for k, (f, p, r) in self._inventory.items()}
+        return {"sites": sites, "fail_replication": patterns, "inventory": inventory}
 
 
 def _json(doc: Any, status: int = 200) -> web.Response:
@@ -173,6 +198,10 @@ async def handle_control(rt: "SiteRuntime", request: web.Request) -> web.Respons
             faults.clear_replication_failures()
         elif action == "wipe":
             faults._wipe(site, _field(doc, "bucket"))
+        elif action == "inventory":
+            rows = doc.get("rows_per_file")
+            faults.set_inventory(site, doc.get("fault"), pace=float(doc.get("pace", 0)),
+                                 rows_per_file=int(rows) if rows is not None else None)
         elif action == "clear":
             await faults.aclear(keep=keep)
         else:

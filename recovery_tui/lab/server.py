@@ -15,6 +15,7 @@ and the access log is off. Secrets appear only in `SiteRuntime.mc_host()` / `Lab
 from __future__ import annotations
 
 import asyncio
+import collections
 import inspect
 import logging
 import os
@@ -34,6 +35,7 @@ from recovery_tui.service.secrets import redact, register
 
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
+REQUEST_LOG_SIZE = 10_000
 _ALNUM = string.ascii_uppercase + string.digits
 
 
@@ -59,6 +61,8 @@ class SiteRuntime:
         self._tcp: Optional[web.TCPSite] = None
         self._ssl: Any = None
         self._host_id = host_id(site.deployment_id)
+        self.request_log: collections.deque[tuple[str, str]] = collections.deque(maxlen=REQUEST_LOG_SIZE)
+        """The last requests this site received, as (method, raw path with query), oldest first."""
 
     @property
     def url(self) -> str:
@@ -128,6 +132,7 @@ class SiteRuntime:
         path = request.path
         if path.startswith("/_lab/"):
             return await handle_control(self, request)
+        self.request_log.append((request.method, request.raw_path))
         delay = self.lab.faults.latency(self.site.name)
         if delay > 0:
             await asyncio.sleep(delay)
