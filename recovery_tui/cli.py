@@ -135,6 +135,22 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--parallel", type=_positive_int("--parallel"), default=None, help="list prefixes concurrently")
     v.add_argument("--limit", type=int, default=20, help="differences to print (rich output)")
     v.add_argument("--checkpoint", default=None, metavar="FILE", help="resume from / save to this checkpoint")
+    v.add_argument("--engine", default="auto", metavar="ENGINE",
+                   help="auto (default), listing (list both buckets here) or inventory (the servers' inventory reports)")
+    v.add_argument("--reports-bucket", default=None, metavar="B", help="where inventory jobs write their reports "
+                   "(must exist on both sites; default recovery-tui-reports)")
+    v.add_argument("--keep-jobs", action="store_true", help="keep the inventory jobs afterwards")
+    v.add_argument("--delete-reports", action="store_true", help="delete the inventory report files afterwards")
+    v.add_argument("--memory-limit", default="1GB", metavar="SIZE", help="DuckDB's memory limit (default 1GB)")
+    v.add_argument("--temp-dir", default=None, metavar="DIR", help="for report files and DuckDB's spilling")
+    v.add_argument("--source-manifest", default=None, metavar="KEY|FILE", help="use this inventory report")
+    v.add_argument("--target-manifest", default=None, metavar="KEY|FILE", help="use this inventory report")
+    v.add_argument("--differences", default=None, metavar="FILE", help="write every difference here (JSON lines)")
+    v.add_argument("--fallback-listing", action="store_true", help="if an inventory job fails, use the listing engine")
+    v.add_argument("--inventory-threshold", type=_positive_int("--inventory-threshold"), default=None, metavar="N",
+                   help="with --engine auto: versions from which the inventory engine is used (default 1000000)")
+    v.add_argument("--stall-timeout", type=float, default=600.0, help=argparse.SUPPRESS)
+    v.add_argument("--poll-interval", type=float, default=2.0, help=argparse.SUPPRESS)
     v.add_argument("--json", action="store_true")
 
     b = sub.add_parser("backlog", help="re-trigger PENDING/FAILED versions (mc replicate resync-backlog)")

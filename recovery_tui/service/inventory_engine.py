@@ -64,6 +64,8 @@ class InventoryOptions:
     stall_timeout: float = 600.0
     now: Optional[datetime] = None
     """The time the job names use (tests); None = now."""
+    journal: Any = None
+    """A `Journal` to record each job created and deleted (with its `mc inventory` equivalent), or None."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class InventoryValidation:
         self.fetched = 0
         stamp = (options.now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
         for s in self.sides:
-            s.job_id = f"recovery-tui-{s.path.bucket}-{stamp}"
+            s.job_id = job_id(s.path.bucket, stamp)
         self.stamp = stamp
 
     # -- steps ---------------------------------------------------------------------------------------
@@ -174,8 +176,20 @@ class InventoryValidation:
             raise Cancelled("the validation was cancelled")
         spec = JobSpec(id=s.job_id, bucket=s.path.bucket, reports_bucket=self.opts.reports_bucket,
                        prefix=REPORTS_PREFIX, filter_prefix=self.prefix)
-        self.api.put_job(s.path.alias, spec)
+        yaml_file = _save_yaml(spec)
+        mc = f"mc inventory put {s.path.alias}/{s.path.bucket} {yaml_file}" if yaml_file else ""
+        try:
+            self.api.put_job(s.path.alias, spec)
+        except RecoveryError as exc:
+            self._record("inventory.put", mc, "failed", s, error=exc.one_line())
+            raise
         s.job_created = True
+        self._record("inventory.put", mc, "ok", s)
+
+    def _record(self, action: str, mc: str, result: str, s: _Side, **detail: Any) -> None:
+        if self.opts.journal is not None:
+            self.opts.journal.record(action, mc=mc, result=result, bucket=f"{s.path.alias}/{s.path.bucket}",
+                                     job=s.job_id, **detail)
 
     def _wait(self, sides: list[_Side]) -> None:
         marks: dict[str, tuple[Any, float]] = {}
@@ -276,10 +290,15 @@ class InventoryValidation:
             if self.opts.keep_jobs:
                 self.notes.append(f"kept inventory job {s.job_id} on {where} (--keep-jobs)")
             else:
+                mc = f"mc inventory delete {where} {s.job_id}"
                 try:
                     self.api.delete_job(s.path.alias, s.path.bucket, s.job_id)
                 except RecoveryError as exc:
-                    self.notes.append(f"could not delete inventory job {s.job_id} on {where}: {exc.one_line()}")
+                    self.notes.append(f"could not delete inventory job {s.job_id} on {where}: {exc.one_line()} "
+                                      f"— delete it with: {mc}")
+                    self._record("inventory.delete", mc, "failed", s, error=exc.one_line())
+                else:
+                    self._record("inventory.delete", mc, "ok", s)
             keys = s.report_keys + ([s.manifest_key] if s.manifest_key else [])
             if keys and self.opts.delete_reports:
                 self._delete_reports(s, keys)
@@ -307,6 +326,22 @@ class InventoryValidation:
         if self.progress is not None:
             self.progress(InventoryProgress(phase, self.sides[0].status, self.sides[1].status, self.fetched,
                                             time.monotonic() - self.started))
+
+
+def job_id(bucket: str, stamp: str) -> str:
+    """`recovery-tui-<bucket>-<timestamp>` within mc's rule for IDs (letters, digits, hyphens; ≤ 63)."""
+    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in bucket)[: 63 - 14 - len(stamp)].strip("-")
+    return f"recovery-tui-{name or 'bucket'}-{stamp}"
+
+
+def _save_yaml(spec: JobSpec) -> str:
+    """Keep the job's YAML in the state directory, so the journal's `mc inventory put` runs as printed."""
+    from recovery_tui.paths import state_dir, write_private
+
+    try:
+        return str(write_private(state_dir() / "inventory" / f"{spec.id}.yaml", spec.yaml()))
+    except OSError:
+        return ""
 
 
 def _failure(what: str, st: JobStatus) -> str:
