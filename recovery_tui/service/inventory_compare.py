@@ -87,7 +87,7 @@ class Comparer:
     """One comparison in one DuckDB connection (an on-disk database in `workdir`)."""
 
     def __init__(self, workdir: Path, memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: Optional[int] = None,
-                 window_rows: int = WINDOW_ROWS) -> None:
+                 window_rows: Optional[int] = None) -> None:
         import duckdb
 
         self.duckdb = duckdb
@@ -105,7 +105,7 @@ class Comparer:
             raise InputError(f"DuckDB refused the settings: {exc}".splitlines()[0],
                              hint="Give --memory-limit as a size such as 512MB or 2GB.") from None
         self.memory_limit = memory_limit
-        self.window_rows = window_rows
+        self.window_rows = window_rows or WINDOW_ROWS
 
     def close(self) -> None:
         self.con.close()
