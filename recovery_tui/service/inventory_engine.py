@@ -122,6 +122,9 @@ class InventoryValidation:
         stamp = (options.now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
         for s in self.sides:
             s.job_id = job_id(s.path.bucket, stamp)
+        a, b = (service.aliases.get(s.path.alias).url for s in self.sides)
+        if a == b and source.bucket == target.bucket:  # a bucket against itself: two jobs, two names
+            self.sides[1].job_id = job_id(target.bucket, stamp + "-2")
         self.stamp = stamp
 
     # -- steps ---------------------------------------------------------------------------------------
