@@ -26,7 +26,7 @@ the source's counts. The differences found among the rows that are there are rea
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -35,6 +35,8 @@ from .inventory_files import LocalFile, SideReport
 from .models import ObjectVersion
 from .validation_report import EXTRA, MISMATCHED, MISSING, SideCounts, VersionDiff
 
+FEW_ROWS = 20_000
+"""Up to this many flagged rows in a file, phase 2 reads them by row number instead of scanning the file."""
 WINDOW_ROWS = 1_000_000
 """Versions per key window in phase 1 (sorted reports): bounds the join's memory whatever the bucket size."""
 DEFAULT_MEMORY_LIMIT = "1GB"
@@ -61,6 +63,8 @@ class Where:
     exclude: str = ""
     lo: bool = False
     hi: bool = False
+    rows: str = ""
+    """A condition on `file_row_number` (phase 2)."""
 
     def sql(self, col: str) -> str:
         parts = []
@@ -72,6 +76,8 @@ class Where:
             parts.append(f"{col} >= $lo")
         if self.hi:
             parts.append(f"{col} < $hi")
+        if self.rows:
+            parts.append(self.rows)
         return " AND ".join(parts)
 
 
@@ -172,6 +178,25 @@ class Comparer:
         edges.append(None)
         return list(zip(edges[:-1], edges[1:]))
 
+    def _flagged_rows(self, side: SideReport, fi: str, rn: str, base: "Where") -> str:
+        """The rows phase 1 flagged on one side. A file with few of them is read by row number (DuckDB then
+        reads only their row groups); one with many is semi-joined, a full scan of that file."""
+        per_file = dict(self._run(f"SELECT {fi}, count(*) FROM flagged WHERE {rn} IS NOT NULL GROUP BY {fi}")
+                        .fetchall())
+        parts = []
+        for i, f in enumerate(side.files):
+            n = per_file.get(i, 0)
+            if not n:
+                continue
+            if n <= FEW_ROWS:
+                rows = [r for (r,) in self._run(f"SELECT {rn} FROM flagged WHERE {fi} = {i} AND {rn} IS NOT NULL")
+                        .fetchall()]
+                parts.append(self._file_select(f, i, replace(base, rows=_rows_in(rows))))
+            else:
+                parts.append(f"SELECT x.* FROM ({self._file_select(f, i, base)}) x SEMI JOIN "
+                             f"(SELECT {rn} FROM flagged WHERE {fi} = {i}) g ON x.rn = g.{rn}")
+        return " UNION ALL ".join(parts) if parts else self._side_sql(SideReport(side.label), base)
+
     # -- the comparison -----------------------------------------------------------------------------
     def compare(self, src: SideReport, dst: SideReport, *, diffs_path: Path, prefix: str = "",
                 exclude_prefix: str = "", sample_limit: int = 20) -> CompareResult:
@@ -197,10 +222,8 @@ class Comparer:
         diffs_parquet = self.workdir / "diffs.parquet"
         kinds = ", ".join(_lit(k) for k in known) or "NULL"
         self._run(f"""COPY (
-            WITH s2 AS (SELECT s.* FROM src s SEMI JOIN (SELECT afi, arn FROM flagged WHERE arn IS NOT NULL) f
-                        ON s.fi = f.afi AND s.rn = f.arn),
-                 t2 AS (SELECT t.* FROM dst t SEMI JOIN (SELECT bfi, brn FROM flagged WHERE brn IS NOT NULL) f
-                        ON t.fi = f.bfi AND t.rn = f.brn),
+            WITH s2 AS ({self._flagged_rows(src, "afi", "arn", base)}),
+                 t2 AS ({self._flagged_rows(dst, "bfi", "brn", base)}),
                  j AS (SELECT CASE WHEN t2.k IS NULL THEN '{MISSING}' WHEN s2.k IS NULL THEN '{EXTRA}'
                                    ELSE '{MISMATCHED}' END AS kind,
                               coalesce(s2.k, t2.k) AS key, coalesce(s2.v, t2.v) AS version_id,
@@ -230,6 +253,10 @@ class Comparer:
             target_counts=counts["dst"] if dst.complete else None,
             counts={k: (int(found.get(k, 0)) if k in known else None) for k in (MISSING, EXTRA, MISMATCHED)},
             samples=samples, diffs_file=diffs_path, windows=len(wins), seconds=time.monotonic() - started)
+
+
+def _rows_in(rows: list[int]) -> str:
+    return "file_row_number IN (" + ",".join(map(str, rows)) + ")"
 
 
 def _ov(key: str, vid: str, s: Optional[dict[str, Any]]) -> Optional[ObjectVersion]:
