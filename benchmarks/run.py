@@ -1,4 +1,5 @@
-"""Benchmarks V1, V2, V3, B1, B2 of issue 4: `python -m benchmarks.run V1|V2|V3|B1|B2|all`.
+"""Benchmarks V1, V2, V3, B1, B2 of issue 4 and I1, I2, I3 of issue 12 (`benchmarks/inventory.py`):
+`python -m benchmarks.run V1|V2|V3|B1|B2|I1|I2|I3|all`.
 
 Every figure comes from one run on lab sites served by separate processes (`recovery-tui lab serve`),
 so the lab never shares the client's interpreter. Prints a table with PASS/FAIL per target.
@@ -170,13 +171,23 @@ def bench_b2(n: int = 200, latency: float = 0.02) -> list[Row]:
              speed >= 8.0 and r1.total == r10.total >= n)]
 
 
+def _inventory(name: str) -> Callable[[], list[Row]]:
+    def run() -> list[Row]:
+        from benchmarks import inventory  # needs the scale extra (DuckDB, pyarrow)
+
+        return getattr(inventory, f"bench_{name}")()
+
+    return run
+
+
 BENCHES: dict[str, Callable[[], list[Row]]] = {"V1": bench_v1, "V2": bench_v2, "V3": bench_v3, "B1": bench_b1,
-                                               "B2": bench_b2}
+                                               "B2": bench_b2, "I1": _inventory("i1"), "I2": _inventory("i2"),
+                                               "I3": _inventory("i3")}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
-    p.add_argument("which", nargs="+", help="V1 V2 V3 B1 B2 or all")
+    p.add_argument("which", nargs="+", help="V1 V2 V3 B1 B2 I1 I2 I3 or all")
     args = p.parse_args(argv)
     names = list(BENCHES) if "all" in [w.lower() for w in args.which] else [w.upper() for w in args.which]
     rows: list[Row] = []

@@ -10,7 +10,8 @@ to list from one machine. Per side, unless a report is given (`source_manifest` 
    with a small marker object under the tool's prefix); a reports bucket that *is* the validated bucket
    works, its `recovery-tui-inventory/` prefix is then left out of the comparison;
 3. create one job (`recovery-tui-<bucket>-<UTC timestamp>`, `versions: all`, the needed fields, Parquet,
-   strict, `schedule: once`) and poll its status (scanned, matched, written) every `poll_interval`;
+   strict, `schedule: once`) and poll its status (scanned, matched, written): after 0.25 s, then
+   backing off to every `poll_interval`;
    Failed/Canceled, or no progress for `stall_timeout`, ends that side's job with its errors;
 4. accept the run only when it is Completed, its manifest says completed without partial results and
    every file matches the manifest's size and MD5 (`inventory_files`), then compare (`inventory_compare`);
@@ -197,6 +198,7 @@ class InventoryValidation:
     def _wait(self, sides: list[_Side]) -> None:
         marks: dict[str, tuple[Any, float]] = {}
         pending = list(sides)
+        polls = 0
         while pending:
             if self.cancel.is_set():
                 raise Cancelled("the validation was cancelled")
@@ -217,8 +219,9 @@ class InventoryValidation:
                                          st)
                     pending.remove(s)
             self._emit("jobs")
-            if pending:
-                self.cancel.wait(self.opts.poll_interval)
+            if pending:  # quick first looks (a small bucket is done in a second), then every poll_interval
+                self.cancel.wait(min(self.opts.poll_interval, 0.25 * 1.5 ** polls))
+                polls += 1
 
     def _read(self, s: _Side, reader: ReportReader) -> SideReport:
         if s.failure:
