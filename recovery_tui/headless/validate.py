@@ -23,11 +23,12 @@ from recovery_tui.service.engine_choice import AUTO_THRESHOLD, check_engine, run
 from recovery_tui.service.errors import InputError, NotFound, RecoveryError
 from recovery_tui.service.validate import CLASSES, ValidationProgress, ValidationReport
 from recovery_tui.service.validation_report import SOURCE_COUNTS, TARGET_COUNTS
+from recovery_tui.settings import Settings
 
 _TITLES = {"missing_on_target": "missing on target", "extra_on_target": "extra on target", "mismatched": "mismatched"}
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
     if args.limit < 0:
         raise InputError(f"--limit must be 0 or more, got {args.limit}", hint="For example --limit 20.")
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--checkpoint applies to the listing engine", hint="Use --engine listing with --checkpoint.")
     if engine == "auto" and (args.source_manifest or args.target_manifest):
         engine = "inventory"
-    service = make_service(args)
+    service = make_service(settings)
     src, dst = parse_bucket_path(args.source), parse_bucket_path(args.target)
     for side in (src, dst):
         service.aliases.get(side.alias)
