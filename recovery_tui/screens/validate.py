@@ -9,6 +9,10 @@ age, with a re-trigger action (dry-run first) from `screens/validate_backlog.py`
 "In sync" is only ever shown for a complete listing with no difference. A
 listing that stopped early is shown as UNKNOWN: what was compared before the
 failure is reported, nothing after it is called missing.
+
+The engine is `auto` unless `i` picks another (auto → listing → inventory): at scale `auto` compares the
+servers' own inventory reports (`service/inventory_engine.py`); while their jobs run, the verdict line shows
+each side's job (state, scanned, matched, written), and a report part that could not be known shows UNKNOWN.
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ Validator = Callable[..., "ValidationReport"]
 class ValidationProgressed(Message):
     """Listing progress from the engine's callback."""
 
-    progress: "ValidationProgress"
+    progress: "ValidationProgress | Any"
+    """The listing engine's ValidationProgress, or the inventory engine's InventoryProgress."""
     run: int = 0
 
     def can_replace(self, message: Message) -> bool:
@@ -81,10 +86,27 @@ def stuck_failed_hint(failed: int, source: str) -> str:
             f"recovery-tui backlog {source} --clear-checksum --validate, then without --validate.")
 
 
-def _default_validator(*args: Any, **kw: Any) -> "ValidationReport":
-    from recovery_tui.service.validate import validate
+ENGINES = ("auto", "listing", "inventory")
 
-    return validate(*args, **kw)
+
+def _default_validator(*args: Any, **kw: Any) -> "ValidationReport":
+    from recovery_tui.service.engine_choice import run_validation
+
+    return run_validation(*args, **kw)
+
+
+def render_jobs(progress: Any) -> str:
+    """The inventory jobs' progress: `source Running: 1,234 scanned · 1,200 matched · 1,100 written`."""
+    parts = []
+    for label in ("source", "target"):
+        st = getattr(progress, label, None)
+        if st is not None:
+            parts.append(f"{label} {st.state}: {st.scanned_count:,} scanned · {st.matched_count:,} matched · "
+                         f"{st.records_written:,} written")
+    phase = getattr(progress, "phase", "jobs")
+    lead = {"fetch": "Reading the inventory reports…", "compare": "Comparing the inventory reports…"}.get(
+        phase, "Inventory jobs running on the servers…")
+    return " ".join([lead, " | ".join(parts)]) if parts else lead
 
 
 def render_counts(report: Optional["ValidationReport"]) -> Text:
@@ -95,9 +117,12 @@ def render_counts(report: Optional["ValidationReport"]) -> Text:
         return t
     sides = (("source", report.source_counts), ("target", report.target_counts))
     w = max(len(f"{n:,}") for _, c in sides for n in (c.versions, c.current, c.noncurrent, c.delete_markers))
-    mark = "≥" if report.incomplete else " "
+    mark = "≥" if report.incomplete and report.engine == "listing" else " "
     for i, (name, c) in enumerate(sides):
         t.append(f"{name} ", style="bold")
+        if not report.is_known(f"{name}_counts"):
+            t.append("UNKNOWN (its inventory report is incomplete)" + ("\n" if i == 0 else ""), style="bold")
+            continue
         t.append(f"{mark}{c.versions:>{w},} versions", style="bold")
         t.append(f" = {c.current:>{w},} current + {c.noncurrent:>{w},} noncurrent + "
                  f"{c.delete_markers:>{w},} delete markers")
@@ -112,11 +137,17 @@ def render_verdict(report: Optional["ValidationReport"], progress: Optional["Val
     if error:
         return "-unknown", Text(f"? UNKNOWN: the validation could not run ({error}). Press r to retry.")
     if report is None:
+        if progress is not None and hasattr(progress, "phase"):
+            return "-running", Text(render_jobs(progress))
         if progress is None:
             return "-running", Text("Listing both sides…")
         return "-running", Text(
             f"Listing both sides… source {progress.source_versions:,} · target {progress.target_versions:,} "
             f"versions · {progress.missing_on_target:,} missing so far")
+    if report.incomplete and report.engine == "inventory":
+        unknown = ", ".join(u.replace("_", " ") for u in report.unknown) or "part of the result"
+        return "-unknown", Text(f"? UNKNOWN: {unknown} ({report.error}). Differences shown are real; nothing "
+                                "unknown is called missing. r retries.")
     if report.incomplete:
         return "-unknown", Text(
             f"? UNKNOWN: a listing stopped early ({report.error or 'cut short'}). Checked up to "
@@ -143,6 +174,7 @@ class ValidateScreen(StepScreen):
         Binding("f", "cycle_kind", "Class", id="validate.class", show=False),
         Binding("slash", "filter", "Filter", id="validate.filter", show=False),
         Binding("b", "backlog", "Backlog", id="validate.backlog"),
+        Binding("i", "engine", "Engine", id="validate.engine", show=False),
         Binding("n", "next", "Next", id="validate.next"),
     ]
     DEFAULT_CSS = """
@@ -171,6 +203,8 @@ class ValidateScreen(StepScreen):
         self._cancel = threading.Event()
         self._started = False
         self._run = 0
+        self.engine = "auto"
+        """Which engine the next run uses: auto (inventory at scale when both servers have it), listing, inventory."""
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="val-verdict")
@@ -226,7 +260,8 @@ class ValidateScreen(StepScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="validate", description="Validating both sides")
     def run_validation(self, src: BucketPath, dst: BucketPath, cancel: threading.Event, run: int) -> None:
         """The engine's diff; progress and the report come back as messages."""
-        report = self.validator(self.service, src, dst, sample_limit=SAMPLE_LIMIT, cancel=cancel,
+        report = self.validator(self.service, src, dst, sample_limit=SAMPLE_LIMIT, cancel=cancel, engine=self.engine,
+                                known_versions=self.state.source_versions,
                                 progress=lambda p: self.post_message(ValidationProgressed(p, run)))
         self.post_message(ValidationFinished(report, run))
 
@@ -255,6 +290,7 @@ class ValidateScreen(StepScreen):
             "missing_on_target": r.missing_on_target, "extra_on_target": r.extra_on_target,
             "mismatched": r.mismatched, "incomplete": r.incomplete, "in_sync": r.in_sync,
             "error": r.error, "compared_up_to": r.compared_up_to, "at": iso(self.now()),
+            "engine": r.engine, "unknown": list(r.unknown),
         }
         self.save_state()
         self.record("validate", mc=self.mc_command(), result="in sync" if r.in_sync else
@@ -308,6 +344,12 @@ class ValidateScreen(StepScreen):
 
     def action_rerun(self) -> None:
         """Validate again (e.g. after a re-trigger, or after a failed listing)."""
+        self.start()
+
+    def action_engine(self) -> None:
+        """Use the next engine (auto → listing → inventory) and validate again."""
+        self.engine = ENGINES[(ENGINES.index(self.engine) + 1) % len(ENGINES)]
+        self.notify(f"Validation engine: {self.engine}", timeout=3)
         self.start()
 
     def action_cycle_kind(self) -> None:
