@@ -260,8 +260,10 @@ class ValidateScreen(StepScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="validate", description="Validating both sides")
     def run_validation(self, src: BucketPath, dst: BucketPath, cancel: threading.Event, run: int) -> None:
         """The engine's diff; progress and the report come back as messages."""
+        from recovery_tui.service.inventory_engine import InventoryOptions
+
         report = self.validator(self.service, src, dst, sample_limit=SAMPLE_LIMIT, cancel=cancel, engine=self.engine,
-                                known_versions=self.state.source_versions,
+                                known_versions=self.state.source_versions, options=InventoryOptions(journal=self.app),
                                 progress=lambda p: self.post_message(ValidationProgressed(p, run)))
         self.post_message(ValidationFinished(report, run))
 
