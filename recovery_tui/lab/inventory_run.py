@@ -54,36 +54,35 @@ def columns_for(config: dict[str, Any]) -> list[str]:
     return cols
 
 
-def _value(name: str, bucket: str, v: store.Version, seq: int, latest: bool) -> Any:
-    if name == "Bucket":
-        return bucket
-    if name == "Key":
-        return v.key
-    if name == "SequenceNumber":
-        return seq
-    if name == "Size":
-        return v.size
-    if name == "LastModifiedDate":
-        return v.last_modified
-    if name == "VersionID":
-        return v.version_id
-    if name == "IsDeleteMarker":
-        return v.delete_marker
-    if name == "IsLatest":
-        return latest
-    if name == "ETag":
-        return None if v.delete_marker else v.etag
-    if name == "StorageClass":
-        return "STANDARD"
-    if name == "ReplicationStatus":
-        return v.replication_status or None
-    if name in BOOL_FIELDS:
-        return False
-    return None
+Row = tuple  # (key, version id, size, etag, delete marker, last modified, replication status, latest, seq)
 
 
-def encode(columns: list[str], rows: dict[str, list[Any]], fmt: str, compress: bool) -> bytes:
+def columns_of(names: list[str], bucket: str, raw: list[Row]) -> dict[str, list[Any]]:
+    """Each report column's values from the buffered rows (transposed once, in the encoding thread)."""
+    n = len(raw)
+    if not n:
+        return {c: [] for c in names}
+    keys, vids, sizes, etags, dms, mtimes, repl, latest, seqs = (list(c) for c in zip(*raw))
+    known: dict[str, list[Any]] = {
+        "Key": keys, "VersionID": vids, "Size": sizes, "IsDeleteMarker": dms, "LastModifiedDate": mtimes,
+        "IsLatest": latest, "SequenceNumber": seqs, "ETag": [None if d else e for e, d in zip(etags, dms)],
+        "ReplicationStatus": [r or None for r in repl]}
+    out = {}
+    for c in names:
+        if c in known:
+            out[c] = known[c]
+        elif c == "Bucket":
+            out[c] = [bucket] * n
+        elif c == "StorageClass":
+            out[c] = ["STANDARD"] * n
+        else:
+            out[c] = [False if c in BOOL_FIELDS else None] * n
+    return out
+
+
+def encode(columns: list[str], bucket: str, raw: list[Row], fmt: str, compress: bool) -> bytes:
     """One report file's bytes (runs in a worker thread)."""
+    rows = columns_of(columns, bucket, raw)
     if fmt == "json":
         out = io.StringIO()
         n = len(rows[columns[0]]) if columns else 0
@@ -145,26 +144,26 @@ class _Writer:
         self.dest = rt.site.buckets[str(cfg["bucket"])]
         self.columns = columns_for(job.config)
         self.written_columns = [c for c in self.columns if not (fault == "schema" and c == "ETag")]
-        self.rows: dict[str, list[Any]] = {c: [] for c in self.columns}
+        self.rows: list[Row] = []
         self.rows_per_file = rows_per_file
         self.files: list[dict[str, Any]] = []
         self.seq = 0
 
-    def add(self, bucket: str, v: store.Version, latest: bool) -> None:
+    def add(self, v: store.Version, latest: bool) -> None:
         self.seq += 1
-        for c in self.columns:
-            self.rows[c].append(_value(c, bucket, v, self.seq, latest))
+        self.rows.append((v.key, v.version_id, v.size, v.etag, v.delete_marker, v.last_modified,
+                          v.replication_status, latest, self.seq))
 
     @property
     def buffered(self) -> int:
-        return len(self.rows["Key"])
+        return len(self.rows)
 
     async def flush(self, final: bool = False) -> None:
         if not self.buffered and not (final and not self.files):
             return
-        rows, self.rows = self.rows, {c: [] for c in self.columns}
+        rows, self.rows = self.rows, []
         data = await asyncio.get_running_loop().run_in_executor(
-            None, encode, self.written_columns, rows, self.fmt, self.compress)
+            None, encode, self.written_columns, self.job.bucket, rows, self.fmt, self.compress)
         ext = {"parquet": "parquet", "csv": "csv", "json": "json"}[self.fmt]
         if self.compress and self.fmt != "parquet":
             ext += ".zst"
@@ -172,7 +171,7 @@ class _Writer:
         self.files.append({"key": key, "size": len(data), "MD5checksum": hashlib.md5(data).hexdigest()})
         stored = data[: len(data) // 2] if self.fault == "truncate" and len(self.files) == 1 else data
         self.put(key, stored, "application/octet-stream")
-        self.job.records_written += len(rows["Key"])
+        self.job.records_written += len(rows)
         self.job.output_files = len(self.files)
 
     def put(self, key: str, data: bytes, ctype: str) -> None:
@@ -226,14 +225,15 @@ async def run(rt: "SiteRuntime", job: "InventoryJob") -> None:
                 if idx == half and fault in ("fail", "stall"):
                     await _fault_stop(job, fault)
                 key = keys[idx]
-                for i, v in enumerate(src.versions.get(key, ())):
-                    job.scanned_count += 1
-                    if (current_only and i) or not _matches(prefixes, key):
-                        continue
-                    job.matched_count += 1
-                    job.matched = key
-                    writer.add(job.bucket, v, i == 0)
+                versions = src.versions.get(key, ())
+                job.scanned_count += len(versions)
                 job.scanned = key
+                if not versions or not _matches(prefixes, key):
+                    continue
+                for i, v in enumerate(versions[:1] if current_only else versions):
+                    writer.add(v, i == 0)
+                job.matched_count += 1 if current_only else len(versions)
+                job.matched = key
                 if writer.buffered >= writer.rows_per_file:
                     await writer.flush()
             job.last_update = store.utcnow()
