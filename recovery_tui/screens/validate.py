@@ -82,8 +82,9 @@ class BacklogRead(Message):
 def stuck_failed_hint(failed: int, source: str) -> str:
     """What to say when versions are still FAILED after a HEAD re-trigger."""
     return (f"{failed:,} still FAILED after the re-trigger: the server retried and failed again, often a "
-            f"checksum problem. Copying each version onto itself fixes that (new versions): "
-            f"recovery-tui backlog {source} --clear-checksum --validate, then without --validate.")
+            f"checksum problem. A copy onto itself may clear it (not on community MinIO, which keeps the "
+            f"checksum): recovery-tui resync-backlog {source} --clear-checksum --validate copies one version "
+            "and shows whether the copy replicates; run it without --validate only if it did.")
 
 
 ENGINES = ("auto", "listing", "inventory")
