@@ -4,6 +4,7 @@ the elapsed time, the peak RSS (VmHWM) and the result as JSON. `python -m benchm
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -32,18 +33,18 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="recovery-tui-bench-compare-"))
     try:
         src, dst = side("source", folder / "src"), side("target", folder / "dst")
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         comparer = Comparer(work, limit)
         r = comparer.compare(src, dst, diffs_path=work / "differences.jsonl", sample_limit=20)
         comparer.close()
-        elapsed = time.perf_counter() - t
+        elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
         diffs = []
         if len(sys.argv) > 3 and sys.argv[3] == "--diffs":
             diffs = [[d["kind"], d["key"], d["version_id"]] for d in
                      map(json.loads, (work / "differences.jsonl").read_text().splitlines())]
         sc, tc = r.source_counts, r.target_counts
         assert sc is not None and tc is not None
-        print(json.dumps({"elapsed": elapsed, "rss_mb": peak_rss_mb(), "windows": r.windows,
+        print(json.dumps({"elapsed": elapsed, "cpu": cpu, "load": os.getloadavg()[0], "rss_mb": peak_rss_mb(), "windows": r.windows,
                           "versions": sc.versions + tc.versions, "counts": r.counts,
                           "src": [sc.versions, sc.current, sc.noncurrent, sc.delete_markers],
                           "dst": [tc.versions, tc.current, tc.noncurrent, tc.delete_markers], "diffs": diffs}))
