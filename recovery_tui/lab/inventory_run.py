@@ -106,13 +106,14 @@ def encode(columns: list[str], bucket: str, raw: list[Row], fmt: str, compress: 
             else:
                 t = pa.string()
             fields.append(pa.field(c, t))
-        table = pa.table({c: pa.array(rows[c], type=f.type) for c, f in zip(columns, fields)},
-                         schema=pa.schema(fields))
+        table = pa.table({c: _arrow(rows[c], f.type) for c, f in zip(columns, fields)}, schema=pa.schema(fields))
         sink = io.BytesIO()
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            pq.write_table(table, sink, compression="zstd" if compress else "none", row_group_size=128 * 1024)
+            few = [c for c in columns if c not in ("Key", "VersionID", "SequenceNumber", "LastModifiedDate")]
+            pq.write_table(table, sink, compression="zstd" if compress else "none", row_group_size=128 * 1024,
+                           use_dictionary=few)
             return sink.getvalue()
         import pyarrow.csv as pcsv
 
@@ -123,6 +124,17 @@ def encode(columns: list[str], bucket: str, raw: list[Row], fmt: str, compress: 
 
         data = bytes(pa.compress(data, codec="zstd", asbytes=True))
     return data
+
+
+def _arrow(values: list[Any], typ: Any) -> Any:
+    """A column as an Arrow array; times go through epoch milliseconds (one conversion per distinct value)."""
+    import pyarrow as pa
+
+    if pa.types.is_timestamp(typ):
+        ms: dict[Any, Optional[int]] = {None: None}
+        values = [ms[v] if v in ms else ms.setdefault(v, int(v.timestamp() * 1000)) for v in values]
+        return pa.array(values, pa.int64()).cast(typ)
+    return pa.array(values, typ)
 
 
 def _rfc3339(dt: datetime) -> str:
