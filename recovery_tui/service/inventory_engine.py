@@ -40,55 +40,11 @@ from .inventory_files import ReportReader, SideReport
 from .listing import Cancelled
 from .validation_report import CLASSES, EXTRA, MISSING, SOURCE_COUNTS, TARGET_COUNTS, SideCounts, ValidationReport
 
-DEFAULT_REPORTS_BUCKET = "recovery-tui-reports"
-REPORTS_PREFIX = "recovery-tui-inventory/"
+from .inventory_options import (  # noqa: F401  (re-exported: the engine's API)
+    DEFAULT_REPORTS_BUCKET, REPORTS_PREFIX, InventoryOptions, InventoryProgress, job_id, require_scale, save_yaml,
+)
+
 WRITE_CHECK_KEY = REPORTS_PREFIX + ".write-check"
-LABELS = ("source", "target")
-
-
-@dataclass
-class InventoryOptions:
-    """How the inventory engine runs (the headless flags and the wizard's choices)."""
-
-    reports_bucket: str = DEFAULT_REPORTS_BUCKET
-    keep_jobs: bool = False
-    delete_reports: bool = False
-    """Delete the report files afterwards (the operator's consent); jobs are deleted regardless."""
-    memory_limit: str = "1GB"
-    temp_dir: Optional[str] = None
-    source_manifest: Optional[str] = None
-    """A report to use instead of a new job: a local manifest.json, ALIAS/BUCKET/KEY, or a key in the reports bucket."""
-    target_manifest: Optional[str] = None
-    diffs_path: Optional[Path] = None
-    fallback_listing: bool = False
-    poll_interval: float = 2.0
-    stall_timeout: float = 600.0
-    now: Optional[datetime] = None
-    """The time the job names use (tests); None = now."""
-    journal: Any = None
-    """A `Journal` to record each job created and deleted (with its `mc inventory` equivalent), or None."""
-
-
-@dataclass(frozen=True)
-class InventoryProgress:
-    """Where an inventory validation is: the servers' jobs, then fetching, then comparing."""
-
-    phase: str
-    """"jobs", "fetch", "compare" or "cleanup"."""
-    source: Optional[JobStatus] = None
-    target: Optional[JobStatus] = None
-    fetched_bytes: int = 0
-    elapsed: float = 0.0
-
-
-def require_scale() -> None:
-    """The engine's optional dependencies, or a one-line InputError saying how to install them."""
-    try:
-        import duckdb  # noqa: F401
-        import pyarrow  # noqa: F401
-    except ImportError as exc:
-        raise InputError(f"the inventory engine needs {exc.name}, which is not installed",
-                         hint="pip install 'recovery-tui[scale]' (DuckDB and pyarrow), or use --engine listing.") from None
 
 
 @dataclass
@@ -120,6 +76,7 @@ class InventoryValidation:
         self.notes: list[str] = []
         self.started = time.monotonic()
         self.fetched = 0
+        self.cleaned = False
         stamp = (options.now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
         for s in self.sides:
             s.job_id = job_id(s.path.bucket, stamp)
@@ -154,6 +111,12 @@ class InventoryValidation:
                 for s in self.sides:
                     s.report = self._read(s, reader)
                 report = self._compare(workdir)
+        except RecoveryError as exc:  # say which jobs could not be cleaned up, with the command that does it
+            self._cleanup()
+            left = [n for n in self.notes if n.startswith("could not delete")]
+            if left:
+                exc.hint = "; ".join(([exc.hint] if exc.hint else []) + left)
+            raise
         finally:
             self._cleanup()
             shutil.rmtree(workdir, ignore_errors=True)
@@ -180,7 +143,7 @@ class InventoryValidation:
             raise Cancelled("the validation was cancelled")
         spec = JobSpec(id=s.job_id, bucket=s.path.bucket, reports_bucket=self.opts.reports_bucket,
                        prefix=REPORTS_PREFIX, filter_prefix=self.prefix)
-        yaml_file = _save_yaml(spec)
+        yaml_file = save_yaml(spec)
         mc = f"mc inventory put {s.path.alias}/{s.path.bucket} {yaml_file}" if yaml_file else ""
         try:
             self.api.put_job(s.path.alias, spec)
@@ -289,6 +252,9 @@ class InventoryValidation:
             engine="inventory", unknown=tuple(unknown), diffs_file=str(r.diffs_file or ""), notes=tuple(self.notes))
 
     def _cleanup(self) -> None:
+        if self.cleaned:
+            return
+        self.cleaned = True
         for s in self.sides:
             if not s.job_created:
                 continue
@@ -332,22 +298,6 @@ class InventoryValidation:
         if self.progress is not None:
             self.progress(InventoryProgress(phase, self.sides[0].status, self.sides[1].status, self.fetched,
                                             time.monotonic() - self.started))
-
-
-def job_id(bucket: str, stamp: str) -> str:
-    """`recovery-tui-<bucket>-<timestamp>` within mc's rule for IDs (letters, digits, hyphens; ≤ 63)."""
-    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in bucket)[: 63 - 14 - len(stamp)].strip("-")
-    return f"recovery-tui-{name or 'bucket'}-{stamp}"
-
-
-def _save_yaml(spec: JobSpec) -> str:
-    """Keep the job's YAML in the state directory, so the journal's `mc inventory put` runs as printed."""
-    from recovery_tui.paths import state_dir, write_private
-
-    try:
-        return str(write_private(state_dir() / "inventory" / f"{spec.id}.yaml", spec.yaml()))
-    except OSError:
-        return ""
 
 
 def _failure(what: str, st: JobStatus) -> str:

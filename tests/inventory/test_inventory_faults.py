@@ -174,3 +174,27 @@ def test_csv_report_columns_mapped_by_name(aistor: Any, tmp_path: Path) -> None:
     assert not r.incomplete and (r.target_counts, r.missing_on_target) == (listing.target_counts,
                                                                           listing.missing_on_target)
     shutil.rmtree(tmp_path / "dst-run")
+
+
+def test_site_lost_while_jobs_run_names_the_job_left_behind(aistor: Any, tmp_path: Path) -> None:
+    """The target goes offline once both jobs exist: exit 3 (connection), and the hint says which job is left
+    on the target and the command that deletes it; the source's job is deleted."""
+    from recovery_tui.service.errors import ConnectionFailure
+    from recovery_tui.service.retry import RetryPolicy
+
+    lab = aistor("partial-loss")
+    lab.faults.set_inventory("target", "stall")
+    service = RecoveryService(AliasBook(dict(lab.env())), retry=RetryPolicy(name="TEST_FAST", attempts=1))
+    taken = []
+
+    def on_progress(p: Any) -> None:
+        if not taken and p.phase == "jobs":
+            taken.append(True)
+            lab.faults.set_offline("target", True)
+
+    with pytest.raises(ConnectionFailure) as exc:
+        validate_inventory(service, SRC, DST, options=options(tmp_path), progress=on_progress)
+    assert exc.value.exit_code == 3
+    assert "could not delete inventory job recovery-tui-data-" in exc.value.hint
+    assert "mc inventory delete target/data recovery-tui-data-" in exc.value.hint
+    assert not jobs(lab, "source") and len(jobs(lab, "target")) == 1
