@@ -6,17 +6,17 @@ Delete markers count as size 0 with no ETag; ETags lose their quotes; an empty V
 
 How it stays fast and flat in memory:
 1. Per side, each file becomes a view that maps its columns **by name** (`inventory_files.column_map`).
-2. Phase 1 joins the two sides on a 128-bit fingerprint of (key, versionId) — `hash(k, v)` and
-   `hash(v || k)`, two independent 64-bit hashes — and a 64-bit hash of (size, ETag, delete marker),
-   keeping only the (file, row) of rows without a partner or with another value hash. When both sides'
-   files are sorted by key (their Parquet row-group statistics say so), this runs window by window over
-   key ranges of about `WINDOW_ROWS` versions (DuckDB skips the row groups outside a window), so memory
-   does not grow with the bucket; otherwise it is one join under DuckDB's memory limit, spilling to the
-   temp directory.
-3. Phase 2 re-reads only those rows and classifies them exactly on the full values, so a reported
-   difference is always real; a difference could only hide behind a 128-bit fingerprint collision.
-4. Differences stream to disk (Parquet, then the JSON-lines report); counts and the first
-   `sample_limit` of each class in key order are read back from there. Nothing is held in Python.
+2. Sorted reports (every file's Parquet row-group statistics show keys in order, as a bucket walk writes
+   them): the key space is cut into windows of about `WINDOW_ROWS` versions and each window is one exact
+   FULL OUTER JOIN on (key, versionId); DuckDB reads only the row groups that overlap the window, so memory
+   is one window's whatever the bucket size.
+3. Unsorted reports (or CSV/JSON): one join on a 128-bit fingerprint of (key, versionId) — `hash(k, v)` and
+   `hash(v || k)` — and a 64-bit hash of (size, ETag, delete marker), under DuckDB's memory limit (spilling to
+   the temp directory), keeping only the (file, row) of rows without a partner or with another value hash;
+   those rows alone are re-read (by row number) and classified exactly on the full values. A reported
+   difference is always real; one could only hide behind a 128-bit fingerprint collision.
+4. Differences go to a table in the on-disk work database, then to the JSON-lines report; counts and the
+   first `sample_limit` of each class in key order are read from there. Nothing is held in Python.
 
 A side whose report is incomplete makes what depends on it UNKNOWN (never "missing"): an incomplete
 target leaves `missing_on_target` and the target's counts unknown, an incomplete source the extras and
@@ -51,6 +51,7 @@ class CompareResult:
     samples: list[VersionDiff]
     diffs_file: Optional[Path]
     windows: int = 1
+    """Key windows of the sorted path; 0 when the reports were not sorted (the fingerprint path ran)."""
     seconds: float = 0.0
 
 
@@ -158,14 +159,14 @@ class Comparer:
                      "or free space in the temp directory it spills to.") from None
 
     # -- windows -------------------------------------------------------------------------------------
-    def windows(self, src: SideReport, dst: SideReport) -> list[tuple[Optional[str], Optional[str]]]:
-        """Key ranges [lo, hi) of about `window_rows` versions when every file of both sides is sorted by
-        key (row-group statistics), else one range covering everything."""
+    def windows(self, src: SideReport, dst: SideReport) -> Optional[list[tuple[Optional[str], Optional[str]]]]:
+        """Key ranges [lo, hi) of about `window_rows` versions when every file of both sides is sorted by key
+        (row-group statistics); None when they are not."""
         bounds = []
         for side in (src, dst):
             groups = _row_groups(side.files)
             if groups is None:
-                return [(None, None)]
+                return None
             bounds.append(groups)
         ref = bounds[0] if bounds[0] else bounds[1]
         edges: list[Optional[str]] = [None]
@@ -197,62 +198,76 @@ class Comparer:
                              f"(SELECT {rn} FROM flagged WHERE {fi} = {i}) g ON x.rn = g.{rn}")
         return " UNION ALL ".join(parts) if parts else self._side_sql(SideReport(side.label), base)
 
+    def _classify(self, s2: str, t2: str, kinds: str) -> str:
+        """INSERT the differences between two row sets into `diffs`, exactly, on the full values."""
+        return f"""INSERT INTO diffs SELECT * FROM (
+            SELECT CASE WHEN t2.k IS NULL THEN '{MISSING}' WHEN s2.k IS NULL THEN '{EXTRA}'
+                        ELSE '{MISMATCHED}' END AS kind,
+                   coalesce(s2.k, t2.k) AS key, coalesce(s2.v, t2.v) AS version_id,
+                   CASE WHEN s2.k IS NULL THEN NULL ELSE struct_pack(size := s2.sz, etag := s2.e,
+                        delete_marker := s2.d, is_latest := s2.l) END AS source,
+                   CASE WHEN t2.k IS NULL THEN NULL ELSE struct_pack(size := t2.sz, etag := t2.e,
+                        delete_marker := t2.d, is_latest := t2.l) END AS target
+            FROM ({s2}) s2 FULL OUTER JOIN ({t2}) t2 ON s2.k = t2.k AND s2.v = t2.v
+            WHERE s2.k IS NULL OR t2.k IS NULL OR s2.sz IS DISTINCT FROM t2.sz OR s2.e IS DISTINCT FROM t2.e
+                  OR s2.d IS DISTINCT FROM t2.d) WHERE kind IN ({kinds})"""
+
+    def _sorted_path(self, src: SideReport, dst: SideReport, wins: list[Any], prefix: str, exclude: str,
+                     kinds: str) -> None:
+        """Sorted reports: each key window joined exactly on (key, versionId); memory is one window's."""
+        for lo, hi in wins:
+            where = Where(prefix, exclude, lo is not None, hi is not None)
+            params = {k: v for k, v in (("lo", lo), ("hi", hi)) if v is not None}
+            self._run(self._classify(self._side_sql(src, where), self._side_sql(dst, where), kinds), params)
+
+    def _hashed_path(self, src: SideReport, dst: SideReport, base: "Where", kinds: str) -> None:
+        """Unsorted reports: one join on 128-bit fingerprints under the memory limit (spilling), then the
+        flagged rows only, re-read and classified exactly."""
+        self._run("CREATE OR REPLACE TABLE flagged (afi INTEGER, arn BIGINT, bfi INTEGER, brn BIGINT)")
+        fp = "SELECT hash(k, v) AS h, hash(v || k) AS h2, hash(sz, e, d) AS f, fi, rn FROM ({})"
+        self._run(f"""INSERT INTO flagged SELECT a.fi, a.rn, b.fi, b.rn
+            FROM ({fp.format(self._side_sql(src, base))}) a
+            FULL OUTER JOIN ({fp.format(self._side_sql(dst, base))}) b ON a.h = b.h AND a.h2 = b.h2
+            WHERE a.h IS NULL OR b.h IS NULL OR a.f <> b.f""")
+        self._run(self._classify(self._flagged_rows(src, "afi", "arn", base),
+                                 self._flagged_rows(dst, "bfi", "brn", base), kinds))
+
     # -- the comparison -----------------------------------------------------------------------------
     def compare(self, src: SideReport, dst: SideReport, *, diffs_path: Path, prefix: str = "",
                 exclude_prefix: str = "", sample_limit: int = 20) -> CompareResult:
         started = time.monotonic()
         known = [k for k, ok in ((MISSING, dst.complete), (EXTRA, src.complete), (MISMATCHED, True)) if ok]
+        kinds = ", ".join(_lit(k) for k in known) or "NULL"
         base = Where(prefix, exclude_prefix)
         counts = {}
         for name, side in (("src", src), ("dst", dst)):
-            self._run(f"CREATE OR REPLACE TEMP VIEW {name} AS {self._side_sql(side, base)}")
-            n, cur, dm = self._run(f"SELECT count(*), coalesce(count_if(l AND NOT d), 0), coalesce(count_if(d), 0) FROM {name}").fetchone()
+            n, cur, dm = self._run(f"SELECT count(*), coalesce(count_if(l AND NOT d), 0), coalesce(count_if(d), 0) "
+                                   f"FROM ({self._side_sql(side, base)})").fetchone()
             counts[name] = SideCounts(versions=n, current=cur, noncurrent=n - cur - dm, delete_markers=dm)
-        self._run("CREATE OR REPLACE TABLE flagged (afi INTEGER, arn BIGINT, bfi INTEGER, brn BIGINT)")
+        self._run("CREATE OR REPLACE TABLE diffs (kind VARCHAR, key VARCHAR, version_id VARCHAR, source STRUCT("
+                  "size BIGINT, etag VARCHAR, delete_marker BOOLEAN, is_latest BOOLEAN), target STRUCT(size BIGINT, "
+                  "etag VARCHAR, delete_marker BOOLEAN, is_latest BOOLEAN))")
         wins = self.windows(src, dst)
-        fp = "SELECT hash(k, v) AS h, hash(v || k) AS h2, hash(sz, e, d) AS f, fi, rn FROM ({})"
-        for lo, hi in wins:
-            where = Where(prefix, exclude_prefix, lo is not None, hi is not None)
-            params = {k: v for k, v in (("lo", lo), ("hi", hi)) if v is not None}
-            self._run(f"""INSERT INTO flagged
-                SELECT a.fi, a.rn, b.fi, b.rn
-                FROM ({fp.format(self._side_sql(src, where))}) a
-                FULL OUTER JOIN ({fp.format(self._side_sql(dst, where))}) b ON a.h = b.h AND a.h2 = b.h2
-                WHERE a.h IS NULL OR b.h IS NULL OR a.f <> b.f""", params)
-        diffs_parquet = self.workdir / "diffs.parquet"
-        kinds = ", ".join(_lit(k) for k in known) or "NULL"
-        self._run(f"""COPY (
-            WITH s2 AS ({self._flagged_rows(src, "afi", "arn", base)}),
-                 t2 AS ({self._flagged_rows(dst, "bfi", "brn", base)}),
-                 j AS (SELECT CASE WHEN t2.k IS NULL THEN '{MISSING}' WHEN s2.k IS NULL THEN '{EXTRA}'
-                                   ELSE '{MISMATCHED}' END AS kind,
-                              coalesce(s2.k, t2.k) AS key, coalesce(s2.v, t2.v) AS version_id,
-                              CASE WHEN s2.k IS NULL THEN NULL ELSE struct_pack(size := s2.sz, etag := s2.e,
-                                   delete_marker := s2.d, is_latest := s2.l) END AS source,
-                              CASE WHEN t2.k IS NULL THEN NULL ELSE struct_pack(size := t2.sz, etag := t2.e,
-                                   delete_marker := t2.d, is_latest := t2.l) END AS target
-                       FROM s2 FULL OUTER JOIN t2 ON s2.k = t2.k AND s2.v = t2.v
-                       WHERE s2.k IS NULL OR t2.k IS NULL OR s2.sz IS DISTINCT FROM t2.sz
-                             OR s2.e IS DISTINCT FROM t2.e OR s2.d IS DISTINCT FROM t2.d)
-            SELECT * FROM j WHERE kind IN ({kinds})) TO {_lit(str(diffs_parquet))} (FORMAT parquet)""")
-        found = dict(self._run(f"SELECT kind, count(*) FROM read_parquet({_lit(str(diffs_parquet))}) GROUP BY kind")
-                     .fetchall())
+        if wins is not None:
+            self._sorted_path(src, dst, wins, prefix, exclude_prefix, kinds)
+        else:
+            self._hashed_path(src, dst, base, kinds)
+        found = dict(self._run("SELECT kind, count(*) FROM diffs GROUP BY kind").fetchall())
         samples: list[VersionDiff] = []
         for kind in (MISSING, EXTRA, MISMATCHED):
             if kind not in known or not found.get(kind) or sample_limit <= 0:
                 continue
-            rows = self._run(f"SELECT key, version_id, source, target FROM read_parquet({_lit(str(diffs_parquet))})"
-                             " WHERE kind = $kind ORDER BY key, version_id LIMIT $n",
-                             {"kind": kind, "n": sample_limit}).fetchall()
+            rows = self._run("SELECT key, version_id, source, target FROM diffs WHERE kind = $kind "
+                             "ORDER BY key, version_id LIMIT $n", {"kind": kind, "n": sample_limit}).fetchall()
             samples += [VersionDiff(kind, k, v, _ov(k, v, s), _ov(k, v, t)) for k, v, s, t in rows]
         diffs_path.parent.mkdir(parents=True, exist_ok=True)
-        self._run(f"COPY (SELECT * FROM read_parquet({_lit(str(diffs_parquet))})) TO {_lit(str(diffs_path))}"
-                  " (FORMAT json)")
+        self._run(f"COPY diffs TO {_lit(str(diffs_path))} (FORMAT json)")
         return CompareResult(
             source_counts=counts["src"] if src.complete else None,
             target_counts=counts["dst"] if dst.complete else None,
             counts={k: (int(found.get(k, 0)) if k in known else None) for k in (MISSING, EXTRA, MISMATCHED)},
-            samples=samples, diffs_file=diffs_path, windows=len(wins), seconds=time.monotonic() - started)
+            samples=samples, diffs_file=diffs_path, windows=len(wins) if wins else 0,
+            seconds=time.monotonic() - started)
 
 
 def _rows_in(rows: list[int]) -> str:
