@@ -26,6 +26,7 @@ import hashlib
 import io
 import json
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Optional
 
 from recovery_tui.lab import store
@@ -62,7 +63,7 @@ def columns_of(names: list[str], bucket: str, raw: list[Row]) -> dict[str, list[
     n = len(raw)
     if not n:
         return {c: [] for c in names}
-    keys, vids, sizes, etags, dms, mtimes, repl, latest, seqs = (list(c) for c in zip(*raw))
+    keys, vids, sizes, etags, dms, mtimes, repl, latest, seqs = (list(map(itemgetter(i), raw)) for i in range(9))
     known: dict[str, list[Any]] = {
         "Key": keys, "VersionID": vids, "Size": sizes, "IsDeleteMarker": dms, "LastModifiedDate": mtimes,
         "IsLatest": latest, "SequenceNumber": seqs, "ETag": [None if d else e for e, d in zip(etags, dms)],
@@ -130,10 +131,16 @@ def _arrow(values: list[Any], typ: Any) -> Any:
     """A column as an Arrow array; times go through epoch milliseconds (one conversion per distinct value)."""
     import pyarrow as pa
 
-    if pa.types.is_timestamp(typ):
-        ms: dict[Any, Optional[int]] = {None: None}
-        values = [ms[v] if v in ms else ms.setdefault(v, int(v.timestamp() * 1000)) for v in values]
-        return pa.array(values, pa.int64()).cast(typ)
+    if pa.types.is_timestamp(typ):  # keyed by object identity: the versions keep every value alive meanwhile
+        ms: dict[int, Optional[int]] = {}
+        get = ms.get
+        out = []
+        for v in values:
+            m = get(id(v), -1)
+            if m == -1:
+                m = ms[id(v)] = None if v is None else int(v.timestamp() * 1000)
+            out.append(m)
+        return pa.array(out, pa.int64()).cast(typ)
     return pa.array(values, typ)
 
 
