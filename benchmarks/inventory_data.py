@@ -99,7 +99,8 @@ def reference(folder: Path) -> dict[str, Any]:
     for name in ("src", "dst"):
         t = pq.read_table(sorted((folder / name).glob("*.parquet")),
                           columns=["Key", "VersionID", "Size", "ETag", "IsDeleteMarker", "IsLatest"]).to_pylist()
-        rows = {(r["Key"], r["VersionID"]): ((0, "", True) if r["IsDeleteMarker"] else (r["Size"], r["ETag"] or "", False))
+        rows = {(r["Key"], r["VersionID"]):
+                ((0, "", True) if r["IsDeleteMarker"] else (r["Size"], r["ETag"] or "", False))
                 for r in t}  # a delete marker has no size or ETag to compare, as in a listing
         dm = sum(1 for r in t if r["IsDeleteMarker"])
         cur = sum(1 for r in t if r["IsLatest"] and not r["IsDeleteMarker"])

@@ -44,7 +44,8 @@ def main() -> None:
                      map(json.loads, (work / "differences.jsonl").read_text().splitlines())]
         sc, tc = r.source_counts, r.target_counts
         assert sc is not None and tc is not None
-        print(json.dumps({"elapsed": elapsed, "cpu": cpu, "load": os.getloadavg()[0], "rss_mb": peak_rss_mb(), "windows": r.windows,
+        print(json.dumps({"elapsed": elapsed, "cpu": cpu, "load": os.getloadavg()[0], "rss_mb": peak_rss_mb(),
+                          "windows": r.windows,
                           "versions": sc.versions + tc.versions, "counts": r.counts,
                           "src": [sc.versions, sc.current, sc.noncurrent, sc.delete_markers],
                           "dst": [tc.versions, tc.current, tc.noncurrent, tc.delete_markers], "diffs": diffs}))

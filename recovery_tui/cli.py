@@ -15,6 +15,7 @@ import threading
 from typing import Callable, Optional, Sequence
 
 from recovery_tui import __version__
+from recovery_tui.exits import Interrupted, end_process
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.secrets import redact
 from recovery_tui.settings import DEFAULT_REGION, Settings, in_effect
@@ -106,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (as mc --insecure)")
     p.add_argument("--region", type=_region, default=DEFAULT_REGION, metavar="REGION",
                    help=f"SigV4 signing region of the servers (default {DEFAULT_REGION}, as MinIO's)")
-    p.add_argument("--fresh", action="store_true", help="ignore a saved session and start the wizard from the first step")
+    p.add_argument("--fresh", action="store_true",
+                   help="ignore a saved session and start the wizard from the first step")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     lab = sub.add_parser("lab", help="run the embedded lab")
@@ -133,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     start = rs_sub.add_parser("start", help="start a resync (mc replicate resync start)")
     start.add_argument("path", metavar="ALIAS/BUCKET")
     start.add_argument("--remote-bucket", required=True, metavar="ARN")
-    start.add_argument("--older-than", default=None, metavar="Nd", help="only versions older than N days, e.g. 30d")
+    start.add_argument("--older-than", default=None, metavar="DURATION",
+                       help="only versions older than this, as mc takes it (30d, 2w, 1y, 7d12h; the server counts "
+                            "whole days)")
     start.add_argument("--json", action="store_true")
     status = rs_sub.add_parser("status", help="resync status (mc replicate resync status)")
     status.add_argument("path", metavar="ALIAS/BUCKET")
@@ -141,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--watch", action="store_true", help="refresh until every resync has finished")
     status.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
     status.add_argument("--json", action="store_true")
+
+    rp = sub.add_parser("replicate", help="replication status on either side (mc replicate status)")
+    rp_sub = rp.add_subparsers(dest="replicate_command", metavar="status", required=True)
+    rstat = rp_sub.add_parser("status", help="replicated, queued, link, errors and replicas received "
+                                             "(mc replicate status; never reads the MRF list)")
+    rstat.add_argument("path", metavar="ALIAS/BUCKET")
+    rstat.add_argument("--json", action="store_true")
 
     v = sub.add_parser("validate", help="compare versions of two buckets (mc ls -r --versions, mc stat)")
     v.add_argument("source", metavar="SRC/BUCKET")
@@ -150,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--limit", type=int, default=20, help="differences to print (rich output)")
     v.add_argument("--checkpoint", default=None, metavar="FILE", help="resume from / save to this checkpoint")
     v.add_argument("--engine", default="auto", metavar="ENGINE",
-                   help="auto (default), listing (list both buckets here) or inventory (the servers' inventory reports)")
+                   help="auto (default), listing (list both buckets here) or inventory (the servers' inventory "
+                        "reports)")
     v.add_argument("--reports-bucket", default=None, metavar="B", help="where inventory jobs write their reports "
                    "(must exist on both sites; default recovery-tui-reports)")
     v.add_argument("--keep-jobs", action="store_true", help="keep the inventory jobs afterwards")
@@ -188,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     old_b = sub.add_parser("backlog", help="renamed: use resync-backlog")
     old_b.add_argument("rest", nargs=argparse.REMAINDER)
 
-    for command_parser in (t, start, status, v, b):
+    for command_parser in (t, start, status, rstat, v, b):
         _insecure_here(command_parser)
         _region_here(command_parser)
 
@@ -273,7 +285,22 @@ def join_dashed_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def run() -> None:
+    """The program (console script, `python -m recovery_tui`): `main()` as a process."""
+    raise SystemExit(main(program=True))
+
+
+def _wizard_ended(code: int, program: bool) -> int:
+    """As a process, the wizard leaves without the interpreter's slow teardown (see `exits.end_process`)."""
+    if program:
+        end_process(code)
+    return code
+
+
+def main(argv: Optional[Sequence[str]] = None, *, program: bool = False) -> int:
+    """Run the command line `argv` (default: this process's); returns the exit code.
+
+    `program=True` (only `run()`): this is the whole process, so the wizard may end it itself."""
     argv = join_dashed_values(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
@@ -292,7 +319,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 if args.scenario and not args.lab:
                     raise InputError("--scenario only applies with --lab",
                                      hint="Run: recovery-tui --lab --scenario NAME")
-                return _run_wizard(settings)
+                return _wizard_ended(_run_wizard(settings), program)
             return _run_headless(args, settings)
     except RecoveryError as exc:
         sys.stderr.write(f"recovery-tui: {redact(exc.one_line())}\n")
@@ -300,10 +327,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("recovery-tui: interrupted\n")
         return 130
+    except Interrupted as exc:  # a signal during the wizard's startup (recovery_tui/exits.py)
+        return _wizard_ended(exc.code, program)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -66,7 +66,7 @@ def columns_of(names: list[str], bucket: str, raw: list[Row]) -> dict[str, list[
     keys, vids, sizes, etags, dms, mtimes, repl, latest, seqs = (list(map(itemgetter(i), raw)) for i in range(9))
     known: dict[str, list[Any]] = {
         "Key": keys, "VersionID": vids, "Size": sizes, "IsDeleteMarker": dms, "LastModifiedDate": mtimes,
-        "IsLatest": latest, "SequenceNumber": seqs, "ETag": [None if d else e for e, d in zip(etags, dms)],
+        "IsLatest": latest, "SequenceNumber": seqs, "ETag": [None if d else e for e, d in zip(etags, dms, strict=True)],
         "ReplicationStatus": [r or None for r in repl]}
     out = {}
     for c in names:
@@ -107,7 +107,8 @@ def encode(columns: list[str], bucket: str, raw: list[Row], fmt: str, compress: 
             else:
                 t = pa.string()
             fields.append(pa.field(c, t))
-        table = pa.table({c: _arrow(rows[c], f.type) for c, f in zip(columns, fields)}, schema=pa.schema(fields))
+        table = pa.table({c: _arrow(rows[c], f.type) for c, f in zip(columns, fields, strict=True)},
+                         schema=pa.schema(fields))
         sink = io.BytesIO()
         if fmt == "parquet":
             import pyarrow.parquet as pq

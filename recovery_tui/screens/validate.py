@@ -21,7 +21,6 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -33,6 +32,8 @@ from recovery_tui.procedure.backlog_groups import BacklogGroups, group_backlog
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.validate_backlog import BacklogActions, BacklogStep, BacklogTick
+from recovery_tui.screens.validate_clear import ClearChecksumActions, ClearStep, ClearTick
+from recovery_tui.screens.validate_render import render_counts, render_verdict
 from recovery_tui.service.aliases import BucketPath
 from recovery_tui.state import iso
 from recovery_tui.steps import Step
@@ -79,12 +80,13 @@ class BacklogRead(Message):
     groups: BacklogGroups
 
 
-def stuck_failed_hint(failed: int, source: str) -> str:
-    """What to say when versions are still FAILED after a HEAD re-trigger."""
+def stuck_failed_hint(failed: int, source: str, *, lab: bool = False) -> str:
+    """What to say when versions are still FAILED after a HEAD re-trigger (no command the lab cannot run)."""
+    headless = ("" if lab else f" (headless: recovery-tui resync-backlog {source} --clear-checksum --validate)")
     return (f"{failed:,} still FAILED after the re-trigger: the server retried and failed again, often a "
             f"checksum problem. A copy onto itself may clear it (not on community MinIO, which keeps the "
-            f"checksum): recovery-tui resync-backlog {source} --clear-checksum --validate copies one version "
-            "and shows whether the copy replicates; run it without --validate only if it did.")
+            f"checksum). Press k: the wizard copies ONE version first and offers the rest only if that copy "
+            f"replicates{headless}.")
 
 
 ENGINES = ("auto", "listing", "inventory")
@@ -96,79 +98,15 @@ def _default_validator(*args: Any, **kw: Any) -> "ValidationReport":
     return run_validation(*args, **kw)
 
 
-def render_jobs(progress: Any) -> str:
-    """The inventory jobs' progress: `source Running: 1,234 scanned · 1,200 matched · 1,100 written`."""
-    parts = []
-    for label in ("source", "target"):
-        st = getattr(progress, label, None)
-        if st is not None:
-            parts.append(f"{label} {st.state}: {st.scanned_count:,} scanned · {st.matched_count:,} matched · "
-                         f"{st.records_written:,} written")
-    phase = getattr(progress, "phase", "jobs")
-    lead = {"fetch": "Reading the inventory reports…", "compare": "Comparing the inventory reports…"}.get(
-        phase, "Inventory jobs running on the servers…")
-    return " ".join([lead, " | ".join(parts)]) if parts else lead
-
-
-def render_counts(report: Optional["ValidationReport"]) -> Text:
-    """Two aligned lines: `source  160 versions =  60 current +  90 noncurrent +  10 delete markers`."""
-    t = Text()
-    if report is None:
-        t.append("source  —\ntarget  —", style="dim")
-        return t
-    sides = (("source", report.source_counts), ("target", report.target_counts))
-    w = max(len(f"{n:,}") for _, c in sides for n in (c.versions, c.current, c.noncurrent, c.delete_markers))
-    mark = "≥" if report.incomplete and report.engine == "listing" else " "
-    for i, (name, c) in enumerate(sides):
-        t.append(f"{name} ", style="bold")
-        if not report.is_known(f"{name}_counts"):
-            t.append("UNKNOWN (its inventory report is incomplete)" + ("\n" if i == 0 else ""), style="bold")
-            continue
-        t.append(f"{mark}{c.versions:>{w},} versions", style="bold")
-        t.append(f" = {c.current:>{w},} current + {c.noncurrent:>{w},} noncurrent + "
-                 f"{c.delete_markers:>{w},} delete markers")
-        if i == 0:
-            t.append("\n")
-    return t
-
-
-def render_verdict(report: Optional["ValidationReport"], progress: Optional["ValidationProgress"],
-                   error: str = "") -> tuple[str, Text]:
-    """(css class, text) of the verdict line."""
-    if error:
-        return "-unknown", Text(f"? UNKNOWN: the validation could not run ({error}). Press r to retry.")
-    if report is None:
-        if progress is not None and hasattr(progress, "phase"):
-            return "-running", Text(render_jobs(progress))
-        if progress is None:
-            return "-running", Text("Listing both sides…")
-        return "-running", Text(
-            f"Listing both sides… source {progress.source_versions:,} · target {progress.target_versions:,} "
-            f"versions · {progress.missing_on_target:,} missing so far")
-    if report.incomplete and report.engine == "inventory":
-        unknown = ", ".join(u.replace("_", " ") for u in report.unknown) or "part of the result"
-        return "-unknown", Text(f"? UNKNOWN: {unknown} ({report.error}). Differences shown are real; nothing "
-                                "unknown is called missing. r retries.")
-    if report.incomplete:
-        return "-unknown", Text(
-            f"? UNKNOWN: a listing stopped early ({report.error or 'cut short'}). Checked up to "
-            f"'{report.compared_up_to or '(start)'}' only: later versions are unknown, not missing. r retries.")
-    if report.in_sync:
-        return "-sync", Text(f"✔ IN SYNC: both sides hold the same {report.source_counts.versions:,} versions "
-                             "(complete listing).")
-    return "-diff", Text(f"✘ DIFFERENCES: {report.missing_on_target:,} missing on target · "
-                         f"{report.extra_on_target:,} extra on target · {report.mismatched:,} mismatched.")
-
-
 class ValidateScreen(StepScreen):
     """`ValidateScreen(service, state, validator=None, backlog_engine=None)`."""
 
     STEP = Step.VALIDATE
     EXPLAIN = (
-        "Compares every version by ID, size, ETag and delete-marker flag, as [b]mc ls -r --versions[/b] "
-        "and [b]mc stat[/b] would: [b]missing[/b] = source only, [b]extra[/b] = target only, "
-        "[b]mismatch[/b] = same ID, other content. Below: versions still PENDING/FAILED; [b]b[/b] "
-        "re-triggers them (dry run first)."
+        "Compares every version by ID, size, ETag and delete-marker flag ([b]mc ls -r --versions[/b], "
+        "[b]mc stat[/b]): [b]missing[/b] = source only, [b]extra[/b] = target only, [b]mismatch[/b] = same ID, "
+        "other content; cur/noncur/DM = current, noncurrent, delete markers. Below: versions still "
+        "PENDING/FAILED; [b]b[/b] re-triggers them (dry run first)."
     )
     BINDINGS = [  # f and / are named on the table's border, keeping `n Next` in the 80-column footer
         Binding("r", "rerun", "Re-run", id="validate.rerun"),
@@ -176,6 +114,7 @@ class ValidateScreen(StepScreen):
         Binding("slash", "filter", "Filter", id="validate.filter", show=False),
         Binding("b", "backlog", "Backlog", id="validate.backlog"),
         Binding("i", "engine", "Engine", id="validate.engine", show=False),
+        Binding("k", "clear_checksum", "Clear checksum", id="validate.clear", show=False),
         Binding("n", "next", "Next", id="validate.next"),
     ]
     DEFAULT_CSS = """
@@ -199,6 +138,8 @@ class ValidateScreen(StepScreen):
         """The last backlog read."""
         self.actions = BacklogActions(self, backlog_engine)
         """The re-trigger flow (dry run, confirm, run)."""
+        self.clear = ClearChecksumActions(self, backlog_engine)
+        """The --clear-checksum flow (dry run, one copy proven, the rest), offered while versions stay FAILED."""
         self._progress: Optional["ValidationProgress"] = None
         self._error = ""
         self._cancel = threading.Event()
@@ -232,6 +173,12 @@ class ValidateScreen(StepScreen):
     def on_unmount(self) -> None:
         self._cancel.set()
         self.actions.stop()
+        self.clear.stop()
+
+    def reentered(self) -> None:
+        """Back from Next steps: the sides may have changed since (a backlog run, a canary): validate again."""
+        if not self.actions.busy:
+            self.start()
 
     def set_status(self, text: str) -> None:
         """The re-trigger flow's status line."""
@@ -245,8 +192,9 @@ class ValidateScreen(StepScreen):
         self.report, self._progress, self._error = None, None, ""
         self.backlog_groups = None
         if not self.state.target_alias:
-            self._error = ("no mc alias points at the target endpoint "
-                           f"{self.state.target_endpoint or '(unknown)'}; add one with mc alias set")
+            self._error = ("no alias of yours points at the target endpoint "
+                           f"{self.state.target_endpoint or '(unknown)'}; add one with "
+                           "mc alias set TARGET_ALIAS URL ACCESS SECRET")
         else:
             src = BucketPath(self.state.source_alias, self.state.source_bucket)
             dst = BucketPath(self.state.target_alias, self.state.target_bucket or self.state.source_bucket)
@@ -311,8 +259,8 @@ class ValidateScreen(StepScreen):
         self.query_one("#val-backlog", BacklogSummary).show(message.groups)
         failed = message.groups.count("FAILED")
         retriggered = self.state.extra.get("backlog") or {}
-        if failed and retriggered.get("processed") and not retriggered.get("dry_run"):
-            self.set_status(stuck_failed_hint(failed, self.state.source))
+        if failed and retriggered.get("processed") and not retriggered.get("dry_run") and not self.clear.spoke:
+            self.set_status(stuck_failed_hint(failed, self.state.source, lab=self.state.lab))
 
     def on_backlog_step(self, message: BacklogStep) -> None:
         if message.result.dry_run:
@@ -322,6 +270,12 @@ class ValidateScreen(StepScreen):
 
     def on_backlog_tick(self, message: BacklogTick) -> None:
         self.actions.tick(message.progress)
+
+    def on_clear_step(self, message: ClearStep) -> None:
+        self.clear.done(message)
+
+    def on_clear_tick(self, message: ClearTick) -> None:
+        self.clear.tick(message.progress)
 
     def worker_failed(self, worker: Worker[Any]) -> None:
         err = worker.error
@@ -333,6 +287,7 @@ class ValidateScreen(StepScreen):
             self.query_one("#val-backlog", BacklogSummary).show(None, error=title)
         else:
             self.actions.failed(worker)
+            self.clear.failed(worker)
 
     def _redraw(self) -> None:
         if not self.is_mounted:
@@ -373,18 +328,23 @@ class ValidateScreen(StepScreen):
         """Re-trigger the PENDING/FAILED versions: dry run first, then a confirmation."""
         self.actions.begin()
 
+    def action_clear_checksum(self) -> None:
+        """--clear-checksum: dry run, then one copy proven, then (typed yes) the rest."""
+        self.clear.begin()
+
     def action_next(self) -> None:
         """Go to Next steps; ask first unless the sides are in sync."""
         r = self.report
         if r is not None and r.in_sync:
             self.finish()
             return
-        why = ("the validation has not finished" if r is None else
-               "the listing was incomplete" if r.incomplete else "differences remain")
+        why = (f"the validation could not run ({self._error}): the result is UNKNOWN" if r is None and self._error
+               else "the validation has not finished" if r is None
+               else "a listing was incomplete: the result is UNKNOWN" if r.incomplete else "differences remain")
         self.app.push_screen(
             ConfirmModal("Continue without a clean validation?",
-                         f"[b]{why.capitalize()}[/b]. The checklist item [i]Validation passed[/i] will stay open "
-                         "until a validation shows IN SYNC.", yes="Continue", no="Stay"),
+                         f"[b]{why[:1].upper() + why[1:]}[/b]. The checklist item [i]Validation passed[/i] will "
+                         "stay open until a validation shows IN SYNC.", yes="Continue", no="Stay"),
             lambda ok: self.finish() if ok else None)
 
 

@@ -118,8 +118,9 @@ def choose_engine(service: Any, source: BucketPath, target: BucketPath, *, thres
 
 
 def run_validation(service: Any, source: BucketPath, target: BucketPath, *, engine: str = "auto", prefix: str = "",
-                   parallel: Optional[int] = None, sample_limit: int = 20, progress: Optional[Callable[[Any], None]] = None,
-                   checkpoint: Any = None, cancel: Optional[threading.Event] = None, options: Any = None,
+                   parallel: Optional[int] = None, sample_limit: int = 20,
+                   progress: Optional[Callable[[Any], None]] = None, checkpoint: Any = None,
+                   cancel: Optional[threading.Event] = None, options: Any = None,
                    threshold: int = AUTO_THRESHOLD, known_versions: Optional[int] = None) -> ValidationReport:
     """Run the chosen engine; `auto` decides first and says why in the report's notes."""
     from .validate import _effective_prefix, validate

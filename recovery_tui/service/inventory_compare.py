@@ -132,7 +132,8 @@ class Comparer:
         c = {k: _ident(v) for k, v in f.columns.items()}
         path = self._parquet_of(f, i)
         cond = where.sql(c["key"])
-        inner = (f"SELECT CAST({c['key']} AS VARCHAR) AS k, coalesce(nullif(CAST({c['vid']} AS VARCHAR), ''), 'null') AS v,"
+        inner = (f"SELECT CAST({c['key']} AS VARCHAR) AS k,"
+                 f" coalesce(nullif(CAST({c['vid']} AS VARCHAR), ''), 'null') AS v,"
                  f" coalesce(TRY_CAST({c['dm']} AS BOOLEAN), false) AS d,"
                  f" coalesce(TRY_CAST({c['latest']} AS BOOLEAN), false) AS l,"
                  f" TRY_CAST({c['size']} AS BIGINT) AS raw_sz, CAST({c['etag']} AS VARCHAR) AS raw_e,"
@@ -177,7 +178,7 @@ class Comparer:
                 rows = 0
             rows += n
         edges.append(None)
-        return list(zip(edges[:-1], edges[1:]))
+        return list(zip(edges[:-1], edges[1:], strict=True))
 
     def _flagged_rows(self, side: SideReport, fi: str, rn: str, base: "Where") -> str:
         """The rows phase 1 flagged on one side. A file with few of them is read by row number (DuckDB then

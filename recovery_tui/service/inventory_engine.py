@@ -37,12 +37,17 @@ from .aliases import BucketPath
 from .errors import AccessDenied, InputError, RecoveryError
 from .inventory_api import InventoryApi, JobSpec, JobStatus
 from .inventory_files import ReportReader, SideReport
+from .inventory_options import (  # noqa: F401  (re-exported: the engine's API)
+    DEFAULT_REPORTS_BUCKET,
+    REPORTS_PREFIX,
+    InventoryOptions,
+    InventoryProgress,
+    job_id,
+    require_scale,
+    save_yaml,
+)
 from .listing import Cancelled
 from .validation_report import CLASSES, EXTRA, MISSING, SOURCE_COUNTS, TARGET_COUNTS, SideCounts, ValidationReport
-
-from .inventory_options import (  # noqa: F401  (re-exported: the engine's API)
-    DEFAULT_REPORTS_BUCKET, REPORTS_PREFIX, InventoryOptions, InventoryProgress, job_id, require_scale, save_yaml,
-)
 
 WRITE_CHECK_KEY = REPORTS_PREFIX + ".write-check"
 
@@ -72,7 +77,8 @@ class InventoryValidation:
         self.cancel = cancel or threading.Event()
         self.listing = listing
         self.api = InventoryApi(service)
-        self.sides = [_Side("source", source, options.source_manifest), _Side("target", target, options.target_manifest)]
+        self.sides = [_Side("source", source, options.source_manifest),
+                      _Side("target", target, options.target_manifest)]
         self.notes: list[str] = []
         self.started = time.monotonic()
         self.fetched = 0

@@ -76,11 +76,12 @@ def parse_manifest(data: bytes) -> Manifest:
             raise ReportProblem("the manifest lists a file without a key")
         md5 = f.get("MD5checksum", f.get("MD5Checksum", ""))
         try:
-            size = int(f.get("size"))
+            size = int(f.get("size"))  # type: ignore[arg-type]  # None: the TypeError below
         except (TypeError, ValueError):
             raise ReportProblem(f"the manifest gives no size for {f['key']}") from None
         files.append(ManifestFile(str(f["key"]), size, str(md5 or "").lower()))
-    ext = doc.get("minioExtension") if isinstance(doc.get("minioExtension"), dict) else {}
+    ext_doc = doc.get("minioExtension")
+    ext: dict[str, Any] = ext_doc if isinstance(ext_doc, dict) else {}
     fmt = str(doc.get("fileFormat", "")).lower()
     if fmt not in ("parquet", "csv", "json"):
         raise ReportProblem(f"the manifest's fileFormat {doc.get('fileFormat')!r} is not Parquet, CSV or JSON")

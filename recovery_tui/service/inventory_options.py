@@ -56,7 +56,8 @@ def require_scale() -> None:
         import pyarrow  # noqa: F401
     except ImportError as exc:
         raise InputError(f"the inventory engine needs {exc.name}, which is not installed",
-                         hint="pip install 'recovery-tui[scale]' (DuckDB and pyarrow), or use --engine listing.") from None
+                         hint="pip install 'recovery-tui[scale]' (DuckDB and pyarrow), or use --engine listing.",
+                         ) from None
 
 
 def job_id(bucket: str, stamp: str) -> str:

@@ -3,30 +3,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from textual.widgets import Static
 
-from late_steps_fakes import FakeService, FixedClock, make_report, make_state
+from helpers.clock import FixedClock
+from helpers.fakes import FakeService, make_report, make_state
+from helpers.pilot import wait_for
 from recovery_tui.app import make_app
 from recovery_tui.screens.validate import ValidateScreen
 from recovery_tui.service.aliases import AliasBook
 from recovery_tui.service.client import RecoveryService
 from recovery_tui.service.inventory_api import JobStatus
 from recovery_tui.service.inventory_engine import InventoryProgress
-
-
-async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.02)
 
 
 def verdict(screen: ValidateScreen) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -32,15 +31,6 @@ def options(tmp_path: Path, **kw: Any) -> InventoryOptions:
 
 def inventory_requests(lab: Lab, site: str) -> list[tuple[str, str]]:
     return [(m, p) for m, p in lab.site(site).request_log if "minio-inventory" in p]
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
-    """Poll `predicate` until true; fail (not hang) after a generous bound."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def diff_lines(path: Path) -> list[dict[str, Any]]:

@@ -73,7 +73,8 @@ def _crafted(lab: Any) -> None:
     common += [v("ünïcødé/файл ✓.txt", "u1", b"u"), v("sp ace/a+b=c&d<e>'q\".txt", "s1", b"s"),
                v("nullkey", "null", b"old", age=9), v("nullkey", "n2", b"new")]
     common += [v("multi/a", f"m{i}", b"%d" % i, dm=i == 4, age=10 - i) for i in range(1, 5)]
-    src = common + [v("only/source", "o1", b"o"), v("mismatch/etag", "e1", b"aaaa"), v("mismatch/dm", "d1", b"", dm=True)]
+    src = common + [v("only/source", "o1", b"o"), v("mismatch/etag", "e1", b"aaaa"),
+                    v("mismatch/dm", "d1", b"", dm=True)]
     dst = [x for x in common if (x.key, x.version_id) != ("multi/a", "m2")]
     dst += [v("extra/target", "t1", b"t"), v("mismatch/etag", "e1", b"bbbb"), v("mismatch/dm", "d1", b"zz")]
 

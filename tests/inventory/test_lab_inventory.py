@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from helpers.waiting import wait_until
 from recovery_tui.lab import store
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.aliases import AliasBook
@@ -18,7 +19,7 @@ from recovery_tui.service.client import RecoveryService
 from recovery_tui.service.http import HttpStatusError, RawResponse
 from recovery_tui.service.retry import WRITE_ONCE
 
-from .conftest import objects_under, service_for, wait_for
+from .conftest import objects_under, service_for
 
 JOB = """apiVersion: v1
 id: {id}
@@ -55,7 +56,7 @@ def status(lab: Lab, job_id: str) -> dict[str, Any]:
 
 
 def completed(lab: Lab, job_id: str) -> dict[str, Any]:
-    wait_for(lambda: status(lab, job_id)["state"] in ("Completed", "Failed"), what=f"job {job_id}")
+    wait_until(lambda: status(lab, job_id)["state"] in ("Completed", "Failed"), what=f"job {job_id}")
     return status(lab, job_id)
 
 
@@ -130,7 +131,8 @@ def test_csv_report_with_compression_is_zstd(lab_factory: Any) -> None:
 
 def test_bad_requests_and_permissions(lab_factory: Any) -> None:
     lab = lab_factory("healthy", flavor="aistor")
-    err = error_of(lambda: send(lab, "PUT", [("id", "mine")], JOB.format(id="other", fmt="parquet", comp="off").encode()))
+    body = JOB.format(id="other", fmt="parquet", comp="off").encode()
+    err = error_of(lambda: send(lab, "PUT", [("id", "mine")], body))
     assert err.status == 400 and b"id does not match" in err.body
     err = error_of(lambda: send(lab, "PUT", [("id", "j")], b"apiVersion: v1\nid: j\ndestination:\n  bucket: nowhere\n"))
     assert err.status == 404 and b"nowhere" in err.body
@@ -192,7 +194,7 @@ def test_stall_fault_freezes_the_run_until_deleted(lab_factory: Any) -> None:
     lab = lab_factory("partial-loss", flavor="aistor")
     lab.faults.set_inventory("source", "stall")
     put(lab, "s1")
-    wait_for(lambda: status(lab, "s1").get("scannedCount", 0) > 0, what="the run to start")
+    wait_until(lambda: status(lab, "s1").get("scannedCount", 0) > 0, what="the run to start")
     first = status(lab, "s1")
     second = status(lab, "s1")
     assert first["state"] == second["state"] == "Running" and first["scannedCount"] == second["scannedCount"]

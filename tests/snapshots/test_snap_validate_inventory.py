@@ -3,23 +3,22 @@ target report was incomplete (UNKNOWN, never missing). Scripted `FakeService` an
 
 from __future__ import annotations
 
-import sys
 import threading
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
+import pytest
+from textual.widgets import Static
 
-from late_steps_fakes import FakeService, FixedClock, fixed_validator, make_report, make_state  # noqa: E402
-from recovery_tui.app import make_app  # noqa: E402
-from recovery_tui.screens.validate import ValidateScreen  # noqa: E402
-from recovery_tui.service.inventory_api import JobStatus  # noqa: E402
-from recovery_tui.service.inventory_engine import InventoryProgress  # noqa: E402
-from textual.widgets import Static  # noqa: E402
+from helpers.clock import FixedClock
+from helpers.fakes import FakeService, fixed_validator, make_report, make_state
+from helpers.pilot import settle, wait_for
+from recovery_tui.app import make_app
+from recovery_tui.screens.validate import ValidateScreen
+from recovery_tui.service.inventory_api import JobStatus
+from recovery_tui.service.inventory_engine import InventoryProgress
 
-from snap_helpers import settle  # noqa: E402
-
+pytestmark = pytest.mark.slow  # SVG snapshots
 
 def _app(svc: FakeService, state: Any) -> Any:
     return make_app(svc, aliases=["source", "target"], lab=True, state=state, clock=FixedClock(), persist=False)
@@ -47,10 +46,8 @@ class TestValidateInventory:
             await settle(pilot)
             screen = ValidateScreen(svc, st, validator=_working_validator())
             await pilot.app.push_screen(screen)
-            for _ in range(200):
-                await pilot.pause(0.02)
-                if "scanned" in str(screen.query_one("#val-verdict", Static).render()):
-                    break
+            await wait_for(pilot, lambda: "scanned" in str(screen.query_one("#val-verdict", Static).render()),
+                           what="the jobs' progress in the verdict line")
             await pilot.pause()
 
         assert snap_compare(_app(svc, st), run_before=run_before)
