@@ -47,10 +47,11 @@ class LabProcess:
 
 
 def start(scenario: str = "large", objects: Optional[int] = None, seed: int = 0, timeout: float = 600,
-          cmd: Optional[list[str]] = None) -> LabProcess:
+          cmd: Optional[list[str]] = None, flavor: str = "community") -> LabProcess:
     """Start `recovery-tui lab serve` (or `cmd`) and wait for its MC_HOST_ lines."""
     if cmd is None:
-        cmd = [sys.executable, "-m", "recovery_tui", "lab", "serve", "--scenario", scenario, "--seed", str(seed)]
+        cmd = [sys.executable, "-m", "recovery_tui", "lab", "serve", "--scenario", scenario, "--seed", str(seed),
+               "--flavor", flavor]
         if objects:
             cmd += ["--objects", str(objects)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -107,11 +108,12 @@ def host_cpu_seconds() -> float:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
-def pair(objects: int, scenario: str = "large") -> tuple[LabProcess, LabProcess, dict[str, str]]:
+def pair(objects: int, scenario: str = "large", flavor: str = "community"
+         ) -> tuple[LabProcess, LabProcess, dict[str, str]]:
     """Two lab processes with identical data; env with `source` from the first, `target` from the second."""
-    a = start(scenario, objects)
+    a = start(scenario, objects, flavor=flavor)
     try:
-        b = start(scenario, objects)
+        b = start(scenario, objects, flavor=flavor)
     except BaseException:
         a.stop()
         raise

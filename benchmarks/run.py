@@ -1,4 +1,4 @@
-"""The benchmarks of issues 4 and 9: `python -m benchmarks.run NAME… | all` (names in BENCHES).
+"""The benchmarks of issues 4, 9 and 12: `python -m benchmarks.run NAME… | all` (names in BENCHES).
 
 Every figure comes from one run on lab sites served by separate processes (`recovery-tui lab serve`),
 so the lab never shares the client's interpreter. Prints one table with PASS/FAIL per target, headed by
@@ -163,6 +163,9 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "B1": bench_b1,
     "B2": bench_b2,
     "B3": _lazy("benchmarks.scale:bench_b3"),
+    "I1": _lazy("benchmarks.inventory:bench_i1"),  # I1-I3 need the scale extra (DuckDB, pyarrow)
+    "I2": _lazy("benchmarks.inventory:bench_i2"),
+    "I3": _lazy("benchmarks.inventory:bench_i3"),
 }
 """Run order of `all`. Add a benchmark with one line: a name and a function returning table rows."""
 

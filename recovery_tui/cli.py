@@ -139,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--source-port", type=int, default=0)
     serve.add_argument("--target-port", type=int, default=0)
     serve.add_argument("--tls", action="store_true", help="serve https with a generated self-signed certificate")
+    serve.add_argument("--flavor", choices=("community", "aistor"), default="community",
+                       help="server flavour: aistor adds bucket inventory, resync cancel and admin v4")
     serve.add_argument("--copy-checksum", choices=("keep", "recompute"), default="keep",
                        help="what a copy onto itself does with the checksum: keep it as community MinIO does "
                             "(a checksum failure stays), or recompute it (the copy replicates)")
@@ -177,6 +179,23 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--parallel", type=_positive_int("--parallel"), default=None, help="list prefixes concurrently")
     v.add_argument("--limit", type=int, default=20, help="differences to print (rich output)")
     v.add_argument("--checkpoint", default=None, metavar="FILE", help="resume from / save to this checkpoint")
+    v.add_argument("--engine", default="auto", metavar="ENGINE",
+                   help="auto (default), listing (list both buckets here) or inventory (the servers' inventory "
+                        "reports)")
+    v.add_argument("--reports-bucket", default=None, metavar="B", help="where inventory jobs write their reports "
+                   "(must exist on both sites; default recovery-tui-reports)")
+    v.add_argument("--keep-jobs", action="store_true", help="keep the inventory jobs afterwards")
+    v.add_argument("--delete-reports", action="store_true", help="delete the inventory report files afterwards")
+    v.add_argument("--memory-limit", default="1GB", metavar="SIZE", help="DuckDB's memory limit (default 1GB)")
+    v.add_argument("--temp-dir", default=None, metavar="DIR", help="for report files and DuckDB's spilling")
+    v.add_argument("--source-manifest", default=None, metavar="KEY|FILE", help="use this inventory report")
+    v.add_argument("--target-manifest", default=None, metavar="KEY|FILE", help="use this inventory report")
+    v.add_argument("--differences", default=None, metavar="FILE", help="write every difference here (JSON lines)")
+    v.add_argument("--fallback-listing", action="store_true", help="if an inventory job fails, use the listing engine")
+    v.add_argument("--inventory-threshold", type=_positive_int("--inventory-threshold"), default=None, metavar="N",
+                   help="with --engine auto: versions from which the inventory engine is used (default 1000000)")
+    v.add_argument("--stall-timeout", type=float, default=600.0, help=argparse.SUPPRESS)
+    v.add_argument("--poll-interval", type=float, default=2.0, help=argparse.SUPPRESS)
     v.add_argument("--json", action="store_true")
 
     b = sub.add_parser("resync-backlog", help="re-trigger PENDING/FAILED versions (mc replicate resync-backlog)")
@@ -221,6 +240,7 @@ def _serve_lab(args: argparse.Namespace, settings: Settings) -> int:
         source_port=args.source_port,
         target_port=args.target_port,
         tls=args.tls,
+        flavor=args.flavor,
         copy_checksum=args.copy_checksum,
     )
     stop = threading.Event()

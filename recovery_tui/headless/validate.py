@@ -1,8 +1,11 @@
-"""`recovery-tui validate SRC/BUCKET DST/BUCKET [--prefix P]`: are both sides holding the same versions?
+"""`recovery-tui validate SRC/BUCKET DST/BUCKET [--prefix P] [--engine auto|listing|inventory]`: are both
+sides holding the same versions?
 
 The equivalent of comparing `mc ls -r --versions … | wc -l` on both sides and `mc stat` on each
-version, done exactly: see `recovery_tui.service.validate`. Exit 0 in sync, 1 differences (or an
-incomplete listing), 3 when a site could not be reached or refused the credentials.
+version, done exactly: by listing both buckets here (`recovery_tui.service.validate`) or from the
+servers' own inventory reports (`recovery_tui.service.inventory_engine`); `auto` chooses
+(`service.engine_choice`). Exit 0 in sync, 1 differences (or an incomplete result, UNKNOWN parts
+included), 2 bad input, 3 when a site could not be reached or refused the credentials.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ import argparse
 
 from rich.table import Table
 
-from recovery_tui.headless.common import make_service, missing_bucket_is_input
+from recovery_tui.headless.common import journal, make_service, missing_bucket_is_input
 from recovery_tui.headless.output import Output
+from recovery_tui.headless.validate_inventory import inventory_options, progress_line, unknown_cell
 from recovery_tui.service.aliases import parse_bucket_path
 from recovery_tui.service.checkpoint import Checkpoint
+from recovery_tui.service.engine_choice import AUTO_THRESHOLD, check_engine, run_validation
 from recovery_tui.service.errors import InputError, NotFound, RecoveryError
-from recovery_tui.service.validate import CLASSES, ValidationProgress, ValidationReport, validate
+from recovery_tui.service.validate import CLASSES, ValidationProgress, ValidationReport
+from recovery_tui.service.validation_report import SOURCE_COUNTS, TARGET_COUNTS
 from recovery_tui.settings import Settings
 
 _TITLES = {"missing_on_target": "missing on target", "extra_on_target": "extra on target", "mismatched": "mismatched"}
@@ -26,6 +32,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
     if args.limit < 0:
         raise InputError(f"--limit must be 0 or more, got {args.limit}", hint="For example --limit 20.")
+    engine = check_engine(args.engine)
+    options = inventory_options(args, journal("validate"))
+    if engine == "listing" and (args.source_manifest or args.target_manifest):
+        raise InputError("--source-manifest/--target-manifest need the inventory engine",
+                         hint="Use --engine inventory (or leave --engine at auto).")
+    if engine == "inventory" and args.checkpoint:
+        raise InputError("--checkpoint applies to the listing engine", hint="Use --engine listing with --checkpoint.")
+    if engine == "auto" and (args.source_manifest or args.target_manifest):
+        engine = "inventory"
     service = make_service(settings)
     src, dst = parse_bucket_path(args.source), parse_bucket_path(args.target)
     for side in (src, dst):
@@ -41,14 +56,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                        f"'{checkpoint.state.get('last_key', '')}').")
     with out.progress("Comparing versions") as bar:
 
-        def on_progress(p: ValidationProgress) -> None:
-            bar.update(completed=p.source_versions + p.target_versions,
-                       info=f"{p.source_versions:,} source / {p.target_versions:,} target versions · "
-                            f"{p.missing_on_target + p.extra_on_target + p.mismatched:,} differences")
+        def on_progress(p: object) -> None:
+            if isinstance(p, ValidationProgress):
+                bar.update(completed=p.source_versions + p.target_versions,
+                           info=f"{p.source_versions:,} source / {p.target_versions:,} target versions · "
+                                f"{p.missing_on_target + p.extra_on_target + p.mismatched:,} differences")
+            else:
+                bar.update(info=progress_line(p))
 
         try:
-            report = validate(service, src, dst, prefix=prefix, parallel=args.parallel, sample_limit=max(args.limit, 1),
-                              progress=on_progress, checkpoint=checkpoint)
+            report = run_validation(service, src, dst, engine=engine, prefix=prefix, parallel=args.parallel,
+                                    sample_limit=max(args.limit, 1), progress=on_progress, checkpoint=checkpoint,
+                                    options=options, threshold=args.inventory_threshold or AUTO_THRESHOLD)
         except NotFound as exc:
             if exc.code == "NoSuchBucket":
                 for side in (src, dst):
@@ -72,10 +91,18 @@ def _print(out: Output, r: ValidationReport, limit: int) -> None:
     table = Table(title=f"Versions under {r.source} and {r.target}", title_justify="left")
     for col in ("side", "versions (mc ls -r --versions | wc -l)", "current", "noncurrent", "delete markers"):
         table.add_column(col, justify="right" if col != "side" else "left")
-    for name, c in ((r.source, r.source_counts), (r.target, r.target_counts)):
-        table.add_row(name, f"{c.versions:,}", f"{c.current:,}", f"{c.noncurrent:,}", f"{c.delete_markers:,}")
+    for name, c, part in ((r.source, r.source_counts, SOURCE_COUNTS), (r.target, r.target_counts, TARGET_COUNTS)):
+        if r.is_known(part):
+            table.add_row(name, f"{c.versions:,}", f"{c.current:,}", f"{c.noncurrent:,}", f"{c.delete_markers:,}")
+        else:
+            table.add_row(name, *([unknown_cell()] * 4))
     out.print(table)
+    for note in r.notes:
+        out.print(f"· {note}")
     for kind in CLASSES:
+        if not r.is_known(kind):
+            out.print(f"[red]{_TITLES[kind]}: UNKNOWN[/] (see below)")
+            continue
         count = getattr(r, kind)
         if not count or not limit:
             continue
@@ -89,6 +116,13 @@ def _print(out: Output, r: ValidationReport, limit: int) -> None:
             size = "DEL" if v is not None and v.delete_marker else (f"{v.size:,}" if v else "")
             t.add_row(d.key, d.version_id, size, d.detail)
         out.print(t)
+    if r.diffs_file and (r.missing_on_target or r.extra_on_target or r.mismatched):
+        out.print(f"  Every difference: {r.diffs_file}")
+    if r.incomplete and r.engine == "inventory":
+        out.print(f"[red]✗ Incomplete:[/] {r.error}")
+        out.print("  Parts marked UNKNOWN could not be compared; differences above are real, nothing unknown is "
+                  "called missing.")
+        return
     if r.incomplete:
         out.print(f"[red]✗ Incomplete:[/] the listing stopped after '{r.compared_up_to or '(start)'}': {r.error}")
         out.print("  Nothing beyond that point was compared; differences above are real, the rest is unknown.")

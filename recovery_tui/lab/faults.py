@@ -11,6 +11,9 @@ the lab's own loop thread, where the `a*` coroutine variants must be awaited ins
 * `fail_replication(pattern)` / `clear_replication_failures()` — glob (fnmatch) on object
   keys; the replicator asks `should_fail(key) -> bool` before replicating a version.
 * `wipe_bucket(site, bucket)` — the bucket loses every version (configuration stays).
+* `set_inventory(site, fault=None, pace=0.0, rows_per_file=None)` — how that site's next inventory
+  runs go (aistor flavour, `lab/inventory_run.py`): a fault (`fail`, `stall`, `missing-file`,
+  `truncate`, `schema`, `partial`), seconds to wait between batches of keys, rows per report file.
 * `set_diff_error(after)` — fault `diff-error after N`: every replication diff stream sends N entries,
   then the line the server sends when its walk fails (`{"error":{}}` with zero times, §7) and closes
   (at its end if it has fewer entries); `None` removes the fault.
@@ -19,7 +22,7 @@ the lab's own loop thread, where the `a*` coroutine variants must be awaited ins
 * `hold_resync(percent)` / `release_resync()` — every resync stops taking versions once it has taken
   `percent` % of them (0 <= percent < 100): the versions in flight finish and the job sits, Ongoing, at
   exactly that count until released. `held_resyncs()` lists the jobs sitting there (what a test waits on).
-* `clear()` — all sites online, no latency, no replication failures, no diff error, no resync hold.
+* `clear()` — all sites online, no latency, no replication failures, no diff error, no resync hold, no inventory faults.
 * `state() -> dict` — the current faults and a per-site summary (no secrets).
 
 HTTP control endpoint (unauthenticated, served on both sites, loopback only):
@@ -28,6 +31,7 @@ HTTP control endpoint (unauthenticated, served on both sites, loopback only):
   `{"action":"offline","site":"target","value":true}`, `{"action":"latency","site":"source",
   "seconds":0.02}`, `{"action":"fail-replication","pattern":"docs/*"}`,
   `{"action":"clear-replication-failures"}`, `{"action":"wipe","site":"target","bucket":"data"}`,
+  `{"action":"inventory","site":"source","fault":"fail","pace":0.01,"rows_per_file":1000}`,
   `{"action":"diff-error","after":3}` (`"after": null` removes it), `{"action":"copy-checksum",
   "mode":"recompute"}`, `{"action":"hold-resync","percent":50}`, `{"action":"release-resync"}`,
   `{"action":"clear"}`. Errors: 400/404 `{"ok": false, "error": "..."}`.
@@ -48,6 +52,7 @@ if TYPE_CHECKING:
     from recovery_tui.lab.server import Lab, SiteRuntime
 
 LOOPBACK = ("127.0.0.1", "::1")
+INVENTORY_FAULTS = (None, "fail", "stall", "missing-file", "truncate", "schema", "partial")
 LATENCY_STEP = 0.05
 """Seconds between two looks at the latency while a request waits it out."""
 
@@ -60,6 +65,7 @@ class FaultController:
         self._lock = threading.Lock()
         self._latency: dict[str, float] = {}
         self._patterns: list[str] = []
+        self._inventory: dict[str, tuple[Optional[str], float, Optional[int]]] = {}
         self._resync_hold: Optional[float] = None
         self._delayed: dict[str, int] = {}
         self._diff_error_after: Optional[int] = None
@@ -184,6 +190,22 @@ class FaultController:
             raise KeyError(f"no bucket {bucket!r} on site {site!r}")
         b.wipe()
 
+    # -- inventory runs --------------------------------------------------------------------------
+    def set_inventory(self, site: str, fault: Optional[str] = None, *, pace: float = 0.0,
+                      rows_per_file: Optional[int] = None) -> None:
+        self._lab.site(site)
+        if fault not in INVENTORY_FAULTS:
+            raise ValueError(f"unknown inventory fault {fault!r}")
+        if pace < 0 or (rows_per_file is not None and rows_per_file < 1):
+            raise ValueError("pace must be >= 0 and rows_per_file >= 1")
+        with self._lock:
+            self._inventory[site] = (fault, float(pace), rows_per_file)
+
+    def inventory(self, site: str) -> tuple[Optional[str], float, Optional[int]]:
+        """(fault, pace, rows per file) for that site's inventory runs."""
+        with self._lock:
+            return self._inventory.get(site, (None, 0.0, None))
+
     # -- everything ----------------------------------------------------------------------------
     def clear(self) -> None:
         self._lab.call(self.aclear)
@@ -192,6 +214,7 @@ class FaultController:
         with self._lock:
             self._latency.clear()
             self._patterns.clear()
+            self._inventory.clear()
             self._resync_hold = None
             self._diff_error_after = None
         for rt in (self._lab.source, self._lab.target):
@@ -213,8 +236,10 @@ class FaultController:
             sites[rt.site.name] = {"url": rt.url, "port": rt.port, "online": rt.site.online,
                                    "latency": latency.get(rt.site.name, 0.0), "flavor": rt.site.flavor,
                                    "buckets": buckets}
+        with self._lock:
+            inventory = {k: {"fault": f, "pace": p, "rows_per_file": r} for k, (f, p, r) in self._inventory.items()}
         return {"sites": sites, "fail_replication": patterns, "diff_error_after": diff_error,
-                "copy_checksum": getattr(self._lab, "copy_checksum", "keep"),
+                "copy_checksum": getattr(self._lab, "copy_checksum", "keep"), "inventory": inventory,
                 "resync_hold": {"percent": hold, "held": self.held_resyncs()}}
 
 
@@ -264,6 +289,10 @@ async def handle_control(rt: "SiteRuntime", request: web.Request) -> web.Respons
             faults.set_copy_checksum(_field(doc, "mode"))
         elif action == "wipe":
             faults._wipe(site, _field(doc, "bucket"))
+        elif action == "inventory":
+            rows = doc.get("rows_per_file")
+            faults.set_inventory(site, doc.get("fault"), pace=float(doc.get("pace", 0)),
+                                 rows_per_file=int(rows) if rows is not None else None)
         elif action == "hold-resync":
             percent = doc.get("percent")
             if isinstance(percent, bool) or not isinstance(percent, (int, float)):

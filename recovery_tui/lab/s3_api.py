@@ -55,6 +55,10 @@ async def handle_s3(rt: "SiteRuntime", request: web.Request) -> web.StreamRespon
     if key:
         return await _object(rt, request, bucket, key)
     q = request.query
+    if "minio-inventory" in q and rt.site.flavor == "aistor":  # community: no route, falls through (§23.4)
+        from recovery_tui.lab import inventory
+
+        return await inventory.handle(rt, request, bucket)
     if any(k in q for k in EXTENSION_KEYS):
         ext = _extension_module()
         cancel_only = "replication-reset-cancel" in q and not any(k in q for k in EXTENSION_KEYS[:3])
@@ -142,6 +146,14 @@ def list_buckets(rt: "SiteRuntime", request: web.Request) -> web.Response:
 
 def put_bucket(rt: "SiteRuntime", request: web.Request, bucket: str) -> web.Response:
     authorize(rt, request, "s3:CreateBucket", bucket=bucket)
+    body = request_body(request)
+    if body:  # a CreateBucketConfiguration, parsed before the bucket is looked at (§23.4)
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError:
+            raise LabError("MalformedXML", bucket=bucket) from None
+        if root.tag.rsplit("}", 1)[-1] != "CreateBucketConfiguration":
+            raise LabError("MalformedXML", bucket=bucket)
     if bucket in rt.site.buckets:
         raise LabError("BucketAlreadyOwnedByYou", bucket=bucket)
     if not _BUCKET_NAME.match(bucket) or ".." in bucket:

@@ -17,6 +17,8 @@ from typing import Any, Optional
 from recovery_tui.lab import store  # light: the CLI reads SCENARIOS for --help (replconfig loads aiohttp)
 
 BUCKET = "data"
+REPORTS_BUCKET = "recovery-tui-reports"
+"""Created on both sites by the `aistor` flavour: where `validate --engine inventory` writes its reports."""
 DEFAULT_OBJECTS_LARGE = 100_000
 
 SCENARIOS: tuple[tuple[str, str], ...] = (
@@ -185,6 +187,9 @@ def _seed(lab: Any, name: str, objects: Optional[int], seed: int) -> bool:
     """Build the scenario's data; returns whether the target must then go offline."""
     rng = random.Random(f"recovery-tui-lab:{seed}")
     arn, _reverse = _setup_pair(lab, rng)
+    if getattr(lab, "flavor", "community") == "aistor":
+        for rt in (lab.source, lab.target):
+            rt.site.buckets.setdefault(REPORTS_BUCKET, store.Bucket(REPORTS_BUCKET))
     if name == "large":
         _seed_large(lab, rng, arn, DEFAULT_OBJECTS_LARGE if objects is None else objects)
         return False

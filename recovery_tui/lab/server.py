@@ -15,6 +15,7 @@ and the access log is off. Secrets appear only in `SiteRuntime.mc_host()` / `Lab
 from __future__ import annotations
 
 import asyncio
+import collections
 import inspect
 import logging
 import secrets as _random
@@ -33,6 +34,7 @@ from recovery_tui.lab.redact import redact, register
 
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
+REQUEST_LOG_SIZE = 10_000
 _ALNUM = string.ascii_uppercase + string.digits
 
 
@@ -58,6 +60,8 @@ class SiteRuntime:
         self._tcp: Optional[web.TCPSite] = None
         self._ssl: Any = None
         self._host_id = host_id(site.deployment_id)
+        self.request_log: collections.deque[tuple[str, str]] = collections.deque(maxlen=REQUEST_LOG_SIZE)
+        """The last requests this site received, as (method, raw path with query), oldest first."""
 
     @property
     def url(self) -> str:
@@ -127,6 +131,7 @@ class SiteRuntime:
         path = request.path
         if path.startswith("/_lab/"):
             return await handle_control(self, request)
+        self.request_log.append((request.method, request.raw_path))
         await self.lab.faults.delay(self.site.name)
         rid = new_request_id()
         admin = path.startswith("/minio/admin/")

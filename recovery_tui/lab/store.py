@@ -328,6 +328,8 @@ class Site:
     users: dict[str, tuple[str, Optional[frozenset[str]]]] = field(default_factory=dict)
     """Extra users: access key → (secret key, allowed IAM actions or None for all).
     The root user (access_key/secret_key above) may do everything."""
+    inventory_jobs: dict = field(default_factory=dict)
+    """(bucket, job id) → `lab.inventory.InventoryJob` (aistor flavour only)."""
 
     def targets_of(self, bucket: str) -> list[LabTarget]:
         return self.targets.setdefault(bucket, [])

@@ -9,6 +9,10 @@ age, with a re-trigger action (dry-run first) from `screens/validate_backlog.py`
 "In sync" is only ever shown for a complete listing with no difference. A
 listing that stopped early is shown as UNKNOWN: what was compared before the
 failure is reported, nothing after it is called missing.
+
+The engine is `auto` unless `i` picks another (auto → listing → inventory): at scale `auto` compares the
+servers' own inventory reports (`service/inventory_engine.py`); while their jobs run, the verdict line shows
+each side's job (state, scanned, matched, written), and a report part that could not be known shows UNKNOWN.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,6 +33,7 @@ from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.validate_backlog import BacklogActions, BacklogStep, BacklogTick
 from recovery_tui.screens.validate_clear import ClearChecksumActions, ClearStep, ClearTick
+from recovery_tui.screens.validate_render import render_counts, render_verdict
 from recovery_tui.service.aliases import BucketPath
 from recovery_tui.state import iso
 from recovery_tui.steps import Step
@@ -52,7 +56,8 @@ Validator = Callable[..., "ValidationReport"]
 class ValidationProgressed(Message):
     """Listing progress from the engine's callback."""
 
-    progress: "ValidationProgress"
+    progress: "ValidationProgress | Any"
+    """The listing engine's ValidationProgress, or the inventory engine's InventoryProgress."""
     run: int = 0
 
     def can_replace(self, message: Message) -> bool:
@@ -84,62 +89,13 @@ def stuck_failed_hint(failed: int, source: str, *, lab: bool = False) -> str:
             f"replicates{headless}.")
 
 
+ENGINES = ("auto", "listing", "inventory")
+
+
 def _default_validator(*args: Any, **kw: Any) -> "ValidationReport":
-    from recovery_tui.service.validate import validate
+    from recovery_tui.service.engine_choice import run_validation
 
-    return validate(*args, **kw)
-
-
-COUNTS_WIDTH = 76
-"""Columns the two count lines may use at 80x24 (the rest is padding): longer lines switch to short words."""
-
-
-def render_counts(report: Optional["ValidationReport"], width: int = COUNTS_WIDTH) -> Text:
-    """Two aligned lines: `source  160 versions =  60 current +  90 noncurrent +  10 delete markers`.
-
-    When that does not fit in `width` (large buckets), the words shorten to `cur` / `noncur` / `DM` (the
-    explain pane, one `e` away, spells them out) so neither line wraps and both sides stay on screen."""
-    t = Text()
-    if report is None:
-        t.append("source  —\ntarget  —", style="dim")
-        return t
-    sides = (("source", report.source_counts), ("target", report.target_counts))
-    w = max(len(f"{n:,}") for _, c in sides for n in (c.versions, c.current, c.noncurrent, c.delete_markers))
-    mark = "≥" if report.incomplete else " "
-    words = ("current", "noncurrent", "delete markers")
-    widest = f"source {mark}{'':>{w}} versions = {'':>{w}} current + {'':>{w}} noncurrent + {'':>{w}} delete markers"
-    if len(widest) > width:
-        words = ("cur", "noncur", "DM")
-    for i, (name, c) in enumerate(sides):
-        t.append(f"{name} ", style="bold")
-        t.append(f"{mark}{c.versions:>{w},} versions", style="bold")
-        t.append(f" = {c.current:>{w},} {words[0]} + {c.noncurrent:>{w},} {words[1]} + "
-                 f"{c.delete_markers:>{w},} {words[2]}")
-        if i == 0:
-            t.append("\n")
-    return t
-
-
-def render_verdict(report: Optional["ValidationReport"], progress: Optional["ValidationProgress"],
-                   error: str = "") -> tuple[str, Text]:
-    """(css class, text) of the verdict line."""
-    if error:
-        return "-unknown", Text(f"? UNKNOWN: the validation could not run ({error}). Press r to retry.")
-    if report is None:
-        if progress is None:
-            return "-running", Text("Listing both sides…")
-        return "-running", Text(
-            f"Listing both sides… source {progress.source_versions:,} · target {progress.target_versions:,} "
-            f"versions · {progress.missing_on_target:,} missing so far")
-    if report.incomplete:
-        return "-unknown", Text(
-            f"? UNKNOWN: a listing stopped early ({report.error or 'cut short'}). Checked up to "
-            f"'{report.compared_up_to or '(start)'}' only: later versions are unknown, not missing. r retries.")
-    if report.in_sync:
-        return "-sync", Text(f"✔ IN SYNC: both sides hold the same {report.source_counts.versions:,} versions "
-                             "(complete listing).")
-    return "-diff", Text(f"✘ DIFFERENCES: {report.missing_on_target:,} missing on target · "
-                         f"{report.extra_on_target:,} extra on target · {report.mismatched:,} mismatched.")
+    return run_validation(*args, **kw)
 
 
 class ValidateScreen(StepScreen):
@@ -157,6 +113,7 @@ class ValidateScreen(StepScreen):
         Binding("f", "cycle_kind", "Class", id="validate.class", show=False),
         Binding("slash", "filter", "Filter", id="validate.filter", show=False),
         Binding("b", "backlog", "Backlog", id="validate.backlog"),
+        Binding("i", "engine", "Engine", id="validate.engine", show=False),
         Binding("k", "clear_checksum", "Clear checksum", id="validate.clear", show=False),
         Binding("n", "next", "Next", id="validate.next"),
     ]
@@ -188,6 +145,8 @@ class ValidateScreen(StepScreen):
         self._cancel = threading.Event()
         self._started = False
         self._run = 0
+        self.engine = "auto"
+        """Which engine the next run uses: auto (inventory at scale when both servers have it), listing, inventory."""
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="val-verdict")
@@ -250,7 +209,10 @@ class ValidateScreen(StepScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="validate", description="Validating both sides")
     def run_validation(self, src: BucketPath, dst: BucketPath, cancel: threading.Event, run: int) -> None:
         """The engine's diff; progress and the report come back as messages."""
-        report = self.validator(self.service, src, dst, sample_limit=SAMPLE_LIMIT, cancel=cancel,
+        from recovery_tui.service.inventory_engine import InventoryOptions
+
+        report = self.validator(self.service, src, dst, sample_limit=SAMPLE_LIMIT, cancel=cancel, engine=self.engine,
+                                known_versions=self.state.source_versions, options=InventoryOptions(journal=self.app),
                                 progress=lambda p: self.post_message(ValidationProgressed(p, run)))
         self.post_message(ValidationFinished(report, run))
 
@@ -279,6 +241,7 @@ class ValidateScreen(StepScreen):
             "missing_on_target": r.missing_on_target, "extra_on_target": r.extra_on_target,
             "mismatched": r.mismatched, "incomplete": r.incomplete, "in_sync": r.in_sync,
             "error": r.error, "compared_up_to": r.compared_up_to, "at": iso(self.now()),
+            "engine": r.engine, "unknown": list(r.unknown),
         }
         self.save_state()
         self.record("validate", mc=self.mc_command(), result="in sync" if r.in_sync else
@@ -341,6 +304,12 @@ class ValidateScreen(StepScreen):
         """Validate again (e.g. after a re-trigger, or after a failed listing)."""
         self.start()
 
+    def action_engine(self) -> None:
+        """Use the next engine (auto → listing → inventory) and validate again."""
+        self.engine = ENGINES[(ENGINES.index(self.engine) + 1) % len(ENGINES)]
+        self.notify(f"Validation engine: {self.engine}", timeout=3)
+        self.start()
+
     def action_cycle_kind(self) -> None:
         """Show the next class of differences."""
         self.query_one("#val-diffs", DiffTable).cycle_kind()
@@ -374,9 +343,8 @@ class ValidateScreen(StepScreen):
                else "a listing was incomplete: the result is UNKNOWN" if r.incomplete else "differences remain")
         self.app.push_screen(
             ConfirmModal("Continue without a clean validation?",
-                         f"[b]{why[:1].upper() + why[1:]}[/b]. The checklist item [i]Validation passed[/i] "
-                         "will stay open "
-                         "until a validation shows IN SYNC.", yes="Continue", no="Stay"),
+                         f"[b]{why[:1].upper() + why[1:]}[/b]. The checklist item [i]Validation passed[/i] will "
+                         "stay open until a validation shows IN SYNC.", yes="Continue", no="Stay"),
             lambda ok: self.finish() if ok else None)
 
 

@@ -13,6 +13,8 @@ from .models import ObjectVersion
 
 MISSING, EXTRA, MISMATCHED = "missing_on_target", "extra_on_target", "mismatched"
 CLASSES = (MISSING, EXTRA, MISMATCHED)
+SOURCE_COUNTS, TARGET_COUNTS = "source_counts", "target_counts"
+"""Names of the parts a report can leave UNKNOWN (with the three classes above)."""
 
 
 @dataclass(frozen=True)
@@ -94,23 +96,42 @@ class ValidationReport:
     resumed: bool = False
     error_exit_code: int = 0
     """The exit code of the failure that stopped the listing (3 connection/auth, 1 other), 0 if none."""
+    engine: str = "listing"
+    """"listing" (both buckets listed here) or "inventory" (the servers' inventory reports compared)."""
+    unknown: tuple[str, ...] = ()
+    """Parts that could not be known (an incomplete report): SOURCE_COUNTS, TARGET_COUNTS and classes.
+    Their numbers in this report are 0 and mean nothing; a class that is known but `incomplete` is
+    what was found among the versions that could be compared."""
+    diffs_file: str = ""
+    """Every difference as JSON lines (inventory engine), "" when none was written."""
+    notes: tuple[str, ...] = ()
+    """One-line remarks on how the result was obtained (engine choice, jobs, fallbacks)."""
 
     @property
     def in_sync(self) -> bool:
-        return not self.incomplete and not (self.missing_on_target or self.extra_on_target or self.mismatched)
+        return not self.incomplete and not self.unknown and not (
+            self.missing_on_target or self.extra_on_target or self.mismatched)
+
+    def is_known(self, part: str) -> bool:
+        return part not in self.unknown
 
     def samples_of(self, kind: str) -> tuple[VersionDiff, ...]:
         return tuple(d for d in self.samples if d.kind == kind)
 
     def to_json(self) -> dict[str, Any]:
         """The headless `--json` document (keys as issue 4 names them, then extras)."""
+        def counts(part: str, c: SideCounts) -> dict[str, Any]:
+            return c.to_json() if self.is_known(part) else {k: None for k in c.to_json()}
+
         return {
-            "source": {"path": self.source, **self.source_counts.to_json()},
-            "target": {"path": self.target, **self.target_counts.to_json()},
-            MISSING: self.missing_on_target, EXTRA: self.extra_on_target, MISMATCHED: self.mismatched,
+            "source": {"path": self.source, **counts(SOURCE_COUNTS, self.source_counts)},
+            "target": {"path": self.target, **counts(TARGET_COUNTS, self.target_counts)},
+            **{k: (getattr(self, k) if self.is_known(k) else None) for k in CLASSES},
             "incomplete": self.incomplete, "in_sync": self.in_sync,
             "error": self.error, "prefix": self.prefix, "compared_up_to": self.compared_up_to,
             "resumed": self.resumed, "elapsed_seconds": round(self.elapsed, 3),
+            "engine": self.engine, "unknown": list(self.unknown), "diffs_file": self.diffs_file,
+            "notes": list(self.notes),
             "samples": [
                 {"kind": d.kind, "key": d.key, "version_id": d.version_id, "detail": d.detail,
                  "source": _ov_json(d.source), "target": _ov_json(d.target)}
