@@ -58,32 +58,34 @@ def run_wizard(settings: Settings) -> int:
     guard = ExitGuard().install()
     deferred: Optional[DeferredService] = None
     lab = None
+    labs: list[Any] = []
+    """Labs started after the first frame (by the `DeferredService`), stopped on the way out."""
     app = None
     config_dir: Optional[str] = None
     lab_plan = None
     try:
         if settings.lab:
             require_terminal()
-            from recovery_tui.lab.server import Lab, training_resync_delay
             from recovery_tui.procedure import lab_resume
 
             saved_lab = None if settings.fresh else WizardState.load(session_path(True, settings.state_dir))
             lab_plan = lab_resume.plan(saved_lab, settings.scenario, settings.objects, DEFAULT_LAB_SCENARIO)
-            scenario = lab_plan.scenario
-            lab = Lab(scenario=scenario, objects=lab_plan.objects,
-                      resync_delay=training_resync_delay(scenario, settings.lab_resync_delay))
-            lab.start()
             config_dir = tempfile.mkdtemp(prefix="recovery-tui-lab-mc-")
-            book = lab_aliases(lab, config_dir)
+            if lab_plan.offer:  # the saved session is mapped onto the new lab before the TUI: start it now
+                lab = _start_lab(lab_plan, settings)
+                book: Optional[AliasBook] = lab_aliases(lab, config_dir)
+            else:  # nothing to map: the lab starts after the first frame, with the service (`DeferredService`)
+                book = None
+            names = ["source", "target"]  # the lab's two sites (`Lab.env`)
         else:
             book = AliasBook(settings.env, insecure=settings.insecure)
-        names = book.names()
+            names = book.names()
         source = resolve_source(settings.source, names)
-        if source is not None:
+        if source is not None and book is not None:
             book.get(source.alias)  # a malformed MC_HOST_/config entry: one line, exit 2, before the TUI
-        if source is None and lab is not None:
+        in_lab = settings.lab
+        if source is None and in_lab:
             source = BucketPath("source", "data")
-        in_lab = lab is not None
         require_terminal()  # after the input checks: a bad --source says so even in a pipe
         resume = None
         if not in_lab and not settings.fresh:
@@ -93,12 +95,16 @@ def run_wizard(settings: Settings) -> int:
         from recovery_tui.app import make_app
 
         state = None
-        if lab_plan is not None:
-            from recovery_tui.service.client import RecoveryService
-
-            service: Any = RecoveryService(book, region=settings.region)
+        service: Any
+        if book is not None and lab_plan is not None:
+            service = _build_service(book, settings.region)
             state, resume = _lab_session(service, lab_plan, settings)
+        elif lab_plan is not None:
+            assert config_dir is not None
+            service = deferred = DeferredService(partial(_build_lab_service, lab_plan, settings, config_dir, labs))
+            state, resume = _lab_session(None, lab_plan, settings)
         else:  # boto3 loads after the first frame: the operator sees step 1 at once (`DeferredService`)
+            assert book is not None
             service = deferred = DeferredService(partial(_build_service, book, settings.region))
         app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume, settings=settings,
                        state=state)
@@ -116,8 +122,8 @@ def run_wizard(settings: Settings) -> int:
             _save_quietly(app)  # whatever ended the run (a signal, a panic), the session is on disk
         if deferred is not None:
             deferred.settle()  # a service still being built is left to finish before the process ends
-        if lab is not None:
-            lab.stop()
+        for started in ([lab] if lab is not None else []) + labs:
+            started.stop()
         if config_dir:
             shutil.rmtree(config_dir, ignore_errors=True)
         guard.uninstall()
@@ -128,6 +134,23 @@ def _build_service(book: AliasBook, region: str) -> Any:
     from recovery_tui.service.client import RecoveryService
 
     return RecoveryService(book, region=region)
+
+
+def _start_lab(lab_plan: Any, settings: Settings) -> Any:
+    """Start the embedded lab for the plan's scenario (aiohttp, seeding): a second or so."""
+    from recovery_tui.lab.server import Lab, training_resync_delay
+
+    lab = Lab(scenario=lab_plan.scenario, objects=lab_plan.objects,
+              resync_delay=training_resync_delay(lab_plan.scenario, settings.lab_resync_delay))
+    lab.start()
+    return lab
+
+
+def _build_lab_service(lab_plan: Any, settings: Settings, config_dir: str, labs: list[Any]) -> Any:
+    """`--lab` without a session to resume: the lab started after the first frame, then its service."""
+    lab = _start_lab(lab_plan, settings)
+    labs.append(lab)
+    return _build_service(lab_aliases(lab, config_dir), settings.region)
 
 
 def _save_quietly(app: Any) -> None:
