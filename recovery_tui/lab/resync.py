@@ -7,6 +7,11 @@ stat on the target: success (or 405 on a delete marker) → `replicationCount++`
 `failedReplicationCount++`. So, like MinIO, `replicationCount` counts every eligible version,
 not only the missing ones; the metrics' per-ARN `replicationCount` counts real transfers.
 
+Replica versions are resynced too: MinIO's `replicationConfig.Resync` drops the stored replication
+status before `mustReplicate` ("Ignore previous replication status when deciding if object can be
+re-replicated", cmd/bucket-replication.go), so the side that received the data by replication can
+rebuild the other (resync from `target` after `source` lost data).
+
 Deviation: status is served from live memory, not from resync.bin (no ~1 min lag, §4).
 The per-version pace is `Resyncer.delay` seconds (env RECOVERY_TUI_LAB_RESYNC_DELAY, default
 0.1 s per version per worker: ~200 versions take ~2 s, so a walkthrough can watch it).
@@ -190,7 +195,7 @@ class Resyncer:
             workers = [asyncio.create_task(self._worker(bucket, tgt, rec, queue)) for _ in range(RESYNC_WORKERS)]
             n = 0
             for v in b.iter_versions():
-                if v.last_modified < before and v.replication_status != "REPLICA":
+                if v.last_modified < before:  # replicas too: `Resync` ignores the replication status
                     await queue.put(v)
                 n += 1
                 if n % 1000 == 0:
