@@ -154,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     j = sub.add_parser("journal", help="list past runs, or show one")
     j.add_argument("run", nargs="?", default=None, help="run ID (or a unique prefix) to show")
     j.add_argument("--json", action="store_true")
+
+    from recovery_tui.drills.cli import add_parser as add_drill_parser
+
+    add_drill_parser(sub)
     return p
 
 
@@ -236,6 +240,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "lab":
             return _serve_lab(args)
+        if args.command == "drill":
+            from recovery_tui.drills.cli import run as run_drill
+
+            return run_drill(args)
         if args.command is None:
             if args.scenario and not args.lab:
                 raise InputError("--scenario only applies with --lab", hint="Run: recovery-tui --lab --scenario NAME")
