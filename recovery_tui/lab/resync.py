@@ -184,6 +184,7 @@ class Resyncer:
         rec = b.resync.get(arn) if b is not None else None
         if b is None or rec is None:
             return
+        workers: list[asyncio.Task[None]] = []
         try:
             await asyncio.sleep(min(self.delay, 0.5))
             tgt = self.site.target_by_arn(bucket, arn)
@@ -212,6 +213,8 @@ class Resyncer:
         except Exception:
             self._mark(rec, "Failed")
         finally:
+            for w in workers:  # a job cancelled mid-walk (lab stopping) takes its workers with it
+                w.cancel()
             self.jobs.pop((bucket, arn), None)
 
     async def _worker(self, bucket: str, tgt: store.LabTarget, rec: store.ResyncRecord,

@@ -77,7 +77,8 @@ def test_target_drops_at_40_percent_and_returns_30_s_later(lab_factory: Callable
         clock.offset += 30
         assert runner.wait_fired("back", 5)
         assert seen[1][0].id == "back" and not seen[1][2]
-        assert not lab.faults.is_offline("target") and not runner.running
+        assert not lab.faults.is_offline("target")
+        wait(lambda: not runner.running, 5)
         assert [f.id for f in runner.fired()] == ["outage", "back"]
     finally:
         runner.stop()
