@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     from recovery_tui.drills.cli import add_parser as add_drill_parser
 
     add_drill_parser(sub)
+    from recovery_tui.serve.cli import add_parser as add_serve_parser
+
+    add_serve_parser(sub, names)
     return p
 
 
@@ -244,6 +247,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from recovery_tui.drills.cli import run as run_drill
 
             return run_drill(args)
+        if args.command == "serve":
+            from recovery_tui.serve.cli import run as run_serve
+
+            return run_serve(args)
         if args.command is None:
             if args.scenario and not args.lab:
                 raise InputError("--scenario only applies with --lab", hint="Run: recovery-tui --lab --scenario NAME")
