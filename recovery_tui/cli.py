@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (as mc --insecure)")
     p.add_argument("--region", type=_region, default=DEFAULT_REGION, metavar="REGION",
                    help=f"SigV4 signing region of the servers (default {DEFAULT_REGION}, as MinIO's)")
-    p.add_argument("--fresh", action="store_true", help="ignore a saved session and start the wizard from step 0")
+    p.add_argument("--fresh", action="store_true", help="ignore a saved session and start the wizard from the first step")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     lab = sub.add_parser("lab", help="run the embedded lab")

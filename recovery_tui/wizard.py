@@ -17,7 +17,8 @@ from typing import Any, Optional
 
 from recovery_tui.service.aliases import AliasBook, BucketPath, parse_bucket_path
 from recovery_tui.service.errors import ConfigError
-from recovery_tui.state import STEP_TITLES, WizardState
+from recovery_tui.service.secrets import register
+from recovery_tui.state import WizardState
 
 DEFAULT_LAB_SCENARIO = "partial-loss"
 """The lab scenario when `--lab` has no `--scenario`."""
@@ -27,6 +28,8 @@ def lab_aliases(lab: Any, config_dir: str) -> AliasBook:
     """The lab's aliases only: its MC_HOST_ lines plus an empty, private MC_CONFIG_DIR."""
     env = dict(lab.env())
     env["MC_CONFIG_DIR"] = config_dir
+    for site in (lab.source.site, lab.target.site):
+        register(site.secret_key)  # the client's scrubber knows the lab's keys before any alias is read
     return AliasBook(env=env)
 
 
@@ -114,6 +117,6 @@ def _farewell(state: WizardState) -> None:
         )
     elif state.step > 0 and not state.lab:
         sys.stderr.write(
-            f"recovery-tui: session saved at step {state.step + 1} · {STEP_TITLES[state.step]}; "
+            f"recovery-tui: session saved at step {state.step.number} · {state.step.title}; "
             "run recovery-tui to reattach (--fresh starts over).\n"
         )

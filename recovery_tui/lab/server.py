@@ -30,7 +30,7 @@ from recovery_tui.lab import s3_api, store
 from recovery_tui.lab.auth import authenticate
 from recovery_tui.lab.errors import LabError, error_response, host_id, new_request_id
 from recovery_tui.lab.faults import FaultController, handle_control
-from recovery_tui.service.secrets import redact, register
+from recovery_tui.lab.redact import redact, register
 
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
