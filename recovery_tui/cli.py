@@ -246,11 +246,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "drill":
             from recovery_tui.drills.cli import run as run_drill
 
-            return run_drill(args)
+            from recovery_tui.lab.scenarios import NAMES
+
+            return run_drill(args, NAMES)
         if args.command == "serve":
             from recovery_tui.serve.cli import run as run_serve
 
-            return run_serve(args)
+            from recovery_tui.lab.scenarios import NAMES
+
+            return run_serve(args, NAMES)
         if args.command is None:
             if args.scenario and not args.lab:
                 raise InputError("--scenario only applies with --lab", hint="Run: recovery-tui --lab --scenario NAME")

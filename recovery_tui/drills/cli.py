@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional, Sequence
 
 from recovery_tui.drills import Catalog, DrillError, excerpts
 from recovery_tui.drills.model import Check, Drill, prose
@@ -31,10 +31,8 @@ def add_parser(sub: Any) -> None:
                        help="also read the drill files (*.toml) in DIR (repeatable)")
 
 
-def catalog(dirs: list[Path]) -> Catalog:
-    from recovery_tui.lab.scenarios import NAMES
-
-    return Catalog(dirs, scenarios=NAMES, include_user_dir=True)
+def catalog(dirs: list[Path], scenarios: Optional[Sequence[str]]) -> Catalog:
+    return Catalog(dirs, scenarios=scenarios, include_user_dir=True)
 
 
 def _check_doc(c: Check) -> dict[str, Any]:
@@ -118,9 +116,10 @@ def _show(d: Drill, as_json: bool) -> int:
     return EXIT_OK
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, scenarios: Optional[Sequence[str]] = None) -> int:
+    """`drill list|show`; `scenarios` are the lab's scenario names (checked against each drill's)."""
     try:
-        cat = catalog(list(args.drills_dir))
+        cat = catalog(list(args.drills_dir), scenarios)
         if args.drill_command == "list":
             return _list(cat, args.json)
         return _show(cat.get(args.name), args.json)

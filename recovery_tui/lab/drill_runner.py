@@ -9,6 +9,10 @@ The runner is one task on the lab's event loop: every `poll` seconds it checks t
 timeline order and fires those whose trigger holds, through the lab's fault API (`lab/faults.py`) and
 the resync pace. A fault that cannot be applied is reported in its `Fired.error`, never raised: the
 drill goes on. `on_fire` is called on the loop thread. Never imports Textual.
+
+The drill is read by duck typing (`recovery_tui.drills.model.Drill`'s fields: `name`, `timeline` of
+events with `id`, `action`, `params`, `note`, `param(name)` and `when` with the trigger fields): the lab
+imports nothing outside `recovery_tui.lab` (contract lab-self-contained).
 """
 
 from __future__ import annotations
@@ -22,8 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import quote
-
-from recovery_tui.drills.model import Drill, TimelineEvent, Trigger
 
 log = logging.getLogger(__name__)
 ACTIVE_OR_DONE = ("Ongoing", "Completed")
@@ -58,7 +60,7 @@ class ResyncView:
 class DrillRunner:
     """Drives `drill`'s timeline on `lab` (a started `recovery_tui.lab.server.Lab`)."""
 
-    def __init__(self, lab: Any, drill: Drill, *, on_fire: Optional[Callable[[Fired], None]] = None,
+    def __init__(self, lab: Any, drill: Any, *, on_fire: Optional[Callable[[Fired], None]] = None,
                  poll: float = 0.1, clock: Callable[[], float] = time.monotonic) -> None:
         self.lab = lab
         self.drill = drill
@@ -136,14 +138,14 @@ class DrillRunner:
             if pending:
                 await asyncio.sleep(self.poll)
 
-    def _base(self, trig: Trigger) -> Optional[float]:
+    def _base(self, trig: Any) -> Optional[float]:
         if trig.after is None:
             return self._t0
         with self._lock:
             done = self._fired.get(trig.after)
         return done[0] if done is not None else None
 
-    def _ready(self, trig: Trigger, now: float, views: list[ResyncView]) -> bool:
+    def _ready(self, trig: Any, now: float, views: list[ResyncView]) -> bool:
         base = self._base(trig)
         if base is None:
             return False
@@ -187,7 +189,7 @@ class DrillRunner:
             self._totals[key] = sum(1 for v in bucket.iter_versions() if before is None or v.last_modified < before)
         return self._totals[key]
 
-    async def _fire(self, event: TimelineEvent) -> None:
+    async def _fire(self, event: Any) -> None:
         error = ""
         try:
             await self._apply(event)
@@ -205,7 +207,7 @@ class DrillRunner:
             except Exception as exc:
                 log.warning("drill %s: on_fire failed: %s", self.drill.name, type(exc).__name__)
 
-    async def _apply(self, event: TimelineEvent) -> None:
+    async def _apply(self, event: Any) -> None:
         faults = self.lab.faults
         p = event.param
         action = event.action

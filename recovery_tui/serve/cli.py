@@ -16,7 +16,7 @@ import os
 import signal
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from recovery_tui.service.errors import InputError
 
@@ -47,7 +47,7 @@ def add_parser(sub: Any, scenarios: list[str]) -> None:
     s.add_argument("--max-sessions", type=int, default=30, help="refuse sessions beyond this many (default 30)")
 
 
-def _check(args: argparse.Namespace) -> None:
+def _check(args: argparse.Namespace, scenarios: Sequence[str]) -> None:
     from recovery_tui.serve import security
 
     if args.scenario and not args.lab:
@@ -64,17 +64,16 @@ def _check(args: argparse.Namespace) -> None:
     security.check_exposure(args.host, args.token)
     if args.drill:
         from recovery_tui.drills import Catalog, DrillError
-        from recovery_tui.lab.scenarios import NAMES
 
         try:
-            Catalog(list(args.drills_dir), scenarios=NAMES, include_user_dir=True).get(args.drill)
+            Catalog(list(args.drills_dir), scenarios=scenarios, include_user_dir=True).get(args.drill)
         except DrillError as exc:
             raise InputError(str(exc)) from None
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, scenarios: Sequence[str] = ()) -> int:
     """`recovery-tui serve …`: runs until Ctrl-C (or SIGTERM); returns the exit code."""
-    _check(args)
+    _check(args, scenarios)
     from recovery_tui.paths import state_dir
     from recovery_tui.serve import security
     from recovery_tui.serve.server import SessionOptions, session_argv
