@@ -12,6 +12,7 @@ import re
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from recovery_tui import __version__
@@ -96,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", type=_region, default=DEFAULT_REGION, metavar="REGION",
                    help=f"SigV4 signing region of the servers (default {DEFAULT_REGION}, as MinIO's)")
     p.add_argument("--fresh", action="store_true", help="ignore a saved session and start the wizard from the first step")
+    p.add_argument("--drill", nargs="?", const="", default=None, metavar="NAME|FILE",
+                   help="with --lab: run an incident drill (no name: pick one); see `recovery-tui drill list`")
+    p.add_argument("--drills-dir", action="append", default=[], metavar="DIR", type=Path,
+                   help="also offer the drill files (*.toml) in DIR (repeatable)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     lab = sub.add_parser("lab", help="run the embedded lab")
@@ -258,6 +263,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command is None:
             if args.scenario and not args.lab:
                 raise InputError("--scenario only applies with --lab", hint="Run: recovery-tui --lab --scenario NAME")
+            if args.drill is not None and not args.lab:
+                raise InputError("--drill needs --lab: drills run on the embedded lab",
+                                 hint=f"Run: recovery-tui --lab --drill {args.drill}".rstrip())
+            if args.drill is not None and args.scenario:
+                raise InputError("--drill brings its own lab scenario; leave out --scenario",
+                                 hint="See the drill's scenario with: recovery-tui drill show NAME")
             return _run_wizard(args)
         return _run_headless(args)
     except RecoveryError as exc:

@@ -68,6 +68,8 @@ def run_wizard(args: argparse.Namespace) -> int:
     from recovery_tui.app import make_app
     from recovery_tui.service.client import RecoveryService
 
+    if getattr(args, "drill", None) is not None:
+        return _run_drill(args)
     lab = None
     config_dir: Optional[str] = None
     try:
@@ -104,6 +106,40 @@ def run_wizard(args: argparse.Namespace) -> int:
             lab.stop()
         if config_dir:
             shutil.rmtree(config_dir, ignore_errors=True)
+
+
+def drill_session(args: argparse.Namespace) -> Any:
+    """The `training.DrillSession` for `--lab --drill [NAME]`; an unknown or malformed drill is an InputError."""
+    from recovery_tui.drills import Catalog, DrillError
+    from recovery_tui.lab.scenarios import NAMES
+    from recovery_tui.service.errors import InputError
+    from recovery_tui.training import DrillSession
+
+    catalog = Catalog(list(getattr(args, "drills_dir", []) or []), scenarios=NAMES, include_user_dir=True)
+    try:
+        drill = catalog.get(args.drill) if args.drill else None
+    except DrillError as exc:
+        raise InputError(str(exc)) from None
+    if drill is None and not catalog.drills:
+        raise InputError("no drills to pick from", hint="; ".join(str(p) for p in catalog.problems))
+    return DrillSession(catalog, drill, objects=getattr(args, "objects", None),
+                        region=getattr(args, "region", None) or "us-east-1")
+
+
+def _run_drill(args: argparse.Namespace) -> int:
+    """`--lab --drill [NAME]`: the drill's lab (started now when named, after the picker otherwise)."""
+    from recovery_tui.app import make_app
+
+    session = drill_session(args)
+    try:
+        service, names, source = session.prepare() if session.drill is not None else (None, [], None)
+        app = make_app(service, aliases=names, lab=True, source=source, drill=session)
+        _install_hangup_handler(app)
+        code = app.run()
+        _farewell(app.state)
+        return int(code or 0)
+    finally:
+        session.stop()
 
 
 def _farewell(state: WizardState) -> None:

@@ -157,6 +157,7 @@ class StepScreen(Screen[None]):
             self.state.step = self.STEP
             self.save_state()
         self.refresh_header()
+        self.app.step_shown(self.STEP)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Forward a failed worker to the App's single error router, then let the screen tidy up."""

@@ -82,7 +82,8 @@ CROSSINGS = [
     # monitor_math is used by a widget: reaching the service from it breaks the widgets' contract too
     ("procedure/monitor_math.py", "import recovery_tui.service.models", {"widgets-no-service"}),
     ("lab/drill_runner.py", "from recovery_tui.drills.model import Drill", {"lab-self-contained"}),
-    ("drills/scoring.py", "import recovery_tui.lab.server", {"drills-pure"}),
+    # the debrief screen scores with drills.scoring: the lab would reach the UI through it
+    ("drills/scoring.py", "import recovery_tui.lab.server", {"drills-pure", "ui-no-lab"}),
     ("drills/model.py", "from recovery_tui.service.errors import InputError", {"drills-pure"}),
     ("serve/server.py", "import recovery_tui.app", {"serve-runs-the-wizard-as-a-process"}),
 ]
