@@ -23,7 +23,8 @@ from recovery_tui.screens.drill import DrillFlow
 from recovery_tui.screens.registry import SCREENS
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.secrets import redact
-from recovery_tui.state import WizardState
+from recovery_tui.settings import Settings, current
+from recovery_tui.state import WizardState, session_path
 from recovery_tui.steps import Step
 
 if TYPE_CHECKING:
@@ -61,9 +62,12 @@ class RecoveryApp(DrillFlow, App[int]):
         state: Optional[WizardState] = None,
         resume: Optional[WizardState] = None,
         persist: bool = True,
+        settings: Optional[Settings] = None,
         drill: Optional[Any] = None,
     ) -> None:
         super().__init__()
+        self.settings = settings or current()
+        """This run's settings (built by the CLI); where the session and the journal are kept."""
         self.service = service
         """The client service, shared by every screen (called from thread workers only)."""
         self.aliases = list(aliases)
@@ -88,6 +92,11 @@ class RecoveryApp(DrillFlow, App[int]):
         self.drill = drill
         """A `training.DrillSession` for `--lab --drill` (picker, briefing, timeline, debrief), else None."""
 
+    @property
+    def session_file(self) -> Path:
+        """Where this run's session is saved (lab runs have their own file)."""
+        return session_path(self.lab, self.settings.state_dir)
+
     # -- steps ---------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
@@ -110,7 +119,7 @@ class RecoveryApp(DrillFlow, App[int]):
         saved = self.resume
         self.resume = None
         if not answer or saved is None:
-            WizardState.discard(lab=self.lab) if self.persist else None
+            WizardState.discard(self.session_file) if self.persist else None
             return
         saved.lab = self.lab
         self.state = saved
@@ -153,7 +162,7 @@ class RecoveryApp(DrillFlow, App[int]):
         if not self.persist:
             return
         try:
-            self.state.save(now=self.clock())
+            self.state.save(self.session_file, now=self.clock())
         except OSError as exc:
             self.notify(f"Could not save the session: {exc.strerror}", severity="warning", timeout=5)
 
@@ -197,6 +206,7 @@ class RecoveryApp(DrillFlow, App[int]):
         if self._journal is None:
             self._journal = Journal(
                 mode="lab" if self.lab else "wizard",
+                directory=self.settings.state_dir / "journal",
                 warn=lambda text: self.notify(text, title="Audit journal", severity="warning"),
             )
         return self._journal
@@ -238,4 +248,4 @@ class RecoveryApp(DrillFlow, App[int]):
 
 make_app = RecoveryApp
 """The one factory for the CLI, the tests and the screenshot script: the App's own constructor,
-so its keyword arguments (aliases, lab, source, clock, state, resume, persist, drill) are declared once."""
+so its keyword arguments (aliases, lab, source, clock, state, resume, persist, settings, drill) are declared once."""

@@ -18,6 +18,7 @@ from typing import Callable, Optional, Sequence
 from recovery_tui import __version__
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.secrets import redact
+from recovery_tui.settings import DEFAULT_REGION, Settings, in_effect
 
 EXIT_OK, EXIT_DIFF, EXIT_INPUT, EXIT_CONN = 0, 1, 2, 3
 
@@ -61,9 +62,6 @@ def _insecure_here(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure", action="store_true", default=argparse.SUPPRESS,
                         help="do not verify TLS certificates (as mc --insecure)")
 
-
-DEFAULT_REGION = "us-east-1"
-"""The SigV4 signing region when `--region` is not given (MinIO's default, as in mc)."""
 
 _REGION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
@@ -169,11 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _serve_lab(args: argparse.Namespace) -> int:
+def _serve_lab(args: argparse.Namespace, settings: Settings) -> int:
     from recovery_tui.lab.server import Lab, training_resync_delay
 
     lab = Lab(
-        resync_delay=training_resync_delay(args.scenario),
+        resync_delay=training_resync_delay(args.scenario, settings.lab_resync_delay),
         scenario=args.scenario,
         objects=args.objects,
         seed=args.seed,
@@ -205,16 +203,16 @@ def _serve_lab(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_wizard(args: argparse.Namespace) -> int:
+def _run_wizard(settings: Settings) -> int:
     from recovery_tui.wizard import run_wizard
 
-    return run_wizard(args)
+    return run_wizard(settings)
 
 
-def _run_headless(args: argparse.Namespace) -> int:
+def _run_headless(args: argparse.Namespace, settings: Settings) -> int:
     from recovery_tui import headless
 
-    return headless.dispatch(args)
+    return headless.dispatch(args, settings)
 
 
 VALUE_OPTIONS_MAY_START_WITH_DASH = ("--older-than",)
@@ -245,32 +243,33 @@ def join_dashed_values(argv: Sequence[str]) -> list[str]:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = join_dashed_values(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    settings = Settings.from_args(args)  # the run's one Settings: argv + environment + defaults
     try:
-        if args.command == "lab":
-            return _serve_lab(args)
-        if args.command == "drill":
-            from recovery_tui.drills.cli import run as run_drill
+        with in_effect(settings):
+            if args.command == "lab":
+                return _serve_lab(args, settings)
+            if args.command == "drill":
+                from recovery_tui.drills.cli import run as run_drill
+                from recovery_tui.lab.scenarios import NAMES
 
-            from recovery_tui.lab.scenarios import NAMES
+                return run_drill(args, NAMES)
+            if args.command == "serve":
+                from recovery_tui.lab.scenarios import NAMES
+                from recovery_tui.serve.cli import run as run_serve
 
-            return run_drill(args, NAMES)
-        if args.command == "serve":
-            from recovery_tui.serve.cli import run as run_serve
-
-            from recovery_tui.lab.scenarios import NAMES
-
-            return run_serve(args, NAMES)
-        if args.command is None:
-            if args.scenario and not args.lab:
-                raise InputError("--scenario only applies with --lab", hint="Run: recovery-tui --lab --scenario NAME")
-            if args.drill is not None and not args.lab:
-                raise InputError("--drill needs --lab: drills run on the embedded lab",
-                                 hint=f"Run: recovery-tui --lab --drill {args.drill}".rstrip())
-            if args.drill is not None and args.scenario:
-                raise InputError("--drill brings its own lab scenario; leave out --scenario",
-                                 hint="See the drill's scenario with: recovery-tui drill show NAME")
-            return _run_wizard(args)
-        return _run_headless(args)
+                return run_serve(args, settings, NAMES)
+            if args.command is None:
+                if args.scenario and not args.lab:
+                    raise InputError("--scenario only applies with --lab",
+                                     hint="Run: recovery-tui --lab --scenario NAME")
+                if args.drill is not None and not args.lab:
+                    raise InputError("--drill needs --lab: drills run on the embedded lab",
+                                     hint=f"Run: recovery-tui --lab --drill {args.drill}".rstrip())
+                if args.drill is not None and args.scenario:
+                    raise InputError("--drill brings its own lab scenario; leave out --scenario",
+                                     hint="See the drill's scenario with: recovery-tui drill show NAME")
+                return _run_wizard(settings)
+            return _run_headless(args, settings)
     except RecoveryError as exc:
         sys.stderr.write(f"recovery-tui: {redact(exc.one_line())}\n")
         return exc.exit_code

@@ -234,9 +234,9 @@ def _drill_lines(drill: Any) -> list[str]:
     return lines + [""]
 
 
-def reports_dir() -> Path:
+def reports_dir(base: Optional[Path] = None) -> Path:
     """`<XDG state dir>/reports` (or `$RECOVERY_TUI_STATE_DIR/reports`)."""
-    return state_dir() / "reports"
+    return (base or state_dir()) / "reports"
 
 
 def _slug(text: str) -> str:

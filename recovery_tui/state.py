@@ -5,7 +5,7 @@ each step. The App saves it on every step change (and screens ask for a save
 when something inside a step changes), so an SSH drop (SIGHUP), a crash or a
 quit loses nothing: the next `recovery-tui` offers to reattach at the same step.
 The file lives under the XDG state directory
-(`platformdirs.user_state_dir("recovery-tui")`), or `$RECOVERY_TUI_STATE_DIR`.
+(`platformdirs.user_state_dir("recovery-tui")`), or `$RECOVERY_TUI_STATE_DIR` (`Settings.state_dir`).
 Lab sessions go to their own file: the lab's data lives in memory and is gone
 when the lab stops, so a lab session is never offered for resume.
 
@@ -26,9 +26,10 @@ from recovery_tui.steps import Step
 STATE_VERSION = 1
 """Bumped when the JSON layout changes incompatibly; older files are ignored."""
 
-def session_path(lab: bool = False) -> Path:
-    """The session file for real runs (`session.json`) or lab runs (`lab-session.json`)."""
-    return state_dir() / ("lab-session.json" if lab else "session.json")
+def session_path(lab: bool = False, directory: Optional[Path] = None) -> Path:
+    """The session file for real runs (`session.json`) or lab runs (`lab-session.json`), in `directory`
+    (the run's `Settings.state_dir`; default `paths.state_dir()`)."""
+    return (directory or state_dir()) / ("lab-session.json" if lab else "session.json")
 
 
 def iso(moment: Optional[datetime]) -> Optional[str]:

@@ -35,7 +35,7 @@ class DrillSession:
         self.objects = objects
         self.region = region
         self.resync_delay = resync_delay
-        """Overrides the drill's (and the interactive) resync pace; tests make it fast."""
+        """Overrides the drill's (and the interactive) resync pace: RECOVERY_TUI_LAB_RESYNC_DELAY, or a test's."""
         self.clock = clock
         self.poll = poll
         self.lab: Any = None
@@ -55,7 +55,7 @@ class DrillSession:
             raise ValueError("no drill chosen")
         d = self.drill
         delay = self.resync_delay if self.resync_delay is not None else (
-            d.lab.resync_delay if d.lab.resync_delay is not None else training_resync_delay(d.scenario))
+            d.lab.resync_delay if d.lab.resync_delay is not None else training_resync_delay(d.scenario, None))
         self.lab = Lab(scenario=d.scenario, objects=self.objects or d.lab.objects, seed=d.lab.seed,
                        resync_delay=delay)
         self.lab.start()

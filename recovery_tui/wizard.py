@@ -1,4 +1,4 @@
-"""`run_wizard(args)`: builds the aliases (or the lab), the service and the App, runs it, and cleans up.
+"""`run_wizard(settings)`: builds the aliases (or the lab), the service and the App, runs it, and cleans up.
 
 Bad input (an unknown `--source` alias, a broken mc config) raises an
 `InputError`/`ConfigError` before any TUI starts; `cli.main` prints it in one
@@ -8,7 +8,6 @@ read: the aliases come from the lab alone, with a throw-away MC_CONFIG_DIR.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import signal
 import sys
@@ -18,7 +17,8 @@ from typing import Any, Optional
 from recovery_tui.service.aliases import AliasBook, BucketPath, parse_bucket_path
 from recovery_tui.service.errors import ConfigError
 from recovery_tui.service.secrets import register
-from recovery_tui.state import WizardState
+from recovery_tui.settings import Settings
+from recovery_tui.state import WizardState, session_path
 
 DEFAULT_LAB_SCENARIO = "partial-loss"
 """The lab scenario when `--lab` has no `--scenario`."""
@@ -63,40 +63,41 @@ def _install_hangup_handler(app: Any) -> None:
         signal.signal(signal.SIGHUP, on_hangup)
 
 
-def run_wizard(args: argparse.Namespace) -> int:
-    """Run the wizard for the parsed command line; returns the exit code."""
+def run_wizard(settings: Settings) -> int:
+    """Run the wizard for this run's settings (built by `cli.main`); returns the exit code."""
     from recovery_tui.app import make_app
     from recovery_tui.service.client import RecoveryService
 
-    if getattr(args, "drill", None) is not None:
-        return _run_drill(args)
+    if settings.drill is not None:
+        return _run_drill(settings)
     lab = None
     config_dir: Optional[str] = None
     try:
-        if getattr(args, "lab", False):
+        if settings.lab:
             from recovery_tui.lab.server import Lab, training_resync_delay
 
-            scenario = args.scenario or DEFAULT_LAB_SCENARIO
-            lab = Lab(scenario=scenario, objects=args.objects, resync_delay=training_resync_delay(scenario))
+            scenario = settings.scenario or DEFAULT_LAB_SCENARIO
+            lab = Lab(scenario=scenario, objects=settings.objects,
+                      resync_delay=training_resync_delay(scenario, settings.lab_resync_delay))
             lab.start()
             config_dir = tempfile.mkdtemp(prefix="recovery-tui-lab-mc-")
             book = lab_aliases(lab, config_dir)
         else:
-            book = AliasBook(insecure=bool(getattr(args, "insecure", False)))
+            book = AliasBook(settings.env, insecure=settings.insecure)
         names = book.names()
-        source = resolve_source(getattr(args, "source", None), names)
+        source = resolve_source(settings.source, names)
         if source is not None:
             book.get(source.alias)  # a malformed MC_HOST_/config entry: one line, exit 2, before the TUI
         if source is None and lab is not None:
             source = BucketPath("source", "data")
         in_lab = lab is not None
         resume = None
-        if not in_lab and not getattr(args, "fresh", False):
-            saved = WizardState.load()
+        if not in_lab and not settings.fresh:
+            saved = WizardState.load(session_path(False, settings.state_dir))
             if saved is not None and saved.resumable and not saved.extra.get("finished_at"):
                 resume = saved
-        service = RecoveryService(book, region=getattr(args, "region", None) or "us-east-1")
-        app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume)
+        service = RecoveryService(book, region=settings.region)
+        app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume, settings=settings)
         _install_hangup_handler(app)
         code = app.run()
         _farewell(app.state)
@@ -108,32 +109,32 @@ def run_wizard(args: argparse.Namespace) -> int:
             shutil.rmtree(config_dir, ignore_errors=True)
 
 
-def drill_session(args: argparse.Namespace) -> Any:
+def drill_session(settings: Settings) -> Any:
     """The `training.DrillSession` for `--lab --drill [NAME]`; an unknown or malformed drill is an InputError."""
     from recovery_tui.drills import Catalog, DrillError
     from recovery_tui.lab.scenarios import NAMES
     from recovery_tui.service.errors import InputError
     from recovery_tui.training import DrillSession
 
-    catalog = Catalog(list(getattr(args, "drills_dir", []) or []), scenarios=NAMES, include_user_dir=True)
+    catalog = Catalog(list(settings.drills_dirs), scenarios=NAMES, include_user_dir=True)
     try:
-        drill = catalog.get(args.drill) if args.drill else None
+        drill = catalog.get(settings.drill) if settings.drill else None
     except DrillError as exc:
         raise InputError(str(exc)) from None
     if drill is None and not catalog.drills:
         raise InputError("no drills to pick from", hint="; ".join(str(p) for p in catalog.problems))
-    return DrillSession(catalog, drill, objects=getattr(args, "objects", None),
-                        region=getattr(args, "region", None) or "us-east-1")
+    return DrillSession(catalog, drill, objects=settings.objects, region=settings.region,
+                        resync_delay=settings.lab_resync_delay)
 
 
-def _run_drill(args: argparse.Namespace) -> int:
+def _run_drill(settings: Settings) -> int:
     """`--lab --drill [NAME]`: the drill's lab (started now when named, after the picker otherwise)."""
     from recovery_tui.app import make_app
 
-    session = drill_session(args)
+    session = drill_session(settings)
     try:
         service, names, source = session.prepare() if session.drill is not None else (None, [], None)
-        app = make_app(service, aliases=names, lab=True, source=source, drill=session)
+        app = make_app(service, aliases=names, lab=True, source=source, drill=session, settings=settings)
         _install_hangup_handler(app)
         code = app.run()
         _farewell(app.state)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import os
 import secrets as _random
 import string
 import threading
@@ -186,12 +185,14 @@ TRAINING_RESYNC_DELAY = 0.6
 scenarios take about ten seconds, long enough to watch the monitor move."""
 
 
-def training_resync_delay(scenario: Optional[str]) -> Optional[float]:
+def training_resync_delay(scenario: Optional[str], explicit: Optional[float] = None) -> Optional[float]:
     """The resync pace for an interactive lab (`--lab`, `lab serve`); None keeps the default.
 
-    An explicit RECOVERY_TUI_LAB_RESYNC_DELAY wins, and the `large` scenario keeps the fast default
-    (at the training pace its 100k versions would take hours)."""
-    if os.environ.get("RECOVERY_TUI_LAB_RESYNC_DELAY") or scenario == "large":
+    An `explicit` pace (the caller's RECOVERY_TUI_LAB_RESYNC_DELAY, from its Settings) wins, and the `large`
+    scenario keeps the fast default (at the training pace its 100k versions would take hours)."""
+    if explicit is not None:
+        return explicit
+    if scenario == "large":
         return None
     return TRAINING_RESYNC_DELAY
 

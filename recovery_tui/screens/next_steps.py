@@ -25,7 +25,7 @@ from textual.worker import Worker
 
 from recovery_tui.procedure.checklist import CheckItem
 from recovery_tui.procedure.next_steps_plan import Plan, compare
-from recovery_tui.report import write_report
+from recovery_tui.report import reports_dir, write_report
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.service.errors import NotFound
@@ -349,7 +349,7 @@ class NextStepsScreen(StepScreen):
     def action_export(self) -> None:
         """Write the report files and show where."""
         try:
-            paths = write_report(self.state, now=self.now())
+            paths = write_report(self.state, directory=reports_dir(self.app.settings.state_dir), now=self.now())
         except OSError as exc:
             self.notify(f"Could not write the report: {exc.strerror}", severity="error")
             return

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 from datetime import datetime, timezone
 from pathlib import Path
@@ -71,10 +70,9 @@ def _check(args: argparse.Namespace, scenarios: Sequence[str]) -> None:
             raise InputError(str(exc)) from None
 
 
-def run(args: argparse.Namespace, scenarios: Sequence[str] = ()) -> int:
+def run(args: argparse.Namespace, settings: Any, scenarios: Sequence[str] = ()) -> int:
     """`recovery-tui serve …`: runs until Ctrl-C (or SIGTERM); returns the exit code."""
     _check(args, scenarios)
-    from recovery_tui.paths import state_dir
     from recovery_tui.serve import security
     from recovery_tui.serve.server import SessionOptions, session_argv
 
@@ -85,8 +83,8 @@ def run(args: argparse.Namespace, scenarios: Sequence[str] = ()) -> int:
     options = SessionOptions(
         argv=session_argv(lab=args.lab, scenario=args.scenario, drill=drill,
                           drills_dirs=tuple(str(d.resolve()) for d in args.drills_dir)),
-        base_env=dict(os.environ), allow_real_aliases=args.allow_real_aliases,
-        state_root=state_dir() / "serve" / stamp, token=token, max_sessions=args.max_sessions)
+        base_env=dict(settings.env), allow_real_aliases=args.allow_real_aliases,
+        state_root=settings.state_dir / "serve" / stamp, token=token, max_sessions=args.max_sessions)
     return asyncio.run(_serve(options, args))
 
 

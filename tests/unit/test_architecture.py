@@ -109,3 +109,16 @@ def test_a_crossed_import_breaks_its_contract(pristine: Path, tmp_path: Path, mo
     assert broken(out.stdout) == expected, out.stdout
     offender = "recovery_tui." + module[:-3].replace("/", ".")
     assert offender in out.stdout, out.stdout
+
+
+def test_the_lab_contract_names_every_other_part_of_the_package() -> None:
+    """`lab-self-contained` lists modules by name: a new top-level module must join the list (or this fails)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    contracts = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    forbidden = set(next(c for c in contracts if c["id"] == "lab-self-contained")["forbidden_modules"])
+    parts = {f"recovery_tui.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__")}
+    parts |= {f"recovery_tui.{p.parent.name}" for p in PACKAGE.glob("*/__init__.py") if p.parent.name != "lab"}
+    assert forbidden == parts

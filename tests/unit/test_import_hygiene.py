@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "recovery_tui"
 
-TEXTUAL_FREE = ["service", "lab", "headless", "journal.py", "paths.py", "report.py", "state.py", "steps.py", "procedure"]
+TEXTUAL_FREE = ["service", "lab", "headless", "journal.py", "paths.py", "report.py", "state.py", "steps.py", "settings.py", "procedure"]
 """Packages (every module inside) and single modules that must load without Textual."""
 
 
