@@ -304,7 +304,7 @@ class NextStepsScreen(StepScreen):
             checklist.update_item(self._check_item(item))
             if done:
                 self._highlight_first_open(checklist)
-        self.record("checklist", result="ticked" if done else "unticked", item=key)
+        self.record("checklist", result="ticked" if done else "unticked", item=key, note=note or None)
         self.save_state()
 
     def _highlight_first_open(self, checklist: Checklist) -> None:

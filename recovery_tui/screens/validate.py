@@ -29,6 +29,7 @@ from recovery_tui.procedure.backlog_groups import BacklogGroups, group_backlog
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.validate_backlog import BacklogActions, BacklogStep, BacklogTick
+from recovery_tui.screens.validate_checksum import ChecksumStep, ClearChecksumActions
 from recovery_tui.service.aliases import BucketPath
 from recovery_tui.state import iso
 from recovery_tui.steps import Step
@@ -77,8 +78,9 @@ class BacklogRead(Message):
 def stuck_failed_hint(failed: int, source: str) -> str:
     """What to say when versions are still FAILED after a HEAD re-trigger."""
     return (f"{failed:,} still FAILED after the re-trigger: the server retried and failed again, often a "
-            f"checksum problem. Copying each version onto itself fixes that (new versions): "
-            f"recovery-tui backlog {source} --clear-checksum --validate, then without --validate.")
+            f"checksum problem. Copying each version onto itself fixes that (new versions): x does it here, "
+            f"one object first; or recovery-tui backlog {source} --clear-checksum --validate, then without "
+            f"--validate.")
 
 
 def _default_validator(*args: Any, **kw: Any) -> "ValidationReport":
@@ -143,6 +145,7 @@ class ValidateScreen(StepScreen):
         Binding("f", "cycle_kind", "Class", id="validate.class", show=False),
         Binding("slash", "filter", "Filter", id="validate.filter", show=False),
         Binding("b", "backlog", "Backlog", id="validate.backlog"),
+        Binding("x", "clear_checksum", "Clear checksums", id="validate.clear-checksum", show=False),
         Binding("n", "next", "Next", id="validate.next"),
     ]
     DEFAULT_CSS = """
@@ -166,6 +169,8 @@ class ValidateScreen(StepScreen):
         """The last backlog read."""
         self.actions = BacklogActions(self, backlog_engine)
         """The re-trigger flow (dry run, confirm, run)."""
+        self.checksums = ClearChecksumActions(self, backlog_engine)
+        """The checksum-clearing flow (one object, confirm, the rest); x, offered by the stuck-FAILED hint."""
         self._progress: Optional["ValidationProgress"] = None
         self._error = ""
         self._cancel = threading.Event()
@@ -197,6 +202,7 @@ class ValidateScreen(StepScreen):
     def on_unmount(self) -> None:
         self._cancel.set()
         self.actions.stop()
+        self.checksums.stop()
 
     def set_status(self, text: str) -> None:
         """The re-trigger flow's status line."""
@@ -284,6 +290,9 @@ class ValidateScreen(StepScreen):
     def on_backlog_tick(self, message: BacklogTick) -> None:
         self.actions.tick(message.progress)
 
+    def on_checksum_step(self, message: ChecksumStep) -> None:
+        self.checksums.done(message.result)
+
     def worker_failed(self, worker: Worker[Any]) -> None:
         err = worker.error
         title = getattr(err, "title", type(err).__name__)
@@ -294,6 +303,7 @@ class ValidateScreen(StepScreen):
             self.query_one("#val-backlog", BacklogSummary).show(None, error=title)
         else:
             self.actions.failed(worker)
+            self.checksums.failed(worker)
 
     def _redraw(self) -> None:
         if not self.is_mounted:
@@ -327,6 +337,10 @@ class ValidateScreen(StepScreen):
     def action_backlog(self) -> None:
         """Re-trigger the PENDING/FAILED versions: dry run first, then a confirmation."""
         self.actions.begin()
+
+    def action_clear_checksum(self) -> None:
+        """Copy FAILED versions onto themselves: one object first, then (asked again) the rest."""
+        self.checksums.begin()
 
     def action_next(self) -> None:
         """Go to Next steps; ask first unless the sides are in sync."""

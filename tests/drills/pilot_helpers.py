@@ -41,7 +41,7 @@ def drill_app(name: str, *, clock: Clock | None = None, resync_delay: float = 0.
     return make_app(service, aliases=names, lab=True, source=source, drill=session), session
 
 
-async def wait_for(pilot: Pilot[Any], cond: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
+async def wait_for(pilot: Pilot[Any], cond: Callable[[], Any], timeout: float = 30.0, what: Any = "") -> Any:
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while True:
@@ -49,7 +49,7 @@ async def wait_for(pilot: Pilot[Any], cond: Callable[[], Any], timeout: float = 
         if value:
             return value
         if loop.time() > end:
-            raise AssertionError(f"not reached in {timeout:g}s: {what or cond}")
+            raise AssertionError(f"not reached in {timeout:g}s: {what() if callable(what) else what or cond}")
         await pilot.pause(0.05)
 
 
@@ -70,12 +70,12 @@ async def begin(pilot: Pilot[Any], app: RecoveryApp) -> None:
 
 
 async def pick_source(pilot: Pilot[Any], app: RecoveryApp, alias: str = "source") -> None:
-    """Connect: choose `alias` (aliases are listed source, target), then its bucket `data` → Targets."""
+    """Connect: choose `alias`/data (source: the preselected alias and its bucket) → Targets."""
     await settle(pilot, app)
-    if alias == "target":
-        await pilot.press("down")
-        await settle(pilot, app)
-    await pilot.press("tab", "enter")
+    if alias != "source":  # type it: the lists' focus depends on where the trainee left them
+        await pilot.press("slash", "ctrl+u", *f"{alias}/data", "enter")
+    else:
+        await pilot.press("tab", "enter")
     await wait_for(pilot, lambda: on_step(app, Step.TARGETS), what="targets")
 
 
