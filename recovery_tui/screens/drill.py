@@ -33,7 +33,7 @@ DRILL_CSS = """
 DrillPickerScreen, BriefingScreen, DebriefScreen { layout: vertical; }
 .drill-title { dock: top; width: 100%; height: 1; padding: 0 1; background: $primary; color: $text;
                text-style: bold; }
-DrillPickerScreen OptionList { height: 1fr; border: round $primary; }
+DrillPickerScreen OptionList { height: 1fr; }
 DrillPickerScreen #pick-detail { height: auto; max-height: 8; padding: 0 1; color: $text-muted; }
 BriefingScreen #brief-body { height: 1fr; padding: 1 2; }
 BriefingScreen #brief-env { height: auto; padding: 0 2; color: $warning; display: none; }
@@ -161,7 +161,8 @@ class DebriefScreen(Screen[bool]):
         verdict = self.query_one("#debrief-verdict", Static)
         verdict.update(debrief.verdict(result))
         verdict.set_classes("-passed" if result.passed else "-failed")
-        self.query_one("#debrief-md", Markdown).update(text.split("\n", 2)[2] if text.count("\n") > 2 else text)
+        body = text[text.find("## What happened"):] if "## What happened" in text else text
+        self.query_one("#debrief-md", Markdown).update(body)  # title and verdict are on the two bars above
         self._write(result)
 
     def _write(self, result: Score) -> None:
@@ -178,7 +179,8 @@ class DebriefScreen(Screen[bool]):
         self.state.extra["report"] = {"markdown": str(self.report_path),
                                       "json": str(self.report_path.with_suffix(".json"))}
         self.query_one("#debrief-files", Static).update(
-            f"Debrief: {self.paths.markdown} (and .json) · report with it: {self.report_path}")
+            f"Saved in {self.paths.markdown.parent}: {self.paths.markdown.name} (and .json), "
+            f"{self.report_path.name}")
         record = getattr(self.app, "record", None)
         if callable(record):
             record("drill.debrief", result="passed" if result.passed else "not passed", path=str(self.paths.markdown),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
 import subprocess
@@ -18,8 +19,6 @@ from recovery_tui.serve import page, security
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
     return subprocess.run([sys.executable, "-m", "recovery_tui", *args], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
 
@@ -160,3 +159,27 @@ def test_stopping_the_server_ends_every_session(served) -> None:
     wait_gone(pid)
     assert s.proc.returncode == 0
     s.read_until(r"server stopped; 1 session\(s\) ended with it")
+
+
+def test_a_browser_leaving_mid_drill_ends_its_process_and_lab(served) -> None:
+    """`serve --lab --drill double-start`: the drill's resync is running when the tab goes away; the session's
+    whole process group (the wizard, its lab and the lab's resync) is gone afterwards."""
+    s = served("--lab", "--drill", "double-start")
+
+    async def scenario() -> int:
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(ws_url(s)) as ws:
+                tab = BrowserSession(ws)
+                await tab.until("Drill · A resync is already running when you arrive")
+                await tab.keys("\r")
+                await tab.until("Step 1 of 7")
+                pid = int(s.read_until(r"session 1 started \(pid (\d+)\)").group(1))
+                journal = next(Path(session_env(pid)["RECOVERY_TUI_STATE_DIR"]).glob("journal/*.jsonl"))
+                assert '"drill.fault"' in journal.read_text()  # the timeline is playing: mid-drill
+            return pid
+
+    pid = asyncio.run(scenario())
+    wait_gone(pid)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)  # nothing left in the session's process group
+    s.read_until(r"session 1 ended \(browser closed the page\); process and lab stopped")
