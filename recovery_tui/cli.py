@@ -57,6 +57,19 @@ def _non_negative_number(name: str) -> Callable[[str], float]:
     return parse
 
 
+def _seconds(name: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number of seconds, got '{text}'") from None
+        if value < 0 or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{name} must be 0 or more seconds, got {text}")
+        return value
+
+    return parse
+
+
 def _insecure_here(parser: argparse.ArgumentParser) -> None:
     """Accept `--insecure` after the command too, as mc does (it never resets a global `--insecure`)."""
     parser.add_argument("--insecure", action="store_true", default=argparse.SUPPRESS,
@@ -110,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--source-port", type=int, default=0)
     serve.add_argument("--target-port", type=int, default=0)
     serve.add_argument("--tls", action="store_true", help="serve https with a generated self-signed certificate")
+    serve.add_argument("--copy-checksum", choices=("keep", "recompute"), default="keep",
+                       help="what a copy onto itself does with the checksum: keep it as community MinIO does "
+                            "(a checksum failure stays), or recompute it (the copy replicates)")
 
     t = sub.add_parser("targets", help="list replication rules and remote targets (mc replicate ls)")
     t.add_argument("path", metavar="ALIAS/BUCKET")
@@ -138,17 +154,26 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--checkpoint", default=None, metavar="FILE", help="resume from / save to this checkpoint")
     v.add_argument("--json", action="store_true")
 
-    b = sub.add_parser("backlog", help="re-trigger PENDING/FAILED versions (mc replicate resync-backlog)")
+    b = sub.add_parser("resync-backlog", help="re-trigger PENDING/FAILED versions (mc replicate resync-backlog)")
     b.add_argument("path", metavar="ALIAS/BUCKET[/PREFIX]")
-    b.add_argument("--arn", default=None)
-    b.add_argument("-c", "--concurrent", type=_positive_int("--concurrent"), default=10)
-    b.add_argument("--rate-limit", type=_non_negative_number("--rate-limit"), default=0.0)
-    b.add_argument("--dry-run", action="store_true")
-    b.add_argument("--clear-checksum", action="store_true", help="copy each version onto itself (creates new versions)")
-    b.add_argument("--validate", action="store_true", help="try one object and exit")
-    b.add_argument("--yes", action="store_true", help="confirm --clear-checksum without asking")
+    b.add_argument("--arn", default=None, help="only versions backlogged for this replication target")
+    b.add_argument("-c", "--concurrent", type=_positive_int("--concurrent"), default=10,
+                   help="HEAD requests in flight at once (default 10)")
+    b.add_argument("--rate-limit", type=_non_negative_number("--rate-limit"), default=0.0,
+                   help="objects per second at most (default 0: unlimited)")
+    b.add_argument("--dry-run", action="store_true", help="list what would be processed; send nothing")
+    b.add_argument("--clear-checksum", action="store_true",
+                   help="copy each FAILED version that is its key's latest onto itself (creates new versions)")
+    b.add_argument("--validate", action="store_true",
+                   help="try one version and prove its effect (with --clear-checksum: the copy's checksum "
+                        "and replication)")
+    b.add_argument("--yes", action="store_true", help="run --clear-checksum without a proving --validate (journaled)")
+    b.add_argument("--wait", type=_seconds("--wait"), default=60.0, metavar="SECONDS",
+                   help="how long to wait for what was sent to replicate before the summary (default 60)")
     b.add_argument("--checkpoint", default=None, metavar="FILE")
     b.add_argument("--json", action="store_true")
+    old_b = sub.add_parser("backlog", help="renamed: use resync-backlog")
+    old_b.add_argument("rest", nargs=argparse.REMAINDER)
 
     for command_parser in (t, start, status, v, b):
         _insecure_here(command_parser)
@@ -178,6 +203,7 @@ def _serve_lab(args: argparse.Namespace, settings: Settings) -> int:
         source_port=args.source_port,
         target_port=args.target_port,
         tls=args.tls,
+        copy_checksum=args.copy_checksum,
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -242,12 +268,19 @@ def join_dashed_values(argv: Sequence[str]) -> list[str]:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = join_dashed_values(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "backlog":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     settings = Settings.from_args(args)  # the run's one Settings: argv + environment + defaults
     try:
         with in_effect(settings):
             if args.command == "lab":
                 return _serve_lab(args, settings)
+            if args.command == "backlog":  # renamed as mc names it; mc's `replicate backlog` only lists
+                from recovery_tui.headless.resync_backlog import renamed
+
+                raise InputError(renamed(list(args.rest) + list(extra)))
             if args.command == "drill":
                 from recovery_tui.drills.cli import run as run_drill
                 from recovery_tui.lab.scenarios import NAMES

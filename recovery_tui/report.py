@@ -9,7 +9,8 @@ ever read: the report names aliases, buckets, ARNs and counts, never keys.
 Shapes the other steps write into the state (all optional):
 * `state.validation`: `{"source": {versions,current,noncurrent,delete_markers}, "target": {...},
   "missing_on_target", "extra_on_target", "mismatched", "incomplete", "in_sync", "at"}`;
-* `state.extra["backlog"]`: `{"total", "processed", "failed", "dry_run", "at"}`;
+* `state.extra["backlog"]`: `{"total", "processed", "failed", "dry_run", "at"}`, after a run also
+  `{"replicated", "still_pending", "still_failed", "check_error"}` (read back from the diff);
 * `state.extra["rules_to_recreate"]`: a list of `mc` command strings (placeholders, no secrets);
 * `state.extra["canaries"]`: a list of `{"site", "key", "version_id", "seen_on_peer", "seconds", "removed"}`;
 * `state.extra["drill"]` (a drill run): `{"name", "title", "verdict", "passed", "objectives": [{"text", "met"}],
@@ -190,6 +191,9 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             f"- {'Dry run' if backlog.get('dry_run') else 'Run'}: total {_v(backlog.get('total'))}, "
             f"processed {_v(backlog.get('processed'))}, failed {_v(backlog.get('failed'))} ({_v(backlog.get('at'))})",
         ]
+        if "replicated" in backlog:
+            lines.append(f"- Read back after the run: replicated {_v(backlog.get('replicated'))}, still PENDING "
+                         f"{_v(backlog.get('still_pending'))}, still FAILED {_v(backlog.get('still_failed'))}")
     rules = r.get("rules_to_recreate") or []
     lines += ["", "## Replication rules to recreate on the target", ""]
     if rules:

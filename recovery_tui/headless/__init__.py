@@ -1,4 +1,4 @@
-"""Headless commands: the mc-style `targets`, `resync start|status`, `validate`, `backlog` and `journal`.
+"""Headless commands: the mc-style `targets`, `resync start|status`, `validate`, `resync-backlog` and `journal`.
 
 `dispatch(args, settings)` is called by `recovery_tui.cli.main` with the parsed arguments (the command's own
 options) and the run's `Settings` (global options, environment), and returns the
@@ -25,10 +25,11 @@ def _mc_equivalent(args: argparse.Namespace) -> str:
         return f"mc replicate resync {args.resync_command} {args.path}" + (f" --remote-bucket {arn}" if arn else "")
     if command == "validate":
         return f"mc ls -r --versions {args.source} | wc -l; mc ls -r --versions {args.target} | wc -l"
-    if command == "backlog":
+    if command == "resync-backlog":
         flags = [f for f, on in (("--dry-run", args.dry_run), ("--clear-checksum", args.clear_checksum),
                                  ("--validate", args.validate)) if on]
-        return " ".join([f"mc replicate resync-backlog {args.path}", *flags])
+        arn = [f"--arn {args.arn}"] if getattr(args, "arn", None) else []
+        return " ".join([f"mc replicate resync-backlog {args.path}", *arn, *flags])
     return ""
 
 
@@ -87,10 +88,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from recovery_tui.headless.validate import run as run_validate
 
         return run_validate(args, settings)
-    if command == "backlog":
-        from recovery_tui.headless.backlog import run as run_backlog
+    if command == "resync-backlog":
+        from recovery_tui.headless.resync_backlog import run as run_resync_backlog
 
-        return run_backlog(args, settings)
+        return run_resync_backlog(args, settings)
     sys.stderr.write(f"recovery-tui: unknown command '{command}' — see `recovery-tui --help`.\n")
     return 2
 

@@ -78,9 +78,9 @@ class BacklogRead(Message):
 def stuck_failed_hint(failed: int, source: str) -> str:
     """What to say when versions are still FAILED after a HEAD re-trigger."""
     return (f"{failed:,} still FAILED after the re-trigger: the server retried and failed again, often a "
-            f"checksum problem. Copying each version onto itself fixes that (new versions): x does it here, "
-            f"one object first; or recovery-tui backlog {source} --clear-checksum --validate, then without "
-            f"--validate.")
+            f"checksum problem. A copy onto itself may clear it (not on community MinIO, which keeps the "
+            f"checksum): x copies one version here and shows whether the copy replicates, then offers the rest "
+            f"(or: recovery-tui resync-backlog {source} --clear-checksum --validate).")
 
 
 def _default_validator(*args: Any, **kw: Any) -> "ValidationReport":

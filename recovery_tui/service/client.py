@@ -304,14 +304,15 @@ class RecoveryService:
             key_marker, vid_marker = page.next_key_marker, page.next_version_id_marker
 
     def head_version(self, alias: str, bucket: str, key: str, version_id: str) -> ObjectStat:
-        """HeadObject of one version. A delete-marker version (405 with `x-amz-delete-marker: true`, §8) is
-        returned as an ObjectStat with delete_marker=True (the server has queued its heal), not raised."""
+        """HeadObject of one version. Any 405 (a delete marker, or a version whose versioned delete waits to
+        replicate, §17) is returned as an ObjectStat with delete_marker=True (the server has queued its
+        heal), not raised."""
         s = self.site(alias)
 
         def delete_marker(exc: botocore.exceptions.ClientError) -> Optional[dict[str, object]]:
             meta = exc.response.get("ResponseMetadata", {})
             hdrs = {k.lower(): v for k, v in (meta.get("HTTPHeaders") or {}).items()}
-            if meta.get("HTTPStatusCode") == 405 and hdrs.get("x-amz-delete-marker") == "true":
+            if meta.get("HTTPStatusCode") == 405:
                 return {"VersionId": hdrs.get("x-amz-version-id", version_id), "DeleteMarker": True,
                         "LastModified": _http_date(hdrs.get("last-modified", "")),
                         "ReplicationStatus": hdrs.get("x-minio-replication-deletemarker-status", "")}

@@ -6,7 +6,9 @@ version first; within a key the engine compares *sets* of versions, never positi
 Versions are matched by (key, versionId) (MinIO replication keeps version IDs) and then
 compared by size, ETag and the delete-marker flag. Classes: missing on target, extra on
 target, mismatched. Per side it counts current versions, noncurrent versions and delete
-markers; their sum is what `mc ls -r --versions | wc -l` prints (facts §12).
+markers; their sum is what `mc ls -r --versions | wc -l` prints (facts §12). A version deleted by
+versionId whose delete still waits to replicate is hidden from the source's listing (§17, which
+corrects §12), so until that delete replicates the target's copy of it counts as extra on target.
 
 How the merge stays exact and cheap: a chunk is every buffered entry whose key is below
 the smaller of the two sides' last buffered keys (a key may continue on the next page, so

@@ -175,4 +175,6 @@ async def test_failed_versions_surviving_a_retrigger_point_to_clear_checksum(
         await pilot.press("y")
         await wait_for(pilot, lambda: "--clear-checksum" in text(screen, "#val-retrigger"), timeout=30)
         hint = text(screen, "#val-retrigger")
-        assert f"{failed_before:,} still FAILED" in hint and "recovery-tui backlog source/data" in hint
+        assert f"{failed_before:,} still FAILED" in hint and "recovery-tui resync-backlog source/data" in hint
+        done = st.extra["backlog"]  # what the HEADs achieved was read back: nothing replicated
+        assert (done["processed"], done["replicated"], done["still_failed"]) == (failed_before, 0, failed_before)

@@ -19,7 +19,7 @@ from recovery_tui.lab.server import Lab
     ("source", ["resync", "status", "source/data"]),
     ("source", ["resync", "status", "source/data", "--watch", "--interval", "0.2"]),
     ("target", ["validate", "source/data", "target/data"]),
-    ("source", ["backlog", "source/data"]),
+    ("source", ["resync-backlog", "source/data"]),
 ])
 def test_site_offline_exit_3_one_line(lab: Lab, site: str, argv: list[str], capsys, monkeypatch) -> None:
     use_lab_env(lab, monkeypatch)

@@ -66,22 +66,22 @@ def test_validate_json_and_exit_codes(env: Any, capsys: Any) -> None:
 
 
 def test_backlog_dry_run_and_json(env: Any, capsys: Any) -> None:
-    code, out, _ = run(capsys, "backlog", "source/data", "--dry-run", "--json")
+    code, out, _ = run(capsys, "resync-backlog", "source/data", "--dry-run", "--json")
     doc = json.loads(out)
     assert code == 0 and {"total", "processed", "failed"} <= set(doc) and doc["processed"] == 0
-    code, out, _ = run(capsys, "backlog", "source/data", "--json", "-c", "2", "--rate-limit", "0")
+    code, out, _ = run(capsys, "resync-backlog", "source/data", "--json", "-c", "2", "--rate-limit", "0")
     doc = json.loads(out)
     assert code == 0 and doc["failed"] == 0 and doc["processed"] == doc["total"]
-    code, out, _ = run(capsys, "backlog", "source/data")
+    code, out, _ = run(capsys, "resync-backlog", "source/data")
     assert code == 0 and "Replication trigger completed" in out and "Total:" in out
 
 
 @pytest.mark.parametrize("argv", [
-    ["backlog", "source/data", "-c", "0"],
-    ["backlog", "source/data", "-c", "-3"],
-    ["backlog", "source/data", "--rate-limit", "fast"],
-    ["backlog", "source/data", "--arn", "arn:bogus"],
-    ["backlog", "source/data", "--clear-checksum"],
+    ["resync-backlog", "source/data", "-c", "0"],
+    ["resync-backlog", "source/data", "-c", "-3"],
+    ["resync-backlog", "source/data", "--rate-limit", "fast"],
+    ["resync-backlog", "source/data", "--arn", "arn:bogus"],
+    ["resync-backlog", "source/data", "--clear-checksum"],
     ["resync", "start", "--remote-bucket", "not-an-arn", "source/data"],
     ["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "source/data", "--older-than", "30x"],
     ["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "source/data", "--older-than", "0d"],
@@ -133,7 +133,7 @@ def test_console_script_subprocess(lab: Lab) -> None:
     proc = subprocess.run(cmd + ["validate", "source/data", "source/data", "--json"], capture_output=True, text=True,
                           env={**os.environ, **lab.env()}, timeout=60)
     assert proc.returncode == 0 and json.loads(proc.stdout)["in_sync"] is True
-    proc = subprocess.run(cmd + ["backlog", "source/data", "-c", "0"], capture_output=True, text=True,
+    proc = subprocess.run(cmd + ["resync-backlog", "source/data", "-c", "0"], capture_output=True, text=True,
                           env={**os.environ, **lab.env()}, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
@@ -156,7 +156,7 @@ def test_second_resync_while_running_is_refused_and_journal_records(env: Any, la
 
 def test_headless_never_imports_textual() -> None:
     code = ("import sys, recovery_tui.headless as h, recovery_tui.headless.targets, recovery_tui.headless.resync, "
-            "recovery_tui.headless.validate, recovery_tui.headless.backlog, recovery_tui.service.validate, "
+            "recovery_tui.headless.validate, recovery_tui.headless.resync_backlog, recovery_tui.service.validate, "
             "recovery_tui.service.backlog; print('textual' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "False"

@@ -227,8 +227,11 @@ def test_cancel_aistor_and_community() -> None:
         lab.stop()
 
 
-def test_checksum_failures_need_copy_to_self() -> None:
-    lab = make_lab("checksum-failures")
+@pytest.mark.parametrize("copy_checksum", ["keep", "recompute"])
+def test_checksum_failures_need_copy_to_self(copy_checksum: str) -> None:
+    """Versions with a broken checksum fail every resync. A copy onto itself replicates only on a server whose
+    copy computes a new checksum; community MinIO's metadata-only copy keeps it (§22) and FAILS too."""
+    lab = make_lab("checksum-failures", copy_checksum=copy_checksum)
     try:
         arn = arn_of(lab)
         src = lab.source.site.buckets[BUCKET]
@@ -242,7 +245,11 @@ def test_checksum_failures_need_copy_to_self() -> None:
         v = broken[0]
         new = c.copy_object(Bucket=BUCKET, Key=v.key, CopySource={"Bucket": BUCKET, "Key": v.key,
                                                                   "VersionId": v.version_id})["VersionId"]
-        wait_for(lambda: c.head_object(Bucket=BUCKET, Key=v.key, VersionId=new)["ReplicationStatus"] == "COMPLETED")
+        want = "COMPLETED" if copy_checksum == "recompute" else "FAILED"
+        wait_for(lambda: c.head_object(Bucket=BUCKET, Key=v.key, VersionId=new)["ReplicationStatus"] == want)
+        sums = [c.head_object(Bucket=BUCKET, Key=v.key, VersionId=x, ChecksumMode="ENABLED")["ChecksumCRC64NVME"]
+                for x in (v.version_id, new)]
+        assert (sums[0] == sums[1]) == (copy_checksum == "keep")
     finally:
         lab.stop()
 

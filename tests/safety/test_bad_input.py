@@ -37,7 +37,7 @@ def test_process_malformed_config_json_and_rate_limit(tmp_path: Path) -> None:
     r = run_process(["validate", "a/data", "b/data"], env={"MC_CONFIG_DIR": str(config)})
     assert_one_line_error(r, 2)
     assert "config.json" in r.err and "not valid JSON" in r.err
-    r = run_process(["backlog", "source/data", "--rate-limit", "fast"])
+    r = run_process(["resync-backlog", "source/data", "--rate-limit", "fast"])
     assert_one_line_error(r, 2)
     assert "--rate-limit" in r.err and "'fast'" in r.err
 
@@ -55,17 +55,17 @@ def test_process_wizard_unknown_source_alias_exits_before_the_tui() -> None:
 @pytest.mark.parametrize("argv, needle", [
     (["resync", "start", "--remote-bucket", BAD_ARN, "source/data"], "malformed ARN"),
     (["resync", "status", "--remote-bucket", "garbage", "source/data"], "malformed ARN"),
-    (["backlog", "--arn", "arn:minio:replication", "source/data"], "malformed ARN"),
+    (["resync-backlog", "--arn", "arn:minio:replication", "source/data"], "malformed ARN"),
     (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than", "soon",
       "source/data"], "--older-than"),
     (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=0d",
       "source/data"], "--older-than"),
     (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=-3d",
       "source/data"], "--older-than"),
-    (["backlog", "-c", "0", "source/data"], "--concurrent"),
-    (["backlog", "--concurrent=-4", "source/data"], "--concurrent"),
-    (["backlog", "--rate-limit", "ten", "source/data"], "--rate-limit"),
-    (["backlog", "--rate-limit=-1", "source/data"], "--rate-limit"),
+    (["resync-backlog", "-c", "0", "source/data"], "--concurrent"),
+    (["resync-backlog", "--concurrent=-4", "source/data"], "--concurrent"),
+    (["resync-backlog", "--rate-limit", "ten", "source/data"], "--rate-limit"),
+    (["resync-backlog", "--rate-limit=-1", "source/data"], "--rate-limit"),
     (["targets", "source"], "ALIAS/BUCKET"),
     (["--scenario", "healthy"], "--lab"),
 ])
@@ -103,7 +103,7 @@ def test_missing_bucket_exit_2(lab: Lab, capsys: pytest.CaptureFixture[str], mon
     arn = arn_of(lab)
     for argv in (["targets", "source/nothere"], ["resync", "status", "source/nothere"],
                  ["resync", "start", "--remote-bucket", arn, "source/nothere"],
-                 ["validate", "source/data", "target/nothere"], ["backlog", "source/nothere", "--dry-run"]):
+                 ["validate", "source/data", "target/nothere"], ["resync-backlog", "source/nothere", "--dry-run"]):
         r = run_main(argv, capsys)
         assert_one_line_error(r, 2)
         assert "nothere" in r.err and "does not exist" in r.err, argv

@@ -36,8 +36,8 @@ def test_headless_commands_are_journaled(lab_factory, capsys, monkeypatch) -> No
     arn = arn_of(lab)
     commands = [["targets", "source/data"], ["resync", "start", "--remote-bucket", arn, "source/data"],
                 ["resync", "status", "source/data", "--watch", "--interval", "0.2"],
-                ["validate", "source/data", "target/data"], ["backlog", "source/data"],
-                ["backlog", "source/data", "--clear-checksum", "--validate"], ["targets", "nope/data"]]
+                ["validate", "source/data", "target/data"], ["resync-backlog", "source/data"],
+                ["resync-backlog", "source/data", "--clear-checksum", "--validate"], ["targets", "nope/data"]]
     for argv in commands:
         run_main(argv, capsys)
     runs = list_runs()
@@ -46,7 +46,7 @@ def test_headless_commands_are_journaled(lab_factory, capsys, monkeypatch) -> No
     for rec in records:
         assert_complete(rec)
     actions = [r["action"] for r in records]
-    for expected in ("targets", "resync start", "resync status", "validate", "backlog"):
+    for expected in ("targets", "resync start", "resync status", "validate", "resync-backlog"):
         assert expected in actions, actions
     assert any(a.startswith("resync.start") for a in actions)
     heads = [r for r in records if "HEAD" in r["mc"] or "stat" in r["mc"] or "cp" in r["mc"]]
@@ -75,7 +75,7 @@ async def test_wizard_run_is_journaled(lab_factory, tmp_path: Path) -> None:
         assert_complete(rec)
     actions = {r["action"] for r in records}
     expected_actions = ["wizard.source", "wizard.target", "resync.start", "validate", "canary", "canary.remove",
-                        "report"] + (["backlog.start", "backlog.done"] if "backlog" in reached else [])
+                        "report"] + (["resync-backlog.start", "resync-backlog.done"] if "backlog" in reached else [])
     for expected in expected_actions:
         assert expected in actions, sorted(actions)
     assert any(a.startswith("resync status") or a == "resync status" for a in actions), sorted(actions)

@@ -58,11 +58,11 @@ def test_backlog_runs_never_change_the_latest_version(scenario: str, lab_factory
     for k, v in lab.env().items():
         monkeypatch.setenv(k, v)
     src0, dst0 = latest_by_key(lab, "source"), latest_by_key(lab, "target")
-    for argv in (["backlog", "source/data", "--dry-run"],
-                 ["backlog", "source/data", "--clear-checksum", "--dry-run"],
-                 ["backlog", "source/data", "--clear-checksum", "--validate"],
-                 ["backlog", "source/data"],
-                 ["backlog", "source/data", "--clear-checksum", "--yes"]):
+    for argv in (["resync-backlog", "source/data", "--dry-run"],
+                 ["resync-backlog", "source/data", "--clear-checksum", "--dry-run"],
+                 ["resync-backlog", "source/data", "--clear-checksum", "--validate"],
+                 ["resync-backlog", "source/data"],
+                 ["resync-backlog", "source/data", "--clear-checksum", "--yes"]):
         try:
             main(argv)
         except SystemExit:
@@ -86,7 +86,7 @@ def test_checksum_failures_scenario_refuses_what_would_revert_or_undelete(
     latest = latest_by_key(lab, "source")
     unsafe = [v for v in broken if latest[v.key][0] != v.version_id]
     assert unsafe, "the scenario must hold FAILED versions that are not their key's latest"
-    code = main(["backlog", "source/data", "--clear-checksum", "--yes"])
+    code = main(["resync-backlog", "source/data", "--clear-checksum", "--yes"])
     out = capsys.readouterr().out
     assert code == 1 and "cannot be cleared without changing what clients read" in out
     assert "✓ Replication trigger completed" not in out

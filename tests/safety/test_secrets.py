@@ -46,8 +46,8 @@ async def test_no_secret_anywhere(lab_factory, tmp_path: Path, capsys, monkeypat
     for argv in (["targets", "source/data"], ["targets", "source/data", "--json"],
                  ["resync", "start", "--remote-bucket", arn, "source/data"],
                  ["resync", "status", "source/data", "--watch", "--interval", "0.2", "--json"],
-                 ["validate", "source/data", "target/data"], ["backlog", "source/data", "--dry-run"],
-                 ["backlog", "source/data", "--clear-checksum", "--yes"], ["journal"], ["targets", "nope/data"]):
+                 ["validate", "source/data", "target/data"], ["resync-backlog", "source/data", "--dry-run"],
+                 ["resync-backlog", "source/data", "--clear-checksum", "--yes"], ["journal"], ["targets", "nope/data"]):
         r = run_main(argv, capsys)
         texts.append(r.out + r.err)
     lab.faults.set_offline("target", True)

@@ -30,7 +30,7 @@ def tls_lab(lab_factory) -> Lab:
 def test_verified_by_default_exit_3_names_alias_and_fix(tls_lab: Lab, capsys, monkeypatch) -> None:
     use_lab_env(tls_lab, monkeypatch)
     for argv in (["targets", "source/data"], ["resync", "status", "source/data"],
-                 ["validate", "source/data", "target/data"], ["backlog", "source/data", "--dry-run"]):
+                 ["validate", "source/data", "target/data"], ["resync-backlog", "source/data", "--dry-run"]):
         r = run_main(argv, capsys)
         assert_one_line_error(r, 3)
         assert "source" in r.err and "--insecure" in r.err and "~/.mc/certs/CAs/" in r.err, r.err

@@ -163,6 +163,20 @@ def test_diff_stream_keepalives_error_and_cut() -> None:
         list(iter_diff([(S.DIFF_LINE + "\n").encode(), S.DIFF_LINE[:40].encode()]))
 
 
+def test_diff_entry_pending_delete_statuses() -> None:
+    """§17: `dStatus` overall, `drStatus` per target; a target with only `drStatus` has no replication status."""
+    line = ('{"object":"k","versionId":"v","targets":{"%s":{"rStatus":"FAILED","drStatus":"PENDING"},'
+            '"arn:other":{"drStatus":"FAILED"}},"rStatus":"FAILED","dStatus":"FAILED",'
+            '"replTimestamp":"0001-01-01T00:00:00Z","lastModified":"2025-05-01T09:59:58Z","deletemarker":true}\n'
+            % S.ARN)
+    (e,) = list(iter_diff([line.encode()]))
+    assert (e.purge_status, e.purge_status_for(S.ARN), e.purge_status_for("arn:other")) == ("FAILED", "PENDING",
+                                                                                               "FAILED")
+    assert e.targets == ((S.ARN, "FAILED"),) and e.purge_targets == tuple(sorted(((S.ARN, "PENDING"), ("arn:other", "FAILED"))))
+    (plain,) = list(iter_diff([(S.DIFF_LINE + "\n").encode()]))
+    assert plain.purge_status == "" and plain.purge_status_for(S.ARN) == ""
+
+
 def test_versions_page_merges_markers_newest_first() -> None:
     t = lambda s: datetime(2025, 1, 1, 0, 0, s, tzinfo=timezone.utc)  # noqa: E731
     page = {
