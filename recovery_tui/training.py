@@ -57,7 +57,7 @@ class DrillSession:
         delay = self.resync_delay if self.resync_delay is not None else (
             d.lab.resync_delay if d.lab.resync_delay is not None else training_resync_delay(d.scenario, None))
         self.lab = Lab(scenario=d.scenario, objects=self.objects or d.lab.objects, seed=d.lab.seed,
-                       resync_delay=delay)
+                       resync_delay=delay, flavor=d.lab.flavor)
         self.lab.start()
         self.config_dir = tempfile.mkdtemp(prefix="recovery-tui-drill-mc-")
         book = AliasBook(env={**self.lab.env(), "MC_CONFIG_DIR": self.config_dir})

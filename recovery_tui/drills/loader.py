@@ -26,7 +26,7 @@ ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 TOP_KEYS = ("name", "title", "scenario", "summary", "briefing", "procedure", "lab", "timeline", "objectives",
             "mistakes")
-LAB_KEYS = ("objects", "seed", "resync_delay")
+LAB_KEYS = ("objects", "seed", "resync_delay", "flavor")
 CHECK_KEYS = ("id", "text", "event", "after", "before", "after_fault", "before_fault", "count", "absent", "advice",
               "procedure", "severity")
 MATCH_KEYS = ("action", "result", "mc", "detail")
@@ -240,8 +240,10 @@ class _Reader:
             for key, value in (("objects", objects), ("seed", seed)):
                 if value is not None and value != int(value):
                     raise self.fail(["lab", key], f"must be a whole number, got {_show(raw[key])}")
+            flavor = self.choice(raw.get("flavor", "community"), ["lab", "flavor"], model.FLAVORS, "lab flavor")
             lab = model.LabSettings(objects=int(objects) if objects else None, seed=int(seed or 0),
-                                    resync_delay=self.number(raw, ["lab"], "resync_delay", what="number of seconds"))
+                                    resync_delay=self.number(raw, ["lab"], "resync_delay", what="number of seconds"),
+                                    flavor=flavor)
         timeline: list[model.TimelineEvent] = []
         for i, raw in enumerate(self.array(doc, "timeline", required=False)):
             timeline.append(self.event(raw, ["timeline", i], [e.id for e in timeline]))

@@ -22,6 +22,9 @@ SITES: tuple[str, ...] = ("source", "target")
 
 RESYNC_STATUSES: tuple[str, ...] = ("Pending", "Ongoing", "Completed", "Failed", "Canceled")
 
+FLAVORS: tuple[str, ...] = ("community", "aistor")
+"""Lab server flavours: community MinIO, or AIStor (resync cancel, and a copy onto itself recomputes a checksum)."""
+
 SEVERITIES: tuple[str, ...] = ("minor", "critical")
 """A critical mistake fails the drill even when every objective is met."""
 
@@ -228,6 +231,8 @@ class LabSettings:
     seed: int = 0
     resync_delay: Optional[float] = None
     """Seconds per version per resync worker; None keeps the interactive lab's pace."""
+    flavor: str = "community"
+    """The lab's server flavour (see FLAVORS)."""
 
 
 @dataclass(frozen=True)
@@ -250,5 +255,5 @@ class Drill:
         return next((e for e in self.timeline if e.id == event_id), None)
 
 
-__all__ = ["ACTIONS", "SITES", "RESYNC_STATUSES", "SEVERITIES", "TRIGGER_KEYS", "Param", "Matcher", "Check",
+__all__ = ["ACTIONS", "FLAVORS", "SITES", "RESYNC_STATUSES", "SEVERITIES", "TRIGGER_KEYS", "Param", "Matcher", "Check",
            "Trigger", "TimelineEvent", "LabSettings", "Drill", "fault_matcher", "prose"]

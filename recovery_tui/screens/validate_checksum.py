@@ -5,7 +5,7 @@ as `mc replicate resync-backlog … --clear-checksum --validate`); only after th
 confirmation copies the others. Each copy is a NEW version of its key, so the engine copies only a
 version that is its key's latest and not under a delete marker (re-checked right before the copy) and
 refuses the rest with the reason: what clients read never changes. Every copy is journaled by the
-engine; the two runs are journaled here as `backlog.clear_checksum.validate` / `.run`.
+engine; the two runs are journaled here as `resync-backlog.clear_checksum.validate` / `.run`.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class ClearChecksumActions:
         self.busy = phase
         self.cancel = threading.Event()
         validate = phase == "validate"
-        self.screen.record(f"backlog.clear_checksum.{phase}", mc=self.mc(validate=validate), result="started")
+        self.screen.record(f"resync-backlog.clear_checksum.{phase}", mc=self.mc(validate=validate), result="started")
         self.screen.set_status("Clearing checksums: " + ("one object…" if validate else "the other versions…"))
         self.screen.run_worker(partial(self._work, validate=validate), thread=True, exclusive=True,
                                exit_on_error=False, group=GROUP,
@@ -97,33 +97,34 @@ class ClearChecksumActions:
     def done(self, result: Any) -> None:
         phase, self.busy = self.busy, ""
         validate = phase == "validate"
-        copied = result.new_versions
-        if result.failed or result.incomplete or result.interrupted:
-            outcome = "failed"
-        elif copied:
-            outcome = "ok"  # refusals along the way are expected: only each key's latest can be copied
-        else:
-            outcome = "all refused" if result.refused else "nothing to copy"
-        self.screen.record(f"backlog.clear_checksum.{phase}", mc=self.mc(validate=validate), result=outcome,
-                           total=result.total, copied=copied, failed=result.failed, refused=result.refused)
+        outcome = _outcome(result, validate=validate)
+        proof = getattr(result, "proof", None)
+        self.screen.record(f"resync-backlog.clear_checksum.{phase}", mc=self.mc(validate=validate), result=outcome,
+                           total=result.total, copied=result.new_versions, failed=result.failed,
+                           refused=result.refused, replication=getattr(proof, "replication", None) or None)
         self.screen.read_backlog(self.screen.state.source_alias, self.screen.state.source_bucket,
                                  self.screen.state.arn)
-        refused = f" · {result.refused:,} refused (not the key's latest: copying would change what clients " \
+        refused = f" · {result.refused:,} refused (not their key's latest: a copy would change what clients " \
                   "read)" if result.refused else ""
         if validate and outcome == "ok":
-            item = result.items[0] if result.items else None
-            self.screen.set_status(f"Validated: {item.key if item else 'one version'} copied onto itself "
-                                   f"(a new version){refused}. Re-validate (r) to see it replicate.")
-            message = (f"The copy of [b]{item.key if item else 'one version'}[/b] worked (a new version). Copy "
-                       "the other FAILED versions onto themselves the same way? Versions that are not their "
-                       f"key's latest are refused, never copied.\n\n{self.mc(validate=False)}")
+            key = proof.key if proof is not None else "one version"
+            self.screen.set_status(f"Validated: the copy of {key} replicated{refused}.")
+            message = (f"The copy of [b]{key}[/b] onto itself replicated (COMPLETED). Copy the other FAILED "
+                       "versions onto themselves the same way? Versions that are not their key's latest are "
+                       f"refused, never copied.\n\n{self.mc(validate=False)}")
             self.screen.app.push_screen(ConfirmModal("Clear the remaining checksums?", message, yes="Copy all",
                                                      no="Not now"), self._run_answer)
             return
+        if validate and outcome == "not proven":
+            state = getattr(proof, "replication", "") or "unknown"
+            self.screen.set_status(
+                f"The copy of {getattr(proof, 'key', 'one version')} did not replicate ({state}): on this server a "
+                "copy keeps the broken checksum, so clearing the rest would only add versions. Not offered.")
+            return
         self.screen.set_status(
-            f"Checksum clearing {'(one object) ' if validate else ''}{outcome}: {copied:,} copied · "
+            f"Checksum clearing {'(one object) ' if validate else ''}{outcome}: {result.new_versions:,} copied · "
             f"{result.failed:,} failed{refused}" + (f"; {result.error}" if result.error else "") +
-            ". Re-validate (r) once replication catches up.")
+            ". Re-validate (r) to see what replicated.")
 
     def _run_answer(self, answer: Optional[bool]) -> None:
         if answer:
@@ -138,6 +139,19 @@ class ClearChecksumActions:
 
     def stop(self) -> None:
         self.cancel.set()
+
+
+def _outcome(result: Any, *, validate: bool) -> str:
+    """ok / not proven / failed / all refused / nothing to copy (what the journal and the drills read)."""
+    if result.failed or result.incomplete or result.interrupted:
+        return "failed"
+    if validate:
+        proof = getattr(result, "proof", None)
+        if proof is not None:
+            return "ok" if proof.proven else "not proven"
+    if result.new_versions:
+        return "ok"  # refusals along the way are expected: only each key's latest can be copied
+    return "all refused" if result.refused else "nothing to copy"
 
 
 __all__ = ["ChecksumStep", "ClearChecksumActions"]

@@ -92,7 +92,9 @@ async def to_preflight(pilot: Pilot[Any], app: RecoveryApp) -> None:
     await settle(pilot, app)
     await pilot.press("enter")
     await wait_for(pilot, lambda: on_step(app, Step.PREFLIGHT), what="preflight")
-    await settle(pilot, app, 5)
+    await wait_for(pilot, lambda: getattr(app.screen, "findings", None) is not None, timeout=60,
+                   what="preflight checks done")
+    await settle(pilot, app)
 
 
 async def start_resync(pilot: Pilot[Any], app: RecoveryApp, bucket: str = "data") -> None:

@@ -91,7 +91,7 @@ def test_good_file_parses_into_the_model() -> None:
     ('procedure = ["validate"]', 'procedure = ["validat"]', 26, "objectives[1].procedure[1]", "unknown procedure"),
     ('severity = "critical"', 'severity = "fatal"', 33, "mistakes[1].severity", "known: minor, critical"),
     ('count = 2', 'count = 1.5', 32, "mistakes[1].count", "whole number"),
-    ('resync_delay = 0.2', 'resync_dealy = 0.2', 7, "lab.resync_dealy", "allowed here: objects, seed, resync_delay"),
+    ('resync_delay = 0.2', 'resync_dealy = 0.2', 7, "lab.resync_dealy", "allowed here: objects, seed, resync_delay, flavor"),
     ('site = "target"\n\n[[timeline]]\nid = "heal"', 'sight = "target"\n\n[[timeline]]\nid = "heal"', 13,
      "timeline[1].sight", "unknown key"),
     ('event = { action = "resync.start" }', 'event = { acton = "resync.start" }', 31, "mistakes[1].event.acton",

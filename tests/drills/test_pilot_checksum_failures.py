@@ -43,10 +43,10 @@ async def test_played_well_validates_on_one_object_then_clears_the_rest() -> Non
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), timeout=60,
                            what=lambda: f"the rest question; {journal_actions(app)[-6:]}")
             await pilot.press("y")
-            await wait_for(pilot, lambda: ("backlog.clear_checksum.run", "started") in journal_actions(app)
-                           and any(a == "backlog.clear_checksum.run" and r != "started"
+            await wait_for(pilot, lambda: ("resync-backlog.clear_checksum.run", "started") in journal_actions(app)
+                           and any(a == "resync-backlog.clear_checksum.run" and r != "started"
                                    for a, r in journal_actions(app)), timeout=60, what="clearing done")
-            copies = [r for a, r in journal_actions(app) if a == "backlog.clear_checksum"]
+            copies = [r for a, r in journal_actions(app) if a == "resync-backlog.clear_checksum"]
             assert copies and all(r == "ok" for r in copies)
             await pilot.press("n")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="continue question")

@@ -72,9 +72,9 @@ def test_target_drops_played_well_passes(drills: Catalog) -> None:
     recs = journal((0, "wizard.source", "ok", {}), (5, "wizard.target", "ok", {}),
                    (9, "wizard.preflight", "ok", {}), (12, *START_OK), (13, "resync status", "Ongoing", {}),
                    fault(16, "outage"), (22, "resync status", "Completed", {}), fault(46, "back"),
-                   (50, "validate", "differences", {}), (55, "backlog.dry-run", "ok", {"mc": "x --dry-run"}),
-                   (60, "backlog.start", "started", {}),
-                   (64, "backlog.done", "ok", {}), (80, "validate", "in sync", {}))
+                   (50, "validate", "differences", {}), (55, "resync-backlog.dry-run", "ok", {"mc": "x --dry-run"}),
+                   (60, "resync-backlog.start", "started", {}),
+                   (64, "resync-backlog.done", "ok", {}), (80, "validate", "in sync", {}))
     result = score(d, recs)
     assert [c.id for c in result.met] == ["started-once", "watched-to-the-end", "retriggered-after-return", "in-sync"]
     assert result.made == [] and result.passed and result.percent == 100
@@ -100,9 +100,9 @@ def test_target_drops_played_badly_fails_with_the_mistakes(drills: Catalog) -> N
 def test_retrigger_without_a_dry_run_is_a_mistake(drills: Catalog) -> None:
     d = drills.get("target-drops-mid-resync")
     recs = journal((0, *START_OK), fault(5, "outage"), fault(35, "back"),
-                   (40, "backlog.start", "started", {"mc": "mc replicate resync-backlog source/data"}))
+                   (40, "resync-backlog.start", "started", {"mc": "mc replicate resync-backlog source/data"}))
     assert "retrigger-without-dry-run" in {c.id for c in score(d, recs).made}
-    recs.insert(3, journal((38, "backlog.dry-run", "ok", {"mc": "mc replicate resync-backlog source/data --dry-run"}))[0])
+    recs.insert(3, journal((38, "resync-backlog.dry-run", "ok", {"mc": "mc replicate resync-backlog source/data --dry-run"}))[0])
     assert "retrigger-without-dry-run" not in {c.id for c in score(d, recs).made}
 
 
