@@ -59,6 +59,14 @@ class DrillSession:
         self.lab = Lab(scenario=d.scenario, objects=self.objects or d.lab.objects, seed=d.lab.seed,
                        resync_delay=delay, flavor=d.lab.flavor)
         self.lab.start()
+        from recovery_tui.lab.drill_runner import DrillRunner
+
+        problems = DrillRunner(self.lab, d).unsupported()
+        if problems:
+            self.stop()
+            from recovery_tui.service.errors import InputError
+
+            raise InputError(f"this lab cannot play drill {d.name}: " + "; ".join(problems))
         self.config_dir = tempfile.mkdtemp(prefix="recovery-tui-drill-mc-")
         book = AliasBook(env={**self.lab.env(), "MC_CONFIG_DIR": self.config_dir})
         return RecoveryService(book, region=self.region), book.names(), BucketPath("source", "data")
