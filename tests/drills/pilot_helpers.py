@@ -137,8 +137,11 @@ async def revalidate_until_in_sync(pilot: Pilot[Any], app: RecoveryApp, tries: i
             return report
         previous = report
         await pilot.press("r")
-        report = await wait_for(pilot, lambda: (lambda r: r if r is not None and r is not previous else None)(
-            app.screen.report), timeout=60, what="re-run")  # type: ignore[attr-defined]
+        def fresh(previous: Any = previous) -> Any:
+            r = app.screen.report  # type: ignore[attr-defined]
+            return r if r is not None and r is not previous else None
+
+        report = await wait_for(pilot, fresh, timeout=60, what="re-run")
     return report
 
 
