@@ -187,7 +187,8 @@ class Tab:
 
     async def to_monitor(self) -> None:
         await self.until("Step 1 of 7")
-        await self.keys("\t", "\r")
+        await self.until("⇄ data")  # the focus starts on the bucket list: enter picks the listed bucket
+        await self.keys("\r")
         await self.until("Step 2 of 7")
         await self.until("Endpoint")
         await self.keys("\r")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from recovery_tui import __version__
+from recovery_tui.exits import Interrupted, end_process
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.secrets import redact
 from recovery_tui.settings import DEFAULT_REGION, Settings, in_effect
@@ -107,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (as mc --insecure)")
     p.add_argument("--region", type=_region, default=DEFAULT_REGION, metavar="REGION",
                    help=f"SigV4 signing region of the servers (default {DEFAULT_REGION}, as MinIO's)")
-    p.add_argument("--fresh", action="store_true", help="ignore a saved session and start the wizard from the first step")
+    p.add_argument("--fresh", action="store_true",
+                   help="ignore a saved session and start the wizard from the first step")
     p.add_argument("--drill", nargs="?", const="", default=None, metavar="NAME|FILE",
                    help="with --lab: run an incident drill (no name: pick one); see `recovery-tui drill list`")
     p.add_argument("--drills-dir", action="append", default=[], metavar="DIR", type=Path,
@@ -136,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     start = rs_sub.add_parser("start", help="start a resync (mc replicate resync start)")
     start.add_argument("path", metavar="ALIAS/BUCKET")
     start.add_argument("--remote-bucket", required=True, metavar="ARN")
-    start.add_argument("--older-than", default=None, metavar="Nd", help="only versions older than N days, e.g. 30d")
+    start.add_argument("--older-than", default=None, metavar="DURATION",
+                       help="only versions older than this, as mc takes it (30d, 2w, 1y, 7d12h; the server counts "
+                            "whole days)")
     start.add_argument("--json", action="store_true")
     status = rs_sub.add_parser("status", help="resync status (mc replicate resync status)")
     status.add_argument("path", metavar="ALIAS/BUCKET")
@@ -144,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--watch", action="store_true", help="refresh until every resync has finished")
     status.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
     status.add_argument("--json", action="store_true")
+
+    rp = sub.add_parser("replicate", help="replication status on either side (mc replicate status)")
+    rp_sub = rp.add_subparsers(dest="replicate_command", metavar="status", required=True)
+    rstat = rp_sub.add_parser("status", help="replicated, queued, link, errors and replicas received "
+                                             "(mc replicate status; never reads the MRF list)")
+    rstat.add_argument("path", metavar="ALIAS/BUCKET")
+    rstat.add_argument("--json", action="store_true")
 
     v = sub.add_parser("validate", help="compare versions of two buckets (mc ls -r --versions, mc stat)")
     v.add_argument("source", metavar="SRC/BUCKET")
@@ -175,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     old_b = sub.add_parser("backlog", help="renamed: use resync-backlog")
     old_b.add_argument("rest", nargs=argparse.REMAINDER)
 
-    for command_parser in (t, start, status, v, b):
+    for command_parser in (t, start, status, rstat, v, b):
         _insecure_here(command_parser)
         _region_here(command_parser)
 
@@ -266,7 +277,22 @@ def join_dashed_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def run() -> None:
+    """The program (console script, `python -m recovery_tui`): `main()` as a process."""
+    raise SystemExit(main(program=True))
+
+
+def _wizard_ended(code: int, program: bool) -> int:
+    """As a process, the wizard leaves without the interpreter's slow teardown (see `exits.end_process`)."""
+    if program:
+        end_process(code)
+    return code
+
+
+def main(argv: Optional[Sequence[str]] = None, *, program: bool = False) -> int:
+    """Run the command line `argv` (default: this process's); returns the exit code.
+
+    `program=True` (only `run()`): this is the whole process, so the wizard may end it itself."""
     argv = join_dashed_values(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
@@ -301,7 +327,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 if args.drill is not None and args.scenario:
                     raise InputError("--drill brings its own lab scenario; leave out --scenario",
                                      hint="See the drill's scenario with: recovery-tui drill show NAME")
-                return _run_wizard(settings)
+                return _wizard_ended(_run_wizard(settings), program)
             return _run_headless(args, settings)
     except RecoveryError as exc:
         sys.stderr.write(f"recovery-tui: {redact(exc.one_line())}\n")
@@ -309,10 +335,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("recovery-tui: interrupted\n")
         return 130
+    except Interrupted as exc:  # a signal during the wizard's startup (recovery_tui/exits.py)
+        return _wizard_ended(exc.code, program)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

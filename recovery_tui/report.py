@@ -15,6 +15,9 @@ Shapes the other steps write into the state (all optional):
 * `state.extra["canaries"]`: a list of `{"site", "key", "version_id", "seen_on_peer", "seconds", "removed"}`;
 * `state.extra["drill"]` (a drill run): `{"name", "title", "verdict", "passed", "objectives": [{"text", "met"}],
   "mistakes": [{"text", "severity"}], "debrief": {"markdown", "json"}}` — the debrief's summary.
+* `state.extra["rules_recreated"]`: `[{"arn", "rule_id", "priority", "at"}]` (Next steps' `a`);
+* `state.extra["clear_checksum"]`: `{"dry_run"|"validate"|"run": {"refused", "refusals": [{"key", "version_id",
+  "reason"}], "new_versions", "failed", "proof"?, "after"?, "ok", "at"}}` (Validate's `k`).
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from recovery_tui import __version__
-from recovery_tui.service.secrets import redact
 from recovery_tui.paths import state_dir, write_private
+from recovery_tui.service.secrets import redact
 from recovery_tui.state import WizardState, iso
 
 REPORT_VERSION = 1
@@ -63,6 +66,13 @@ def _side(data: Any) -> dict[str, Optional[int]]:
     return {k: (int(src[k]) if isinstance(src.get(k), (int, float)) else None) for k in _SIDE_KEYS}
 
 
+def resync_outcome(status: str, failed_count: int) -> str:
+    """`completed`, `completed-with-failures` (a warning, never a success), or the status lower-cased."""
+    if status == "Completed":
+        return "completed-with-failures" if failed_count else "completed"
+    return (status or "not-started").lower()
+
+
 def build_report(state: WizardState, *, now: Optional[datetime] = None) -> dict[str, Any]:
     """The report as a JSON-ready dict (secrets redacted)."""
     moment = now or datetime.now(timezone.utc)
@@ -92,6 +102,7 @@ def build_report(state: WizardState, *, now: Optional[datetime] = None) -> dict[
         "resync": {
             "reset_id": state.reset_id,
             "status": state.resync_status,
+            "outcome": resync_outcome(state.resync_status, state.failed_count),
             "started_at": state.resync_started_at,
             "finished_at": state.resync_finished_at,
             "older_than_days": state.older_than_days,
@@ -103,6 +114,9 @@ def build_report(state: WizardState, *, now: Optional[datetime] = None) -> dict[
         },
         "validation": validation,
         "backlog": extra.get("backlog"),
+        "direction_override": extra.get("direction_override"),
+        "clear_checksum": extra.get("clear_checksum"),
+        "rules_recreated": list(extra.get("rules_recreated") or []),
         "rules_to_recreate": list(extra.get("rules_to_recreate") or []),
         "canaries": list(extra.get("canaries") or []),
         "checklist": [
@@ -123,6 +137,13 @@ def _v(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def _status_line(rs: Mapping[str, Any]) -> str:
+    if rs.get("outcome") == "completed-with-failures":
+        return (f"**Completed with {_v(rs.get('failed_count'))} FAILED versions**: they were not re-sent; "
+                "re-send them with resync-backlog and validate again")
+    return _v(rs.get("status"))
 
 
 def _md_escape(text: str) -> str:
@@ -148,7 +169,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "## Resync",
         "",
         f"- ResetID: `{_v(rs.get('reset_id'))}`",
-        f"- Status: {_v(rs.get('status'))} (started {_v(rs.get('started_at'))}, finished {_v(rs.get('finished_at'))})",
+        f"- Status: {_status_line(rs)} (started {_v(rs.get('started_at'))}, finished {_v(rs.get('finished_at'))})",
         f"- Re-sent by this job: {_v(rs.get('replicated_count'))} versions, {_v(rs.get('replicated_size'))} bytes",
         f"- Failed: {_v(rs.get('failed_count'))} (the server never reports the failed size)",
         f"- Versions counted before the start: source {_v(rs.get('source_versions_before'))}, "
@@ -157,6 +178,12 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "## Validation",
         "",
     ]
+    override = r.get("direction_override")
+    if override:
+        at = lines.index("## Validation") - 1
+        lines[at:at] = [f"- **Direction override**: started from the side holding FEWER versions (source "
+                        f"{_v(override.get('source_versions'))}, target {_v(override.get('target_versions'))}), "
+                        f"confirmed by the operator at {_v(override.get('at'))}"]
     val = r.get("validation")
     if not val:
         lines.append("Not run.")
@@ -194,8 +221,13 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         if "replicated" in backlog:
             lines.append(f"- Read back after the run: replicated {_v(backlog.get('replicated'))}, still PENDING "
                          f"{_v(backlog.get('still_pending'))}, still FAILED {_v(backlog.get('still_failed'))}")
+    lines += _clear_checksum_lines(r.get("clear_checksum"))
     rules = r.get("rules_to_recreate") or []
     lines += ["", "## Replication rules to recreate on the target", ""]
+    for done in r.get("rules_recreated") or []:
+        lines.append(f"- Rule `{done.get('rule_id')}` recreated by the wizard on the target (priority "
+                     f"{_v(done.get('priority'))}, ARN `{done.get('arn')}`, {_v(done.get('at'))}); "
+                     "the list below is the last comparison.")
     if rules:
         lines += ["```sh", *rules, "```"]
     else:
@@ -236,6 +268,29 @@ def _drill_lines(drill: Any) -> list[str]:
     if debrief.get("markdown"):
         lines += ["", f"Full debrief, with the procedure that applies: {debrief['markdown']}"]
     return lines + [""]
+def _clear_checksum_lines(cc: Any) -> list[str]:
+    """The --clear-checksum stages the wizard ran: what may be copied, the proof, the run, every refusal."""
+    if not cc:
+        return []
+    out = ["", "## Clear checksum (copy onto itself)", ""]
+    dry, val, run = cc.get("dry_run") or {}, cc.get("validate") or {}, cc.get("run") or {}
+    if dry:
+        out.append(f"- Dry run: {_v(dry.get('copyable'))} may be copied, {_v(dry.get('refused'))} refused")
+    proof = val.get("proof") or {}
+    if val:
+        out.append(f"- One version copied to prove it: replication {_v(proof.get('replication'))}, checksum "
+                   f"changed {_v(proof.get('checksum_changed'))}, proven {_v(proof.get('proven'))}")
+    if run:
+        after = run.get("after") or {}
+        out.append(f"- Run: {_v(run.get('new_versions'))} copied, {_v(run.get('refused'))} refused, "
+                   f"{_v(run.get('failed'))} failed; copies replicated {_v(after.get('completed'))}, still FAILED "
+                   f"{_v(after.get('failed'))}. The original versions stay FAILED.")
+    refusals = list({x.get("version_id"): x for stage in (dry, val, run) for x in stage.get("refusals") or []}.values())
+    if refusals:
+        out += ["", "| refused version | key | reason |", "|---|---|---|"]
+        out += [f"| `{x.get('version_id')}` | `{_md_escape(str(x.get('key')))}` | {_md_escape(str(x.get('reason')))} |"
+                for x in refusals]
+    return out
 
 
 def reports_dir(base: Optional[Path] = None) -> Path:

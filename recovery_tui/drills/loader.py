@@ -231,7 +231,8 @@ class _Reader:
         name = self.string(doc, [], "name", pattern=NAME, what="drill name (lower-case letters, digits, -)")
         scenario = self.string(doc, [], "scenario")
         if self.scenarios is not None and scenario not in self.scenarios:
-            raise self.fail(["scenario"], f"unknown lab scenario {scenario!r}", hint=f"known: {', '.join(self.scenarios)}")
+            raise self.fail(["scenario"], f"unknown lab scenario {scenario!r}",
+                            hint=f"known: {', '.join(self.scenarios)}")
         lab = model.LabSettings()
         if "lab" in doc:
             raw = self.table(doc["lab"], ["lab"], LAB_KEYS)

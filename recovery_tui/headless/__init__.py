@@ -1,4 +1,5 @@
-"""Headless commands: the mc-style `targets`, `resync start|status`, `validate`, `resync-backlog` and `journal`.
+"""Headless commands: the mc-style `targets`, `resync start|status`, `replicate status`, `validate`,
+`resync-backlog` and `journal`.
 
 `dispatch(args, settings)` is called by `recovery_tui.cli.main` with the parsed arguments (the command's own
 options) and the run's `Settings` (global options, environment), and returns the
@@ -23,6 +24,8 @@ def _mc_equivalent(args: argparse.Namespace) -> str:
     if command == "resync":
         arn = getattr(args, "remote_bucket", None)
         return f"mc replicate resync {args.resync_command} {args.path}" + (f" --remote-bucket {arn}" if arn else "")
+    if command == "replicate":
+        return f"mc replicate status {args.path}"
     if command == "validate":
         return f"mc ls -r --versions {args.source} | wc -l; mc ls -r --versions {args.target} | wc -l"
     if command == "resync-backlog":
@@ -45,7 +48,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from recovery_tui.headless import common
     from recovery_tui.service.errors import RecoveryError
 
-    name = args.command + (f" {args.resync_command}" if args.command == "resync" else "")
+    name = args.command + (f" {args.resync_command}" if args.command == "resync" else "") + (
+        f" {args.replicate_command}" if args.command == "replicate" else "")
     log = common.start_run(name.replace(" ", "-"), settings)
     mc = _mc_equivalent(args)
     try:
@@ -84,6 +88,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from recovery_tui.headless.resync import run as run_resync
 
         return run_resync(args, settings)
+    if command == "replicate":
+        from recovery_tui.headless.replicate import run as run_replicate
+
+        return run_replicate(args, settings)
     if command == "validate":
         from recovery_tui.headless.validate import run as run_validate
 

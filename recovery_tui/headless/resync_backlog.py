@@ -18,8 +18,8 @@ from recovery_tui.headless.output import Output
 from recovery_tui.headless.resync_backlog_print import print_result
 from recovery_tui.service import checkpoint as cp
 from recovery_tui.service.backlog import BacklogProgress, run_backlog
-from recovery_tui.settings import Settings
 from recovery_tui.service.errors import InputError, RecoveryError
+from recovery_tui.settings import Settings
 
 COMMAND = "resync-backlog"
 VALIDATED_MARKER = "clear-checksum-proven"

@@ -88,7 +88,7 @@ def _proof(out: Output, p: Proof, r: BacklogResult, args: argparse.Namespace) ->
         out.print(f"[green]✓ Validation succeeded:[/] {what} replicated (COMPLETED).")
         out.print(f"  Run again without --validate to process the whole backlog: {again}", markup=False)
     elif p.replication == "FAILED" and p.new_version_id:
-        out.print(f"[red]✗ Validation failed:[/] the copy FAILED to replicate too — on this server a copy onto "
+        out.print("[red]✗ Validation failed:[/] the copy FAILED to replicate too — on this server a copy onto "
                   "itself does not clear the failure (the copy keeps the checksum on community MinIO).")
         out.print("  Do not run --clear-checksum on this bucket: each copy would add a version that fails as well. "
                   "What clients read is unchanged (the copy has the same content). Keep this output for MinIO "

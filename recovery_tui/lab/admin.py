@@ -1,4 +1,5 @@
-"""The lab's MinIO admin API (plain JSON, §2/§7/§9.4/§10): remote targets, replication diff, info.
+"""The lab's MinIO admin API (plain JSON, §2/§7/§9.4/§10): remote targets (list; set in `set_target.py`),
+replication diff, info.
 
 Dispatch mirrors MinIO's admin router: community serves `/minio/admin/v3` only, the AIStor
 flavor v3 and v4; an unmatched route (wrong version/path, or a required query key missing)
@@ -16,6 +17,7 @@ from recovery_tui.lab import store
 from recovery_tui.lab.auth import authorize
 from recovery_tui.lab.errors import LabError, error_response, host_id, new_request_id
 from recovery_tui.lab.gofmt import ZERO_TIME, dumps, encode, go_time
+from recovery_tui.lab.set_target import set_remote_target
 
 if TYPE_CHECKING:
     from recovery_tui.lab.replication import Replicator
@@ -255,6 +257,8 @@ async def dispatch(rt: Any, request: web.Request, version: str, subpath: str) ->
         return list_remote_targets(rt, request)
     if subpath == "replication/diff" and method == "POST" and "bucket" in q:
         return await replication_diff(rt, request)
+    if subpath == "set-remote-target" and method == "PUT" and "bucket" in q:
+        return await set_remote_target(rt, request)
     if subpath == "info" and method == "GET":
         return info(rt, request)
     raise mismatch(rt, version)

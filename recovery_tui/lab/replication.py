@@ -228,7 +228,8 @@ class Replicator:
             counters.replicated_count += 1
             counters.replicated_size += v.size
             self.metrics.transferred_bytes += v.size
-            self._count_replica(tgt, bucket, v.size)
+            if not v.delete_marker:  # replicas are counted by PutObject only; replicated deletes are not (§21)
+                self._count_replica(tgt, bucket, v.size)
         else:
             counters.failed.add(v.size)
         return ok
@@ -288,7 +289,7 @@ class Replicator:
 
     async def check_health(self) -> None:
         """Probe every remote target once; update online/lastOnline/downtime/latency."""
-        for bucket, targets in list(self.rt.site.targets.items()):
+        for targets in list(self.rt.site.targets.values()):
             for tgt in list(targets):
                 t0 = time.perf_counter_ns()
                 ok = await self.client.live(tgt, timeout=min(3.0, self.health_period * 2))

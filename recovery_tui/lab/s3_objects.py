@@ -226,7 +226,7 @@ async def delete_object(rt: "SiteRuntime", request: web.Request, bucket: str, ke
             return web.Response(status=204, headers=headers)
     authorize(rt, request, "s3:DeleteObject", bucket=bucket, key=key)
     v, is_dm = _delete(rt, b, key, vid)
-    headers: dict[str, str] = {}
+    headers = {}
     if v is not None:
         headers["x-amz-version-id"] = v.version_id
     elif vid:

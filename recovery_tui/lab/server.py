@@ -127,9 +127,7 @@ class SiteRuntime:
         path = request.path
         if path.startswith("/_lab/"):
             return await handle_control(self, request)
-        delay = self.lab.faults.latency(self.site.name)
-        if delay > 0:
-            await asyncio.sleep(delay)
+        await self.lab.faults.delay(self.site.name)
         rid = new_request_id()
         admin = path.startswith("/minio/admin/")
         try:

@@ -95,6 +95,7 @@ class BacklogActions:
             self.screen.notify(f"A re-trigger {self.busy} is already going.", timeout=3)
             return
         self.busy = "dry-run"
+        self.screen.clear.spoke = False
         self.screen.set_status("Re-trigger: dry run, listing PENDING/FAILED versions…")
         self.screen.run_worker(partial(self._work, dry_run=True), thread=True, exclusive=True, exit_on_error=False,
                                group=GROUP, description="Listing the replication backlog (dry run)")
@@ -169,6 +170,8 @@ class BacklogActions:
                            after=after.to_json() if after is not None else None)
         self.screen.read_backlog(self.screen.state.source_alias, self.screen.state.source_bucket,
                                  self.screen.state.arn)
+        if after is not None and not after.error and after.failed:
+            self.screen.clear.offer(after.failed)
 
     def failed(self, worker: Worker[Any]) -> None:
         """A dry run or run raised (the App already shows the error)."""

@@ -32,12 +32,13 @@ The diff stream is walked in key order by the server; the checkpoint's watermark
 from __future__ import annotations
 
 import queue
+import shlex
 import threading
 import time
 from typing import Any, Callable, Optional
 
 from .aliases import BucketPath
-from .backlog_check import BACKLOGGED, WALK_ERROR, backlog_status, check_after_run, wait_for_version
+from .backlog_check import WALK_ERROR, backlog_status, check_after_run, wait_for_version
 from .backlog_model import (  # noqa: F401  (re-exported: the engine's public types)
     REFUSAL_HINT,
     AfterRun,
@@ -206,12 +207,12 @@ def run_backlog(
                 copied = service.copy_to_self(alias, bucket, item.key, item.version_id)
                 if ledger is not None:
                     ledger.add(item.key, item.version_id, copied)
-                obj = f"{alias}/{bucket}/{item.key}"
+                obj = shlex.quote(f"{alias}/{bucket}/{item.key}")  # copied onto itself: source = target
                 action, mc = "resync-backlog.clear_checksum", f"mc cp --version-id {item.version_id} {obj} {obj}"
             else:
                 answer = trigger(item.key, item.version_id)
-                action, mc = ("resync-backlog.head",
-                              f"mc stat --version-id {item.version_id} {alias}/{bucket}/{item.key}")
+                obj = shlex.quote(f"{alias}/{bucket}/{item.key}")
+                action, mc = "resync-backlog.head", f"mc stat --version-id {item.version_id} {obj}"
             error = ""
         except RecoveryError as exc:
             action, mc, error = "resync-backlog.item", "", exc.one_line()
@@ -312,7 +313,7 @@ def run_backlog(
     elapsed = time.monotonic() - started  # the trigger itself; the read-back's time is in `after.waited`
     after: Optional[AfterRun] = None
     proof: Optional[Proof] = None
-    waits = {"wait_limit": wait_limit, "interval": poll_interval, "cancel": stop}
+    waits: dict[str, Any] = {"wait_limit": wait_limit, "interval": poll_interval, "cancel": stop}
     if validate_one and not error:
         waits["quiet"] = quiet
         proof = _prove(service, path, arn, items, tracked, select, counts["failed"] > 0, waits,

@@ -137,12 +137,13 @@ class SiteClient:
         headers: Optional[Mapping[str, str]] = None,
         sign: bool = True,
         timeouts: Optional[Timeouts] = None,
+        body: bytes = b"",
     ) -> RawResponse:
         """A signed request; an error answer raises the mapped RecoveryError."""
         try:
             return self.http.send(
                 method, path, query, ctx=ctx, policy=policy or self.retry, stream=stream,
-                headers=headers, sign=sign, timeouts=timeouts,
+                headers=headers, sign=sign, timeouts=timeouts, body=body,
             )
         except HttpStatusError as exc:
             raise to_recovery_error(exc, ctx) from None
@@ -166,6 +167,7 @@ class SiteClient:
         policy: Optional[RetryPolicy] = None,
         stream: bool = False,
         headers: Optional[Mapping[str, str]] = None,
+        body: bytes = b"",
     ) -> RawResponse:
         """`/minio/admin/<v>/<subpath>`: v3 first; on 426 XMinioAdminVersionMismatch once more on v4 (§9.4)."""
         start = ADMIN_VERSIONS.index(self._admin_version)
@@ -174,7 +176,7 @@ class SiteClient:
             try:
                 resp = self.http.send(
                     method, f"/minio/admin/{version}/{subpath}", query, ctx=ctx,
-                    policy=policy or self.retry, stream=stream, headers=headers,
+                    policy=policy or self.retry, stream=stream, headers=headers, body=body,
                 )
             except HttpStatusError as exc:
                 wire = parse_wire_error(exc.body, exc.headers)

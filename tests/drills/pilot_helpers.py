@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from textual.pilot import Pilot
 
+from helpers.pilot import screen_text
 from recovery_tui.app import RecoveryApp, make_app
 from recovery_tui.drills import Catalog
 from recovery_tui.lab.scenarios import NAMES
@@ -49,7 +50,8 @@ async def wait_for(pilot: Pilot[Any], cond: Callable[[], Any], timeout: float = 
         if value:
             return value
         if loop.time() > end:
-            raise AssertionError(f"not reached in {timeout:g}s: {what() if callable(what) else what or cond}")
+            raise AssertionError(f"not reached in {timeout:g}s: {what() if callable(what) else what or cond}; "
+                                 f"on {type(pilot.app.screen).__name__}: {screen_text(pilot.app)[-700:]!r}")
         await pilot.pause(0.05)
 
 
@@ -75,7 +77,7 @@ async def pick_source(pilot: Pilot[Any], app: RecoveryApp, alias: str = "source"
     if alias != "source":  # type it: the lists' focus depends on where the trainee left them
         await pilot.press("slash", "ctrl+u", *f"{alias}/data", "enter")
     else:
-        await pilot.press("tab", "enter")
+        await pilot.press("enter")  # the focus starts on the bucket list: pick the highlighted `data`
     await wait_for(pilot, lambda: on_step(app, Step.TARGETS), what="targets")
 
 
@@ -94,6 +96,18 @@ async def to_preflight(pilot: Pilot[Any], app: RecoveryApp) -> None:
     await wait_for(pilot, lambda: on_step(app, Step.PREFLIGHT), what="preflight")
     await wait_for(pilot, lambda: getattr(app.screen, "findings", None) is not None, timeout=60,
                    what="preflight checks done")
+    await settle(pilot, app)
+
+
+async def override_direction(pilot: Pilot[Any], app: RecoveryApp) -> None:
+    """Preflight blocked by the reversed direction: o, type the override word, wait for the checks again."""
+    from recovery_tui.procedure.preflight_checks import OVERRIDE_WORD
+
+    await pilot.press("o")
+    await wait_for(pilot, lambda: isinstance(app.screen, TypeToConfirmModal), what="override question")
+    await pilot.press(*OVERRIDE_WORD, "enter")
+    await wait_for(pilot, lambda: on_step(app, Step.PREFLIGHT) and getattr(app.screen, "can_start", False),
+                   timeout=60, what="preflight re-checked, start allowed")
     await settle(pilot, app)
 
 
@@ -120,13 +134,23 @@ async def validate(pilot: Pilot[Any], app: RecoveryApp) -> Any:
     return await wait_for(pilot, lambda: app.screen.report, timeout=60, what="validation report")  # type: ignore
 
 
-async def retrigger(pilot: Pilot[Any], app: RecoveryApp) -> None:
-    """Validate → b: dry run, confirm, wait for the run's end."""
+CLEAR_OFFER = "Try --clear-checksum?"
+"""The question Validate asks when versions are still FAILED after a re-trigger."""
+
+
+async def retrigger(pilot: Pilot[Any], app: RecoveryApp, *, clear_checksum: bool = False) -> None:
+    """Validate → b: dry run, confirm, wait for the run's end. Versions still FAILED afterwards bring the
+    --clear-checksum offer: "Not now" unless `clear_checksum` (then its dry run starts)."""
     await pilot.press("b")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="re-trigger confirmation")
     await pilot.press("y")
     await wait_for(pilot, lambda: (app.state.extra.get("backlog") or {}).get("dry_run") is False, timeout=60,
                    what="re-trigger done")
+    await settle(pilot, app)
+    if isinstance(app.screen, ConfirmModal) and app.screen.title_text == CLEAR_OFFER:
+        await pilot.press("y" if clear_checksum else "n")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmModal) or clear_checksum,
+                       what="the offer answered")
 
 
 async def revalidate_until_in_sync(pilot: Pilot[Any], app: RecoveryApp, tries: int = 10) -> Any:

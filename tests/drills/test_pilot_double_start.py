@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
-from pilot_helpers import (begin, drill_app, fired, finish_run, ids, pick_source, quit_to_debrief, to_preflight,
-                           validate, wait_for, watch_to_end)
+import pytest
+
+from pilot_helpers import (
+    begin,
+    drill_app,
+    finish_run,
+    fired,
+    ids,
+    pick_source,
+    quit_to_debrief,
+    to_preflight,
+    validate,
+    wait_for,
+    watch_to_end,
+)
+
+pytestmark = pytest.mark.slow  # a whole drill through the wizard on its lab
 
 
 async def test_played_well_reattaches_and_passes() -> None:

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from pilot_helpers import (begin, debrief, drill_app, ids, on_step, pick_source, settle, start_resync, to_preflight,
-                           validate, wait_for, watch_to_end)
+import pytest
 
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.steps import Step
+
+from pilot_helpers import (
+    begin,
+    debrief,
+    drill_app,
+    ids,
+    on_step,
+    pick_source,
+    settle,
+    start_resync,
+    to_preflight,
+    validate,
+    wait_for,
+    watch_to_end,
+)
+
+pytestmark = pytest.mark.slow  # a whole drill through the wizard on its lab
 
 
 def recreate_target_rules(lab: Any) -> None:
@@ -83,7 +99,7 @@ async def test_played_badly_gives_traffic_back_without_proof() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await to_next_steps(pilot, app)
             await tick(pilot, app, 1, confirm=True)  # "rules restored", by hand, nothing recreated
-            await tick(pilot, app, 3)  # load balancer, with no canary
+            await tick(pilot, app, 3, confirm=True)  # load balancer, with no canary ("Tick anyway")
             await pilot.press("d")
             if isinstance(app.screen, ConfirmModal):
                 await pilot.press("y")

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from pilot_helpers import (Clock, begin, drill_app, finish_run, fired, ids, on_step, pick_source,
-                           quit_to_debrief, retrigger, revalidate_until_in_sync, settle, start_resync, to_preflight,
-                           validate, wait_for, watch_to_end)
+import pytest
 
 from recovery_tui.steps import Step
+
+from pilot_helpers import (
+    Clock,
+    begin,
+    drill_app,
+    finish_run,
+    fired,
+    ids,
+    on_step,
+    pick_source,
+    quit_to_debrief,
+    retrigger,
+    revalidate_until_in_sync,
+    settle,
+    start_resync,
+    to_preflight,
+    validate,
+    wait_for,
+    watch_to_end,
+)
+
+pytestmark = pytest.mark.slow  # a whole drill through the wizard on its lab
 
 
 async def test_played_well_passes() -> None:
@@ -57,6 +77,8 @@ async def test_played_badly_is_scored_with_its_mistakes() -> None:
             await watch_to_end(pilot, app)
             clock.offset += 30
             await wait_for(pilot, lambda: "back" in fired(session), what="the target's return")
+            await wait_for(pilot, lambda: all(t.online for t in session.lab.source.site.targets["data"]),
+                           what="the source's health check seeing the target again (preflight asks the source)")
             await pilot.press("escape", "escape")  # back past the (one-shot) Start page to Preflight ...
             await wait_for(pilot, lambda: on_step(app, Step.PREFLIGHT), what="preflight again")
             await settle(pilot, app)

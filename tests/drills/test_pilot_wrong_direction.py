@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from pilot_helpers import (begin, drill_app, finish_run, ids, on_step, pick_source, quit_to_debrief, start_resync,
-                           to_preflight, validate, wait_for, watch_to_end)
+import pytest
 
 from recovery_tui.steps import Step
+
+from pilot_helpers import (
+    begin,
+    drill_app,
+    finish_run,
+    ids,
+    on_step,
+    override_direction,
+    pick_source,
+    quit_to_debrief,
+    start_resync,
+    to_preflight,
+    validate,
+    wait_for,
+    watch_to_end,
+)
+
+pytestmark = pytest.mark.slow  # a whole drill through the wizard on its lab
 
 
 async def test_played_well_turns_back_and_resyncs_from_target() -> None:
@@ -38,7 +55,8 @@ async def test_played_badly_resyncs_from_the_damaged_side() -> None:
             await begin(pilot, app)
             await pick_source(pilot, app)
             await to_preflight(pilot, app)
-            await start_resync(pilot, app)  # past the direction warning, from source/data
+            await override_direction(pilot, app)  # the preflight blocks the direction: o, typed override
+            await start_resync(pilot, app)  # from source/data
             await watch_to_end(pilot, app)
             report = await validate(pilot, app)
             assert not report.in_sync and report.extra_on_target > 0  # nothing came back to the damaged side

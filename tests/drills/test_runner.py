@@ -139,7 +139,7 @@ event = { action = "validate" }
         runner.stop()
 
 
-def test_hold_resync_needs_a_lab_that_has_it(lab_factory: Callable[..., Lab]) -> None:
+def test_hold_resync_holds_the_labs_resyncs(lab_factory: Callable[..., Lab]) -> None:
     lab = lab_factory("healthy")
     drill = parse('''
 name = "h"
@@ -157,10 +157,10 @@ text = "o"
 event = { action = "validate" }
 ''', scenarios=NAMES, excerpts=tuple(excerpts()))
     runner = DrillRunner(lab, drill)
-    if hasattr(lab.faults, "hold_resync"):
-        runner.start()
+    assert runner.unsupported() == []
+    runner.start()
+    try:
         assert runner.wait_fired("hold", 5) and runner.fired()[0].error == ""
+        assert lab.faults.resync_hold() == 50
+    finally:
         runner.stop()
-    else:
-        with pytest.raises(ValueError, match="needs a lab with the hold-resync fault"):
-            runner.start()

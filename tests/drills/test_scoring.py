@@ -102,7 +102,8 @@ def test_retrigger_without_a_dry_run_is_a_mistake(drills: Catalog) -> None:
     recs = journal((0, *START_OK), fault(5, "outage"), fault(35, "back"),
                    (40, "resync-backlog.start", "started", {"mc": "mc replicate resync-backlog source/data"}))
     assert "retrigger-without-dry-run" in {c.id for c in score(d, recs).made}
-    recs.insert(3, journal((38, "resync-backlog.dry-run", "ok", {"mc": "mc replicate resync-backlog source/data --dry-run"}))[0])
+    dry_run = {"mc": "mc replicate resync-backlog source/data --dry-run"}
+    recs.insert(3, journal((38, "resync-backlog.dry-run", "ok", dry_run))[0])
     assert "retrigger-without-dry-run" not in {c.id for c in score(d, recs).made}
 
 

@@ -5,11 +5,11 @@ backlog is re-read and each version sent is reported replicated, still PENDING o
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
+from helpers.waiting import wait_until
 from recovery_tui.lab.scenarios import arn_for
 from recovery_tui.service.aliases import AliasBook, BucketPath
 from recovery_tui.service.backlog import run_backlog
@@ -31,13 +31,6 @@ def _failed(lab: Any, prefix: str, n: int) -> set[tuple[str, str]]:
     specs = [(f"{prefix}o{i:03d}", _vid(f"{prefix}v{i}"), b"data%d" % i, False, 5) for i in range(n)]
     put_versions(lab, "source", "data", specs, status="FAILED", arn=arn_for(lab.target))
     return {(k, v) for k, v, *_ in specs}
-
-
-def _wait(pred: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_a_diff_error_line_leaves_the_run_incomplete_and_the_checkpoint_open(lab: Any, tmp_path: Path) -> None:
@@ -92,7 +85,7 @@ def test_pending_delete_is_triggered_counted_apart_and_never_copied(lab: Any) ->
     try:
         s3.delete_object(Bucket="data", Key=key, VersionId=vid)
         b = lab.source.site.buckets["data"]
-        _wait(lambda: lab.call(lambda: (b.get_purge(key, vid) or b.get_version(key, vid)).__class__.__name__)
+        wait_until(lambda: lab.call(lambda: (b.get_purge(key, vid) or b.get_version(key, vid)).__class__.__name__)
               == "Purge" and lab.call(lambda: b.get_purge(key, vid).status) == "FAILED")
         dry = run_backlog(svc, BucketPath("source", "data", "pd/"), dry_run=True, clear_checksum=True)
     finally:

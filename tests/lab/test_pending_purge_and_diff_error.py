@@ -10,9 +10,11 @@ import json
 import botocore.exceptions
 import pytest
 import requests
-from fixtures_repl import BUCKET, make_lab, raw, s3, wait_for
 
+from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
+
+from fixtures_repl import BUCKET, make_lab, raw, s3
 
 
 @pytest.fixture
@@ -34,9 +36,9 @@ def _failed_then_deleted(lab: Lab, key: str) -> str:
     c = s3(lab.source)
     lab.faults.fail_replication(key)
     vid = c.put_object(Bucket=BUCKET, Key=key, Body=b"gone soon")["VersionId"]
-    wait_for(lambda: c.head_object(Bucket=BUCKET, Key=key, VersionId=vid).get("ReplicationStatus") == "FAILED")
+    wait_until(lambda: c.head_object(Bucket=BUCKET, Key=key, VersionId=vid).get("ReplicationStatus") == "FAILED")
     c.delete_object(Bucket=BUCKET, Key=key, VersionId=vid)
-    wait_for(lambda: lab.call(lambda: lab.source.site.buckets[BUCKET].get_purge(key, vid).status) == "FAILED")
+    wait_until(lambda: lab.call(lambda: lab.source.site.buckets[BUCKET].get_purge(key, vid).status) == "FAILED")
     return vid
 
 
@@ -45,7 +47,7 @@ def test_diff_error_after_n_entries_then_the_stream_ends(lab: Lab) -> None:
     lab.faults.fail_replication("de/*")
     for i in range(4):
         c.put_object(Bucket=BUCKET, Key=f"de/{i}", Body=b"x")
-    wait_for(lambda: len(_diff(lab, "de/")) == 4)
+    wait_until(lambda: len(_diff(lab, "de/")) == 4)
     lab.faults.set_diff_error(2)
     lines = _diff(lab, "de/")
     assert [d.get("object") for d in lines[:2]] == ["de/0", "de/1"] and len(lines) == 3
@@ -87,7 +89,7 @@ def test_a_head_requeues_the_delete_and_the_version_goes_for_good(lab: Lab) -> N
     vid = _failed_then_deleted(lab, key)
     lab.faults.clear_replication_failures()
     assert raw(lab.source, "HEAD", f"/{BUCKET}/{key}", [("versionId", vid)]).status == 405  # heal queued
-    wait_for(lambda: lab.call(lambda: lab.source.site.buckets[BUCKET].get_purge(key, vid)) is None)
+    wait_until(lambda: lab.call(lambda: lab.source.site.buckets[BUCKET].get_purge(key, vid)) is None)
     assert _diff(lab, "pp/b") == [] and _diff(lab, "pp/b", verbose=True) == []
     assert raw(lab.source, "HEAD", f"/{BUCKET}/{key}", [("versionId", vid)]).status == 404
 
@@ -98,10 +100,10 @@ def test_a_replicated_version_pending_purge_shows_in_the_verbose_diff_only(lab: 
     c = s3(lab.source)
     key = "pp/c.txt"
     vid = c.put_object(Bucket=BUCKET, Key=key, Body=b"replicated")["VersionId"]
-    wait_for(lambda: c.head_object(Bucket=BUCKET, Key=key, VersionId=vid).get("ReplicationStatus") == "COMPLETED")
+    wait_until(lambda: c.head_object(Bucket=BUCKET, Key=key, VersionId=vid).get("ReplicationStatus") == "COMPLETED")
     lab.faults.fail_replication(key)
     c.delete_object(Bucket=BUCKET, Key=key, VersionId=vid)
-    wait_for(lambda: lab.call(lambda: lab.source.site.buckets[BUCKET].get_purge(key, vid).status) == "FAILED")
+    wait_until(lambda: lab.call(lambda: lab.source.site.buckets[BUCKET].get_purge(key, vid).status) == "FAILED")
     assert _diff(lab, "pp/c") == []
     [entry] = _diff(lab, "pp/c", verbose=True)
     assert (entry["rStatus"], entry["dStatus"], entry["deletemarker"]) == ("COMPLETED", "FAILED", True)

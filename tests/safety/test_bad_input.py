@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from labkit import (arn_of, assert_one_line_error, run_main, run_process, screen_text, settle, to_preflight,
-                    use_lab_env, wizard_for)
+from helpers.labkit import arn_of, assert_one_line_error, run_main, run_process, use_lab_env, wizard_for
+from helpers.pilot import keep_notifications, screen_text, settle, to_preflight
 from recovery_tui.lab.server import Lab
 
 BAD_ARN = "arn:aws:s3:::data"
@@ -58,9 +58,9 @@ def test_process_wizard_unknown_source_alias_exits_before_the_tui() -> None:
     (["resync-backlog", "--arn", "arn:minio:replication", "source/data"], "malformed ARN"),
     (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than", "soon",
       "source/data"], "--older-than"),
-    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=0d",
-      "source/data"], "--older-than"),
-    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=-3d",
+    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=30",
+      "source/data"], "--older-than"),  # mc needs a unit (0d and -3d are accepted, as mc accepts them: §19)
+    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=-3x",
       "source/data"], "--older-than"),
     (["resync-backlog", "-c", "0", "source/data"], "--concurrent"),
     (["resync-backlog", "--concurrent=-4", "source/data"], "--concurrent"),
@@ -149,10 +149,10 @@ def test_target_not_versioned_refuses_resync(lab: Lab, capsys, monkeypatch) -> N
 
 def test_resync_already_running_exit_2_names_the_watch_command(lab: Lab, capsys, monkeypatch) -> None:
     use_lab_env(lab, monkeypatch)
-    lab.faults.set_latency("target", 0.2)  # keep the first resync running
+    lab.faults.hold_resync(50)  # the first resync is still running when the second start comes
     arn = arn_of(lab)
     first = run_main(["resync", "start", "--remote-bucket", arn, "source/data", "--json"], capsys)
-    assert first.code == 0 and json.loads(first.out)["reset_id"]
+    assert first.code == 0 and json.loads(first.out)["resyncInfo"]["target"][0]["resetid"]
     r = run_main(["resync", "start", "--remote-bucket", arn, "source/data"], capsys)
     assert_one_line_error(r, 2)
     assert "already" in r.err and "resync status" in r.err
@@ -186,19 +186,22 @@ async def test_wizard_wrong_credentials_shows_cause_and_keeps_running(lab: Lab, 
 
     host = lab.source.url.split("://", 1)[1]
     book = AliasBook(env={"MC_HOST_source": f"http://nobody:wrong-secret-2@{host}", "MC_CONFIG_DIR": str(tmp_path)})
-    app = make_app(RecoveryService(book), aliases=book.names(), lab=True, source=BucketPath("source", "data"))
+    app = keep_notifications(make_app(RecoveryService(book), aliases=book.names(), lab=True,
+                                      source=BucketPath("source", "data")))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("tab", "enter")
-        await settle(pilot)
+        await settle(pilot, failed_ok=True)  # the failing worker is the point
+        await pilot.press("enter")
+        await settle(pilot, failed_ok=True)
         shown = screen_text(app)
         assert "source" in shown and ("access" in shown.lower() or "credential" in shown.lower()), shown[-800:]
         assert app.is_running and "Traceback" not in shown
 
 
+@pytest.mark.slow
 async def test_wizard_target_not_versioned_blocks_in_preflight(lab: Lab, tmp_path: Path) -> None:
-    from recovery_tui.widgets.checklist import Checklist
     from textual.widgets import Button
+
+    from recovery_tui.widgets.checklist import Checklist
 
     lab.call(lambda: setattr(lab.target.site.buckets["data"], "versioning", "Suspended"))
     app = wizard_for(lab, tmp_path)

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from labkit import arn_of, run_main, use_lab_env, wizard_for
+import pytest
+
+from helpers.labkit import arn_of, run_main, use_lab_env, wizard_for
+from helpers.wizard_drive import drive_full_wizard
 from recovery_tui.journal import list_runs, read_run, state_dir
 from recovery_tui.lab.server import Lab
-from wizard_drive import drive_full_wizard
 
 
 def all_records() -> list[dict]:
@@ -29,6 +31,7 @@ def assert_complete(rec: dict) -> None:
         assert rec.get("mc"), rec
 
 
+@pytest.mark.slow
 def test_headless_commands_are_journaled(lab_factory, capsys, monkeypatch) -> None:
     lab: Lab = lab_factory("checksum-failures", objects=40)
     use_lab_env(lab, monkeypatch)
@@ -64,6 +67,7 @@ def test_headless_commands_are_journaled(lab_factory, capsys, monkeypatch) -> No
     assert human.code == 0 and runs[0].run_id[:10] in human.out
 
 
+@pytest.mark.slow
 async def test_wizard_run_is_journaled(lab_factory, tmp_path: Path) -> None:
     lab: Lab = lab_factory("partial-loss", objects=40)
     app = wizard_for(lab, tmp_path)

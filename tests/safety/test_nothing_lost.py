@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from labkit import run_main, use_lab_env, versions_of, wizard_for
+from helpers.labkit import run_main, use_lab_env, versions_of, wizard_for
+from helpers.wizard_drive import drive_full_wizard
 from recovery_tui.lab.server import Lab
-from wizard_drive import drive_full_wizard
+
+pytestmark = pytest.mark.slow  # a whole wizard run per scenario
 
 CANARY = ".recovery-tui-canary/"
 

@@ -10,14 +10,16 @@ the lab's store before and after each kind of run (HEAD re-trigger, --clear-chec
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
 import pytest
 
+from helpers.labkit import drain_replication
 from recovery_tui.cli import main
 from recovery_tui.lab.scenarios import NAMES
 from recovery_tui.lab.server import Lab
+
+pytestmark = pytest.mark.slow  # every backlog mode on every scenario
 
 Latest = dict[str, tuple[str, str, bool]]
 
@@ -68,10 +70,8 @@ def test_backlog_runs_never_change_the_latest_version(scenario: str, lab_factory
         except SystemExit:
             pass
         capsys.readouterr()
-        time.sleep(0.3)
+        drain_replication(lab)  # what the run queued has landed
         check(lab, src0, dst0)
-    time.sleep(1.0)  # replications queued by the runs land
-    check(lab, src0, dst0)
 
 
 def test_checksum_failures_scenario_refuses_what_would_revert_or_undelete(

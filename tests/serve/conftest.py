@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 import pytest
+
 from serve_helpers import Served, start_served, stop_served
 
 

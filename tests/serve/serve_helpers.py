@@ -1,5 +1,5 @@
-"""Helpers for the serve tests: a real `recovery-tui serve` process on an ephemeral loopback port, and a websocket client
-that plays a browser session (textual-serve's protocol) and reads the terminal text it receives."""
+"""Helpers for the serve tests: a real `recovery-tui serve` process on an ephemeral loopback port, and a websocket
+client that plays a browser session (textual-serve's protocol) and reads the terminal text it receives."""
 
 from __future__ import annotations
 
@@ -106,7 +106,10 @@ class BrowserSession:
             left = deadline - asyncio.get_running_loop().time()
             if left <= 0:
                 raise AssertionError(f"{text!r} never appeared; last screen text: {plain(self.raw)[-600:]!r}")
-            msg = await self.ws.receive(timeout=left)
+            try:  # wait_for: aiohttp's own receive timeout was seen not to fire when the session died at start
+                msg = await asyncio.wait_for(self.ws.receive(), left)
+            except asyncio.TimeoutError:
+                continue  # the deadline check above reports it with the screen so far
             if msg.type == aiohttp.WSMsgType.BINARY:
                 self.raw += msg.data.decode("utf-8", "replace")
             elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):

@@ -13,9 +13,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 import requests
-from serve_helpers import ROOT, BrowserSession, pid_alive, session_env, wait_gone, ws_url
 
 from recovery_tui.serve import page, security
+
+from serve_helpers import ROOT, BrowserSession, pid_alive, session_env, wait_gone, ws_url
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -24,6 +25,24 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 # -- pure decisions -------------------------------------------------------------------------------------
+
+def test_a_browser_session_needs_no_terminal_and_gets_the_web_driver() -> None:
+    """textual-serve names its web driver in TEXTUAL_DRIVER: the wizard then needs no terminal (its stdin and
+    stdout are pipes to the server) and does not force the terminal driver over Textual's choice."""
+    from recovery_tui.exits import require_terminal
+    from recovery_tui.service.errors import InputError
+    from recovery_tui.settings import Settings
+    from recovery_tui.terminal import driver_class
+
+    web = Settings.from_args(env={"TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver"})
+    assert web.web_driver == "textual.drivers.web_driver:WebDriver"
+    assert Settings.from_args(env={}).web_driver is None
+    with pytest.raises(InputError, match="needs a terminal"):  # pytest's stdin is no terminal
+        require_terminal()
+    assert driver_class(web=True) is None
+    if sys.platform != "win32":
+        assert driver_class() is not None
+
 
 def test_loopback_and_exposure_rules() -> None:
     assert all(security.is_loopback(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"))
@@ -86,6 +105,7 @@ def test_port_in_use_names_it_and_suggests_another() -> None:
 
 # -- a served instance ----------------------------------------------------------------------------------
 
+@pytest.mark.slow  # a served instance: server and wizard processes, labs
 def test_token_is_required_everywhere(served) -> None:
     s = served("--lab", "--token")
     assert s.token and len(s.token) >= 20
@@ -100,6 +120,7 @@ def test_token_is_required_everywhere(served) -> None:
     assert any("requests without the token get 403" in line for line in s.lines)
 
 
+@pytest.mark.slow  # a served instance: server and wizard processes, labs
 def test_without_token_the_page_is_open_on_loopback_and_the_ssh_line_is_printed(served) -> None:
     s = served("--lab")
     assert s.token is None
@@ -109,6 +130,7 @@ def test_without_token_the_page_is_open_on_loopback_and_the_ssh_line_is_printed(
     assert m.group(1) == m.group(2) == port
 
 
+@pytest.mark.slow  # a served instance: server and wizard processes, labs
 def test_two_sessions_get_two_labs_and_closing_ends_each(served) -> None:
     s = served("--lab", env={"MC_HOST_prod": "https://REALKEY:REALSECRET@prod.example:9000"})
 
@@ -124,8 +146,10 @@ def test_two_sessions_get_two_labs_and_closing_ends_each(served) -> None:
                     env = session_env(pid)
                     assert "MC_HOST_prod" not in env and env["MC_CONFIG_DIR"].startswith("/tmp/")
                     assert env["RECOVERY_TUI_STATE_DIR"].startswith(str(s.state_root))
-                await a.keys("\t", "\r")
-                await b.keys("\t", "\r")
+                # the focus starts on the bucket list: once `data` is listed, enter picks it
+                await asyncio.gather(a.until("⇄ data"), b.until("⇄ data"))
+                await a.keys("\r")
+                await b.keys("\r")
                 screens = await asyncio.gather(a.until("Step 2 of 7"), b.until("Step 2 of 7"))
                 screens = await asyncio.gather(a.until("Endpoint"), b.until("Endpoint"))
                 ports = [set(re.findall(r"Endpoint\s+127\.0\.0\.1:(\d+)", t)) for t in screens]
@@ -142,6 +166,7 @@ def test_two_sessions_get_two_labs_and_closing_ends_each(served) -> None:
     assert len(dirs) == 2 and dirs[0] != dirs[1]
 
 
+@pytest.mark.slow  # a served instance: server and wizard processes, labs
 def test_stopping_the_server_ends_every_session(served) -> None:
     s = served("--lab")
 
@@ -161,6 +186,7 @@ def test_stopping_the_server_ends_every_session(served) -> None:
     s.read_until(r"server stopped; 1 session\(s\) ended with it")
 
 
+@pytest.mark.slow  # a served instance: server and wizard processes, labs
 def test_a_browser_leaving_mid_drill_ends_its_process_and_lab(served) -> None:
     """`serve --lab --drill double-start`: the drill's resync is running when the tab goes away; the session's
     whole process group (the wizard, its lab and the lab's resync) is gone afterwards."""
