@@ -20,6 +20,7 @@ from recovery_tui.messages import StateChanged, StepDone, WorkerFailed
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.connect import ConnectScreen
 from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
+from recovery_tui.screens.drill import DrillFlow
 from recovery_tui.screens.registry import SCREENS
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.secrets import redact
@@ -41,7 +42,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class RecoveryApp(App[int]):
+class RecoveryApp(DrillFlow, App[int]):
     """The recovery wizard. Construct it with `make_app()`."""
 
     CSS_PATH = Path(__file__).parent / "app.tcss"
@@ -64,9 +65,11 @@ class RecoveryApp(App[int]):
         resume: Optional[WizardState] = None,
         persist: bool = True,
         settings: Optional[Settings] = None,
+        drill: Optional[Any] = None,
     ) -> None:
-        super().__init__(driver_class=driver_class())
-        self.settings = settings or current()
+        settings = settings or current()
+        super().__init__(driver_class=driver_class(web=bool(settings.web_driver)))
+        self.settings = settings
         """This run's settings (built by the CLI); where the session and the journal are kept."""
         self.service = service
         """The client service, shared by every screen (called from thread workers only)."""
@@ -89,6 +92,8 @@ class RecoveryApp(App[int]):
         """Whether "why this step" panes open expanded (lab mode: yes)."""
         self._journal: Optional[Journal] = None
         """The audit journal of this run, created on first use."""
+        self.drill = drill
+        """A `training.DrillSession` for `--lab --drill` (picker, briefing, timeline, debrief), else None."""
         self.on_ending: Optional[Callable[[int], None]] = None
         """Told the exit code when the App leaves at once (`end_now`): the CLI's exit watchdog."""
 
@@ -100,6 +105,8 @@ class RecoveryApp(App[int]):
     # -- steps ---------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.drill_mount():
+            return
         self.push_screen(self.make_step(Step.CONNECT))
         notice = self.state.extra.pop("startup_notice", "")
         if notice:
@@ -168,6 +175,8 @@ class RecoveryApp(App[int]):
         if nxt is None:
             self.state.extra["finished_at"] = self.clock().isoformat()
             self.save_state()
+            if self.show_debrief(final=True):
+                return
             report = (self.state.extra.get("report") or {}).get("markdown")
             journal = f" Journal: {self._journal.path}." if self._journal is not None else ""
             if report:
@@ -227,18 +236,26 @@ class RecoveryApp(App[int]):
 
     # -- journal and quit ---------------------------------------------------------------------------
 
-    def record(self, action: str, **detail: Any) -> None:
-        """Append `action` to this run's audit journal; a disk problem is shown once, as a toast."""
+    @property
+    def journal(self) -> Journal:
+        """This run's audit journal (created on first use; its file appears with the first record)."""
         if self._journal is None:
             self._journal = Journal(
                 mode="lab" if self.lab else "wizard",
                 directory=self.settings.state_dir / "journal",
                 warn=lambda text: self.notify(text, title="Audit journal", severity="warning"),
             )
-        self._journal.record(action, **detail)
+        return self._journal
+
+    def record(self, action: str, **detail: Any) -> None:
+        """Append `action` to this run's audit journal; a disk problem is shown once, as a toast."""
+        self.journal.record(action, **detail)
+        self.drill_observe(action, detail)
 
     def action_request_quit(self) -> None:
-        """Quit; while a resync runs, say plainly that it carries on on the server."""
+        """Quit; while a resync runs, say plainly that it carries on on the server. A drill shows its debrief."""
+        if self.show_debrief(final=False):
+            return
         if not self.state.resync_running:
             self.save_state()
             self.exit(0)
@@ -279,4 +296,4 @@ class RecoveryApp(App[int]):
 
 make_app = RecoveryApp
 """The one factory for the CLI, the tests and the screenshot script: the App's own constructor,
-so its keyword arguments (aliases, lab, source, clock, state, resume, persist, settings) are declared once."""
+so its keyword arguments (aliases, lab, source, clock, state, resume, persist, settings, drill) are declared once."""

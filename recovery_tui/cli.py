@@ -12,6 +12,7 @@ import re
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from recovery_tui import __version__
@@ -127,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"SigV4 signing region of the servers (default {DEFAULT_REGION}, as MinIO's)")
     p.add_argument("--fresh", action="store_true",
                    help="ignore a saved session and start the wizard from the first step")
+    p.add_argument("--drill", nargs="?", const="", default=None, metavar="NAME|FILE",
+                   help="with --lab: run an incident drill (no name: pick one); see `recovery-tui drill list`")
+    p.add_argument("--drills-dir", action="append", default=[], metavar="DIR", type=Path,
+                   help="also offer the drill files (*.toml) in DIR (repeatable)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     lab = sub.add_parser("lab", help="run the embedded lab")
@@ -226,6 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
     j = sub.add_parser("journal", help="list past runs, or show one")
     j.add_argument("run", nargs="?", default=None, help="run ID (or a unique prefix) to show")
     j.add_argument("--json", action="store_true")
+
+    from recovery_tui.drills.cli import add_parser as add_drill_parser
+
+    add_drill_parser(sub)
+    from recovery_tui.serve.cli import add_parser as add_serve_parser
+
+    add_serve_parser(sub, names)
     return p
 
 
@@ -338,10 +350,26 @@ def main(argv: Optional[Sequence[str]] = None, *, program: bool = False) -> int:
                 from recovery_tui.headless.resync_backlog import renamed
 
                 raise InputError(renamed(list(args.rest) + list(extra)))
+            if args.command == "drill":
+                from recovery_tui.drills.cli import run as run_drill
+                from recovery_tui.lab.scenarios import NAMES
+
+                return run_drill(args, NAMES)
+            if args.command == "serve":
+                from recovery_tui.lab.scenarios import NAMES
+                from recovery_tui.serve.cli import run as run_serve
+
+                return run_serve(args, settings, NAMES)
             if args.command is None:
                 if args.scenario and not args.lab:
                     raise InputError("--scenario only applies with --lab",
                                      hint="Run: recovery-tui --lab --scenario NAME")
+                if args.drill is not None and not args.lab:
+                    raise InputError("--drill needs --lab: drills run on the embedded lab",
+                                     hint=f"Run: recovery-tui --lab --drill {args.drill}".rstrip())
+                if args.drill is not None and args.scenario:
+                    raise InputError("--drill brings its own lab scenario; leave out --scenario",
+                                     hint="See the drill's scenario with: recovery-tui drill show NAME")
                 return _wizard_ended(_run_wizard(settings), program)
             return _run_headless(args, settings)
     except RecoveryError as exc:

@@ -46,7 +46,8 @@ class Interrupted(BaseException):
 
 
 def require_terminal() -> None:
-    """InputError (one line, exit 2) unless stdin and stdout are both a terminal."""
+    """InputError (one line, exit 2) unless stdin and stdout are both a terminal. (Not asked of a browser
+    session of `recovery-tui serve`, `Settings.web_driver`: it draws through its web driver.)"""
     streams = (sys.stdin, sys.stdout)
     if all(s is not None and hasattr(s, "isatty") and s.isatty() for s in streams):
         return

@@ -13,6 +13,8 @@ Shapes the other steps write into the state (all optional):
   `{"replicated", "still_pending", "still_failed", "check_error"}` (read back from the diff);
 * `state.extra["rules_to_recreate"]`: a list of `mc` command strings (placeholders, no secrets);
 * `state.extra["canaries"]`: a list of `{"site", "key", "version_id", "seen_on_peer", "seconds", "removed"}`;
+* `state.extra["drill"]` (a drill run): `{"name", "title", "verdict", "passed", "objectives": [{"text", "met"}],
+  "mistakes": [{"text", "severity"}], "debrief": {"markdown", "json"}}` — the debrief's summary.
 * `state.extra["rules_recreated"]`: `[{"arn", "rule_id", "priority", "at"}]` (Next steps' `a`);
 * `state.extra["clear_checksum"]`: `{"dry_run"|"validate"|"run": {"refused", "refusals": [{"key", "version_id",
   "reason"}], "new_versions", "failed", "proof"?, "after"?, "ok", "at"}}` (Validate's `k`).
@@ -122,6 +124,8 @@ def build_report(state: WizardState, *, now: Optional[datetime] = None) -> dict[
         ],
         "complete": bool(state.checklist) and all(i.done for i in state.checklist),
     }
+    if extra.get("drill"):
+        report["drill"] = extra["drill"]
     return _clean(report)
 
 
@@ -244,9 +248,26 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if not r.get("checklist"):
         lines.append("(empty)")
     lines += ["", "Complete." if r.get("complete") else "Not complete: open items remain.", ""]
+    lines += _drill_lines(r.get("drill"))
     return redact("\n".join(lines))
 
 
+def _drill_lines(drill: Any) -> list[str]:
+    """The "Drill debrief" section of a training run (its full debrief is a file of its own)."""
+    if not isinstance(drill, Mapping):
+        return []
+    lines = ["## Drill debrief", "", f"Drill: {drill.get('title')} (`{drill.get('name')}`)", "",
+             f"**{drill.get('verdict')}**", ""]
+    for o in drill.get("objectives") or []:
+        lines.append(f"- {'✔' if o.get('met') else '✘'} {o.get('text')}")
+    made = drill.get("mistakes") or []
+    if made:
+        lines += ["", "Mistakes:", ""]
+        lines += [f"- ✘ {m.get('text')}" + (" (critical)" if m.get("severity") == "critical" else "") for m in made]
+    debrief = drill.get("debrief") or {}
+    if debrief.get("markdown"):
+        lines += ["", f"Full debrief, with the procedure that applies: {debrief['markdown']}"]
+    return lines + [""]
 def _clear_checksum_lines(cc: Any) -> list[str]:
     """The --clear-checksum stages the wizard ran: what may be copied, the proof, the run, every refusal."""
     if not cc:

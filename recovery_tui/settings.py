@@ -34,6 +34,8 @@ PARSE_PROCESSES_VAR = "RECOVERY_TUI_PARSE_PROCESSES"
 LAB_RESYNC_DELAY_VAR = "RECOVERY_TUI_LAB_RESYNC_DELAY"
 """Seconds per version per lab resync worker (testing and demos)."""
 
+TEXTUAL_DRIVER_VAR = "TEXTUAL_DRIVER"
+"""Set by textual-serve for each browser session (`recovery-tui serve`): Textual's web driver, no terminal."""
 LAB_DEFAULT_RESYNC_DELAY = 0.1
 """What an unreadable RECOVERY_TUI_LAB_RESYNC_DELAY falls back to: the lab's own default pace
 (`lab/resync.py` DEFAULT_DELAY; the lab shares no module, so the value is repeated here)."""
@@ -93,6 +95,13 @@ class Settings:
     """`--source ALIAS/BUCKET`: preselect the wizard's source."""
     fresh: bool = False
     """`--fresh`: ignore a saved session."""
+    drill: Optional[str] = None
+    """`--drill` (with --lab): a drill's name or file; "" asks for one (the picker); None: no drill."""
+    drills_dirs: tuple[Path, ...] = ()
+    """`--drills-dir` (repeatable): more directories of drill files."""
+    web_driver: Optional[str] = None
+    """`$TEXTUAL_DRIVER` when set: a browser session of `recovery-tui serve` (textual-serve's web driver). The
+    wizard then talks to the browser, not a terminal: it needs none, and Textual picks that driver itself."""
 
     @classmethod
     def from_args(cls, args: Optional[argparse.Namespace] = None,
@@ -112,6 +121,9 @@ class Settings:
             objects=given.get("objects"),
             source=given.get("source"),
             fresh=bool(given.get("fresh", False)),
+            drill=given.get("drill"),
+            drills_dirs=tuple(given.get("drills_dir") or ()),
+            web_driver=snapshot.get(TEXTUAL_DRIVER_VAR) or None,
         )
 
 

@@ -43,9 +43,10 @@ class QuietOutput:
         return getattr(self._stream, name)
 
 
-def driver_class() -> Optional[type]:
-    """The driver for `App(driver_class=...)`: a hardened LinuxDriver on POSIX, None (Textual's choice) elsewhere."""
-    if sys.platform == "win32":
+def driver_class(*, web: bool = False) -> Optional[type]:
+    """The driver for `App(driver_class=...)`: a hardened LinuxDriver on POSIX, None (Textual's choice) elsewhere
+    and in a browser session (`web`: Textual takes the web driver textual-serve names)."""
+    if sys.platform == "win32" or web:
         return None
     from textual.drivers.linux_driver import LinuxDriver
 

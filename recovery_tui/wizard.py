@@ -52,9 +52,11 @@ def run_wizard(settings: Settings) -> int:
     """Run the wizard for this run's settings (built by `cli.main`); returns the exit code.
 
     SIGHUP, SIGTERM and SIGINT end it within two seconds from the moment this starts (`exits.ExitGuard`):
-    the state saved, the lab stopped, exit code 128 + the signal."""
+    the state saved, the lab stopped, exit code 128 + the signal. `--lab --drill` runs `_run_drill`."""
     from recovery_tui.exits import ExitGuard, require_terminal, terminal_restorer
 
+    if settings.drill is not None:
+        return _run_drill(settings)
     guard = ExitGuard().install()
     deferred: Optional[DeferredService] = None
     lab = None
@@ -65,7 +67,8 @@ def run_wizard(settings: Settings) -> int:
     lab_plan = None
     try:
         if settings.lab:
-            require_terminal()
+            if not settings.web_driver:  # a browser session of `serve` has no terminal and needs none
+                require_terminal()
             from recovery_tui.procedure import lab_resume
 
             saved_lab = None if settings.fresh else WizardState.load(session_path(True, settings.state_dir))
@@ -86,7 +89,8 @@ def run_wizard(settings: Settings) -> int:
         in_lab = settings.lab
         if source is None and in_lab:
             source = BucketPath("source", "data")
-        require_terminal()  # after the input checks: a bad --source says so even in a pipe
+        if not settings.web_driver:  # after the input checks: a bad --source says so even in a pipe
+            require_terminal()
         resume = None
         if not in_lab and not settings.fresh:
             saved = WizardState.load(session_path(False, settings.state_dir))
@@ -181,6 +185,56 @@ def _lab_session(service: Any, lab_plan: Any, settings: Settings) -> tuple[Wizar
     except RecoveryError:
         views = []
     return state, lab_resume.adapt(saved, views)
+
+
+def drill_session(settings: Settings) -> Any:
+    """The `training.DrillSession` for `--lab --drill [NAME]`; an unknown or malformed drill is an InputError."""
+    from recovery_tui.drills import Catalog, DrillError
+    from recovery_tui.lab.scenarios import NAMES
+    from recovery_tui.service.errors import InputError
+    from recovery_tui.training import DrillSession
+
+    catalog = Catalog(list(settings.drills_dirs), scenarios=NAMES, include_user_dir=True)
+    try:
+        drill = catalog.get(settings.drill) if settings.drill else None
+    except DrillError as exc:
+        raise InputError(str(exc)) from None
+    if drill is None and not catalog.drills:
+        raise InputError("no drills to pick from", hint="; ".join(str(p) for p in catalog.problems))
+    return DrillSession(catalog, drill, objects=settings.objects, region=settings.region,
+                        resync_delay=settings.lab_resync_delay)
+
+
+def _run_drill(settings: Settings) -> int:
+    """`--lab --drill [NAME]`: the drill's lab (started now when named, after the picker otherwise), under the
+    same `ExitGuard` as `run_wizard`: a signal at any moment saves, stops the drill's lab and exits."""
+    from recovery_tui.app import make_app
+    from recovery_tui.exits import ExitGuard, require_terminal, terminal_restorer
+
+    guard = ExitGuard().install()
+    session = None
+    app = None
+    try:
+        session = drill_session(settings)
+        if not settings.web_driver:
+            require_terminal()
+        service, names, source = session.prepare() if session.drill is not None else (None, [], None)
+        app = make_app(service, aliases=names, lab=True, source=source, drill=session, settings=settings)
+        guard.last_words(app.save_state)
+        guard.last_words(terminal_restorer())
+        app.on_ending = guard.ending
+        guard.tui_running(app.end_now)
+        code = app.run()
+        guard.closing()
+        _farewell(app.state)
+        return int(code or 0)
+    finally:
+        guard.closing()
+        if app is not None:
+            _save_quietly(app)
+        if session is not None:
+            session.stop()
+        guard.uninstall()
 
 
 def _farewell(state: WizardState) -> None:

@@ -8,6 +8,11 @@ stat on the target: success (or 405 on a delete marker) → `replicationCount++`
 `failedReplicationCount++`. So, like MinIO, `replicationCount` counts every eligible version,
 not only the missing ones; the metrics' per-ARN `replicationCount` counts real transfers.
 
+Replica versions are resynced too: MinIO's `replicationConfig.Resync` drops the stored replication
+status before `mustReplicate` ("Ignore previous replication status when deciding if object can be
+re-replicated", cmd/bucket-replication.go), so the side that received the data by replication can
+rebuild the other (resync from `target` after `source` lost data).
+
 Fault `hold_resync(percent)` (lab/faults.py): workers stop taking versions at that share of the job's
 total until released, so tests watch a resync that is exactly N % done instead of racing a moving one.
 

@@ -28,6 +28,7 @@ SCENARIOS: tuple[tuple[str, str], ...] = (
     ("target-offline", "partial-loss with the target site offline"),
     ("checksum-failures", "partial-loss plus source versions FAILED until copied onto themselves"),
     ("large", "many versions (--objects N, default 100000) with a small loss on the target"),
+    ("source-loss", "partial-loss on the site named 'source': the alias that sounds healthy is the damaged one"),
 )
 NAMES: tuple[str, ...] = tuple(n for n, _ in SCENARIOS)
 
@@ -119,9 +120,9 @@ def _seed_small(lab: Any, rng: random.Random, arn: str, n_keys: int) -> None:
             dst.add_version(r)
 
 
-def _lose(lab: Any, rng: random.Random, fraction: float) -> list[tuple[str, str]]:
-    """Remove a seeded `fraction` of the target's versions; returns the (key, versionId) removed."""
-    dst: store.Bucket = lab.target.site.buckets[BUCKET]
+def _lose(lab: Any, rng: random.Random, fraction: float, site: str = "target") -> list[tuple[str, str]]:
+    """Remove a seeded `fraction` of a site's versions; returns the (key, versionId) removed."""
+    dst: store.Bucket = getattr(lab, site).site.buckets[BUCKET]
     gone = [(v.key, v.version_id) for v in dst.iter_versions() if rng.random() < fraction]
     for key, vid in gone:
         dst.remove_version(key, vid)
@@ -203,7 +204,7 @@ def _seed(lab: Any, name: str, objects: Optional[int], seed: int) -> bool:
         tsite.buckets[BUCKET].replication_xml = None
         tsite.targets[BUCKET] = []
         return False
-    gone = _lose(lab, rng, 0.25)
+    gone = _lose(lab, rng, 0.25, site="source" if name == "source-loss" else "target")
     if name == "checksum-failures":
         src: store.Bucket = lab.source.site.buckets[BUCKET]
         candidates = [src.get_version(k, v) for k, v in gone]

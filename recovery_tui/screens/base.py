@@ -163,6 +163,7 @@ class StepScreen(Screen[None]):
             self.state.step = self.STEP
             self.save_state()
         self.refresh_header()
+        self.app.step_shown(self.STEP)
         if self.returning:
             self.returning = False
             self.reentered()

@@ -114,6 +114,8 @@ class BacklogActions:
         """Ask before sending; nothing to ask when the backlog is empty."""
         self.busy = ""
         self._store(result)
+        self.screen.record("resync-backlog.dry-run", mc=f"mc replicate resync-backlog {self.path} --dry-run",
+                           result="ok", total=result.total)
         if result.total == 0:
             self.screen.set_status("Re-trigger: dry run found no PENDING or FAILED version. Nothing to send.")
             return

@@ -13,7 +13,10 @@ stages, each behind its own question, each with its progress on the status line,
 
 Refused versions are listed with their reason; a version still FAILED is never shown with a green tick;
 an unproven copy ends the flow with what it showed (nothing more is written). Everything lands in
-`state.extra["clear_checksum"]` for the report, and each copy/refusal in the journal (by the engine).
+`state.extra["clear_checksum"]` for the report, and each copy/refusal in the journal (by the engine). The
+writing stages are journaled here too, as `resync-backlog.clear_checksum.validate` / `.run` with the mc
+equivalent: `started`, then the outcome (`ok`, `not proven`, `failed`, `all refused`, `nothing to copy`),
+which is what the drills score (docs/DRILLS.md).
 """
 
 from __future__ import annotations
@@ -140,8 +143,15 @@ class ClearChecksumActions:
 
         return run_backlog
 
+    def mc(self, stage: str) -> str:
+        """The mc equivalent of a stage (journaled with it)."""
+        flag = {"dry-run": " --dry-run", "validate": " --validate"}.get(stage, "")
+        return f"mc replicate resync-backlog {self.path} --clear-checksum{flag}"
+
     def _start(self, stage: str, status: str) -> None:
         self.busy, self.spoke = stage, True
+        if stage != "dry-run":
+            self.screen.record(f"resync-backlog.clear_checksum.{stage}", mc=self.mc(stage), result="started")
         self.screen.set_status(status)
         self.screen.run_worker(partial(self._work, stage), thread=True, exclusive=True, exit_on_error=False,
                                group=GROUP, description=f"resync-backlog --clear-checksum ({stage})")
@@ -179,6 +189,11 @@ class ClearChecksumActions:
         self.spoke = True
         r = message.result
         self._store(message.stage, r)
+        if message.stage != "dry-run":
+            self.screen.record(f"resync-backlog.clear_checksum.{message.stage}", mc=self.mc(message.stage),
+                               result=outcome(r, validate=message.stage == "validate"), total=r.total,
+                               copied=r.new_versions, failed=r.failed, refused=r.refused,
+                               replication=getattr(r.proof, "replication", None) or None)
         getattr(self, f"_{message.stage.replace('-', '_')}_done")(r)
 
     def _dry_run_done(self, r: Any) -> None:
@@ -233,8 +248,8 @@ class ClearChecksumActions:
             self.screen.set_status("Full clear-checksum run not started: only the one proven copy was written.")
             return
         self.cancel = threading.Event()
-        self.screen.record("resync-backlog.clear_checksum_confirmed", mc=f"mc replicate resync-backlog {self.path} "
-                           "--clear-checksum", result="confirmed", proven_by_validate=True)
+        self.screen.record("resync-backlog.clear_checksum_confirmed", mc=self.mc("run"), result="confirmed",
+                           proven_by_validate=True)
         self._start("run", "Clear checksum: copying…")
 
     def _run_done(self, r: Any) -> None:
@@ -267,6 +282,9 @@ class ClearChecksumActions:
 
     def failed(self, worker: Worker[Any]) -> None:
         if worker.group == GROUP:
+            if self.busy and self.busy != "dry-run":
+                self.screen.record(f"resync-backlog.clear_checksum.{self.busy}", mc=self.mc(self.busy),
+                                   result="failed", error=getattr(worker.error, "title", "error"))
             self.busy = ""
             self.screen.set_status(f"Clear checksum stopped: {getattr(worker.error, 'title', 'error')}. "
                                    "What was written is in the journal.")
@@ -288,6 +306,19 @@ class ClearChecksumActions:
         entry["ok"] = r.ok
         doc[stage.replace("-", "_")] = entry
         self.screen.save_state()
+
+
+def outcome(result: Any, *, validate: bool) -> str:
+    """ok / not proven / failed / all refused / nothing to copy: a stage's journaled result."""
+    if result.failed or result.incomplete or result.interrupted:
+        return "failed"
+    if validate:
+        proof = getattr(result, "proof", None)
+        if proof is not None:
+            return "ok" if proof.proven else "not proven"
+    if result.new_versions:
+        return "ok"  # refusals along the way are expected: only each key's latest can be copied
+    return "all refused" if result.refused else "nothing to copy"
 
 
 __all__ = ["ClearChecksumActions", "ClearStep", "ClearTick", "ListModal", "proof_text", "refusal_lines"]

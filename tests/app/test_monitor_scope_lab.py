@@ -6,17 +6,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable
 
+from helpers.labkit import drain_replication
 from recovery_tui.lab import replconfig
 from recovery_tui.lab.server import Lab
 from recovery_tui.screens.monitor import MonitorScreen
 from recovery_tui.widgets.resync_progress import ResyncProgress
 
 
-async def _wait(pilot: Any, cond: Callable[[], bool], timeout: float = 30.0) -> None:
+async def _wait(pilot: Any, cond: Callable[[], bool], timeout: float = 30.0, show: Callable[[], str] = str) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while not cond():
-        assert loop.time() < end, "condition not reached"
+        assert loop.time() < end, f"condition not reached: {show()}"
         await pilot.pause(0.05)
 
 
@@ -63,9 +64,12 @@ async def test_monitor_shows_both_sides(lab: Lab, wizard: Callable[..., Any]) ->
         await app.push_screen(monitor)
         sides = monitor.query_one(ReplSides)
         await _wait(pilot, lambda: st.resync_status == "Completed")
+        drain_replication(lab)  # nothing in flight on either site: the count no longer moves
         received = lab.call(lambda: lab.target.replicator.metrics.bucket("data").replica_count)
         assert received > 0
-        # the read after the final status shows the final figures
+        # a refresh (r) after the last replica landed shows the final figures (a loaded host may land the last
+        # replicas after the monitor's final poll, and the monitor stops polling once the job is Completed)
+        await pilot.press("r")
         await _wait(pilot, lambda: bool(sides.sides[1].status) and sides.sides[1].status.replica_count == received)
         source, target = str(sides.render()).splitlines()
         assert source.startswith("Source") and "● online" in source and "failed 0/1m 0/1h" in source
@@ -82,7 +86,8 @@ async def test_monitor_shows_both_sides(lab: Lab, wizard: Callable[..., Any]) ->
             monitor = MonitorScreen(app.service, st, interval=0.2)
             await app.push_screen(monitor)
             sides = monitor.query_one(ReplSides)
-            await _wait(pilot, lambda: sides.sides[1].error != "" and "OFFLINE" in str(sides.render()))
+            await _wait(pilot, lambda: sides.sides[1].error != "" and "OFFLINE" in str(sides.render()),
+                        show=lambda: f"{sides.sides[1].error!r} / {sides.render()}")
             assert "replication status unknown" in str(sides.render()).splitlines()[1]
     finally:
         lab.faults.set_offline("target", False)

@@ -69,6 +69,27 @@ def test_success_body_and_status_lifecycle(repl_partial: Lab) -> None:
     assert resync_status(lab, "arn:minio:replication::nope:data") == {}
 
 
+def test_resync_from_the_replica_side_restores_the_other_site() -> None:
+    """MinIO's Resync ignores the stored replication status: REPLICA versions are re-sent too."""
+    lab = make_lab("source-loss")
+    try:
+        missing = version_set(lab.target) - version_set(lab.source)
+        assert missing
+        arn = arn_of(lab, "target")
+        assert start_resync(lab, arn, site="target").status == 200
+
+        def done() -> Any:
+            r = raw(lab.target, "GET", f"/{BUCKET}", [("replication-reset-status", ""), ("arn", arn)])
+            t = r.json().get("target", [{}])[0]
+            return t if t.get("resyncStatus") in ("Completed", "Failed", "Canceled") else None
+        t = wait_until(done, 20)
+        assert t["resyncStatus"] == "Completed" and t["failedReplicationCount"] == 0
+        assert t["replicationCount"] == lab.target.site.buckets[BUCKET].count_versions()
+        assert version_set(lab.source) == version_set(lab.target)
+    finally:
+        lab.stop()
+
+
 def test_older_than_unit_trap(repl_lab: Lab) -> None:
     arn = arn_of(repl_lab)
     assert start_resync(repl_lab, arn, older_than="168ns").status == 200

@@ -97,7 +97,19 @@ def test_unknown_scenario() -> None:
     with pytest.raises(ValueError, match="unknown scenario"):
         scenarios.apply(_fake_lab(), "nope")
     assert [n for n, _ in scenarios.SCENARIOS] == ["healthy", "partial-loss", "total-loss", "target-offline",
-                                                   "checksum-failures", "large"]
+                                                   "checksum-failures", "large", "source-loss"]
+
+
+def test_source_loss_damages_the_site_named_source() -> None:
+    lab = make_lab("source-loss")
+    try:
+        src, dst = lab.source.site.buckets[BUCKET], lab.target.site.buckets[BUCKET]
+        s_ids = {(v.key, v.version_id) for v in src.iter_versions()}
+        t_ids = {(v.key, v.version_id) for v in dst.iter_versions()}
+        assert s_ids < t_ids, "the alias named source holds fewer versions: the target is the healthy side"
+        assert lab.target.site.targets[BUCKET][0].arn.endswith(f"{lab.source.site.deployment_id}:data")
+    finally:
+        lab.stop()
 
 
 # -- replconfig ---------------------------------------------------------------------------------

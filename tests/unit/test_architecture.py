@@ -21,7 +21,7 @@ CONFIG = ROOT / "pyproject.toml"
 
 CONTRACT_IDS = {
     "no-textual", "lab-service-independent", "lab-self-contained", "ui-no-lab", "widgets-no-service",
-    "ui-no-requests", "procedure-no-textual",
+    "ui-no-requests", "procedure-no-textual", "drills-pure", "serve-runs-the-wizard-as-a-process",
 }
 
 
@@ -70,7 +70,9 @@ CROSSINGS = [
     ("service/models.py", "import recovery_tui.lab.store",
      {"lab-service-independent", "ui-no-lab", "procedure-no-textual"}),
     ("lab/store.py", "import recovery_tui.paths", {"lab-self-contained"}),
-    ("service/errors.py", "import textual", {"no-textual", "procedure-no-textual"}),
+    # serve reports bad input with the service's InputError, so it reaches Textual through it too
+    ("service/errors.py", "import textual",
+     {"no-textual", "procedure-no-textual", "serve-runs-the-wizard-as-a-process"}),
     ("service/canary.py", "def _late():\n    from textual.widgets import Static\n    return Static", {"no-textual"}),
     ("headless/output.py", "from recovery_tui.widgets import mc_command", {"no-textual"}),
     ("journal.py", "from recovery_tui.messages import StepDone", {"no-textual"}),
@@ -82,6 +84,12 @@ CROSSINGS = [
      {"procedure-no-textual", "no-textual"}),
     # monitor_math is used by a widget: reaching the service from it breaks the widgets' contract too
     ("procedure/monitor_math.py", "import recovery_tui.service.models", {"widgets-no-service"}),
+    ("lab/drill_runner.py", "from recovery_tui.drills.model import Drill", {"lab-self-contained"}),
+    # the debrief screen scores with drills.scoring: the lab would reach the UI through it
+    ("drills/scoring.py", "import recovery_tui.lab.server", {"drills-pure", "ui-no-lab"}),
+    ("drills/model.py", "from recovery_tui.service.errors import InputError", {"drills-pure"}),
+    # serve is one of the core modules too (listed in no-textual, as every part that is not the UI)
+    ("serve/server.py", "import recovery_tui.app", {"serve-runs-the-wizard-as-a-process", "no-textual"}),
 ]
 
 

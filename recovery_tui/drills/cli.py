@@ -1,0 +1,128 @@
+"""`recovery-tui drill list` and `recovery-tui drill show NAME|FILE` (documentation of the drills on offer).
+
+Bad input (an unknown name, a malformed file) prints one line naming the file, line and key, and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from recovery_tui.drills import Catalog, DrillError, excerpts
+from recovery_tui.drills.model import Check, Drill, prose
+
+EXIT_OK, EXIT_INPUT = 0, 2
+
+
+def add_parser(sub: Any) -> None:
+    """Register `drill list|show` on the top-level subparsers."""
+    d = sub.add_parser("drill", help="list the incident drills, or show one (recovery-tui --lab --drill NAME)")
+    d_sub = d.add_subparsers(dest="drill_command", metavar="list|show", required=True)
+    ls = d_sub.add_parser("list", help="the drills on offer: built-in and instructors' files")
+    ls.add_argument("--json", action="store_true")
+    show = d_sub.add_parser("show", help="what a drill does: scenario, timeline, objectives, mistakes")
+    show.add_argument("name", metavar="NAME|FILE")
+    show.add_argument("--json", action="store_true")
+    for p in (ls, show):
+        p.add_argument("--drills-dir", action="append", default=[], metavar="DIR", type=Path,
+                       help="also read the drill files (*.toml) in DIR (repeatable)")
+
+
+def catalog(dirs: list[Path], scenarios: Optional[Sequence[str]]) -> Catalog:
+    return Catalog(dirs, scenarios=scenarios, include_user_dir=True)
+
+
+def _check_doc(c: Check) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": c.id, "text": c.text, "looks_for": c.event.describe()}
+    if c.after is not None:
+        doc["after"] = c.after.describe()
+    if c.before is not None:
+        doc["before"] = c.before.describe()
+    if c.count != 1:
+        doc["count"] = c.count
+    if c.absent:
+        doc["absent"] = True
+    if c.advice:
+        doc["advice"] = c.advice
+    doc["severity"] = c.severity
+    doc["procedure"] = list(c.procedure)
+    return doc
+
+
+def drill_doc(d: Drill) -> dict[str, Any]:
+    return {"name": d.name, "title": d.title, "scenario": d.scenario, "origin": d.origin,
+            "summary": prose(d.summary), "briefing": prose(d.briefing),
+            "lab": {"objects": d.lab.objects, "seed": d.lab.seed, "resync_delay": d.lab.resync_delay},
+            "timeline": [{"id": e.id, "action": e.action, "params": dict(e.params), "when": e.when.describe(),
+                          "note": e.note} for e in d.timeline],
+            "objectives": [_check_doc(c) for c in d.objectives],
+            "mistakes": [_check_doc(c) for c in d.mistakes],
+            "procedure": list(d.procedure)}
+
+
+def _list(cat: Catalog, as_json: bool) -> int:
+    drills = [cat.drills[n] for n in cat.names()]
+    if as_json:
+        print(json.dumps({"drills": [{"name": d.name, "title": d.title, "scenario": d.scenario, "origin": d.origin}
+                                     for d in drills],
+                          "problems": [str(p) for p in cat.problems]}, indent=1))
+        return EXIT_INPUT if cat.problems else EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table("drill", "scenario", "what happens", "from")
+    table.columns[0].no_wrap = True
+    for d in drills:
+        table.add_row(d.name, d.scenario, d.title, d.origin)
+    console.print(table)
+    console.print("Run one with: recovery-tui --lab --drill NAME · details: recovery-tui drill show NAME")
+    for problem in cat.problems:
+        sys.stderr.write(f"recovery-tui: skipped a drill file: {problem}\n")
+    return EXIT_INPUT if cat.problems else EXIT_OK
+
+
+def _show(d: Drill, as_json: bool) -> int:
+    doc = drill_doc(d)
+    if as_json:
+        print(json.dumps(doc, indent=1, ensure_ascii=False))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.markup import escape
+
+    out = Console()
+    out.print(f"[b]{escape(d.title)}[/b]  ({d.name}, lab scenario {d.scenario}, {escape(d.origin)})")
+    out.print(escape(prose(d.summary)))
+    if d.briefing.strip():
+        out.print("\n[b]Briefing[/b] (what the trainee is told)")
+        out.print(escape(prose(d.briefing)))
+    out.print("\n[b]Timeline[/b]")
+    for e in doc["timeline"] or [{"id": "-", "action": "no scripted faults", "params": {}, "when": "", "note": ""}]:
+        params = " ".join(f"{k}={v}" for k, v in e["params"].items())
+        out.print(f"  {escape(e['id'])}: {escape(e['action'])} {escape(params)} {escape(e['when'])}".rstrip())
+    for title, checks in (("Objectives", d.objectives), ("Mistakes it catches", d.mistakes)):
+        out.print(f"\n[b]{title}[/b]")
+        for c in checks:
+            crit = " [red](critical)[/red]" if c.severity == "critical" else ""
+            out.print(f"  {escape(c.id)}: {escape(c.text)}{crit}")
+    known = excerpts()
+    ids = list(dict.fromkeys([*d.procedure, *(i for c in (*d.objectives, *d.mistakes) for i in c.procedure)]))
+    out.print("\n[b]Procedure quoted in the debrief[/b]")
+    for i in ids:
+        out.print(f"  {escape(known[i].section)} ({escape(known[i].source)})")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace, scenarios: Optional[Sequence[str]] = None) -> int:
+    """`drill list|show`; `scenarios` are the lab's scenario names (checked against each drill's)."""
+    try:
+        cat = catalog(list(args.drills_dir), scenarios)
+        if args.drill_command == "list":
+            return _list(cat, args.json)
+        return _show(cat.get(args.name), args.json)
+    except DrillError as exc:
+        sys.stderr.write(f"recovery-tui: {exc}\n")
+        return EXIT_INPUT
