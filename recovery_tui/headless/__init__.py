@@ -1,4 +1,4 @@
-"""Headless commands: the mc-style `targets`, `resync start|status`, `validate`, `backlog` and `journal`.
+"""Headless commands: the mc-style `targets`, `resync start|status`, `validate`, `backlog`, `site …` and `journal`.
 
 `dispatch(args)` is called by `recovery_tui.cli.main` with the parsed arguments and returns the
 exit code: 0 success / in sync, 1 differences found or items failed, 2 bad input, 3 connection or
@@ -22,10 +22,19 @@ def _mc_equivalent(args: argparse.Namespace) -> str:
         return f"mc replicate resync {args.resync_command} {args.path}" + (f" --remote-bucket {arn}" if arn else "")
     if command == "validate":
         return f"mc ls -r --versions {args.source} | wc -l; mc ls -r --versions {args.target} | wc -l"
+    if command == "site":
+        return _mc_site(args)
     if command == "backlog":
         flags = [f for f, on in (("--dry-run", args.dry_run), ("--clear-checksum", args.clear_checksum),
                                  ("--validate", args.validate)) if on]
         return " ".join([f"mc replicate resync-backlog {args.path}", *flags])
+    return ""
+
+
+def _mc_site(args: argparse.Namespace) -> str:
+    """Only the site-level cancel has one mc equivalent; the per-bucket records carry their own commands."""
+    if args.site_command == "resync" and args.site_resync_command == "cancel":
+        return f"mc admin replicate resync cancel {args.source} {args.target}"
     return ""
 
 
@@ -42,6 +51,8 @@ def dispatch(args: argparse.Namespace) -> int:
     from recovery_tui.service.errors import RecoveryError
 
     name = args.command + (f" {args.resync_command}" if args.command == "resync" else "")
+    if args.command == "site":
+        name += f" {args.site_command}" + (f" {args.site_resync_command}" if args.site_command == "resync" else "")
     log = common.start_run(name.replace(" ", "-"))
     mc = _mc_equivalent(args)
     try:
@@ -84,6 +95,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from recovery_tui.headless.validate import run as run_validate
 
         return run_validate(args)
+    if command == "site":
+        from recovery_tui.headless.site import run as run_site
+
+        return run_site(args)
     if command == "backlog":
         from recovery_tui.headless.backlog import run as run_backlog
 

@@ -10,6 +10,8 @@ the lab's own loop thread, where the `a*` coroutine variants must be awaited ins
 * `fail_replication(pattern)` / `clear_replication_failures()` — glob (fnmatch) on object
   keys; the replicator asks `should_fail(key) -> bool` before replicating a version.
 * `wipe_bucket(site, bucket)` — the bucket loses every version (configuration stays).
+* `delete_bucket(site, bucket)` — the bucket is gone, configuration and targets included.
+* `restart(site)` — in-memory state is reloaded from "disk" (the site-replication resync status).
 * `clear()` — all sites online, no latency, no replication failures.
 * `state() -> dict` — the current faults and a per-site summary (no secrets).
 
@@ -19,6 +21,7 @@ HTTP control endpoint (unauthenticated, served on both sites, loopback only):
   `{"action":"offline","site":"target","value":true}`, `{"action":"latency","site":"source",
   "seconds":0.02}`, `{"action":"fail-replication","pattern":"docs/*"}`,
   `{"action":"clear-replication-failures"}`, `{"action":"wipe","site":"target","bucket":"data"}`,
+  `{"action":"delete-bucket","site":"source","bucket":"logs"}`, `{"action":"restart","site":"source"}`,
   `{"action":"clear"}`. Errors: 400/404 `{"ok": false, "error": "..."}`.
 * `GET /_lab/state` — the same state document.
 """
@@ -103,6 +106,27 @@ class FaultController:
             raise KeyError(f"no bucket {bucket!r} on site {site!r}")
         b.wipe()
 
+    def delete_bucket(self, site: str, bucket: str) -> None:
+        """The bucket is removed with everything in it (`mc rb --force`): versions, configuration, targets."""
+        self._lab.call(self._delete_bucket, site, bucket)
+
+    def _delete_bucket(self, site: str, bucket: str) -> None:
+        s = self._lab.site(site).site
+        if s.buckets.pop(bucket, None) is None:
+            raise KeyError(f"no bucket {bucket!r} on site {site!r}")
+        s.targets.pop(bucket, None)
+
+    # -- restart -------------------------------------------------------------------------------
+    def restart(self, site: str) -> None:
+        """The server restarts: state MinIO keeps in memory and rebuilds from disk is reloaded (today the
+        site-replication resync status, which a cancel leaves "Ongoing" in memory, §15.4)."""
+        self._lab.call(self._restart, site)
+
+    def _restart(self, site: str) -> None:
+        state = self._lab.site(site).site.site_repl
+        if state is not None:
+            state.restart()
+
     # -- everything ----------------------------------------------------------------------------
     def clear(self) -> None:
         self._lab.call(self.aclear)
@@ -173,6 +197,10 @@ async def handle_control(rt: "SiteRuntime", request: web.Request) -> web.Respons
             faults.clear_replication_failures()
         elif action == "wipe":
             faults._wipe(site, _field(doc, "bucket"))
+        elif action == "delete-bucket":
+            faults._delete_bucket(site, _field(doc, "bucket"))
+        elif action == "restart":
+            faults._restart(site)
         elif action == "clear":
             await faults.aclear(keep=keep)
         else:

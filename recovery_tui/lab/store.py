@@ -249,6 +249,8 @@ class Site:
     users: dict[str, tuple[str, Optional[frozenset[str]]]] = field(default_factory=dict)
     """Extra users: access key → (secret key, allowed IAM actions or None for all).
     The root user (access_key/secret_key above) may do everything."""
+    site_repl: Optional[object] = None
+    """`lab/siterepl.SiteReplState` when this site is a site-replication peer (scenario `site-replication`)."""
 
     def targets_of(self, bucket: str) -> list[LabTarget]:
         return self.targets.setdefault(bucket, [])

@@ -166,6 +166,7 @@ class SiteClient:
         policy: Optional[RetryPolicy] = None,
         stream: bool = False,
         headers: Optional[Mapping[str, str]] = None,
+        body: bytes = b"",
     ) -> RawResponse:
         """`/minio/admin/<v>/<subpath>`: v3 first; on 426 XMinioAdminVersionMismatch once more on v4 (§9.4)."""
         start = ADMIN_VERSIONS.index(self._admin_version)
@@ -174,7 +175,7 @@ class SiteClient:
             try:
                 resp = self.http.send(
                     method, f"/minio/admin/{version}/{subpath}", query, ctx=ctx,
-                    policy=policy or self.retry, stream=stream, headers=headers,
+                    policy=policy or self.retry, stream=stream, headers=headers, body=body,
                 )
             except HttpStatusError as exc:
                 wire = parse_wire_error(exc.body, exc.headers)
