@@ -83,7 +83,10 @@ def run_wizard(args: argparse.Namespace) -> int:
         if source is not None:
             book.get(source.alias)  # a malformed MC_HOST_/config entry: one line, exit 2, before the TUI
         if source is None and lab is not None:
-            source = BucketPath("source", "data")
+            from recovery_tui.lab import sitescen
+
+            scenario = args.scenario or DEFAULT_LAB_SCENARIO
+            source = BucketPath("source", sitescen.DEFAULT_BUCKET if scenario in sitescen.NAMES else "data")
         in_lab = lab is not None
         resume = None
         if not in_lab and not getattr(args, "fresh", False):

@@ -186,6 +186,11 @@ TRAINING_RESYNC_DELAY = 0.6
 scenarios take about ten seconds, long enough to watch the monitor move."""
 
 
+SITE_TRAINING_RESYNC_DELAY = 0.02
+"""The whole-site scenarios hold thousands of versions (50,000 in one bucket): a faster pace, so a site
+recovery takes minutes, while the small buckets still visibly move."""
+
+
 def training_resync_delay(scenario: Optional[str]) -> Optional[float]:
     """The resync pace for an interactive lab (`--lab`, `lab serve`); None keeps the default.
 
@@ -193,6 +198,8 @@ def training_resync_delay(scenario: Optional[str]) -> Optional[float]:
     (at the training pace its 100k versions would take hours)."""
     if os.environ.get("RECOVERY_TUI_LAB_RESYNC_DELAY") or scenario == "large":
         return None
+    if scenario in ("site-loss", "site-replication"):
+        return SITE_TRAINING_RESYNC_DELAY
     return TRAINING_RESYNC_DELAY
 
 

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from recovery_tui.lab import store
-from recovery_tui.lab.auth import authorize
+from recovery_tui.lab.auth import authorize, request_body
 from recovery_tui.lab.errors import LabError
 from recovery_tui.lab.gofmt import ZERO_TIME, dumps, encode, go_time, parse_duration, DurationError
 
@@ -145,7 +145,7 @@ def info(rt: Any, request: web.Request) -> web.Response:
 async def resync_op(rt: Any, request: web.Request) -> web.Response:
     authorize(rt, request, "admin:SiteReplicationResync", json=True)
     try:
-        peer = json.loads(await request.read())
+        peer = json.loads(request_body(request))
         if not isinstance(peer, dict):
             raise ValueError("not an object")
     except ValueError:

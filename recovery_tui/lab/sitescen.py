@@ -65,6 +65,8 @@ SITE_REPL_BUCKETS: tuple[tuple[str, Optional[int], str], ...] = (
 DEFAULT_BIG_SITE_REPL = 5_000
 
 NAMES = ("site-loss", "site-replication")
+DEFAULT_BUCKET = "photos"
+"""The bucket the one-bucket wizard preselects on these scenarios (wiped on the target)."""
 
 
 def _arn(deployment_id: str, bucket: str) -> str:

@@ -252,7 +252,10 @@ class FleetRunner:
         try:
             job = self.service.start_resync(self.src, row.bucket, row.arn, older_than_days=self.older_than_days,
                                             reset_id=reset_id)
-        except Conflict:
+        except Conflict as exc:
+            if "already in progress" not in exc.message.lower():
+                self._fail(row, self._gone(exc) or f"start refused: {exc.one_line()}", "site.resync.refused")
+                return "failed"
             try:
                 cur = self.service.resync_status(self.src, row.bucket, row.arn).for_arn(row.arn)
             except RecoveryError:

@@ -135,10 +135,19 @@ class SiteResyncRunner(FleetRunner):
         if m is not None and m.resync_id == self.resync_id:
             self.site_status = m.status
             if m.status.lower() == "ongoing" and not any(r.running for r in self.rows.values()):
-                self.note = (f"every bucket has ended, but {self.src} still reports site resync {self.resync_id} "
-                             f"Ongoing: MinIO keeps that after a cancel or when a bucket never started, until it "
-                             f"restarts (mc admin service restart {self.src}); a new site start is refused until then")
+                self.note = self._stuck_note()
         return ok
+
+    def _stuck_note(self) -> str:
+        """Every bucket ended, the server still says Ongoing (§15.4): why, and what clears it."""
+        head = f"every bucket has ended, but {self.src} still reports site resync {self.resync_id} Ongoing"
+        canceled = any(r.status == FAILED and "canceled" in r.detail for r in self.rows.values())
+        if canceled:
+            return (f"{head}: MinIO keeps that after a cancel until it restarts (mc admin service restart "
+                    f"{self.src}); a new site start is refused until then")
+        return (f"{head}: bucket(s) that never started stay Pending there. To start another site resync, cancel "
+                f"this one (recovery-tui site resync cancel {self.src} {self.dst}), then restart {self.src} "
+                f"(mc admin service restart {self.src})")
 
     # -- cancel -------------------------------------------------------------------------------------
     def cancel_site(self) -> SiteResyncOp:
