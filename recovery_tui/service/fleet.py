@@ -32,6 +32,7 @@ from .sitemodels import SitePlan
 
 DEFAULT_MAX_RUNNING = 4
 KIND = "site-resync"
+REMOTE_DOWN = "XMinioAdminReplicationRemoteConnectionError"
 NO_RECORD_GRACE = 60.0
 """Seconds a started bucket may show no resync record with its ResetID before its row fails."""
 
@@ -169,6 +170,7 @@ class FleetRunner:
         self.paused, self._paused_since = "", None
 
     def _fail(self, row: FleetRow, detail: str, action: str = "site.resync.failed") -> None:
+        detail = " ".join(detail.split())  # server messages carry Go's "\n\t"
         row.status, row.detail = FAILED, detail
         self._record(action, row, result="failed", reason=detail)
 
@@ -184,7 +186,9 @@ class FleetRunner:
         for row in [r for r in self.rows.values() if r.running]:
             try:
                 st = self.service.resync_status(self.src, row.bucket, row.arn).for_arn(row.arn)
-            except ConnectionFailure:
+            except ConnectionFailure as exc:
+                if exc.status:
+                    continue
                 self._pause(f"the healthy site {self.src} does not answer", at)
                 return False
             except RecoveryError as exc:
@@ -252,28 +256,8 @@ class FleetRunner:
         try:
             job = self.service.start_resync(self.src, row.bucket, row.arn, older_than_days=self.older_than_days,
                                             reset_id=reset_id)
-        except Conflict as exc:
-            if "already in progress" not in exc.message.lower():
-                self._fail(row, self._gone(exc) or f"start refused: {exc.one_line()}", "site.resync.refused")
-                return "failed"
-            try:
-                cur = self.service.resync_status(self.src, row.bucket, row.arn).for_arn(row.arn)
-            except RecoveryError:
-                cur = None
-            if cur is not None and cur.running:
-                return self._adopt(row, cur, at)
-            self._fail(row, "the server says a resync is already in progress, but none could be read", "site.resync.refused")
-            return "failed"
-        except ConnectionFailure:
-            # The effect of the start is unknown: the row stays queued and the next tick reads its status first.
-            self._pause(f"the healthy site {self.src} does not answer", at)
-            return "stop"
         except RecoveryError as exc:
-            if exc.code == "XMinioAdminReplicationRemoteConnectionError" and not self._damaged_answers():
-                self._pause(f"the damaged site {self.dst} does not answer: no new resync starts until it does", at)
-                return "stop"
-            self._fail(row, self._gone(exc) or f"start refused: {exc.one_line()}", "site.resync.refused")
-            return "failed"
+            return self._refused(row, exc, at)
         with self._lock:
             row.status, row.reset_id, row.detail = PENDING, job.reset_id or reset_id, ""
             row.started_at, row.attempts = time.time(), row.attempts + 1
@@ -281,6 +265,30 @@ class FleetRunner:
             row.tracker = None
         self._record("site.resync.start", row, reset_id=row.reset_id, attempt=row.attempts)
         return "running"
+
+    def _refused(self, row: FleetRow, exc: RecoveryError, at: float) -> str:
+        """What a failed start means: "running" (adopted), "stop" (a site is down: pause), "failed" (this row)."""
+        if exc.code == REMOTE_DOWN:  # the healthy site answered: it cannot reach the damaged one
+            if not self._damaged_answers():
+                self._pause(f"the damaged site {self.dst} does not answer: no new resync starts until it does", at)
+                return "stop"
+        elif isinstance(exc, ConnectionFailure) and not exc.status:
+            # No answer: the start's effect is unknown. The row stays queued and the next tick reads its
+            # status before anything else, so a start that did happen is followed, not repeated.
+            self._pause(f"the healthy site {self.src} does not answer", at)
+            return "stop"
+        elif isinstance(exc, Conflict) and "already in progress" in exc.message.lower():
+            try:
+                cur = self.service.resync_status(self.src, row.bucket, row.arn).for_arn(row.arn)
+            except RecoveryError:
+                cur = None
+            if cur is not None and cur.running:
+                return self._adopt(row, cur, at)
+            self._fail(row, "the server says a resync is already in progress, but none could be read",
+                       "site.resync.refused")
+            return "failed"
+        self._fail(row, self._gone(exc) or f"start refused: {exc.one_line()}", "site.resync.refused")
+        return "failed"
 
     def _adopt(self, row: FleetRow, cur: Any, at: float) -> str:
         with self._lock:
