@@ -1,4 +1,4 @@
-"""Benchmarks V1, V2, V3, B1, B2 of issue 4: `python -m benchmarks.run V1|V2|V3|B1|B2|all`.
+"""Benchmarks V1, V2, V3, B1, B2 of issue 4 and S1 of issue 11: `python -m benchmarks.run V1|…|S1|all`.
 
 Every figure comes from one run on lab sites served by separate processes (`recovery-tui lab serve`),
 so the lab never shares the client's interpreter. Prints a table with PASS/FAIL per target.
@@ -170,13 +170,19 @@ def bench_b2(n: int = 200, latency: float = 0.02) -> list[Row]:
              speed >= 8.0 and r1.total == r10.total >= n)]
 
 
+def bench_s1() -> list[Row]:
+    from benchmarks.site import bench_s1 as run
+
+    return run()
+
+
 BENCHES: dict[str, Callable[[], list[Row]]] = {"V1": bench_v1, "V2": bench_v2, "V3": bench_v3, "B1": bench_b1,
-                                               "B2": bench_b2}
+                                               "B2": bench_b2, "S1": bench_s1}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
-    p.add_argument("which", nargs="+", help="V1 V2 V3 B1 B2 or all")
+    p.add_argument("which", nargs="+", help="V1 V2 V3 B1 B2 S1 or all")
     args = p.parse_args(argv)
     names = list(BENCHES) if "all" in [w.lower() for w in args.which] else [w.upper() for w in args.which]
     rows: list[Row] = []

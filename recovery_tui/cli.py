@@ -183,7 +183,7 @@ def _serve_lab(args: argparse.Namespace) -> int:
             print(f"{name}={value}", flush=True)
         if args.tls:
             print(f"# CA certificate: {lab.ca_pem_path}", flush=True)
-        if args.scenario in ("site-loss", "site-replication"):
+        if args.scenario in ("site-loss", "site-replication", "site-many"):
             print(f"# lab running: scenario {args.scenario}, many buckets on aliases 'source' (healthy) and "
                   "'target' (damaged). Export the two lines above, then e.g.: recovery-tui site plan source target",
                   flush=True)

@@ -86,7 +86,7 @@ def run_wizard(args: argparse.Namespace) -> int:
             from recovery_tui.lab import sitescen
 
             scenario = args.scenario or DEFAULT_LAB_SCENARIO
-            source = BucketPath("source", sitescen.DEFAULT_BUCKET if scenario in sitescen.NAMES else "data")
+            source = BucketPath("source", sitescen.default_bucket(scenario) if scenario in sitescen.NAMES else "data")
         in_lab = lab is not None
         resume = None
         if not in_lab and not getattr(args, "fresh", False):

@@ -14,9 +14,9 @@ has no policy, lifecycle, SSE, tagging, quota or object-lock files to export.
 
 from __future__ import annotations
 
-import io
+import struct
 import time
-import zipfile
+import zlib
 from typing import Any
 
 from aiohttp import web
@@ -58,27 +58,58 @@ def targets_xml(targets: list[store.LabTarget]) -> bytes:
     return "".join(parts).encode()
 
 
-def build_zip(site: store.Site, names: list[str]) -> bytes:
-    buf = io.BytesIO()
-    stamp = time.localtime()[:6]
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        def add(name: str, data: bytes) -> None:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            zf.writestr(info, data)
+_PACKED: dict[bytes, tuple[int, bytes]] = {}
+"""Deflated entries by content: most configurations do not change between two exports."""
 
-        for name in names:
-            b = site.buckets[name]
-            add(f"{name}/notification.xml", f'<NotificationConfiguration xmlns="{S3_NS}"></NotificationConfiguration>'
-                .encode())
-            if b.versioning in ("Enabled", "Suspended"):
-                add(f"{name}/versioning.xml", f'<VersioningConfiguration xmlns="{S3_NS}"><Status>{b.versioning}'
-                    "</Status></VersioningConfiguration>".encode())
-            if b.replication_xml is not None:
-                add(f"{name}/replication.xml", b.replication_xml)
-            add(f"{name}/bucket-targets.json", targets_xml(list(site.targets.get(name, ()))))
-    return buf.getvalue()
+
+class _Zip:
+    """A minimal zip writer (deflated entries, no data descriptors): `zipfile` spends ~0.1 ms per entry,
+    which a thousand-bucket export (four entries each) would turn into half a second per request."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.central: list[bytes] = []
+        self.offset = 0
+        t = time.localtime()
+        self.dos_time = (t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2)
+        self.dos_date = ((t.tm_year - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday
+
+    def add(self, name: str, data: bytes) -> None:
+        raw = name.encode()
+        hit = _PACKED.get(data)
+        if hit is None:
+            co = zlib.compressobj(6, zlib.DEFLATED, -15)
+            if len(_PACKED) > 50_000:
+                _PACKED.clear()
+            hit = _PACKED[data] = (zlib.crc32(data), co.compress(data) + co.flush())
+        crc, packed = hit
+        fixed = struct.pack("<HHHHHIII", 20, 0x800, 8, self.dos_time, self.dos_date, crc, len(packed), len(data))
+        local = b"PK\x03\x04" + fixed + struct.pack("<HH", len(raw), 0) + raw
+        self.central.append(b"PK\x01\x02" + struct.pack("<H", 0x0314) + fixed
+                            + struct.pack("<HHHHHII", len(raw), 0, 0, 0, 0, 0o600 << 16, self.offset) + raw)
+        self.parts += [local, packed]
+        self.offset += len(local) + len(packed)
+
+    def finish(self) -> bytes:
+        cd = b"".join(self.central)
+        n = len(self.central)
+        return b"".join(self.parts) + cd + b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, n, n, len(cd),
+                                                                          self.offset, 0)
+
+
+def build_zip(site: store.Site, names: list[str]) -> bytes:
+    zf = _Zip()
+    notification = f'<NotificationConfiguration xmlns="{S3_NS}"></NotificationConfiguration>'.encode()
+    for name in names:
+        b = site.buckets[name]
+        zf.add(f"{name}/notification.xml", notification)
+        if b.versioning in ("Enabled", "Suspended"):
+            zf.add(f"{name}/versioning.xml", f'<VersioningConfiguration xmlns="{S3_NS}"><Status>{b.versioning}'
+                   "</Status></VersioningConfiguration>".encode())
+        if b.replication_xml is not None:
+            zf.add(f"{name}/replication.xml", b.replication_xml)
+        zf.add(f"{name}/bucket-targets.json", targets_xml(list(site.targets.get(name, ()))))
+    return zf.finish()
 
 
 def export(rt: Any, request: web.Request) -> web.Response:

@@ -31,6 +31,7 @@ SCENARIOS: tuple[tuple[str, str], ...] = (
     ("site-loss", "16 buckets: 13 damaged on the target (one empty, one of --objects N versions, default "
                   "50000), 2 that cannot be resynced, 1 replicating to a third deployment"),
     ("site-replication", "the two sites are site-replication peers; 7 buckets damaged on the target"),
+    ("site-many", "many small replicated buckets (--objects N, default 1000), each damaged on the target"),
 )
 NAMES: tuple[str, ...] = tuple(n for n, _ in SCENARIOS)
 

@@ -198,7 +198,7 @@ def training_resync_delay(scenario: Optional[str]) -> Optional[float]:
     (at the training pace its 100k versions would take hours)."""
     if os.environ.get("RECOVERY_TUI_LAB_RESYNC_DELAY") or scenario == "large":
         return None
-    if scenario in ("site-loss", "site-replication"):
+    if scenario in ("site-loss", "site-replication", "site-many"):
         return SITE_TRAINING_RESYNC_DELAY
     return TRAINING_RESYNC_DELAY
 

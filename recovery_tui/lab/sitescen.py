@@ -15,7 +15,12 @@ its reverse rule). The target lost data in every bucket, in different ways:
 
 `site-replication`: both sites are peers of one site-replication group (`lab/siterepl.py`); every
 bucket has a remote target for the peer carrying its `deploymentID`, seven buckets, the target lost
-data in all of them. Seeding runs on the lab's loop thread (see `scenarios.apply`).
+data in all of them.
+
+`site-many`: `--objects N` (default 1,000) small buckets, each replicated to the target, which lost
+one version of each: the scale case (discovery of a thousand buckets, the fleet monitor's thousand rows).
+
+Seeding runs on the lab's loop thread (see `scenarios.apply`).
 """
 
 from __future__ import annotations
@@ -64,9 +69,15 @@ SITE_REPL_BUCKETS: tuple[tuple[str, Optional[int], str], ...] = (
 )
 DEFAULT_BIG_SITE_REPL = 5_000
 
-NAMES = ("site-loss", "site-replication")
+NAMES = ("site-loss", "site-replication", "site-many")
+DEFAULT_MANY = 1_000
 DEFAULT_BUCKET = "photos"
 """The bucket the one-bucket wizard preselects on these scenarios (wiped on the target)."""
+
+
+def default_bucket(name: str) -> str:
+    """The bucket the one-bucket wizard preselects on scenario `name`."""
+    return "bucket-0000" if name == "site-many" else DEFAULT_BUCKET
 
 
 def _arn(deployment_id: str, bucket: str) -> str:
@@ -195,8 +206,24 @@ def _seed_buckets(lab: Any, rng: random.Random, spec: tuple[tuple[str, Optional[
         _damage(rng, lab, name, how)
 
 
+def _seed_many(lab: Any, rng: random.Random, n: int) -> None:
+    """`n` small replicated buckets (`bucket-0000`, …), two versions each, the newest lost on the target."""
+    width = max(4, len(str(n - 1)))
+    for i in range(n):
+        name = f"bucket-{i:0{width}d}"
+        src, dst = _bucket(lab.source.site, name), _bucket(lab.target.site, name)
+        arn = _link(rng, lab.source, lab.target, name)
+        _link(rng, lab.target, lab.source, name)
+        _fill(rng, src, dst, arn, 1)
+        for v in list(dst.iter_versions())[:1]:
+            dst.remove_version(v.key, v.version_id)
+
+
 def seed(lab: Any, name: str, rng: random.Random, objects: Optional[int]) -> None:
     """Build scenario `name` (one of NAMES) into `lab`'s two stores."""
+    if name == "site-many":
+        _seed_many(lab, rng, DEFAULT_MANY if objects is None else objects)
+        return
     if name == "site-replication":
         big = DEFAULT_BIG_SITE_REPL if objects is None else objects
         _seed_buckets(lab, rng, SITE_REPL_BUCKETS, big, site_repl=True, scale=scale_for(objects))
@@ -230,8 +257,11 @@ def seed(lab: Any, name: str, rng: random.Random, objects: Optional[int]) -> Non
     _fill(rng, src, None, tgt.arn, _keys(15, scale))
 
 
-def recoverable(name: str) -> tuple[str, ...]:
+def recoverable(name: str, objects: Optional[int] = None) -> tuple[str, ...]:
     """The buckets of scenario `name` a plan must offer for resync (tests and docs)."""
+    if name == "site-many":
+        n = DEFAULT_MANY if objects is None else objects
+        return tuple(f"bucket-{i:0{max(4, len(str(n - 1)))}d}" for i in range(n))
     spec = SITE_REPL_BUCKETS if name == "site-replication" else SITE_LOSS_BUCKETS
     return tuple(sorted(n for n, _, _ in spec))
 

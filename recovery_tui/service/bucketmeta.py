@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
+from . import bulkread
 from .errors import AccessDenied, NotFound, NotSupported, RecoveryError, ServerError
 from .models import ReplicationConfig
 from .parsers import parse_replication_config
@@ -37,19 +38,26 @@ class BucketMeta:
     replication: Optional[ReplicationConfig] = None
 
 
-def parse_export(body: bytes, buckets: Optional[Iterable[str]] = None) -> dict[str, BucketMeta]:
-    """The export zip → `{bucket: BucketMeta}` for `buckets` (a bucket with no file gets the defaults);
-    every bucket named in the zip when `buckets` is None."""
+def _zip_files(body: bytes, wanted: tuple[str, ...] = WANTED) -> dict[str, bytes]:
+    found = bulkread.zip_entries(body, wanted)  # never bucket-targets.json: it holds the targets' secret keys
+    if found is not None:
+        return found
     try:
         zf = zipfile.ZipFile(io.BytesIO(body))
     except zipfile.BadZipFile:
         raise ServerError("The bucket-metadata export is not a zip file", code="BadZip") from None
-    found: dict[str, dict[str, bytes]] = {}
     with zf:
-        for name in zf.namelist():
-            bucket, _, file = name.partition("/")
-            if file in WANTED:  # never bucket-targets.json: it holds the targets' secret keys
-                found.setdefault(bucket, {})[file] = zf.read(name)
+        return {name: zf.read(name) for name in zf.namelist() if name.rpartition("/")[2] in wanted}
+
+
+def parse_export(body: bytes, buckets: Optional[Iterable[str]] = None, *,
+                 replication: bool = True) -> dict[str, BucketMeta]:
+    """The export zip → `{bucket: BucketMeta}` for `buckets` (a bucket with no file gets the defaults);
+    every bucket named in the zip when `buckets` is None; versioning only unless `replication`."""
+    found: dict[str, dict[str, bytes]] = {}
+    for name, data in _zip_files(body, WANTED if replication else WANTED[:1]).items():
+        bucket, _, file = name.partition("/")
+        found.setdefault(bucket, {})[file] = data
     out: dict[str, BucketMeta] = {}
     for bucket in (found if buckets is None else buckets):
         files = found.get(bucket, {})
@@ -57,20 +65,23 @@ def parse_export(body: bytes, buckets: Optional[Iterable[str]] = None) -> dict[s
         if "versioning.xml" in files:
             m = _STATUS.search(files["versioning.xml"])
             status = m.group(1).decode() if m else ""
-        repl = parse_replication_config(files["replication.xml"]) if "replication.xml" in files else None
+        repl = None
+        if "replication.xml" in files:
+            xml = files["replication.xml"]
+            repl = bulkread.replication_config(xml) or parse_replication_config(xml)
         out[bucket] = BucketMeta(versioning=status, replication=repl)
     return out
 
 
-def export_metadata(service: Any, alias: str, buckets: Optional[list[str]] = None
-                    ) -> Optional[dict[str, BucketMeta]]:
+def export_metadata(service: Any, alias: str, buckets: Optional[list[str]] = None, *,
+                    replication: bool = True) -> Optional[dict[str, BucketMeta]]:
     """One export call; None when the server refuses or lacks it (the caller reads per bucket)."""
     s = service.site(alias)
     try:
         resp = s.admin(s.ctx("export the bucket configurations", A_EXPORT), "GET", "export-bucket-metadata")
     except (AccessDenied, NotSupported, NotFound):
         return None
-    return parse_export(resp.body, buckets)
+    return parse_export(resp.body, buckets, replication=replication)
 
 
 def _one(service: Any, alias: str, bucket: str, want_repl: bool) -> BucketMeta:

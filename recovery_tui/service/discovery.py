@@ -22,6 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, Callable, Optional
 
+from . import bulkread
 from .bucketmeta import BucketMeta, export_metadata, per_bucket_metadata
 from .errors import AccessDenied, ConnectionFailure, InputError, NotFound, NotSupported, RecoveryError
 from .models import RemoteTarget
@@ -66,6 +67,22 @@ def _check_aliases(service: Any, src: str, dst: str) -> tuple[Any, Any]:
     return a, b
 
 
+def bucket_list(service: Any, alias: str) -> list[str]:
+    """ListBuckets through the signed raw path, read by `bulkread` (boto3's parser is slow on thousands)."""
+    s = service.site(alias)
+    names = bulkread.bucket_names(s.raw(s.ctx("list buckets", "s3:ListAllMyBuckets"), "GET", "/").body)
+    return names if names is not None else service.list_buckets(alias)
+
+
+def all_targets(service: Any, alias: str) -> list[RemoteTarget]:
+    """Every remote target of every bucket in one `list-remote-targets?bucket=&type=` call (§2)."""
+    s = service.site(alias)
+    body = s.admin(s.ctx("list remote targets", "admin:GetBucketTarget"), "GET", "list-remote-targets",
+                   [("bucket", ""), ("type", "")]).body
+    found = bulkread.remote_targets(body)
+    return found if found is not None else service.remote_targets(alias, "")
+
+
 def discover(service: Any, src: str, dst: str, *, parallel: int = DEFAULT_PARALLEL,
              progress: Optional[Progress] = None) -> SitePlan:
     """The site plan without version counts (see the module docstring)."""
@@ -85,14 +102,15 @@ def discover(service: Any, src: str, dst: str, *, parallel: int = DEFAULT_PARALL
 
     with ThreadPoolExecutor(8) as pool:
         jobs: dict[str, Future[Any]] = {
-            "src_buckets": pool.submit(service.list_buckets, src),
-            "dst_buckets": pool.submit(service.list_buckets, dst),
-            "targets": pool.submit(service.remote_targets, src, ""),
+            "src_buckets": pool.submit(bucket_list, service, src),
+            "dst_buckets": pool.submit(bucket_list, service, dst),
+            "targets": pool.submit(all_targets, service, src),
             "src_info": pool.submit(note_safe(lambda: server_info(service, src), f"deployment ID of {src}")),
             "dst_info": pool.submit(note_safe(lambda: server_info(service, dst), f"deployment ID of {dst}")),
             "sr": pool.submit(note_safe(lambda: site_replication_info(service, src), "site replication")),
             "src_meta": pool.submit(note_safe(lambda: export_metadata(service, src), f"configurations of {src}")),
-            "dst_meta": pool.submit(note_safe(lambda: export_metadata(service, dst), f"configurations of {dst}")),
+            "dst_meta": pool.submit(note_safe(lambda: export_metadata(service, dst, replication=False),
+                                                   f"configurations of {dst}")),
         }
         results: dict[str, Any] = {}
         errors: dict[str, RecoveryError] = {}

@@ -23,11 +23,20 @@ REPLICATE_ALL = "delete-marker,delete,existing-objects,metadata-sync"
 """`mc replicate add`'s default set plus existing-objects (§20)."""
 
 
+_MATCHES: dict[tuple[str, str, bool], bool] = {}
+
+
 def points_at(t: RemoteTarget, dst_alias: Any, dst_deployment: str) -> bool:
     """A remote target is the damaged site's when its endpoint is DST's, or its deployment ID is DST's."""
     if dst_deployment and t.deployment_id and t.deployment_id == dst_deployment:
         return True
-    return bool(dst_alias.matches_endpoint(t.endpoint, t.secure))
+    key = (str(dst_alias.url), t.endpoint, t.secure)
+    hit = _MATCHES.get(key)
+    if hit is None:
+        if len(_MATCHES) > 4096:
+            _MATCHES.clear()
+        hit = _MATCHES[key] = bool(dst_alias.matches_endpoint(t.endpoint, t.secure))
+    return hit
 
 
 def _q(text: str) -> str:
