@@ -16,11 +16,15 @@ from textual.worker import Worker, WorkerState
 
 from recovery_tui.journal import Journal
 from recovery_tui.messages import StateChanged, StepDone, WorkerFailed
-from recovery_tui.screens import screen_class
+from recovery_tui.screens.base import StepScreen
+from recovery_tui.screens.connect import ConnectScreen
 from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
+from recovery_tui.screens.registry import SCREENS
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.secrets import redact
-from recovery_tui.state import STEP_TITLES, WizardState
+from recovery_tui.settings import Settings, current
+from recovery_tui.state import WizardState, session_path
+from recovery_tui.steps import Step
 
 if TYPE_CHECKING:
     from recovery_tui.service.aliases import BucketPath
@@ -57,8 +61,11 @@ class RecoveryApp(App[int]):
         state: Optional[WizardState] = None,
         resume: Optional[WizardState] = None,
         persist: bool = True,
+        settings: Optional[Settings] = None,
     ) -> None:
         super().__init__()
+        self.settings = settings or current()
+        """This run's settings (built by the CLI); where the session and the journal are kept."""
         self.service = service
         """The client service, shared by every screen (called from thread workers only)."""
         self.aliases = list(aliases)
@@ -81,16 +88,21 @@ class RecoveryApp(App[int]):
         self._journal: Optional[Journal] = None
         """The audit journal of this run, created on first use."""
 
+    @property
+    def session_file(self) -> Path:
+        """Where this run's session is saved (lab runs have their own file)."""
+        return session_path(self.lab, self.settings.state_dir)
+
     # -- steps ---------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.push_screen(self.make_step(0))
+        self.push_screen(self.make_step(Step.CONNECT))
         if self.resume is not None:
             saved = self.resume
             when = saved.updated_at[:16].replace("T", " ") if saved.updated_at else "earlier"
             resync = f"\nResync ResetID {saved.reset_id} ({saved.resync_status or 'started'})." if saved.reset_id else ""
             message = (
-                f"A session saved {when} UTC was at step {saved.step + 1} · {STEP_TITLES[saved.step]}\n"
+                f"A session saved {when} UTC was at step {saved.step.number} · {saved.step.title}\n"
                 f"for {saved.source}" + (f" → {saved.target_label}" if saved.arn else "") + f".{resync}\n\n"
                 "Reattach to it? (No starts over; nothing on the servers changes either way.)"
             )
@@ -101,42 +113,35 @@ class RecoveryApp(App[int]):
         saved = self.resume
         self.resume = None
         if not answer or saved is None:
-            WizardState.discard(lab=self.lab) if self.persist else None
+            WizardState.discard(self.session_file) if self.persist else None
             return
         saved.lab = self.lab
         self.state = saved
         self.pop_screen()
         target = saved.step
-        for step in range(0, target + 1):
-            if step in (3,) and step != target:
-                continue  # Start is a one-shot page: do not keep it under the monitor
-            screen = self.make_step(step)
-            if screen is None:
+        for step in Step:
+            if step > target:
                 break
-            self.push_screen(screen)
-        self.notify(f"Reattached at step {target + 1} · {STEP_TITLES[target]}.", timeout=4)
+            if step is Step.START and step != target:
+                continue  # Start is a one-shot page: do not keep it under the monitor
+            self.push_screen(self.make_step(step))
+        self.notify(f"Reattached at step {target.number} · {target.title}.", timeout=4)
 
-    def make_step(self, step: int) -> Any:
-        """Build the screen for `step`, or None (with a notice) when it is not available."""
-        cls = screen_class(step)
-        if cls is None:
-            self.notify(f"Step {step + 1} ({STEP_TITLES[step]}) is not available in this build.", severity="warning")
-            return None
-        if step == 0:
-            return cls(self.service, self.state, aliases=self.aliases, source=self.source)  # type: ignore[call-arg]
-        return cls(self.service, self.state)  # type: ignore[call-arg]
+    def make_step(self, step: Step) -> StepScreen:
+        """Build the screen for `step`."""
+        if step is Step.CONNECT:
+            return ConnectScreen(self.service, self.state, aliases=self.aliases, source=self.source)
+        return SCREENS[step](self.service, self.state)
 
     def on_step_done(self, message: StepDone) -> None:
         """A step finished: save, then show the next (or the requested) step."""
-        nxt = message.goto if message.goto is not None else message.step + 1
-        if nxt >= len(STEP_TITLES):
+        nxt = message.goto if message.goto is not None else message.step.next
+        if nxt is None:
             self.state.extra["finished_at"] = self.clock().isoformat()
             self.save_state()
             self.notify("Recovery run complete. The report and journal stay on disk.", timeout=6)
             return
         screen = self.make_step(nxt)
-        if screen is None:
-            return
         self.state.step = nxt
         self.save_state()
         self.push_screen(screen)
@@ -149,7 +154,7 @@ class RecoveryApp(App[int]):
         if not self.persist:
             return
         try:
-            self.state.save(now=self.clock())
+            self.state.save(self.session_file, now=self.clock())
         except OSError as exc:
             self.notify(f"Could not save the session: {exc.strerror}", severity="warning", timeout=5)
 
@@ -192,6 +197,7 @@ class RecoveryApp(App[int]):
         if self._journal is None:
             self._journal = Journal(
                 mode="lab" if self.lab else "wizard",
+                directory=self.settings.state_dir / "journal",
                 warn=lambda text: self.notify(text, title="Audit journal", severity="warning"),
             )
         self._journal.record(action, **detail)
@@ -226,4 +232,4 @@ class RecoveryApp(App[int]):
 
 make_app = RecoveryApp
 """The one factory for the CLI, the tests and the screenshot script: the App's own constructor,
-so its keyword arguments (aliases, lab, source, clock, state, resume, persist) are declared once."""
+so its keyword arguments (aliases, lab, source, clock, state, resume, persist, settings) are declared once."""

@@ -17,6 +17,7 @@ from typing import Callable, Optional, Sequence
 from recovery_tui import __version__
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.secrets import redact
+from recovery_tui.settings import DEFAULT_REGION, Settings, in_effect
 
 EXIT_OK, EXIT_DIFF, EXIT_INPUT, EXIT_CONN = 0, 1, 2, 3
 
@@ -61,9 +62,6 @@ def _insecure_here(parser: argparse.ArgumentParser) -> None:
                         help="do not verify TLS certificates (as mc --insecure)")
 
 
-DEFAULT_REGION = "us-east-1"
-"""The SigV4 signing region when `--region` is not given (MinIO's default, as in mc)."""
-
 _REGION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
 
@@ -95,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (as mc --insecure)")
     p.add_argument("--region", type=_region, default=DEFAULT_REGION, metavar="REGION",
                    help=f"SigV4 signing region of the servers (default {DEFAULT_REGION}, as MinIO's)")
-    p.add_argument("--fresh", action="store_true", help="ignore a saved session and start the wizard from step 0")
+    p.add_argument("--fresh", action="store_true", help="ignore a saved session and start the wizard from the first step")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     lab = sub.add_parser("lab", help="run the embedded lab")
@@ -161,11 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _serve_lab(args: argparse.Namespace) -> int:
+def _serve_lab(args: argparse.Namespace, settings: Settings) -> int:
     from recovery_tui.lab.server import Lab, training_resync_delay
 
     lab = Lab(
-        resync_delay=training_resync_delay(args.scenario),
+        resync_delay=training_resync_delay(args.scenario, settings.lab_resync_delay),
         scenario=args.scenario,
         objects=args.objects,
         seed=args.seed,
@@ -202,16 +200,16 @@ def _serve_lab(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_wizard(args: argparse.Namespace) -> int:
+def _run_wizard(settings: Settings) -> int:
     from recovery_tui.wizard import run_wizard
 
-    return run_wizard(args)
+    return run_wizard(settings)
 
 
-def _run_headless(args: argparse.Namespace) -> int:
+def _run_headless(args: argparse.Namespace, settings: Settings) -> int:
     from recovery_tui import headless
 
-    return headless.dispatch(args)
+    return headless.dispatch(args, settings)
 
 
 VALUE_OPTIONS_MAY_START_WITH_DASH = ("--older-than",)
@@ -242,14 +240,17 @@ def join_dashed_values(argv: Sequence[str]) -> list[str]:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = join_dashed_values(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    settings = Settings.from_args(args)  # the run's one Settings: argv + environment + defaults
     try:
-        if args.command == "lab":
-            return _serve_lab(args)
-        if args.command is None:
-            if args.scenario and not args.lab:
-                raise InputError("--scenario only applies with --lab", hint="Run: recovery-tui --lab --scenario NAME")
-            return _run_wizard(args)
-        return _run_headless(args)
+        with in_effect(settings):
+            if args.command == "lab":
+                return _serve_lab(args, settings)
+            if args.command is None:
+                if args.scenario and not args.lab:
+                    raise InputError("--scenario only applies with --lab",
+                                     hint="Run: recovery-tui --lab --scenario NAME")
+                return _run_wizard(settings)
+            return _run_headless(args, settings)
     except RecoveryError as exc:
         sys.stderr.write(f"recovery-tui: {redact(exc.one_line())}\n")
         return exc.exit_code

@@ -13,14 +13,16 @@ from typing import Optional
 
 from textual.message import Message
 
+from recovery_tui.steps import Step
+
 
 @dataclass
 class StepDone(Message):
     """A step finished; the App saves the state and shows the next step."""
 
-    step: int
-    """The step that finished (0 Connect … 6 Next steps)."""
-    goto: Optional[int] = None
+    step: Step
+    """The step that finished."""
+    goto: Optional[Step] = None
     """Jump to this step instead of `step + 1` (e.g. Preflight → Monitor when a resync already runs)."""
 
 

@@ -7,15 +7,13 @@ import os
 import tempfile
 from pathlib import Path
 
+from recovery_tui.settings import current
+
 
 def state_dir() -> Path:
-    """`$RECOVERY_TUI_STATE_DIR` when set, else the XDG state directory (`~/.local/state/recovery-tui`)."""
-    override = os.environ.get("RECOVERY_TUI_STATE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("recovery-tui"))
+    """The run's state directory (`Settings.state_dir`: `$RECOVERY_TUI_STATE_DIR` when set, else the XDG state
+    directory `~/.local/state/recovery-tui`)."""
+    return current().state_dir
 
 
 def write_private(path: Path, text: str) -> Path:

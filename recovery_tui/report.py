@@ -211,9 +211,9 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     return redact("\n".join(lines))
 
 
-def reports_dir() -> Path:
+def reports_dir(base: Optional[Path] = None) -> Path:
     """`<XDG state dir>/reports` (or `$RECOVERY_TUI_STATE_DIR/reports`)."""
-    return state_dir() / "reports"
+    return (base or state_dir()) / "reports"
 
 
 def _slug(text: str) -> str:

@@ -5,7 +5,7 @@ each step. The App saves it on every step change (and screens ask for a save
 when something inside a step changes), so an SSH drop (SIGHUP), a crash or a
 quit loses nothing: the next `recovery-tui` offers to reattach at the same step.
 The file lives under the XDG state directory
-(`platformdirs.user_state_dir("recovery-tui")`), or `$RECOVERY_TUI_STATE_DIR`.
+(`platformdirs.user_state_dir("recovery-tui")`), or `$RECOVERY_TUI_STATE_DIR` (`Settings.state_dir`).
 Lab sessions go to their own file: the lab's data lives in memory and is gone
 when the lab stops, so a lab session is never offered for resume.
 
@@ -21,25 +21,15 @@ from pathlib import Path
 from typing import Any, Optional
 
 from recovery_tui.paths import state_dir, write_private
+from recovery_tui.steps import Step
 
 STATE_VERSION = 1
 """Bumped when the JSON layout changes incompatibly; older files are ignored."""
 
-STEP_TITLES: tuple[str, ...] = (
-    "Connect",
-    "Replication targets",
-    "Preflight checks",
-    "Start resync",
-    "Monitor resync",
-    "Validate",
-    "Next steps",
-)
-"""The wizard's steps, in order; the header shows "Step N+1 of 7 · title"."""
-
-
-def session_path(lab: bool = False) -> Path:
-    """The session file for real runs (`session.json`) or lab runs (`lab-session.json`)."""
-    return state_dir() / ("lab-session.json" if lab else "session.json")
+def session_path(lab: bool = False, directory: Optional[Path] = None) -> Path:
+    """The session file for real runs (`session.json`) or lab runs (`lab-session.json`), in `directory`
+    (the run's `Settings.state_dir`; default `paths.state_dir()`)."""
+    return (directory or state_dir()) / ("lab-session.json" if lab else "session.json")
 
 
 def iso(moment: Optional[datetime]) -> Optional[str]:
@@ -77,8 +67,8 @@ class ChecklistItem:
 class WizardState:
     """Everything the wizard knows about the current recovery run."""
 
-    step: int = 0
-    """The step shown last (0 Connect … 6 Next steps)."""
+    step: Step = Step.CONNECT
+    """The step shown last. Saved as its 0-based int (as every session file so far); an int is accepted."""
     lab: bool = False
     """True when running against the embedded lab."""
     source_alias: str = ""
@@ -128,6 +118,9 @@ class WizardState:
     version: int = STATE_VERSION
     """Layout version of the saved JSON."""
 
+    def __post_init__(self) -> None:
+        self.step = Step.coerce(self.step)
+
     @property
     def source(self) -> str:
         """`ALIAS/BUCKET` of the source, "" before Connect."""
@@ -162,8 +155,10 @@ class WizardState:
     # -- persistence -------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return asdict(self)
+        """A JSON-ready dict (the step as its 0-based int, readable by older builds)."""
+        data = asdict(self)
+        data["step"] = int(self.step)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "WizardState":

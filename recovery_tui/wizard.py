@@ -1,4 +1,4 @@
-"""`run_wizard(args)`: builds the aliases (or the lab), the service and the App, runs it, and cleans up.
+"""`run_wizard(settings)`: builds the aliases (or the lab), the service and the App, runs it, and cleans up.
 
 Bad input (an unknown `--source` alias, a broken mc config) raises an
 `InputError`/`ConfigError` before any TUI starts; `cli.main` prints it in one
@@ -8,7 +8,6 @@ read: the aliases come from the lab alone, with a throw-away MC_CONFIG_DIR.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import signal
 import sys
@@ -17,7 +16,9 @@ from typing import Any, Optional
 
 from recovery_tui.service.aliases import AliasBook, BucketPath, parse_bucket_path
 from recovery_tui.service.errors import ConfigError
-from recovery_tui.state import STEP_TITLES, WizardState
+from recovery_tui.service.secrets import register
+from recovery_tui.settings import Settings
+from recovery_tui.state import WizardState, session_path
 
 DEFAULT_LAB_SCENARIO = "partial-loss"
 """The lab scenario when `--lab` has no `--scenario`."""
@@ -27,6 +28,8 @@ def lab_aliases(lab: Any, config_dir: str) -> AliasBook:
     """The lab's aliases only: its MC_HOST_ lines plus an empty, private MC_CONFIG_DIR."""
     env = dict(lab.env())
     env["MC_CONFIG_DIR"] = config_dir
+    for site in (lab.source.site, lab.target.site):
+        register(site.secret_key)  # the client's scrubber knows the lab's keys before any alias is read
     return AliasBook(env=env)
 
 
@@ -60,41 +63,42 @@ def _install_hangup_handler(app: Any) -> None:
         signal.signal(signal.SIGHUP, on_hangup)
 
 
-def run_wizard(args: argparse.Namespace) -> int:
-    """Run the wizard for the parsed command line; returns the exit code."""
+def run_wizard(settings: Settings) -> int:
+    """Run the wizard for this run's settings (built by `cli.main`); returns the exit code."""
     from recovery_tui.app import make_app
     from recovery_tui.service.client import RecoveryService
 
     lab = None
     config_dir: Optional[str] = None
     try:
-        if getattr(args, "lab", False):
+        if settings.lab:
             from recovery_tui.lab.server import Lab, training_resync_delay
 
-            scenario = args.scenario or DEFAULT_LAB_SCENARIO
-            lab = Lab(scenario=scenario, objects=args.objects, resync_delay=training_resync_delay(scenario))
+            scenario = settings.scenario or DEFAULT_LAB_SCENARIO
+            lab = Lab(scenario=scenario, objects=settings.objects,
+                      resync_delay=training_resync_delay(scenario, settings.lab_resync_delay))
             lab.start()
             config_dir = tempfile.mkdtemp(prefix="recovery-tui-lab-mc-")
             book = lab_aliases(lab, config_dir)
         else:
-            book = AliasBook(insecure=bool(getattr(args, "insecure", False)))
+            book = AliasBook(settings.env, insecure=settings.insecure)
         names = book.names()
-        source = resolve_source(getattr(args, "source", None), names)
+        source = resolve_source(settings.source, names)
         if source is not None:
             book.get(source.alias)  # a malformed MC_HOST_/config entry: one line, exit 2, before the TUI
         if source is None and lab is not None:
             from recovery_tui.lab import sitescen
 
-            scenario = args.scenario or DEFAULT_LAB_SCENARIO
+            scenario = settings.scenario or DEFAULT_LAB_SCENARIO
             source = BucketPath("source", sitescen.default_bucket(scenario) if scenario in sitescen.NAMES else "data")
         in_lab = lab is not None
         resume = None
-        if not in_lab and not getattr(args, "fresh", False):
-            saved = WizardState.load()
+        if not in_lab and not settings.fresh:
+            saved = WizardState.load(session_path(False, settings.state_dir))
             if saved is not None and saved.resumable and not saved.extra.get("finished_at"):
                 resume = saved
-        service = RecoveryService(book, region=getattr(args, "region", None) or "us-east-1")
-        app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume)
+        service = RecoveryService(book, region=settings.region)
+        app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume, settings=settings)
         _install_hangup_handler(app)
         code = app.run()
         _farewell(app.state)
@@ -117,6 +121,6 @@ def _farewell(state: WizardState) -> None:
         )
     elif state.step > 0 and not state.lab:
         sys.stderr.write(
-            f"recovery-tui: session saved at step {state.step + 1} · {STEP_TITLES[state.step]}; "
+            f"recovery-tui: session saved at step {state.step.number} · {state.step.title}; "
             "run recovery-tui to reattach (--fresh starts over).\n"
         )

@@ -1,6 +1,7 @@
 """Headless commands: the mc-style `targets`, `resync start|status`, `validate`, `backlog`, `site …` and `journal`.
 
-`dispatch(args)` is called by `recovery_tui.cli.main` with the parsed arguments and returns the
+`dispatch(args, settings)` is called by `recovery_tui.cli.main` with the parsed arguments (the command's own
+options) and the run's `Settings` (global options, environment), and returns the
 exit code: 0 success / in sync, 1 differences found or items failed, 2 bad input, 3 connection or
 authentication failure. Errors leave as `RecoveryError` (cli.py prints them in one line). Output is
 rich for people and JSON with `--json`. Never imports Textual.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+
+from recovery_tui.settings import Settings
 
 
 def _mc_equivalent(args: argparse.Namespace) -> str:
@@ -38,7 +41,7 @@ def _mc_site(args: argparse.Namespace) -> str:
     return ""
 
 
-def dispatch(args: argparse.Namespace) -> int:
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """Run the headless command named by `args.command`, journaled as one run; returns the exit code.
 
     The run's journal is opened here, once: the commands' own detailed records (resync start,
@@ -46,17 +49,17 @@ def dispatch(args: argparse.Namespace) -> int:
     the command's outcome (exit code, or the one-line error) at the end.
     """
     if args.command == "journal":
-        return _dispatch(args)
+        return _dispatch(args, settings)
     from recovery_tui.headless import common
     from recovery_tui.service.errors import RecoveryError
 
     name = args.command + (f" {args.resync_command}" if args.command == "resync" else "")
     if args.command == "site":
         name += f" {args.site_command}" + (f" {args.site_resync_command}" if args.site_command == "resync" else "")
-    log = common.start_run(name.replace(" ", "-"))
+    log = common.start_run(name.replace(" ", "-"), settings)
     mc = _mc_equivalent(args)
     try:
-        code = _dispatch(args)
+        code = _dispatch(args, settings)
     except RecoveryError as exc:
         if log is not None:
             log.record(name, mc=mc, result="error", exit_code=exc.exit_code, error=exc.one_line())
@@ -73,7 +76,7 @@ def dispatch(args: argparse.Namespace) -> int:
     return code
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command
     if command == "journal":
         try:
@@ -86,23 +89,23 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "targets":
         from recovery_tui.headless.targets import run as run_targets
 
-        return run_targets(args)
+        return run_targets(args, settings)
     if command == "resync":
         from recovery_tui.headless.resync import run as run_resync
 
-        return run_resync(args)
+        return run_resync(args, settings)
     if command == "validate":
         from recovery_tui.headless.validate import run as run_validate
 
-        return run_validate(args)
+        return run_validate(args, settings)
     if command == "site":
         from recovery_tui.headless.site import run as run_site
 
-        return run_site(args)
+        return run_site(args, settings)
     if command == "backlog":
         from recovery_tui.headless.backlog import run as run_backlog
 
-        return run_backlog(args)
+        return run_backlog(args, settings)
     sys.stderr.write(f"recovery-tui: unknown command '{command}' — see `recovery-tui --help`.\n")
     return 2
 

@@ -15,18 +15,19 @@ from recovery_tui.headless.output import Output
 from recovery_tui.service import checkpoint as cp
 from recovery_tui.service.backlog import REFUSAL_HINT, BacklogProgress, BacklogResult, run_backlog
 from recovery_tui.service.errors import InputError, RecoveryError
+from recovery_tui.settings import Settings
 
 VALIDATED_MARKER = "clear-checksum-validated"
 VALIDATED_FOR = 3600.0
 """Seconds a successful `--clear-checksum --validate` allows a full `--clear-checksum` run without --yes."""
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
     arn = check_arn(args.arn)
     if args.concurrent < 1:
         raise InputError(f"--concurrent must be at least 1, got {args.concurrent}", hint="For example -c 10.")
-    service = make_service(args)
+    service = make_service(settings)
     path = bucket_path(service, args.path, allow_prefix=True)
     marker = {"path": str(path), "arn": arn or ""}
     full_copy = args.clear_checksum and not args.dry_run and not args.validate

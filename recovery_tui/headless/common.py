@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 from typing import Any, Optional
 
 from recovery_tui.service.aliases import AliasBook, BucketPath, parse_bucket_path
 from recovery_tui.service.errors import InputError, NotFound, RecoveryError
-
-DEFAULT_REGION = "us-east-1"
-"""The signing region when the command line gives none (same default as `cli.DEFAULT_REGION`)."""
+from recovery_tui.settings import Settings
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dw])\s*$", re.IGNORECASE)
 
 
-def make_service(args: argparse.Namespace) -> Any:
-    """The RecoveryService over the operator's aliases (MC_HOST_*, mc's config.json), honouring --insecure
-    and --region."""
+def make_service(settings: Settings) -> Any:
+    """The RecoveryService over the operator's aliases (MC_HOST_*, mc's config.json, from the settings'
+    environment snapshot), honouring --insecure and --region."""
     from recovery_tui.service.client import RecoveryService
     from recovery_tui.service.http import ca_bundle_for
 
-    return RecoveryService(AliasBook(insecure=bool(getattr(args, "insecure", False))), ca_bundle=ca_bundle_for(),
-                           region=getattr(args, "region", None) or DEFAULT_REGION)
+    return RecoveryService(AliasBook(settings.env, insecure=settings.insecure), ca_bundle=ca_bundle_for(settings.env),
+                           region=settings.region)
 
 
 def bucket_path(service: Any, text: str, *, allow_prefix: bool = False) -> BucketPath:
@@ -80,14 +77,14 @@ _RUN: Any = None
 """The journal of the headless run in progress (opened by `headless.dispatch`), else None."""
 
 
-def start_run(mode: str) -> Any:
+def start_run(mode: str, settings: Settings) -> Any:
     """Open the journal for one headless run (None when the journal module is unavailable)."""
     global _RUN
     try:
         from recovery_tui.journal import Journal
     except ImportError:
         return None
-    _RUN = Journal(mode=mode)
+    _RUN = Journal(mode=mode, directory=settings.state_dir / "journal")
     return _RUN
 
 

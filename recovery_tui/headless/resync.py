@@ -15,6 +15,7 @@ from recovery_tui.headless.common import (
 from recovery_tui.headless.output import Output, fmt_size, fmt_time
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.models import ResyncStatus, ResyncTargetStatus
+from recovery_tui.settings import Settings
 
 
 def status_json(t: ResyncTargetStatus) -> dict[str, Any]:
@@ -27,18 +28,18 @@ def status_json(t: ResyncTargetStatus) -> dict[str, Any]:
     }
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.resync_command == "start":
-        return _start(args)
-    return _status(args)
+        return _start(args, settings)
+    return _status(args, settings)
 
 
-def _start(args: argparse.Namespace) -> int:
+def _start(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
     arn = check_arn(args.remote_bucket)
     assert arn is not None
     days = parse_older_than(args.older_than)
-    service = make_service(args)
+    service = make_service(settings)
     path = bucket_path(service, args.path)
     try:
         current = service.resync_status(path.alias, path.bucket, arn).for_arn(arn)
@@ -86,10 +87,10 @@ def _exit_code(status: ResyncStatus) -> int:
     return 1 if any(t.status == "Failed" for t in status.targets) else 0
 
 
-def _status(args: argparse.Namespace) -> int:
+def _status(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
     arn = check_arn(args.remote_bucket)
-    service = make_service(args)
+    service = make_service(settings)
     path = bucket_path(service, args.path)
 
     def poll() -> ResyncStatus:

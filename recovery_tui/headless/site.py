@@ -22,21 +22,22 @@ from recovery_tui.service.discovery import count_versions, discover
 from recovery_tui.service.errors import InputError
 from recovery_tui.service.sitemodels import SITE_MODE, SitePlan
 from recovery_tui.service.sitevalidate import DIFFERENCES, IN_SYNC, UNKNOWN, validate_site
+from recovery_tui.settings import Settings
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.site_command == "plan":
-        return _plan(args)
+        return _plan(args, settings)
     if args.site_command == "validate":
-        return _validate(args)
+        return _validate(args, settings)
     from recovery_tui.headless.site_resync import run as run_resync
 
-    return run_resync(args)
+    return run_resync(args, settings)
 
 
-def load_plan(args: argparse.Namespace, out: Output, *, count: bool) -> tuple[Any, SitePlan]:
+def load_plan(args: argparse.Namespace, settings: Settings, out: Output, *, count: bool) -> tuple[Any, SitePlan]:
     """The service and the site plan (counted when `count`), with a progress bar on a terminal."""
-    service = make_service(args)
+    service = make_service(settings)
     for alias in (args.source, args.target):
         service.aliases.get(alias)
     with out.progress("Discovering buckets") as bar:
@@ -99,9 +100,9 @@ def print_plan(out: Output, plan: SitePlan) -> None:
         out.notice(f"note: {note}", style="dim")
 
 
-def _plan(args: argparse.Namespace) -> int:
+def _plan(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
-    _, plan = load_plan(args, out, count=not args.no_count)
+    _, plan = load_plan(args, settings, out, count=not args.no_count)
     if out.json_mode:
         out.json(plan.to_json())
     else:
@@ -110,9 +111,9 @@ def _plan(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
-    service, plan = load_plan(args, out, count=False)
+    service, plan = load_plan(args, settings, out, count=False)
     chosen = parse_buckets(args.buckets, plan)
     if not plan.recoverable():
         raise InputError(f"no bucket of {plan.source} → {plan.target} can be validated: none is recoverable",

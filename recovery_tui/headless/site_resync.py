@@ -26,7 +26,6 @@ from rich.table import Table
 from recovery_tui.headless.common import journal, parse_older_than
 from recovery_tui.headless.output import Output
 from recovery_tui.headless.site import load_plan, parse_buckets
-from recovery_tui.monitor_math import human_duration
 from recovery_tui.service.checkpoint import Checkpoint, default_path
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.fleet import KIND, FleetRunner, open_checkpoint
@@ -34,13 +33,14 @@ from recovery_tui.service.fleetmodel import COMPLETED, FAILED, FleetSnapshot
 from recovery_tui.service.fleetstatus import fleet_status
 from recovery_tui.service.sitefleet import SiteResyncRunner
 from recovery_tui.service.sitemodels import SITE_MODE, SitePlan
+from recovery_tui.settings import Settings
 
 STYLES = {"Completed": "green", "Failed": "red", "Ongoing": "cyan", "Pending": "cyan", "Queued": "white",
           "Excluded": "dim"}
 
 
-def run(args: argparse.Namespace) -> int:
-    return {"start": _start, "status": _status, "cancel": _cancel}[args.site_resync_command](args)
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    return {"start": _start, "status": _status, "cancel": _cancel}[args.site_resync_command](args, settings)
 
 
 def snapshot_json(snap: FleetSnapshot) -> dict[str, Any]:
@@ -49,13 +49,13 @@ def snapshot_json(snap: FleetSnapshot) -> dict[str, Any]:
             "note": snap.note, "paused": snap.paused,
             "totals": {"buckets": t.buckets, "queued": t.queued, "running": t.running, "completed": t.completed,
                        "failed": t.failed, "excluded": t.excluded, "replicated_count": t.replicated_count,
-                       "failed_count": t.failed_count, "eta_seconds": t.eta_seconds}}
+                       "failed_count": t.failed_count, "remaining_versions": t.remaining}}
 
 
 def table(snap: FleetSnapshot, title: str) -> Table:
     t = snap.totals
     caption = (f"{t.completed} completed · {t.running} running · {t.queued} queued · {t.failed} failed · "
-               f"{t.excluded} excluded · site ETA {human_duration(t.eta_seconds)}")
+               f"{t.excluded} excluded" + (f" · {t.remaining:,} versions to go" if t.remaining else ""))
     if snap.paused:
         caption += f"\nPAUSED: {snap.paused}"
     if snap.note:
@@ -86,10 +86,10 @@ def _confirm(args: argparse.Namespace, plan: SitePlan, what: str) -> None:
         raise InputError(f"confirmation '{answer}' does not match '{plan.target}'", hint="Nothing was started.")
 
 
-def _start(args: argparse.Namespace) -> int:
+def _start(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
     days = parse_older_than(args.older_than)
-    service, plan = load_plan(args, out, count=True)
+    service, plan = load_plan(args, settings, out, count=True)
     chosen = parse_buckets(args.buckets, plan)
     site_level = plan.mode == SITE_MODE and not args.per_bucket
     if site_level and (chosen is not None or days is not None or args.order):
@@ -155,9 +155,9 @@ def _saved_state(plan: SitePlan) -> Optional[dict[str, Any]]:
     return cp.state or None
 
 
-def _status(args: argparse.Namespace) -> int:
+def _status(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
-    service, plan = load_plan(args, out, count=False)
+    service, plan = load_plan(args, settings, out, count=False)
     state = _saved_state(plan)
     snap = fleet_status(service, plan, state=state)
     title = f"Site resync {plan.source} → {plan.target}"
@@ -194,9 +194,9 @@ def _watch(out: Output, service: Any, plan: SitePlan, state: Any, snap: FleetSna
     return snap
 
 
-def _cancel(args: argparse.Namespace) -> int:
+def _cancel(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
-    service, plan = load_plan(args, out, count=False)
+    service, plan = load_plan(args, settings, out, count=False)
     if plan.mode != SITE_MODE:
         raise InputError(f"cancel is for site replication only: {plan.source} and {plan.target} use bucket "
                          "replication", hint=f"A community server cannot cancel a bucket resync; wait for it: "

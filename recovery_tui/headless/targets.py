@@ -9,6 +9,7 @@ from recovery_tui.headless.common import bucket_path, make_service, missing_buck
 from recovery_tui.headless.output import Output
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.models import TargetView
+from recovery_tui.settings import Settings
 
 
 def target_json(v: TargetView) -> dict[str, Any]:
@@ -23,9 +24,9 @@ def target_json(v: TargetView) -> dict[str, Any]:
     }
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
-    service = make_service(args)
+    service = make_service(settings)
     path = bucket_path(service, args.path)
     try:
         views = service.targets(path.alias, path.bucket)

@@ -17,15 +17,16 @@ from recovery_tui.service.aliases import parse_bucket_path
 from recovery_tui.service.checkpoint import Checkpoint
 from recovery_tui.service.errors import InputError, NotFound, RecoveryError
 from recovery_tui.service.validate import CLASSES, ValidationProgress, ValidationReport, validate
+from recovery_tui.settings import Settings
 
 _TITLES = {"missing_on_target": "missing on target", "extra_on_target": "extra on target", "mismatched": "mismatched"}
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
     if args.limit < 0:
         raise InputError(f"--limit must be 0 or more, got {args.limit}", hint="For example --limit 20.")
-    service = make_service(args)
+    service = make_service(settings)
     src, dst = parse_bucket_path(args.source), parse_bucket_path(args.target)
     for side in (src, dst):
         service.aliases.get(side.alias)

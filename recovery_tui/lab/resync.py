@@ -8,14 +8,14 @@ stat on the target: success (or 405 on a delete marker) → `replicationCount++`
 not only the missing ones; the metrics' per-ARN `replicationCount` counts real transfers.
 
 Deviation: status is served from live memory, not from resync.bin (no ~1 min lag, §4).
-The per-version pace is `Resyncer.delay` seconds (env RECOVERY_TUI_LAB_RESYNC_DELAY, default
-0.1 s per version per worker: ~200 versions take ~2 s, so a walkthrough can watch it).
+The per-version pace is `Resyncer.delay` seconds (`Lab(resync_delay=...)`, which the CLI takes from
+RECOVERY_TUI_LAB_RESYNC_DELAY; default 0.1 s per version per worker: ~200 versions take ~2 s, so a
+walkthrough can watch it).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Optional
@@ -34,11 +34,8 @@ RESYNC_WORKERS = 10
 ACTIVE = ("Pending", "Ongoing")
 
 
-def _default_delay() -> float:
-    try:
-        return max(0.0, float(os.environ.get("RECOVERY_TUI_LAB_RESYNC_DELAY", "0.1")))
-    except ValueError:
-        return 0.1
+DEFAULT_DELAY = 0.1
+"""Seconds per version per resync worker unless `Lab(resync_delay=...)` says otherwise."""
 
 
 def _json(doc: Any) -> web.Response:
@@ -71,7 +68,7 @@ class Resyncer:
 
     def __init__(self, replicator: "Replicator") -> None:
         self.rep = replicator
-        self.delay = _default_delay()
+        self.delay = DEFAULT_DELAY
         self.jobs: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     @property

@@ -19,8 +19,8 @@ from aiohttp import web
 from recovery_tui.lab import store
 from recovery_tui.lab.auth import authorize, request_body
 from recovery_tui.lab.errors import XML_DECL, LabError
+from recovery_tui.lab.redact import redact
 from recovery_tui.lab.xmlfmt import S3_NS, esc, http_date, iso
-from recovery_tui.service.secrets import redact
 
 if TYPE_CHECKING:
     from recovery_tui.lab.server import SiteRuntime

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import os
 import secrets as _random
 import string
 import threading
@@ -30,7 +29,7 @@ from recovery_tui.lab import s3_api, store
 from recovery_tui.lab.auth import authenticate
 from recovery_tui.lab.errors import LabError, error_response, host_id, new_request_id
 from recovery_tui.lab.faults import FaultController, handle_control
-from recovery_tui.service.secrets import redact, register
+from recovery_tui.lab.redact import redact, register
 
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
@@ -191,12 +190,14 @@ SITE_TRAINING_RESYNC_DELAY = 0.02
 recovery takes minutes, while the small buckets still visibly move."""
 
 
-def training_resync_delay(scenario: Optional[str]) -> Optional[float]:
+def training_resync_delay(scenario: Optional[str], explicit: Optional[float] = None) -> Optional[float]:
     """The resync pace for an interactive lab (`--lab`, `lab serve`); None keeps the default.
 
-    An explicit RECOVERY_TUI_LAB_RESYNC_DELAY wins, and the `large` scenario keeps the fast default
-    (at the training pace its 100k versions would take hours)."""
-    if os.environ.get("RECOVERY_TUI_LAB_RESYNC_DELAY") or scenario == "large":
+    An `explicit` pace (the caller's RECOVERY_TUI_LAB_RESYNC_DELAY, from its Settings) wins, and the `large`
+    scenario keeps the fast default (at the training pace its 100k versions would take hours)."""
+    if explicit is not None:
+        return explicit
+    if scenario == "large":
         return None
     if scenario in ("site-loss", "site-replication", "site-many"):
         return SITE_TRAINING_RESYNC_DELAY

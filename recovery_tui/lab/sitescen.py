@@ -31,7 +31,7 @@ from datetime import timedelta
 from typing import Any, Optional
 
 from recovery_tui.lab import replconfig, store
-from recovery_tui.service.secrets import register
+from recovery_tui.lab.redact import register
 
 DEFAULT_BIG = 50_000
 BIG_BUCKET = "archive"

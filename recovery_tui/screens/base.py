@@ -14,8 +14,8 @@ override `worker_failed()` to reset the screen's own loading state.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, ClassVar, Optional
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,11 +24,13 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from recovery_tui.messages import StateChanged, StepDone, WorkerFailed
+from recovery_tui.steps import Step
 from recovery_tui.widgets.explain import ExplainPane
 from recovery_tui.widgets.mc_command import McCommand
 from recovery_tui.widgets.step_header import StepHeader
 
 if TYPE_CHECKING:
+    from recovery_tui.app import RecoveryApp
     from recovery_tui.service.client import RecoveryService
     from recovery_tui.state import WizardState
 
@@ -47,8 +49,8 @@ TOO_SMALL = (
 class StepScreen(Screen[None]):
     """Base of the seven wizard screens. Constructed as `SomeScreen(service, state)`."""
 
-    STEP: ClassVar[int] = 0
-    """0-based step index (0 Connect … 6 Next steps)."""
+    STEP: ClassVar[Step] = Step.CONNECT
+    """The step this screen shows (its title and mc command are in `steps.STEPS`)."""
     EXPLAIN: ClassVar[str] = ""
     """Why this step: the procedure in our own words (rich markup)."""
 
@@ -85,11 +87,16 @@ class StepScreen(Screen[None]):
         self.state = state
         """The run's state, shared with the App (which saves it)."""
 
+    @property
+    def app(self) -> "RecoveryApp":  # type: ignore[override]
+        """The wizard App, typed: a step screen only ever runs inside `RecoveryApp`."""
+        return cast("RecoveryApp", super().app)
+
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield StepHeader(self.STEP, self.header_context(), id="step-header")
-        yield ExplainPane(self.EXPLAIN, shown=bool(getattr(self.app, "explain_shown", True)), id="explain")
+        yield ExplainPane(self.EXPLAIN, shown=self.app.explain_shown, id="explain")
         yield from self.compose_body()
         yield McCommand(self.mc_command(), id="mc")
         yield Footer()
@@ -104,7 +111,7 @@ class StepScreen(Screen[None]):
         parts = []
         if self.state.source:
             parts.append(self.state.source)
-            if self.state.target_bucket and self.STEP >= 2:
+            if self.state.target_bucket and self.STEP >= Step.PREFLIGHT:
                 parts[-1] += f" → {self.state.target_label}"
         if self.state.lab:
             parts.append("LAB")
@@ -126,10 +133,9 @@ class StepScreen(Screen[None]):
 
     def now(self) -> datetime:
         """The current time from the App's injected clock (UTC)."""
-        clock = getattr(self.app, "clock", None)
-        return clock() if callable(clock) else datetime.now(timezone.utc)
+        return self.app.clock()
 
-    def finish(self, goto: Optional[int] = None) -> None:
+    def finish(self, goto: Optional[Step] = None) -> None:
         """This step is done: the App saves the state and shows step `goto` (default: the next one)."""
         self.app.post_message(StepDone(self.STEP, goto))
 
@@ -138,10 +144,8 @@ class StepScreen(Screen[None]):
         self.app.post_message(StateChanged())
 
     def record(self, action: str, **detail: Any) -> None:
-        """Write an action to the audit journal, when the App has one."""
-        record = getattr(self.app, "record", None)
-        if callable(record):
-            record(action, **detail)
+        """Write an action to the App's audit journal."""
+        self.app.record(action, **detail)
 
     def worker_failed(self, worker: Worker[Any]) -> None:
         """Hook: a worker of this screen failed (the App already shows the error). Reset loading states here."""
@@ -170,9 +174,7 @@ class StepScreen(Screen[None]):
 
     def action_toggle_explain(self) -> None:
         """Show or hide the "why this step" pane (remembered for the next screens)."""
-        shown = self.query_one("#explain", ExplainPane).toggle()
-        if hasattr(self.app, "explain_shown"):
-            self.app.explain_shown = shown  # type: ignore[attr-defined]
+        self.app.explain_shown = self.query_one("#explain", ExplainPane).toggle()
 
     def action_copy_command(self) -> None:
         """Copy the mc command to the clipboard (OSC 52) and say so."""
@@ -189,8 +191,4 @@ class StepScreen(Screen[None]):
 
     def action_quit_wizard(self) -> None:
         """Quit through the App, which warns when a resync is still running on the server."""
-        request = getattr(self.app, "action_request_quit", None)
-        if callable(request):
-            request()
-        else:
-            self.app.exit()
+        self.app.action_request_quit()

@@ -1,4 +1,4 @@
-"""Step 1 · Connect: pick the healthy source alias and bucket, or type `ALIAS/BUCKET`.
+"""`Step.CONNECT` (1 of 7) · Connect: pick the healthy source alias and bucket, or type `ALIAS/BUCKET`.
 
 Buckets that carry a replication configuration are listed first and marked:
 only those can drive a resync.
@@ -22,6 +22,7 @@ from textual.worker import Worker
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.service.aliases import parse_bucket_path
 from recovery_tui.service.errors import NotFound, RecoveryError
+from recovery_tui.steps import Step
 
 if TYPE_CHECKING:
     from recovery_tui.service.aliases import BucketPath
@@ -63,7 +64,7 @@ class SourceChecked(Message):
 class ConnectScreen(StepScreen):
     """Pick the source: aliases on the left, that alias's buckets on the right, a path input below."""
 
-    STEP = 0
+    STEP = Step.CONNECT
     AUTO_FOCUS = "#aliases"
     EXPLAIN = (
         "A resync copies every version from the [b]healthy[/b] site back to the damaged one, so it starts on "
@@ -130,7 +131,7 @@ class ConnectScreen(StepScreen):
 
     def mc_command(self) -> str:
         if self.current_alias and self.current_bucket:
-            return f"mc replicate ls {self.current_alias}/{self.current_bucket} --json"
+            return f"{self.STEP.mc} {self.current_alias}/{self.current_bucket} --json"
         if self.current_alias:
             return f"mc ls {self.current_alias}"
         return "mc alias list"

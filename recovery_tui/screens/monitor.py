@@ -1,4 +1,4 @@
-"""Step 5 · Monitor resync (`mc replicate resync status`): a live view of the server-side job.
+"""`Step.MONITOR` (5 of 7) · Monitor resync (`mc replicate resync status`): a live view of the server-side job.
 
 Polls are chained, never overlapping (dolphie's pattern): a thread worker reads
 the resync status (plus the target link and replication metrics), posts
@@ -27,12 +27,13 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
-from recovery_tui.monitor_math import DEFAULT_STALL_SECONDS, ProgressTracker, Sample, human_duration
+from recovery_tui.procedure.monitor_math import DEFAULT_STALL_SECONDS, ProgressTracker, Sample, human_duration
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.models import RemoteTarget, ReplicationMetrics, ResyncTargetStatus
 from recovery_tui.state import iso
+from recovery_tui.steps import Step
 from recovery_tui.widgets.resync_progress import MonitorDisplay, ResyncProgress
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class SourceCounted(Message):
 class MonitorScreen(StepScreen):
     """Live resync monitor. `MonitorScreen(service, state, interval=3.0, stall_seconds=300.0)`."""
 
-    STEP = 4
+    STEP = Step.MONITOR
     EXPLAIN = (
         "The server re-sends every source version to the target in the background; the counts are what "
         "[b]this job[/b] re-sent. Community MinIO saves this status about once a minute (it moves in steps; "
@@ -139,7 +140,7 @@ class MonitorScreen(StepScreen):
 
     def mc_command(self) -> str:
         arn = f' --remote-bucket "{self.state.arn}"' if self.state.arn else ""
-        return f"mc replicate resync status {self.state.source or 'ALIAS/BUCKET'}{arn}"
+        return f"{self.STEP.mc} {self.state.source or 'ALIAS/BUCKET'}{arn}"
 
     # -- lifecycle: poll only while shown -------------------------------------------------------------
 
@@ -322,7 +323,7 @@ class MonitorScreen(StepScreen):
             return "-done", "✔ Resync Completed. Press v to validate that both sides hold the same versions."
         if st is not None and st.status in ("Failed", "Canceled"):
             return "-failed", (f"✘ Resync {st.status}. Check the target link and the server logs, "
-                               "then start a new resync from step 4.")
+                               f"then start a new resync from step {Step.START.number}.")
         view = self.tracker.view(self.now().timestamp(), self.now())
         if view.stalled:
             return "-stall", (f"⚠ No progress for {human_duration(view.seconds_since_progress)} "

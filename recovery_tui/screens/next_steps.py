@@ -1,4 +1,4 @@
-"""Step 7 · Next steps: restore the target's replication rules, verify both ways, close the checklist, export.
+"""`Step.NEXT_STEPS` (7 of 7) · Next steps: restore the target's replication rules, verify both ways, close the checklist, export.
 
 Reads both sides' replication configuration (thread worker) and shows what the
 target must get back, with the `mc` commands (placeholders, never secrets).
@@ -23,13 +23,15 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.worker import Worker
 
-from recovery_tui.report import write_report
+from recovery_tui.procedure.checklist import CheckItem
+from recovery_tui.procedure.next_steps_plan import Plan, compare
+from recovery_tui.report import reports_dir, write_report
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
-from recovery_tui.screens.next_steps_plan import Plan, compare
 from recovery_tui.service.errors import NotFound
 from recovery_tui.state import ChecklistItem
-from recovery_tui.widgets.checklist import Checklist, CheckItem
+from recovery_tui.steps import Step
+from recovery_tui.widgets.checklist import Checklist
 
 if TYPE_CHECKING:
     from recovery_tui.service.client import RecoveryService
@@ -125,7 +127,7 @@ def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "")
 class NextStepsScreen(StepScreen):
     """`NextStepsScreen(service, state, canary_timeout=60.0)`."""
 
-    STEP = 6
+    STEP = Step.NEXT_STEPS
     EXPLAIN = (
         "Before traffic goes back to the recovered site: its replication rules must exist again (a total "
         "loss removes them), replication must work [b]both ways[/b] (a canary written on each side appears "
@@ -163,7 +165,7 @@ class NextStepsScreen(StepScreen):
 
     def mc_command(self) -> str:
         tgt = f"{self.state.target_alias or 'TARGET'}/{self.state.target_bucket or 'BUCKET'}"
-        return f"mc replicate ls {self.state.source or 'SOURCE/BUCKET'}; mc replicate ls {tgt}"
+        return f"{self.STEP.mc} {self.state.source or 'SOURCE/BUCKET'}; {self.STEP.mc} {tgt}"
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -347,7 +349,7 @@ class NextStepsScreen(StepScreen):
     def action_export(self) -> None:
         """Write the report files and show where."""
         try:
-            paths = write_report(self.state, now=self.now())
+            paths = write_report(self.state, directory=reports_dir(self.app.settings.state_dir), now=self.now())
         except OSError as exc:
             self.notify(f"Could not write the report: {exc.strerror}", severity="error")
             return

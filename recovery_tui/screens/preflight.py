@@ -1,6 +1,6 @@
-"""Step 3 · Preflight: a checklist for the chosen ARN; Start stays disabled while any item blocks.
+"""`Step.PREFLIGHT` (3 of 7) · Preflight: a checklist for the chosen ARN; Start stays disabled while any item blocks.
 
-The checks themselves live in `preflight_checks.py`. When a resync is already
+The checks themselves live in `procedure/preflight_checks.py` (Textual-free). When a resync is already
 Pending/Ongoing for the ARN, the screen offers "Monitor the running resync"
 instead of Start.
 """
@@ -18,10 +18,12 @@ from textual.message import Message
 from textual.widgets import Button, OptionList, Static
 from textual.worker import Worker, get_current_worker
 
-from recovery_tui.screens import preflight_checks as checks
+from recovery_tui.procedure import preflight_checks as checks
+from recovery_tui.procedure.checklist import CheckItem
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.state import iso
-from recovery_tui.widgets.checklist import CheckItem, Checklist
+from recovery_tui.steps import Step
+from recovery_tui.widgets.checklist import Checklist
 
 
 @dataclass
@@ -41,7 +43,7 @@ class PreflightDone(Message):
 class PreflightScreen(StepScreen):
     """The checklist, a one-line verdict and the Start / Monitor / Re-check buttons."""
 
-    STEP = 2
+    STEP = Step.PREFLIGHT
     EXPLAIN = (
         "A resync needs both sites up, the rule enabled with [b]existing-object replication[/b], and "
         "versioning on both ends. Never run two for one ARN. The source should hold at least as many "
@@ -189,7 +191,7 @@ class PreflightScreen(StepScreen):
         if running.start_time is not None:
             self.state.resync_started_at = iso(running.start_time)
         self.record("wizard.monitor-existing", mc=checks.MC_COMMANDS["running"](self.state), reset_id=running.reset_id)
-        self.finish(goto=4)
+        self.finish(goto=Step.MONITOR)
 
     @on(Button.Pressed, "#recheck")
     def action_recheck(self) -> None:

@@ -1,4 +1,4 @@
-"""Step 4 · Start resync (`mc replicate resync start`): the only write of the procedure, behind a typed confirmation.
+"""`Step.START` (4 of 7) · Start resync (`mc replicate resync start`): the only write of the procedure, behind a typed confirmation.
 
 Before asking, and again right before writing, the server is asked whether a
 resync is already Pending/Ongoing for the ARN; if so the wizard goes to the
@@ -19,12 +19,13 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker
 
+from recovery_tui.procedure.units import human_rate
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import TypeToConfirmModal
-from recovery_tui.screens.targets import human_rate
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.models import ResyncJob, ResyncTargetStatus
 from recovery_tui.state import iso
+from recovery_tui.steps import Step
 
 MAX_OLDER_THAN_DAYS = 36_500
 """A hundred years: anything larger is a typo."""
@@ -61,7 +62,7 @@ class Started(Message):
 class StartScreen(StepScreen):
     """A summary, the optional older-than, and the Start button (confirmation modal before writing)."""
 
-    STEP = 3
+    STEP = Step.START
     EXPLAIN = (
         "The [b]source[/b] walks the bucket and re-sends every version to the target. It runs on the server: "
         "closing this window does not stop it. [b]Older than N days[/b] limits it to older versions; empty "
@@ -115,7 +116,7 @@ class StartScreen(StepScreen):
             older = f" --older-than {days}d" if days else ""
         except Exception:
             older = f" --older-than {s.older_than_days}d" if s.older_than_days else ""
-        return f'mc replicate resync start --remote-bucket "{s.arn}"{older} {s.source}'
+        return f'{self.STEP.mc} --remote-bucket "{s.arn}"{older} {s.source}'
 
     @on(Input.Changed, "#older-than")
     def _older_changed(self) -> None:

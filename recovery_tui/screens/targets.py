@@ -1,4 +1,4 @@
-"""Step 2 · Replication targets (`mc replicate ls`): the source's rules joined with their remote targets.
+"""`Step.TARGETS` (2 of 7) · Replication targets (`mc replicate ls`): the source's rules joined with their remote targets.
 
 The operator picks the ARN of the damaged site's bucket. A target whose
 endpoint matches a known mc alias is shown by that alias.
@@ -18,21 +18,11 @@ from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker
 
+from recovery_tui.procedure.units import human_rate
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.models import TargetView
-
-
-def human_rate(bytes_per_second: int | float) -> str:
-    """A bandwidth limit as the operator reads it ("unlimited", "10.0 MiB/s")."""
-    if not bytes_per_second:
-        return "unlimited"
-    value = float(bytes_per_second)
-    for unit in ("B/s", "KiB/s", "MiB/s", "GiB/s"):
-        if value < 1024 or unit == "GiB/s":
-            return f"{value:.1f} {unit}" if unit != "B/s" else f"{int(value)} B/s"
-        value /= 1024
-    return f"{value:.1f} GiB/s"
+from recovery_tui.steps import Step
 
 
 def human_latency(seconds: float) -> str:
@@ -57,7 +47,7 @@ class TargetsLoaded(Message):
 class TargetsScreen(StepScreen):
     """A table of rule × remote target, and the details of the highlighted row."""
 
-    STEP = 1
+    STEP = Step.TARGETS
     EXPLAIN = (
         "The source knows the damaged bucket as a [b]remote target[/b] named by an ARN; each rule sends to one "
         "ARN. Pick the ARN of the bucket that lost data: the resync re-sends to that target only, and only "
@@ -87,7 +77,7 @@ class TargetsScreen(StepScreen):
         self.reload()
 
     def mc_command(self) -> str:
-        return f"mc replicate ls {self.state.source} --json"
+        return f"{self.STEP.mc} {self.state.source} --json"
 
     def action_reload(self) -> None:
         """Ask the source again."""

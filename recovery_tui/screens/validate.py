@@ -1,4 +1,4 @@
-"""Step 6 · Validate (`mc ls -r --versions | wc -l`, `mc stat`): do both sides hold the same versions?
+"""`Step.VALIDATE` (6 of 7) · Validate (`mc ls -r --versions | wc -l`, `mc stat`): do both sides hold the same versions?
 
 Runs the engine's version-aware diff (`service/validate.py`) in a thread worker
 and shows, per side, current / noncurrent / delete markers / total versions;
@@ -25,12 +25,14 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker
 
+from recovery_tui.procedure.backlog_groups import BacklogGroups, group_backlog
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.validate_backlog import BacklogActions, BacklogStep, BacklogTick
 from recovery_tui.service.aliases import BucketPath
 from recovery_tui.state import iso
-from recovery_tui.widgets.backlog_summary import BacklogGroups, BacklogSummary, group_backlog
+from recovery_tui.steps import Step
+from recovery_tui.widgets.backlog_summary import BacklogSummary
 from recovery_tui.widgets.diff_table import DiffTable, rows_from
 
 if TYPE_CHECKING:
@@ -129,7 +131,7 @@ def render_verdict(report: Optional["ValidationReport"], progress: Optional["Val
 class ValidateScreen(StepScreen):
     """`ValidateScreen(service, state, validator=None, backlog_engine=None)`."""
 
-    STEP = 5
+    STEP = Step.VALIDATE
     EXPLAIN = (
         "Compares every version by ID, size, ETag and delete-marker flag, as [b]mc ls -r --versions[/b] "
         "and [b]mc stat[/b] would: [b]missing[/b] = source only, [b]extra[/b] = target only, "
@@ -180,7 +182,7 @@ class ValidateScreen(StepScreen):
     def mc_command(self) -> str:
         src = self.state.source or "SOURCE/BUCKET"
         dst = f"{self.state.target_alias or 'TARGET'}/{self.state.target_bucket or 'BUCKET'}"
-        return f"mc ls -r --versions {src} | wc -l; mc ls -r --versions {dst} | wc -l"
+        return f"{self.STEP.mc} {src} | wc -l; {self.STEP.mc} {dst} | wc -l"
 
     # -- lifecycle ----------------------------------------------------------------------------------
 

@@ -97,7 +97,7 @@ def parse_bucket_path(text: str, *, require_bucket: bool = True) -> BucketPath:
 
 def config_path(env: Mapping[str, str]) -> Path:
     """mc's config file: `$MC_CONFIG_DIR/config.json`, default `~/.mc/config.json`."""
-    base = env.get("MC_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".mc")
+    base = env.get("MC_CONFIG_DIR") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".mc")
     return Path(base) / "config.json"
 
 
@@ -198,10 +198,11 @@ def _from_config(name: str, entry: object, path: Path) -> Alias:
 
 
 class AliasBook:
-    """The aliases an operator has, read once from the environment and mc's config."""
+    """The aliases an operator has, read once from an environment snapshot (`Settings.env`: MC_HOST_*,
+    MC_CONFIG_DIR, HOME) and mc's config. The service never reads the process environment itself."""
 
-    def __init__(self, env: Optional[Mapping[str, str]] = None, *, insecure: bool = False) -> None:
-        self.env = dict(os.environ if env is None else env)
+    def __init__(self, env: Mapping[str, str], *, insecure: bool = False) -> None:
+        self.env = dict(env)
         self.path = config_path(self.env)
         self.insecure = insecure
 

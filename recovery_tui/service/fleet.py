@@ -201,7 +201,7 @@ class FleetRunner:
                 continue
             before = row.status
             with self._lock:
-                row.apply(st, at)
+                row.apply(st)
             if row.finished and before != row.status:
                 self._record("site.resync.end", row, result="ok" if row.clean else "failed",
                              status=row.status, replicated=row.replicated_count, failed=row.failed_count)
@@ -262,7 +262,6 @@ class FleetRunner:
             row.status, row.reset_id, row.detail = PENDING, job.reset_id or reset_id, ""
             row.started_at, row.attempts = time.time(), row.attempts + 1
             row.replicated_count = row.replicated_size = row.failed_count = 0
-            row.tracker = None
         self._record("site.resync.start", row, reset_id=row.reset_id, attempt=row.attempts)
         return "running"
 
@@ -292,7 +291,7 @@ class FleetRunner:
 
     def _adopt(self, row: FleetRow, cur: Any, at: float) -> str:
         with self._lock:
-            row.apply(cur, at)
+            row.apply(cur)
             row.started_at = row.started_at or time.time()
             row.detail = f"already running on the server (ResetID {cur.reset_id}): followed, not started again"
         self._record("site.resync.adopt", row, reset_id=cur.reset_id, status=cur.status)

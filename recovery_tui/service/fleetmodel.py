@@ -3,17 +3,14 @@
 Row statuses (the `site resync status --json` contract): `Queued` (in the plan, not started yet),
 `Pending`/`Ongoing` (the server's), `Completed`, `Failed` (the resync failed, could not start, was
 canceled, or its bucket went away: `detail` says which) and `Excluded` (not recoverable, or left out by
-the operator). Rates and ETAs come from `monitor_math.ProgressTracker` per row.
+the operator). Rates and ETAs are the procedure's arithmetic (`procedure/fleet_math.py`), fed with snapshots.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Iterable, Optional
-
-from recovery_tui.monitor_math import ProgressTracker, ProgressView, Sample
 
 from .models import ResyncTargetStatus
 from .sitemodels import BucketPlan
@@ -43,7 +40,9 @@ class FleetRow:
     started_at: float = 0.0
     """Wall-clock seconds (time.time) of the start (or adoption); 0 when not started."""
     attempts: int = 0
-    tracker: Optional[ProgressTracker] = field(default=None, repr=False, compare=False)
+    last_update: Optional[datetime] = None
+    """The server's `endTime` of the last poll (when its status last changed there)."""
+    last_object: str = ""
 
     @property
     def running(self) -> bool:
@@ -58,7 +57,7 @@ class FleetRow:
         """Completed with no failed version: the only status that counts as done."""
         return self.status == COMPLETED and self.failed_count == 0
 
-    def apply(self, st: ResyncTargetStatus, at: float) -> None:
+    def apply(self, st: ResyncTargetStatus) -> None:
         """Take the server's status of this row's ARN (a poll)."""
         status = st.status
         if status == "Canceled":
@@ -68,19 +67,9 @@ class FleetRow:
         self.status = status if status in STATUSES else self.status
         self.reset_id = st.reset_id or self.reset_id
         self.replicated_count, self.replicated_size = st.replicated_count, st.replicated_size
-        self.failed_count = st.failed_count
+        self.failed_count, self.last_update, self.last_object = st.failed_count, st.last_update, st.last_object
         if self.status == COMPLETED and self.failed_count:
             self.detail = f"{self.failed_count:,} versions failed: run the resync again for this bucket"
-        if self.tracker is None:
-            self.tracker = ProgressTracker(source_total=self.source_versions)
-        self.tracker.add(Sample(at=at, count=st.replicated_count, size=st.replicated_size,
-                                failed_count=st.failed_count, status=st.status, last_update=st.last_update,
-                                last_object=st.last_object))
-
-    def view(self, at: float) -> Optional[ProgressView]:
-        if self.tracker is None:
-            return None
-        return self.tracker.view(at, datetime.now(timezone.utc))
 
     def to_state(self) -> dict[str, Any]:
         return {"bucket": self.bucket, "arn": self.arn, "status": self.status, "reset_id": self.reset_id,
@@ -135,33 +124,24 @@ class FleetTotals:
     excluded: int
     replicated_count: int
     failed_count: int
-    rate: Optional[float]
-    """Versions per second over all running rows; None before two samples."""
-    eta_seconds: Optional[float]
-    """Site ETA: versions left in running and queued rows over the aggregate rate."""
+    remaining: Optional[int]
+    """Source versions of running and queued rows not re-sent yet; None when a count is unknown."""
 
 
-def totals(rows: Iterable[FleetRow], at: Optional[float] = None) -> FleetTotals:
+def totals(rows: Iterable[FleetRow]) -> FleetTotals:
     rows = list(rows)
-    at = time.monotonic() if at is None else at
-    rates, remaining, known = [], 0, True
+    remaining: Optional[int] = 0
     for r in rows:
-        if r.running:
-            view = r.view(at)
-            if view is not None and view.rate is not None:
-                rates.append(view.rate.objects)
         if r.running or r.status == QUEUED:
-            if r.source_versions is None:
-                known = False
+            if r.source_versions is None or remaining is None:
+                remaining = None
             else:
                 remaining += max(0, r.source_versions - (r.replicated_count if r.running else 0))
-    rate = sum(rates) if rates else None
-    eta = remaining / rate if (rate and known) else (0.0 if known and remaining == 0 else None)
     count = {s: sum(1 for r in rows if r.status == s) for s in STATUSES}
     return FleetTotals(buckets=len(rows), queued=count[QUEUED], running=count[PENDING] + count[ONGOING],
                        completed=count[COMPLETED], failed=count[FAILED], excluded=count[EXCLUDED],
                        replicated_count=sum(r.replicated_count for r in rows),
-                       failed_count=sum(r.failed_count for r in rows), rate=rate, eta_seconds=eta)
+                       failed_count=sum(r.failed_count for r in rows), remaining=remaining)
 
 
 def overall(rows: Iterable[FleetRow]) -> str:

@@ -72,7 +72,7 @@ def fleet_status(service: Any, plan: SitePlan, *, state: Optional[dict[str, Any]
             return  # an older resync's record: not this run's result
         if not own and row.status == QUEUED and plan.mode != SITE_MODE and state:
             return  # queued in a run that has not started it yet
-        row.apply(st, at)
+        row.apply(st)
 
     todo = [r for r in rows if r.status != EXCLUDED]
     if todo:

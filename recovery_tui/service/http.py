@@ -50,10 +50,11 @@ def encode_path(path: str) -> str:
     return quote(path, safe="/-_.~")
 
 
-def ca_bundle_for(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
-    """A PEM file combining the default CAs, `~/.mc/certs/CAs/*` and `SSL_CERT_FILE`; None when no extras."""
-    env = os.environ if env is None else env
-    extras = sorted(glob.glob(os.path.join(os.path.expanduser("~"), ".mc", "certs", "CAs", "*")))
+def ca_bundle_for(env: Mapping[str, str]) -> Optional[str]:
+    """A PEM file combining the default CAs, `~/.mc/certs/CAs/*` and `SSL_CERT_FILE` (read from the environment
+    snapshot `env`, e.g. `Settings.env`); None when no extras."""
+    home = env.get("HOME") or os.path.expanduser("~")
+    extras = sorted(glob.glob(os.path.join(home, ".mc", "certs", "CAs", "*")))
     if env.get("SSL_CERT_FILE"):
         extras.append(env["SSL_CERT_FILE"])
     extras = [p for p in extras if os.path.isfile(p)]

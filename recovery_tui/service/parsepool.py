@@ -3,7 +3,7 @@
 Parsing a 1000-entry page costs ~3-5 ms of pure-Python CPU; in one process every listing thread
 shares one GIL, so two sides (or sixteen prefixes) listed "at once" still parse one page at a time.
 The pool ("spawn" context: never forks a process that has threads) starts lazily on the first large
-listing, has `RECOVERY_TUI_PARSE_PROCESSES` workers importing only `pagexml`, and is shut down at
+listing, has `Settings.parse_processes` (`RECOVERY_TUI_PARSE_PROCESSES`) workers importing only `pagexml`, and is shut down at
 exit. If it cannot start or breaks, pages are parsed in-process.
 
 Default: 2 workers on hosts with at least 4 cores, none (in-process) below that. Measured on a 2-core
@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
-import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Optional
+
+from recovery_tui.settings import current
 
 from .pagexml import parse_compact
 
@@ -29,12 +30,8 @@ _disabled = False
 
 
 def workers() -> int:
-    """How many parse processes to use (0 = parse in-process)."""
-    default = 2 if (os.cpu_count() or 1) >= 4 else 0
-    try:
-        return max(0, int(os.environ.get("RECOVERY_TUI_PARSE_PROCESSES", str(default))))
-    except ValueError:
-        return default
+    """How many parse processes to use (0 = parse in-process): the run's `Settings.parse_processes`."""
+    return current().parse_processes
 
 
 def get() -> Optional[ProcessPoolExecutor]:

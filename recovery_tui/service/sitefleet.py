@@ -102,7 +102,7 @@ class SiteResyncRunner(FleetRunner):
                 else:
                     row.status, row.reset_id, row.detail, row.started_at = PENDING, op.resync_id, "", now
                     row.replicated_count = row.replicated_size = row.failed_count = 0
-                    row.tracker, row.attempts = None, row.attempts + 1
+                    row.attempts += 1
         others = sorted(set(failed) - set(self.rows))
         if failed:
             self.note = (f"{len(failed)} bucket(s) did not start; the server keeps reporting this site resync "

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Iterable
 
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-Status = Literal["pending", "pass", "warn", "block", "info"]
-"""The state of one item."""
+from recovery_tui.procedure.checklist import CheckItem, Status
 
 ICONS: dict[str, tuple[str, str]] = {
     "pending": ("…", "dim"),
@@ -24,22 +22,6 @@ ICONS: dict[str, tuple[str, str]] = {
 
 WORDS: dict[str, str] = {"pending": "checking", "pass": "pass", "warn": "warn", "block": "BLOCK", "info": "info"}
 """The status word printed after the icon."""
-
-
-@dataclass(frozen=True)
-class CheckItem:
-    """One checklist line."""
-
-    key: str
-    """Stable identifier ("health", "rule", ...)."""
-    label: str
-    """What is checked, e.g. "Both sites healthy"."""
-    status: Status = "pending"
-    """pending / pass / warn / block / info."""
-    detail: str = ""
-    """What was found, e.g. "source 200 · target 200"."""
-    hint: str = ""
-    """How to fix it (shown for warn and block)."""
 
 
 class Checklist(OptionList):

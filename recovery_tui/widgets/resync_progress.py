@@ -3,21 +3,74 @@
 `MonitorDisplay` is plain data assembled by the monitor screen from the last
 good sample; `render_progress()` turns it into text (pure, unit-testable);
 `ResyncProgress` shows that text above Textual's `Sparkline`. Nothing here
-calls the service.
+calls or imports the service: the panel reads its data through the Protocols below.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from datetime import datetime
+from typing import Optional, Protocol, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
-from recovery_tui.monitor_math import ProgressView, human_bytes, human_duration
-from recovery_tui.service.models import RemoteTarget, ReplicationMetrics, ResyncTargetStatus
+from recovery_tui.procedure.monitor_math import ProgressView, human_bytes, human_duration
+
+
+class StatusLike(Protocol):
+    """What the panel reads of a resync status (the service's `ResyncTargetStatus` has it)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def reset_id(self) -> str: ...
+    @property
+    def replicated_count(self) -> int: ...
+    @property
+    def replicated_size(self) -> int: ...
+    @property
+    def failed_count(self) -> int: ...
+    @property
+    def start_time(self) -> Optional[datetime]: ...
+    @property
+    def last_object(self) -> str: ...
+    @property
+    def running(self) -> bool: ...
+
+
+class LatencyLike(Protocol):
+    @property
+    def curr(self) -> float: ...
+
+
+class LinkLike(Protocol):
+    """What the panel reads of the remote target (the service's `RemoteTarget` has it)."""
+
+    @property
+    def online(self) -> bool: ...
+    @property
+    def latency(self) -> LatencyLike: ...
+
+
+class CountsLike(Protocol):
+    @property
+    def last_minute(self) -> int: ...
+    @property
+    def last_hour(self) -> int: ...
+
+
+class MetricsLike(Protocol):
+    """What the panel reads of the bucket's replication metrics (the service's `ReplicationMetrics` has it)."""
+
+    @property
+    def queued_count(self) -> float: ...
+    @property
+    def queued_bytes(self) -> float: ...
+    @property
+    def failed(self) -> CountsLike: ...
 
 STATUS_STYLE = {
     "Pending": ("◌", "bold yellow"),
@@ -36,15 +89,15 @@ BAR_WIDTH = 24
 class MonitorDisplay:
     """Everything the panel shows; None fields are printed as unknown ("—"), never as zero."""
 
-    status: Optional[ResyncTargetStatus] = None
+    status: Optional[StatusLike] = None
     """The last good status for the ARN; None before the first answer or when the server has none."""
     view: Optional[ProgressView] = None
     source_total: Optional[int] = None
     counting: Optional[int] = None
     """Versions counted so far while the source total is still being counted."""
     count_error: str = ""
-    link: Optional[RemoteTarget] = None
-    metrics: Optional[ReplicationMetrics] = None
+    link: Optional[LinkLike] = None
+    metrics: Optional[MetricsLike] = None
     side_error: str = ""
     """Why the link or metrics are unknown (their call failed while the status call worked)."""
     throughput: Sequence[float] = field(default_factory=tuple)

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from recovery_tui.state import STEP_TITLES
+from recovery_tui.steps import Step
 
 
 class StepHeader(Static):
@@ -23,23 +23,18 @@ class StepHeader(Static):
     }
     """
 
-    step: reactive[int] = reactive(0)
-    """0-based step index (0 Connect … 6 Next steps)."""
+    step: reactive[Step] = reactive(Step.CONNECT)
+    """The step shown."""
     context: reactive[str] = reactive("")
     """Right-hand text: e.g. "source/data → target/data" or "lab"."""
 
-    def __init__(self, step: int, context: str = "", *, id: str | None = None) -> None:
+    def __init__(self, step: Step, context: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.set_reactive(StepHeader.step, step)
         self.set_reactive(StepHeader.context, context)
 
-    @staticmethod
-    def title_for(step: int) -> str:
-        """"Step N of 7 · Title" for a 0-based step."""
-        return f"Step {step + 1} of {len(STEP_TITLES)} · {STEP_TITLES[step]}"
-
     def render(self) -> Text:
-        left = Text(self.title_for(self.step), style="bold")
+        left = Text(Step.coerce(self.step).heading, style="bold")
         width = max(self.size.width - 2, 20)
         right = self.context
         room = width - len(left) - 2

@@ -15,7 +15,7 @@ from recovery_tui.app import make_app
 from recovery_tui.messages import StepDone
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.next_steps import NextStepsScreen
-from recovery_tui.screens.next_steps_plan import compare
+from recovery_tui.procedure.next_steps_plan import compare
 from recovery_tui.service.models import ReplicationConfig
 
 

@@ -144,3 +144,13 @@ async def test_lab_explanations_open_and_toggle(lab, wizard) -> None:
         await pilot.press("c")
         await pilot.pause()
         assert any("mc replicate ls source/data" in n.message for n in app._notifications)
+
+
+def test_every_step_has_its_screen_and_each_screen_knows_its_step() -> None:
+    from recovery_tui.screens.registry import SCREENS
+    from recovery_tui.steps import Step
+
+    assert list(SCREENS) == list(Step)
+    for step, cls in SCREENS.items():
+        assert cls.STEP is step, cls.__name__
+    assert len(set(SCREENS.values())) == len(SCREENS)

@@ -52,6 +52,7 @@ def test_malformed_region_is_bad_input(capsys) -> None:
 def test_wizard_gets_the_region(monkeypatch) -> None:
     """`recovery-tui --region X` builds the wizard's service with region X (default us-east-1)."""
     from recovery_tui import app as app_module, cli
+    from recovery_tui.settings import Settings
 
     seen: list[str] = []
 
@@ -70,7 +71,7 @@ def test_wizard_gets_the_region(monkeypatch) -> None:
     for argv, want in ((["--fresh", "--region", "eu-west-1"], "eu-west-1"), (["--fresh"], "us-east-1")):
         args = cli.build_parser().parse_args(argv)
         assert isinstance(args, argparse.Namespace)
-        assert cli._run_wizard(args) == 0
+        assert cli._run_wizard(Settings.from_args(args)) == 0
         assert seen[-1] == want
 
 

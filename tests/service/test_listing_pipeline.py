@@ -14,6 +14,7 @@ import pytest
 
 from recovery_tui.lab import listing as lab_listing
 from recovery_tui.lab.store import Bucket, Version
+from recovery_tui import settings
 from recovery_tui.service import parsepool
 from recovery_tui.service.errmap import CallContext
 from recovery_tui.service.errors import ConnectionFailure, ServerError
@@ -100,10 +101,10 @@ def test_pool_can_be_turned_off(monkeypatch) -> None:
     monkeypatch.setenv("RECOVERY_TUI_PARSE_PROCESSES", "0")
     assert parsepool.workers() == 0
     monkeypatch.setenv("RECOVERY_TUI_PARSE_PROCESSES", "junk")
-    monkeypatch.setattr(parsepool.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(settings.os, "cpu_count", lambda: 8)
     assert parsepool.workers() == 2
     monkeypatch.delenv("RECOVERY_TUI_PARSE_PROCESSES")
-    monkeypatch.setattr(parsepool.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(settings.os, "cpu_count", lambda: 2)
     assert parsepool.workers() == 0
     with pytest.raises(ServerError):
         parse_page(b"<Error/>")

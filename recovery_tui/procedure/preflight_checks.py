@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from recovery_tui.service.errors import AccessDenied, RecoveryError
 from recovery_tui.service.models import ResyncTargetStatus
-from recovery_tui.widgets.checklist import CheckItem
+from recovery_tui.procedure.checklist import CheckItem
+from recovery_tui.procedure.units import human_rate
 
 if TYPE_CHECKING:
     from recovery_tui.service.client import RecoveryService
@@ -218,8 +219,6 @@ def check_permissions(findings: Findings) -> CheckItem:
 
 def info_bandwidth(state: "WizardState") -> CheckItem:
     """The remote target's bandwidth limit, which bounds the resync's speed."""
-    from recovery_tui.screens.targets import human_rate
-
     limit = human_rate(state.bandwidth_limit)
     hint = "" if not state.bandwidth_limit else "The resync cannot go faster than this limit."
     return CheckItem("bandwidth", LABELS["bandwidth"], "info", limit, hint)

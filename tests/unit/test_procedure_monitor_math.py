@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from recovery_tui.monitor_math import (
+from recovery_tui.procedure.monitor_math import (
     ProgressTracker,
     Rate,
     Sample,
