@@ -87,6 +87,10 @@ class RecoveryApp(App[int]):
         """Whether "why this step" panes open expanded (lab mode: yes)."""
         self._journal: Optional[Journal] = None
         """The audit journal of this run, created on first use."""
+        self.site_running = False
+        """A whole-site run (issue 11) has resyncs queued or running (the fleet monitor keeps it current)."""
+        self.site_ops: Any = None
+        """The whole-site screens' calls to the servers; None builds the real ones (tests script them)."""
 
     @property
     def session_file(self) -> Path:
@@ -204,6 +208,13 @@ class RecoveryApp(App[int]):
 
     def action_request_quit(self) -> None:
         """Quit; while a resync runs, say plainly that it carries on on the server."""
+        if self.site_running:
+            message = ("Quitting stops only this window: the bucket resyncs already started [b]continue on the "
+                       "server[/b]; the ones still queued wait. Starting the site resync again continues the run "
+                       "(it never starts a bucket twice)." if not self.lab else
+                       "This is the [b]lab[/b]: quitting stops both lab sites and every resync with them.")
+            self.push_screen(ConfirmModal("Quit the wizard?", message, yes="Quit", no="Stay"), self._quit_answer)
+            return
         if not self.state.resync_running:
             self.save_state()
             self.exit(0)

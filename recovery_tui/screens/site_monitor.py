@@ -1,0 +1,253 @@
+"""`SiteStep.MONITOR` (site 2 of 4) · Fleet monitor: one row per bucket, totals and a site ETA on top.
+
+A thread worker drives the session's `FleetRunner` (or `SiteResyncRunner`): it starts queued buckets as
+slots free up, polls the running ones, and posts a `FleetUpdated` per tick; the rates, ETAs and stalls are
+`procedure.fleet_math`'s. Only cells that changed are redrawn, so a thousand rows stay cheap. A site that
+stops answering shows the connection banner (new starts pause, the running resyncs go on on the server).
+Enter opens the highlighted bucket's own monitor; `m` changes how many run at once; `v` validates.
+Leaving (or quitting) never cancels anything; the run is checkpointed, so reattaching restores every row.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from recovery_tui.procedure.fleet_math import FleetProgress
+from recovery_tui.procedure.monitor_math import human_duration
+from recovery_tui.screens.dialogs import ConfirmModal
+from recovery_tui.screens.monitor import MonitorScreen
+from recovery_tui.screens.site_base import SiteScreen
+from recovery_tui.service.fleetmodel import COMPLETED, FleetRow, FleetSnapshot
+from recovery_tui.state import WizardState
+from recovery_tui.steps import SiteStep
+
+COLUMNS = ("bucket", "status", "re-sent", "of", "rate/s", "ETA", "detail")
+
+
+@dataclass
+class FleetUpdated(Message):
+    snap: FleetSnapshot
+
+
+class AppJournal:
+    """The runner's journal: the App's audit journal (thread-safe appends)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def record(self, action: str, *, mc: str = "", result: str = "ok", **detail: Any) -> None:
+        self.app.record(action, mc=mc, result=result, **detail)
+
+
+class SiteMonitorScreen(SiteScreen):
+    """The fleet monitor (see the module docstring)."""
+
+    SITE_STEP = SiteStep.MONITOR
+    AUTO_FOCUS = "#fleet-table"
+    EXPLAIN = (
+        "Each bucket's resync runs on the server; this view starts the queued ones as others finish and shows "
+        "what each re-sent. [b]Leaving or quitting cancels nothing[/b]. Enter opens a bucket's own monitor; "
+        "every bucket Completed? Validate them all (v)."
+    )
+    BINDINGS = [
+        Binding("enter", "open_bucket", "Bucket", id="site-monitor.open"),
+        Binding("m", "max_running", "At once", id="site-monitor.max"),
+        Binding("v", "validate", "Validate", id="site-monitor.validate"),
+    ]
+    DEFAULT_CSS = """
+    SiteMonitorScreen #fleet-totals { height: 1; padding: 0 1; text-style: bold; }
+    SiteMonitorScreen #fleet-banner { height: auto; max-height: 3; padding: 0 1; display: none; }
+    SiteMonitorScreen #fleet-banner.-lost { display: block; background: $warning 30%; }
+    SiteMonitorScreen #fleet-banner.-done { display: block; background: $success 30%; }
+    SiteMonitorScreen #fleet-banner.-failed { display: block; background: $error 30%; }
+    SiteMonitorScreen #fleet-banner.-note { display: block; background: $primary 20%; }
+    """
+
+    monotonic: Callable[[], float] = staticmethod(time.monotonic)
+    """The rate clock (tests inject a scripted one)."""
+    poll_interval = 2.0
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.progress = FleetProgress()
+        self.snap: Optional[FleetSnapshot] = None
+        self._cells: dict[str, tuple[str, ...]] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Starting…", id="fleet-totals")
+        yield Static("", id="fleet-banner")
+        yield DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
+
+    def mc_command(self) -> str:
+        if self.session.site_level:
+            return f"mc admin replicate resync status {self.session.source} {self.session.target}"
+        return f"mc replicate resync status {self.session.source}/BUCKET --remote-bucket ARN   # each bucket"
+
+    def on_mount(self) -> None:
+        self.query_one("#fleet-table", DataTable).add_columns(*COLUMNS)
+        runner = self.session.runner
+        if runner is not None and not runner.cancel.is_set():
+            self._updated(FleetUpdated(runner.snapshot()))
+        self.drive()
+
+    def on_unmount(self) -> None:
+        runner = self.session.runner
+        if runner is not None:
+            runner.cancel.set()  # stop polling only: every resync goes on on the server
+        self.app.site_running = False
+
+    # -- the runner ---------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="site-monitor", description="Running the site resync")
+    def drive(self) -> None:
+        if self.session.plan is None:  # reattached: the plan is read again, the rows come from the checkpoint
+            self.session.choose_plan(self.ops.plan(self.session.source, self.session.target))
+        runner = self.session.runner
+        if runner is None or runner.cancel.is_set():
+            runner = self.session.runner = self.ops.runner(self.session, journal=AppJournal(self.app),
+                                                           poll_interval=self.poll_interval)
+        runner.on_update = lambda snap: self.post_message(FleetUpdated(snap))
+        self.app.site_running = True
+        runner.run()
+
+    @on(FleetUpdated)
+    def _updated(self, m: FleetUpdated) -> None:
+        self.snap = m.snap
+        at = self.monotonic()
+        self.progress.feed(m.snap, at)
+        running = any(r.running or r.status == "Queued" for r in m.snap.rows)
+        self.app.site_running = running
+        self._draw(at)
+        if not running and self.session.finished_at is None and m.snap.rows:
+            self.session.finished_at = self.now()
+
+    def worker_failed(self, worker: Any) -> None:
+        banner = self.query_one("#fleet-banner", Static)
+        banner.set_classes("-failed")
+        banner.update(f"✗ {getattr(worker.error, 'message', worker.error)} — the resyncs already started go on "
+                      "on the server; escape and s again continues (nothing starts twice).")
+        self.app.site_running = False
+
+    # -- drawing ------------------------------------------------------------------------------------
+
+    def _cells_of(self, r: FleetRow, at: float) -> tuple[str, ...]:
+        view = self.progress.view(r.bucket, at, self.now()) if r.running else None
+        rate = f"{view.rate.objects:,.1f}" if view is not None and view.rate is not None else ""
+        eta = human_duration(view.eta_seconds) if view is not None and view.eta_seconds is not None else ""
+        status = "stalled" if view is not None and view.stalled else r.status
+        of = "-" if r.source_versions is None else f"{r.source_versions:,}"
+        return (r.bucket, status, f"{r.replicated_count:,}", of, rate, eta, r.detail)
+
+    def _draw(self, at: float) -> None:
+        snap = self.snap
+        if snap is None:
+            return
+        table = self.query_one("#fleet-table", DataTable)
+        for r in snap.rows:
+            cells = self._cells_of(r, at)
+            old = self._cells.get(r.bucket)
+            if old is None:
+                table.add_row(*cells, key=r.bucket)
+            elif old != cells:
+                for col, (a, b) in enumerate(zip(old, cells)):
+                    if a != b:
+                        table.update_cell_at((table.get_row_index(r.bucket), col), b)
+            self._cells[r.bucket] = cells
+        site = self.progress.site(snap, at, self.now())
+        t = snap.totals
+        eta = "" if t.running + t.queued == 0 else f" · site ETA {human_duration(site.eta_seconds)}"
+        self.query_one("#fleet-totals", Static).update(
+            f"{t.completed} completed · {t.running} running · {t.queued} queued · {t.failed} failed · "
+            f"{t.excluded} excluded · {snap.max_running} at once{eta}")
+        self._banner(snap, site.stalled)
+
+    def _banner(self, snap: FleetSnapshot, stalled: tuple[str, ...]) -> None:
+        banner = self.query_one("#fleet-banner", Static)
+        if snap.paused:
+            banner.set_classes("-lost")
+            banner.update(f"⚠ Connection lost: {snap.paused}. Running resyncs go on on the server; "
+                          "this view resumes by itself.")
+        elif stalled:
+            banner.set_classes("-lost")
+            banner.update(f"⚠ No progress for a while: {', '.join(stalled[:4])}"
+                          + (" …" if len(stalled) > 4 else "") + ". Enter opens a bucket's own monitor.")
+        elif snap.status == COMPLETED:
+            banner.set_classes("-done")
+            banner.update("✓ Every bucket Completed with no failed version. Validate them all: v")
+        elif snap.status == "Failed":
+            banner.set_classes("-failed")
+            banner.update("✗ Some buckets did not complete (see detail). Validate the others (v), "
+                          "fix the failed ones, then start again (it continues, never starts twice).")
+        elif snap.note:
+            banner.set_classes("-note")
+            banner.update(snap.note)
+        else:
+            banner.set_classes("")
+            banner.update("")
+
+    # -- actions ------------------------------------------------------------------------------------
+
+    def _highlighted(self) -> Optional[FleetRow]:
+        if self.snap is None or not self.snap.rows:
+            return None
+        table = self.query_one("#fleet-table", DataTable)
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((r for r in self.snap.rows if r.bucket == key), None)
+
+    def action_open_bucket(self) -> None:
+        row = self._highlighted()
+        plan = self.session.plan
+        if row is None or plan is None:
+            return
+        if not row.reset_id:
+            self.notify(f"{row.bucket} has not started ({row.status}).", timeout=3)
+            return
+        b = plan.get(row.bucket)
+        state = WizardState(lab=self.state.lab, source_alias=plan.source, source_bucket=row.bucket, arn=row.arn,
+                            target_alias=plan.target, target_bucket=(b.target_bucket if b else "") or row.bucket,
+                            reset_id=row.reset_id, source_versions=row.source_versions)
+        self.app.push_screen(BucketMonitorScreen(self.service, state))
+
+    @on(DataTable.RowSelected, "#fleet-table")
+    def _selected(self) -> None:
+        self.action_open_bucket()
+
+    def action_max_running(self) -> None:
+        if self.session.site_level:
+            self.notify("Site replication: the server resyncs every bucket at once.", timeout=3)
+            return
+        self.notify(f"{self.session.next_max_running()} resyncs at once.", timeout=3)
+
+    def action_validate(self) -> None:
+        snap = self.snap
+        if snap is not None and not any(r.running or r.status == "Queued" for r in snap.rows):
+            self._go_validate()
+            return
+        message = ("Some buckets are still queued or running: validating now shows their versions as missing."
+                   "\n\nThe resyncs keep going on the server either way.")
+        self.app.push_screen(ConfirmModal("Validate before every bucket completed?", message,
+                                          yes="Validate anyway", no="Keep watching"),
+                             lambda yes: self._go_validate() if yes else None)
+
+    def _go_validate(self) -> None:
+        from recovery_tui.screens.site_validate import SiteValidateScreen
+
+        self.finish_site(SiteValidateScreen(self.service, self.state, self.session, self.ops))
+
+
+class BucketMonitorScreen(MonitorScreen):
+    """One bucket's own monitor, opened from the fleet monitor; its "validate" goes back there."""
+
+    def finish(self, goto: Any = None) -> None:
+        self.app.pop_screen()
+
+
+__all__ = ["SiteMonitorScreen", "BucketMonitorScreen", "FleetUpdated"]
