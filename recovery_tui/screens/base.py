@@ -153,10 +153,14 @@ class StepScreen(Screen[None]):
     # -- events and actions -------------------------------------------------------------------------
 
     def on_screen_resume(self) -> None:
+        self.note_step()
+        self.refresh_header()
+
+    def note_step(self) -> None:
+        """Record in the saved state that the wizard is at this step (the whole-site screens do not)."""
         if self.state.step != self.STEP:
             self.state.step = self.STEP
             self.save_state()
-        self.refresh_header()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Forward a failed worker to the App's single error router, then let the screen tidy up."""

@@ -2,7 +2,7 @@
 
 `SiteScreen` is a `StepScreen` for a `SiteStep`: the same header, explain pane, mc line, footer and keys,
 built as `SomeSiteScreen(service, state, session, ops)`. It never moves the one-bucket wizard's saved step
-(its `on_screen_resume` stops the base class's). `PickDamagedModal` asks Connect's `w` which alias is the
+(`note_step` is a no-op here). `PickDamagedModal` asks Connect's `w` which alias is the
 damaged site; the healthy one is the alias highlighted on Connect.
 """
 
@@ -14,7 +14,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.events import ScreenResume
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -59,9 +58,8 @@ class SiteScreen(StepScreen):
             parts.append("LAB")
         return " · ".join(parts)
 
-    def on_screen_resume(self, event: ScreenResume) -> None:
-        event.prevent_default()  # the one-bucket wizard's saved step stays where it was
-        self.refresh_header()
+    def note_step(self) -> None:
+        """The one-bucket wizard's saved step stays where it was."""
 
     def finish_site(self, screen: "SiteScreen") -> None:
         """Show the next site screen (the stack is the history: escape comes back)."""

@@ -63,7 +63,7 @@ class SiteMonitorScreen(SiteScreen):
         Binding("v", "validate", "Validate", id="site-monitor.validate"),
     ]
     DEFAULT_CSS = """
-    SiteMonitorScreen #fleet-totals { height: 1; padding: 0 1; text-style: bold; }
+    SiteMonitorScreen #fleet-totals { height: auto; max-height: 2; padding: 0 1; text-style: bold; }
     SiteMonitorScreen #fleet-banner { height: auto; max-height: 3; padding: 0 1; display: none; }
     SiteMonitorScreen #fleet-banner.-lost { display: block; background: $warning 30%; }
     SiteMonitorScreen #fleet-banner.-done { display: block; background: $success 30%; }
@@ -89,7 +89,10 @@ class SiteMonitorScreen(SiteScreen):
     def mc_command(self) -> str:
         if self.session.site_level:
             return f"mc admin replicate resync status {self.session.source} {self.session.target}"
-        return f"mc replicate resync status {self.session.source}/BUCKET --remote-bucket ARN   # each bucket"
+        row = self._highlighted() if self.is_mounted else None
+        if row is None:
+            return f"mc admin info {self.session.source}"
+        return f"mc replicate resync status {self.session.source}/{row.bucket} --remote-bucket {row.arn}"
 
     def on_mount(self) -> None:
         self.query_one("#fleet-table", DataTable).add_columns(*COLUMNS)
@@ -159,14 +162,15 @@ class SiteMonitorScreen(SiteScreen):
             elif old != cells:
                 for col, (a, b) in enumerate(zip(old, cells)):
                     if a != b:
-                        table.update_cell_at((table.get_row_index(r.bucket), col), b)
+                        table.update_cell_at((table.get_row_index(r.bucket), col), b, update_width=True)
             self._cells[r.bucket] = cells
         site = self.progress.site(snap, at, self.now())
         t = snap.totals
         eta = "" if t.running + t.queued == 0 else f" · site ETA {human_duration(site.eta_seconds)}"
+        at_once = "" if self.session.site_level else f" · {snap.max_running} at once"
         self.query_one("#fleet-totals", Static).update(
             f"{t.completed} completed · {t.running} running · {t.queued} queued · {t.failed} failed · "
-            f"{t.excluded} excluded · {snap.max_running} at once{eta}")
+            f"{t.excluded} excluded{at_once}{eta}")
         self._banner(snap, site.stalled)
 
     def _banner(self, snap: FleetSnapshot, stalled: tuple[str, ...]) -> None:
@@ -208,13 +212,18 @@ class SiteMonitorScreen(SiteScreen):
         if row is None or plan is None:
             return
         if not row.reset_id:
-            self.notify(f"{row.bucket} has not started ({row.status}).", timeout=3)
+            self.notify(f"{row.bucket}: {row.status}" + (f" — {row.detail}" if row.detail else ", not started yet"),
+                        timeout=6)
             return
         b = plan.get(row.bucket)
         state = WizardState(lab=self.state.lab, source_alias=plan.source, source_bucket=row.bucket, arn=row.arn,
                             target_alias=plan.target, target_bucket=(b.target_bucket if b else "") or row.bucket,
                             reset_id=row.reset_id, source_versions=row.source_versions)
         self.app.push_screen(BucketMonitorScreen(self.service, state))
+
+    @on(DataTable.RowHighlighted, "#fleet-table")
+    def _moved(self) -> None:
+        self.refresh_mc_command()
 
     @on(DataTable.RowSelected, "#fleet-table")
     def _selected(self) -> None:

@@ -63,7 +63,7 @@ class SitePlanScreen(SiteScreen):
     DEFAULT_CSS = """
     SitePlanScreen #plan-status { height: 1; padding: 0 1; color: $text-muted; }
     SitePlanScreen #plan-status.-error { color: $error; }
-    SitePlanScreen #plan-detail { height: 3; padding: 0 1; }
+    SitePlanScreen #plan-detail { height: 4; padding: 0 1; }
     """
 
     def compose_body(self) -> ComposeResult:
@@ -73,7 +73,11 @@ class SitePlanScreen(SiteScreen):
         yield Static("", id="plan-detail")
 
     def mc_command(self) -> str:
-        return f"mc replicate ls {self.session.source}/BUCKET --json   # each bucket, then mc replicate resync start"
+        """The highlighted bucket's `mc replicate ls`, or the command that fixes it (what `c` copies)."""
+        b = self._current() if self.is_mounted else None
+        if b is None:
+            return f"mc admin info {self.session.source}"
+        return b.fix if not b.recoverable else f"mc replicate ls {self.session.source}/{b.bucket} --json"
 
     def on_mount(self) -> None:
         table = self.query_one("#plan-table", DataTable)
@@ -113,7 +117,7 @@ class SitePlanScreen(SiteScreen):
     # -- display ------------------------------------------------------------------------------------
 
     def _row(self, b: BucketPlan) -> tuple[str, ...]:
-        mark = ("[x]" if b.bucket in self.session.included else "[ ]") if b.recoverable else " ✗ "
+        mark = ("☑" if b.bucket in self.session.included else "☐") if b.recoverable else "✗"
         verdict = "✓ ready" if b.recoverable else "✗ needs a fix"
         size = human_size(b.source_bytes) if b.source_bytes is not None else "-"
         return (mark, b.bucket, verdict, _count(b.source_versions), _count(b.target_versions), size)
@@ -128,6 +132,7 @@ class SitePlanScreen(SiteScreen):
             table.move_cursor(row=min(max(row, 0), len(plan.buckets) - 1))
         self._status()
         self._detail()
+        self.refresh_mc_command()
 
     def _status(self) -> None:
         plan = self.session.plan
@@ -155,11 +160,12 @@ class SitePlanScreen(SiteScreen):
             tb = b.target_bucket if b.target_bucket != b.bucket else ""
             detail.update(f"{b.bucket}{' → ' + tb if tb else ''}: {b.arn}")
         else:
-            detail.update(f"[b]{b.bucket}[/b]: {b.reason}\nfix: {b.fix}")
+            detail.update(f"[b]{b.bucket}[/b]: {b.reason} — fix (c copies it):\n{b.fix}")
 
     @on(DataTable.RowHighlighted, "#plan-table")
     def _highlighted(self) -> None:
         self._detail()
+        self.refresh_mc_command()
 
     # -- actions ------------------------------------------------------------------------------------
 

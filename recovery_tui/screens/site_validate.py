@@ -99,7 +99,7 @@ class SiteValidateScreen(SiteScreen):
         Binding("n", "next", "Next", id="site-validate.next"),
     ]
     DEFAULT_CSS = """
-    SiteValidateScreen #val-status { height: 1; padding: 0 1; text-style: bold; }
+    SiteValidateScreen #val-status { height: auto; max-height: 2; padding: 0 1; text-style: bold; }
     SiteValidateScreen #val-status.-error { color: $error; }
     SiteValidateScreen #val-status.-ok { color: $success; }
     """
@@ -113,8 +113,16 @@ class SiteValidateScreen(SiteScreen):
         yield DataTable(id="val-table", cursor_type="row", zebra_stripes=True)
 
     def mc_command(self) -> str:
-        return (f"mc ls -r --versions {self.session.source}/BUCKET | wc -l; "
-                f"mc ls -r --versions {self.session.target}/BUCKET | wc -l")
+        bucket = ""
+        if self.is_mounted:
+            table = self.query_one("#val-table", DataTable)
+            if table.row_count:
+                bucket = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        plan = self.session.plan
+        row = plan.get(bucket) if plan is not None and bucket else None
+        if row is None:
+            return f"mc admin info {self.session.source}"
+        return f"mc ls -r --versions {self.session.source}/{row.bucket} | wc -l"
 
     def on_mount(self) -> None:
         table = self.query_one("#val-table", DataTable)
@@ -144,9 +152,9 @@ class SiteValidateScreen(SiteScreen):
             self.results[m.bucket] = m.result
             self._fill(row, m.result)
         elif m.sample is not None:
-            table.update_cell_at((row, 1), "comparing")
-            table.update_cell_at((row, 2), f"{m.sample.source_versions:,}")
-            table.update_cell_at((row, 3), f"{m.sample.target_versions:,}")
+            table.update_cell_at((row, 1), "comparing", update_width=True)
+            table.update_cell_at((row, 2), f"{m.sample.source_versions:,}", update_width=True)
+            table.update_cell_at((row, 3), f"{m.sample.target_versions:,}", update_width=True)
         done = len(self.results)
         self.query_one("#val-status", Static).update(f"Comparing… {done} of {len(self.session.included)} buckets")
 
@@ -157,7 +165,7 @@ class SiteValidateScreen(SiteScreen):
                  _n(r.target_counts.versions if r else None), _n(r.missing_on_target if r else None),
                  _n(r.extra_on_target if r else None), _n(r.mismatched if r else None))
         for col, value in enumerate(cells, start=1):
-            table.update_cell_at((row, col), value)
+            table.update_cell_at((row, col), value, update_width=True)
 
     @on(SiteValidated)
     def _validated(self, m: SiteValidated) -> None:
@@ -175,6 +183,10 @@ class SiteValidateScreen(SiteScreen):
         self.record("site.validate", in_sync=m.result.in_sync, summary=counts)
 
     def worker_failed(self, worker: Any) -> None:
+        table = self.query_one("#val-table", DataTable)
+        for name in sorted(self.session.included):
+            if name not in self.results:
+                table.update_cell_at((table.get_row_index(name), 1), "[yellow]unknown[/]", update_width=True)
         status = self.query_one("#val-status", Static)
         status.set_classes("-error")
         status.update(f"✗ Validation stopped: {getattr(worker.error, 'message', worker.error)} — r tries again")
@@ -189,6 +201,10 @@ class SiteValidateScreen(SiteScreen):
             self.notify("Not compared yet.", timeout=3)
             return
         self.app.push_screen(DiffModal(result))
+
+    @on(DataTable.RowHighlighted, "#val-table")
+    def _moved(self) -> None:
+        self.refresh_mc_command()
 
     @on(DataTable.RowSelected, "#val-table")
     def _selected(self) -> None:
