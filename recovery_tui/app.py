@@ -105,11 +105,12 @@ class RecoveryApp(App[int]):
             saved = self.resume
             when = saved.updated_at[:16].replace("T", " ") if saved.updated_at else "earlier"
             resync = f"\nResync ResetID {saved.reset_id} ({saved.resync_status or 'started'})." if saved.reset_id else ""
-            message = (
-                f"A session saved {when} UTC was at step {saved.step.number} · {saved.step.title}\n"
-                f"for {saved.source}" + (f" → {saved.target_label}" if saved.arn else "") + f".{resync}\n\n"
-                "Reattach to it? (No starts over; nothing on the servers changes either way.)"
-            )
+            where = (f"the whole-site run {saved.extra['site'].get('source')} → {saved.extra['site'].get('target')}"
+                     if saved.extra.get("site") else f"step {saved.step.number} · {saved.step.title}")
+            bucket = "" if saved.extra.get("site") else (
+                f"\nfor {saved.source}" + (f" → {saved.target_label}" if saved.arn else "") + ".")
+            message = (f"A session saved {when} UTC was at {where}{bucket}{resync}\n\n"
+                       "Reattach to it? (No starts over; nothing on the servers changes either way.)")
             self.push_screen(ConfirmModal("Resume the previous session?", message, yes="Resume", no="Start over"),
                              self._resume_answer)
 
@@ -121,6 +122,13 @@ class RecoveryApp(App[int]):
             return
         saved.lab = self.lab
         self.state = saved
+        if saved.extra.get("site"):
+            from recovery_tui.screens.site_base import site_flow_resume
+
+            site_flow_resume(self, saved.extra["site"])
+            self.notify("Reattached to the whole-site run: every bucket's row comes back from its checkpoint.",
+                        timeout=5)
+            return
         self.pop_screen()
         target = saved.step
         for step in Step:

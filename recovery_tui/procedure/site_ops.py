@@ -46,11 +46,14 @@ class SiteSession:
     report_paths: tuple[str, ...] = ()
     started_at: Optional[datetime] = None
     finished_at: Optional[datetime] = None
+    resume_included: Optional[set[str]] = None
+    """After a reattach: the buckets the interrupted run included (kept when the plan is read again)."""
 
     def choose_plan(self, plan: SitePlan) -> None:
-        """A new plan: every recoverable bucket included."""
+        """A new plan: every recoverable bucket included (or, after a reattach, the run's own choice)."""
         self.plan = plan
-        self.included = {b.bucket for b in plan.recoverable()}
+        every = {b.bucket for b in plan.recoverable()}
+        self.included = every & self.resume_included if self.resume_included is not None else every
 
     @property
     def site_level(self) -> bool:

@@ -113,4 +113,19 @@ def site_flow_start(app: Any, healthy: str, damaged: str) -> None:
     app.push_screen(SitePlanScreen(app.service, app.state, session, getattr(app, "site_ops", None)))
 
 
-__all__ = ["SiteScreen", "PickDamagedModal", "site_flow_start"]
+def site_flow_resume(app: Any, saved: dict[str, Any]) -> None:
+    """Reattach to a whole-site run after a drop: the plan is read again and the fleet monitor rebuilds every
+    row from the run's checkpoint (running resyncs are followed, never started twice)."""
+    from recovery_tui.screens.site_monitor import SiteMonitorScreen
+    from recovery_tui.screens.site_plan import SitePlanScreen
+
+    session = SiteSession(source=str(saved["source"]), target=str(saved["target"]),
+                          order=str(saved.get("order", "size")), max_running=int(saved.get("max_running", 4)))
+    ops = getattr(app, "site_ops", None)
+    app.push_screen(SitePlanScreen(app.service, app.state, session, ops))
+    session.included = set(saved.get("included") or [])
+    session.resume_included = set(session.included)
+    app.push_screen(SiteMonitorScreen(app.service, app.state, session, ops))
+
+
+__all__ = ["SiteScreen", "PickDamagedModal", "site_flow_start", "site_flow_resume"]

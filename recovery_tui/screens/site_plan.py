@@ -231,6 +231,11 @@ class SitePlanScreen(SiteScreen):
         from recovery_tui.screens.site_monitor import SiteMonitorScreen
 
         self.session.started_at = self.now()
+        self.state.extra["site"] = {"source": self.session.source, "target": self.session.target,
+                                    "included": sorted(self.session.included), "order": self.session.order,
+                                    "max_running": self.session.max_running,
+                                    "started_at": self.session.started_at.isoformat()}
+        self.save_state()
         self.record("site.resync.confirm", source=self.session.source, target=self.session.target,
                     buckets=sorted(self.session.included), max_running=self.session.max_running,
                     order=self.session.order)

@@ -122,3 +122,41 @@ async def test_plan_include_exclude_and_cap(site_lab: Lab, wizard: Any, monkeypa
         rows = {r.bucket: r for r in snap.rows}
         assert rows[first].status == "Excluded" and "left out" in rows[first].detail
         assert all(r.clean for b, r in rows.items() if b in every - {first})
+
+
+async def test_reattach_after_a_drop_restores_every_row(site_lab: Lab, wizard: Any, monkeypatch: Any) -> None:
+    """Quit mid-run (as after SIGHUP): the next session offers to reattach, the fleet monitor comes back with
+    every row from the checkpoint, follows the running resyncs and starts the rest, each bucket exactly once."""
+    from recovery_tui.state import WizardState
+
+    monkeypatch.setattr(SiteMonitorScreen, "poll_interval", 0.1)
+    site_lab.source.replicator.resync.delay = 0.02  # type: ignore[attr-defined]
+    app = wizard(site_lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w", "enter")
+        await settle(pilot, 5)
+        await pilot.press("s", *"target", "enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            snap = getattr(app.screen, "snap", None)
+            if snap is not None and snap.totals.running:
+                break
+        assert isinstance(app.screen, SiteMonitorScreen) and app.site_running
+        first = {r.bucket: r.reset_id for r in app.screen.snap.rows if r.reset_id}
+        assert first
+    saved = WizardState.load(lab=True)
+    assert saved is not None and saved.resumable and saved.extra["site"]["target"] == "target"
+    again = wizard(site_lab, resume=saved)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("y")  # Resume
+        await settle(pilot, 6)
+        assert isinstance(again.screen, SiteMonitorScreen)
+        snap = again.screen.snap
+        assert snap is not None and snap.status == "Completed"
+        rows = {r.bucket: r for r in snap.rows}
+        assert all(rows[b].reset_id == rid for b, rid in first.items())  # followed, not restarted
+    ids = site_lab.call(lambda: {n: {r.reset_id for r in b.resync.values()}
+                                 for n, b in site_lab.source.site.buckets.items() if b.resync})
+    assert set(ids) == set(sitescen.recoverable("site-loss")) and all(len(v) == 1 for v in ids.values())
