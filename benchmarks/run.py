@@ -176,13 +176,19 @@ def bench_s1() -> list[Row]:
     return run()
 
 
+def bench_s2() -> list[Row]:
+    from benchmarks.fleet_frames import bench_s2 as run
+
+    return run()
+
+
 BENCHES: dict[str, Callable[[], list[Row]]] = {"V1": bench_v1, "V2": bench_v2, "V3": bench_v3, "B1": bench_b1,
-                                               "B2": bench_b2, "S1": bench_s1}
+                                               "B2": bench_b2, "S1": bench_s1, "S2": bench_s2}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
-    p.add_argument("which", nargs="+", help="V1 V2 V3 B1 B2 S1 or all")
+    p.add_argument("which", nargs="+", help="V1 V2 V3 B1 B2 S1 S2 or all")
     args = p.parse_args(argv)
     names = list(BENCHES) if "all" in [w.lower() for w in args.which] else [w.upper() for w in args.which]
     rows: list[Row] = []

@@ -53,26 +53,28 @@ class FleetProgress:
         return tracker.view(at, now) if tracker is not None else None
 
     def site(self, snap: FleetSnapshot, at: float, now: datetime) -> SiteView:
+        """Totals for the top line (cheap per row: the window's rate and the stall test, no full view)."""
         rates, stalled = [], []
         for r in snap.rows:
             if not r.running:
                 continue
-            v = self.view(r.bucket, at, now)
-            if v is None:
+            tracker = self._trackers.get(r.bucket)
+            if tracker is None:
                 continue
-            if v.stalled:
+            if tracker.stalled(at):
                 stalled.append(r.bucket)
-            if v.rate is not None:
-                rates.append(v.rate.objects)
+            rate = tracker.rate()
+            if rate is not None:
+                rates.append(rate.objects)
         remaining = snap.totals.remaining
-        rate = sum(rates) if rates else None
+        rate_sum = sum(rates) if rates else None
         if remaining == 0:
             eta: Optional[float] = 0.0
-        elif remaining is None or not rate:
+        elif remaining is None or not rate_sum:
             eta = None
         else:
-            eta = remaining / rate
-        return SiteView(rate=rate, eta_seconds=eta, remaining=remaining, stalled=tuple(stalled))
+            eta = remaining / rate_sum
+        return SiteView(rate=rate_sum, eta_seconds=eta, remaining=remaining, stalled=tuple(stalled))
 
 
 __all__ = ["FleetProgress", "SiteView"]

@@ -126,8 +126,11 @@ class SiteValidateScreen(SiteScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#val-table", DataTable)
-        table.add_columns("bucket", "verdict", "source v.", "target v.", "missing", "extra", "mismatch")
         names = sorted(self.session.included)
+        table.add_column("bucket", width=min(24, max([6] + [len(n) for n in names])))
+        for label, width in (("verdict", 11), ("source v.", 10), ("target v.", 10), ("missing", 8), ("extra", 7),
+                             ("mismatch", 8)):
+            table.add_column(label, width=width)  # fixed: updating a cell never re-measures a column
         for name in names:
             table.add_row(name, "queued", "", "", "", "", "", key=name)
         if self.session.validation is not None:
@@ -152,9 +155,9 @@ class SiteValidateScreen(SiteScreen):
             self.results[m.bucket] = m.result
             self._fill(row, m.result)
         elif m.sample is not None:
-            table.update_cell_at((row, 1), "comparing", update_width=True)
-            table.update_cell_at((row, 2), f"{m.sample.source_versions:,}", update_width=True)
-            table.update_cell_at((row, 3), f"{m.sample.target_versions:,}", update_width=True)
+            table.update_cell_at((row, 1), "comparing")
+            table.update_cell_at((row, 2), f"{m.sample.source_versions:,}")
+            table.update_cell_at((row, 3), f"{m.sample.target_versions:,}")
         done = len(self.results)
         self.query_one("#val-status", Static).update(f"Comparing… {done} of {len(self.session.included)} buckets")
 
@@ -165,7 +168,7 @@ class SiteValidateScreen(SiteScreen):
                  _n(r.target_counts.versions if r else None), _n(r.missing_on_target if r else None),
                  _n(r.extra_on_target if r else None), _n(r.mismatched if r else None))
         for col, value in enumerate(cells, start=1):
-            table.update_cell_at((row, col), value, update_width=True)
+            table.update_cell_at((row, col), value)
 
     @on(SiteValidated)
     def _validated(self, m: SiteValidated) -> None:
@@ -186,7 +189,7 @@ class SiteValidateScreen(SiteScreen):
         table = self.query_one("#val-table", DataTable)
         for name in sorted(self.session.included):
             if name not in self.results:
-                table.update_cell_at((table.get_row_index(name), 1), "[yellow]unknown[/]", update_width=True)
+                table.update_cell_at((table.get_row_index(name), 1), "[yellow]unknown[/]")
         status = self.query_one("#val-status", Static)
         status.set_classes("-error")
         status.update(f"✗ Validation stopped: {getattr(worker.error, 'message', worker.error)} — r tries again")
