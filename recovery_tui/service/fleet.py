@@ -33,6 +33,9 @@ from .sitemodels import SitePlan
 DEFAULT_MAX_RUNNING = 4
 KIND = "site-resync"
 REMOTE_DOWN = "XMinioAdminReplicationRemoteConnectionError"
+REMOTE_RETRIES = 3
+"""Starts refused with REMOTE_DOWN while the damaged site answers its health check, before the row fails
+(stored credentials refused fail every time; a target too busy for the 3 s liveness probe usually passes)."""
 NO_RECORD_GRACE = 60.0
 """Seconds a started bucket may show no resync record with its ResetID before its row fails."""
 
@@ -70,6 +73,7 @@ class FleetRunner:
         self.on_update, self.clock = on_update, clock
         self.paused = ""
         self._paused_since: Optional[float] = None
+        self._refusals: dict[str, int] = {}
         self._lock = threading.Lock()
         self.rows: dict[str, FleetRow] = {r.bucket: r for r in rows_from_plan(plan.buckets, buckets)}
         self.resumed = False
@@ -270,6 +274,12 @@ class FleetRunner:
         if exc.code == REMOTE_DOWN:  # the healthy site answered: it cannot reach the damaged one
             if not self._damaged_answers():
                 self._pause(f"the damaged site {self.dst} does not answer: no new resync starts until it does", at)
+                return "stop"
+            refusals = self._refusals.get(row.bucket, 0) + 1
+            self._refusals[row.bucket] = refusals
+            if refusals < REMOTE_RETRIES:  # a busy target can miss the 3 s liveness probe: try again next tick
+                self._record("site.resync.refused", row, result="retry", reason=" ".join(exc.one_line().split()),
+                             attempt=refusals)
                 return "stop"
         elif isinstance(exc, ConnectionFailure) and not exc.status:
             # No answer: the start's effect is unknown. The row stays queued and the next tick reads its

@@ -95,7 +95,8 @@ def test_unknown_scenario() -> None:
     with pytest.raises(ValueError, match="unknown scenario"):
         scenarios.apply(_fake_lab(), "nope")
     assert [n for n, _ in scenarios.SCENARIOS] == ["healthy", "partial-loss", "total-loss", "target-offline",
-                                                   "checksum-failures", "large"]
+                                                   "checksum-failures", "large", "site-loss", "site-replication",
+                                                   "site-many"]
 
 
 # -- replconfig ---------------------------------------------------------------------------------

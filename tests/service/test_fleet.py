@@ -151,7 +151,8 @@ def test_one_refused_start_fails_its_row_only(lab: Lab, tmp_path: Path) -> None:
     assert rows["media"].status == FAILED and "start refused" in rows["media"].detail
     assert "versioning" in rows["media"].detail
     assert [r["bucket"] for r in log.of("site.resync.refused")] == ["media"]
-    assert all(r.clean for b, r in rows.items() if b != "media" and r.status != EXCLUDED)
+    assert all(r.clean for b, r in rows.items() if b != "media" and r.status != EXCLUDED), \
+        [(r.bucket, r.status, r.failed_count, r.detail) for r in rows.values()]
     assert snap.status == FAILED
 
 
@@ -161,7 +162,8 @@ def test_bucket_deleted_mid_run(lab: Lab, tmp_path: Path) -> None:
     snap = FleetRunner(svc, plan, poll_interval=0.05).run()
     rows = {r.bucket: r for r in snap.rows}
     assert rows["audit"].status == FAILED and "deleted during the run" in rows["audit"].detail
-    assert sum(1 for r in rows.values() if r.clean) == len(sitescen.recoverable("site-loss")) - 1
+    assert sum(1 for r in rows.values() if r.clean) == len(sitescen.recoverable("site-loss")) - 1, \
+        [(r.bucket, r.status, r.failed_count, r.detail) for r in rows.values()]
 
 
 def test_damaged_site_offline_pauses_then_resumes(lab: Lab, tmp_path: Path) -> None:
