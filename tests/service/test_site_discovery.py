@@ -134,3 +134,14 @@ def test_site_replication_is_detected(tmp_path: Path) -> None:
         assert plan.to_json()["mode"] == "site-replication"
     finally:
         lab.stop()
+
+
+def test_site_many_scenario_every_bucket_recoverable(tmp_path: Path) -> None:
+    lab = Lab(scenario="site-many", objects=40, resync_delay=0.0).start()
+    try:
+        svc = make_service(lab, tmp_path)
+        plan = count_versions(svc, discover(svc, "source", "target"))
+        assert [b.bucket for b in plan.recoverable()] == list(sitescen.recoverable("site-many", 40))
+        assert all(b.source_versions == b.target_versions + 1 for b in plan.buckets)
+    finally:
+        lab.stop()
