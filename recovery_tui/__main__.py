@@ -1,5 +1,8 @@
 """Allows `python -m recovery_tui`."""
 
-from recovery_tui.cli import main
+try:
+    from recovery_tui.cli import run
+except KeyboardInterrupt:  # Ctrl+C while Python loads the program: nothing has started, nothing to save
+    raise SystemExit(130) from None
 
-raise SystemExit(main())
+run()

@@ -25,6 +25,7 @@ from recovery_tui.service.secrets import redact
 from recovery_tui.settings import Settings, current
 from recovery_tui.state import WizardState, session_path
 from recovery_tui.steps import Step
+from recovery_tui.terminal import driver_class
 
 if TYPE_CHECKING:
     from recovery_tui.service.aliases import BucketPath
@@ -46,7 +47,7 @@ class RecoveryApp(App[int]):
     TITLE = "recovery-tui"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True, id="app.quit"),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True, id="app.quit"),
         Binding("ctrl+q", "request_quit", "Quit", show=False, priority=True, id="app.quit-q"),
     ]
 
@@ -63,7 +64,7 @@ class RecoveryApp(App[int]):
         persist: bool = True,
         settings: Optional[Settings] = None,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=driver_class())
         self.settings = settings or current()
         """This run's settings (built by the CLI); where the session and the journal are kept."""
         self.service = service
@@ -91,6 +92,8 @@ class RecoveryApp(App[int]):
         """A whole-site run (issue 11) has resyncs queued or running (the fleet monitor keeps it current)."""
         self.site_ops: Any = None
         """The whole-site screens' calls to the servers; None builds the real ones (tests script them)."""
+        self.on_ending: Optional[Callable[[int], None]] = None
+        """Told the exit code when the App leaves at once (`end_now`): the CLI's exit watchdog."""
 
     @property
     def session_file(self) -> Path:
@@ -101,16 +104,24 @@ class RecoveryApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(self.make_step(Step.CONNECT))
+        notice = self.state.extra.pop("startup_notice", "")
+        if notice:
+            self.notify(notice, title="Saved lab session", severity="warning", timeout=15)
         if self.resume is not None:
             saved = self.resume
             when = saved.updated_at[:16].replace("T", " ") if saved.updated_at else "earlier"
-            resync = f"\nResync ResetID {saved.reset_id} ({saved.resync_status or 'started'})." if saved.reset_id else ""
-            where = (f"the whole-site run {saved.extra['site'].get('source')} → {saved.extra['site'].get('target')}"
-                     if saved.extra.get("site") else f"step {saved.step.number} · {saved.step.title}")
-            bucket = "" if saved.extra.get("site") else (
-                f"\nfor {saved.source}" + (f" → {saved.target_label}" if saved.arn else "") + ".")
+            resync = (f"\nResync ResetID {saved.reset_id} ({saved.resync_status or 'started'})."
+                      if saved.reset_id else "")
+            lab_note = saved.extra.pop("resume_note", "")
+            site = saved.extra.get("site")
+            where = (f"the whole-site run {site.get('source')} → {site.get('target')}" if site
+                     else f"step {saved.step.number} · {saved.step.title}")
+            bucket = "" if site else f"\nfor {saved.source}" + (f" → {saved.target_label}" if saved.arn else "") + "."
             message = (f"A session saved {when} UTC was at {where}{bucket}{resync}\n\n"
                        "Reattach to it? (No starts over; nothing on the servers changes either way.)")
+            if lab_note:
+                message = (f"A lab session saved {when} UTC for {saved.source}.\n{lab_note}\n\n"
+                           f"Resume at step {saved.step.number} · {saved.step.title}? (No starts over.)")
             self.push_screen(ConfirmModal("Resume the previous session?", message, yes="Resume", no="Start over"),
                              self._resume_answer)
 
@@ -151,7 +162,13 @@ class RecoveryApp(App[int]):
         if nxt is None:
             self.state.extra["finished_at"] = self.clock().isoformat()
             self.save_state()
-            self.notify("Recovery run complete. The report and journal stay on disk.", timeout=6)
+            report = (self.state.extra.get("report") or {}).get("markdown")
+            journal = f" Journal: {self._journal.path}." if self._journal is not None else ""
+            if report:
+                self.notify(f"Recovery run finished. Report: {report} (and .json).{journal} q quits.", timeout=12)
+            else:
+                self.notify(f"Recovery run finished, but NO report was written (x writes it).{journal}",
+                            severity="warning", timeout=12)
             return
         screen = self.make_step(nxt)
         self.state.step = nxt
@@ -242,6 +259,18 @@ class RecoveryApp(App[int]):
                 f"mc replicate resync status {self.state.source}"
             )
         self.push_screen(ConfirmModal("Quit the wizard?", message, yes="Quit", no="Stay"), self._quit_answer)
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C: leave now, as a signal would (no question; the line printed on exit says what becomes of
+        a running resync)."""
+        self.end_now(130)
+
+    def end_now(self, code: int) -> None:
+        """Save the state and exit with `code` at once: Ctrl+C, SIGHUP/SIGTERM/SIGINT, a terminal gone."""
+        if self.on_ending is not None:
+            self.on_ending(code)
+        self.save_state()
+        self.exit(code)
 
     def _quit_answer(self, answer: bool | None) -> None:
         if answer:

@@ -15,6 +15,7 @@ import threading
 from typing import Callable, Optional, Sequence
 
 from recovery_tui import __version__
+from recovery_tui.exits import Interrupted, end_process
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.secrets import redact
 from recovery_tui.settings import DEFAULT_REGION, Settings, in_effect
@@ -51,6 +52,19 @@ def _non_negative_number(name: str) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"{name} must be a number (objects per second), got '{text}'") from None
         if value < 0 or value != value:
             raise argparse.ArgumentTypeError(f"{name} must be 0 (unlimited) or more, got {text}")
+        return value
+
+    return parse
+
+
+def _seconds(name: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number of seconds, got '{text}'") from None
+        if value < 0 or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{name} must be 0 or more seconds, got {text}")
         return value
 
     return parse
@@ -93,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (as mc --insecure)")
     p.add_argument("--region", type=_region, default=DEFAULT_REGION, metavar="REGION",
                    help=f"SigV4 signing region of the servers (default {DEFAULT_REGION}, as MinIO's)")
-    p.add_argument("--fresh", action="store_true", help="ignore a saved session and start the wizard from the first step")
+    p.add_argument("--fresh", action="store_true",
+                   help="ignore a saved session and start the wizard from the first step")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     lab = sub.add_parser("lab", help="run the embedded lab")
@@ -105,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--source-port", type=int, default=0)
     serve.add_argument("--target-port", type=int, default=0)
     serve.add_argument("--tls", action="store_true", help="serve https with a generated self-signed certificate")
+    serve.add_argument("--copy-checksum", choices=("keep", "recompute"), default="keep",
+                       help="what a copy onto itself does with the checksum: keep it as community MinIO does "
+                            "(a checksum failure stays), or recompute it (the copy replicates)")
 
     t = sub.add_parser("targets", help="list replication rules and remote targets (mc replicate ls)")
     t.add_argument("path", metavar="ALIAS/BUCKET")
@@ -115,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     start = rs_sub.add_parser("start", help="start a resync (mc replicate resync start)")
     start.add_argument("path", metavar="ALIAS/BUCKET")
     start.add_argument("--remote-bucket", required=True, metavar="ARN")
-    start.add_argument("--older-than", default=None, metavar="Nd", help="only versions older than N days, e.g. 30d")
+    start.add_argument("--older-than", default=None, metavar="DURATION",
+                       help="only versions older than this, as mc takes it (30d, 2w, 1y, 7d12h; the server counts "
+                            "whole days)")
     start.add_argument("--json", action="store_true")
     status = rs_sub.add_parser("status", help="resync status (mc replicate resync status)")
     status.add_argument("path", metavar="ALIAS/BUCKET")
@@ -123,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--watch", action="store_true", help="refresh until every resync has finished")
     status.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
     status.add_argument("--json", action="store_true")
+
+    rp = sub.add_parser("replicate", help="replication status on either side (mc replicate status)")
+    rp_sub = rp.add_subparsers(dest="replicate_command", metavar="status", required=True)
+    rstat = rp_sub.add_parser("status", help="replicated, queued, link, errors and replicas received "
+                                             "(mc replicate status; never reads the MRF list)")
+    rstat.add_argument("path", metavar="ALIAS/BUCKET")
+    rstat.add_argument("--json", action="store_true")
 
     v = sub.add_parser("validate", help="compare versions of two buckets (mc ls -r --versions, mc stat)")
     v.add_argument("source", metavar="SRC/BUCKET")
@@ -133,19 +160,28 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--checkpoint", default=None, metavar="FILE", help="resume from / save to this checkpoint")
     v.add_argument("--json", action="store_true")
 
-    b = sub.add_parser("backlog", help="re-trigger PENDING/FAILED versions (mc replicate resync-backlog)")
+    b = sub.add_parser("resync-backlog", help="re-trigger PENDING/FAILED versions (mc replicate resync-backlog)")
     b.add_argument("path", metavar="ALIAS/BUCKET[/PREFIX]")
-    b.add_argument("--arn", default=None)
-    b.add_argument("-c", "--concurrent", type=_positive_int("--concurrent"), default=10)
-    b.add_argument("--rate-limit", type=_non_negative_number("--rate-limit"), default=0.0)
-    b.add_argument("--dry-run", action="store_true")
-    b.add_argument("--clear-checksum", action="store_true", help="copy each version onto itself (creates new versions)")
-    b.add_argument("--validate", action="store_true", help="try one object and exit")
-    b.add_argument("--yes", action="store_true", help="confirm --clear-checksum without asking")
+    b.add_argument("--arn", default=None, help="only versions backlogged for this replication target")
+    b.add_argument("-c", "--concurrent", type=_positive_int("--concurrent"), default=10,
+                   help="HEAD requests in flight at once (default 10)")
+    b.add_argument("--rate-limit", type=_non_negative_number("--rate-limit"), default=0.0,
+                   help="objects per second at most (default 0: unlimited)")
+    b.add_argument("--dry-run", action="store_true", help="list what would be processed; send nothing")
+    b.add_argument("--clear-checksum", action="store_true",
+                   help="copy each FAILED version that is its key's latest onto itself (creates new versions)")
+    b.add_argument("--validate", action="store_true",
+                   help="try one version and prove its effect (with --clear-checksum: the copy's checksum "
+                        "and replication)")
+    b.add_argument("--yes", action="store_true", help="run --clear-checksum without a proving --validate (journaled)")
+    b.add_argument("--wait", type=_seconds("--wait"), default=60.0, metavar="SECONDS",
+                   help="how long to wait for what was sent to replicate before the summary (default 60)")
     b.add_argument("--checkpoint", default=None, metavar="FILE")
     b.add_argument("--json", action="store_true")
+    old_b = sub.add_parser("backlog", help="renamed: use resync-backlog")
+    old_b.add_argument("rest", nargs=argparse.REMAINDER)
 
-    for command_parser in (t, start, status, v, b):
+    for command_parser in (t, start, status, rstat, v, b):
         _insecure_here(command_parser)
         _region_here(command_parser)
 
@@ -170,6 +206,7 @@ def _serve_lab(args: argparse.Namespace, settings: Settings) -> int:
         source_port=args.source_port,
         target_port=args.target_port,
         tls=args.tls,
+        copy_checksum=args.copy_checksum,
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -237,19 +274,41 @@ def join_dashed_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def run() -> None:
+    """The program (console script, `python -m recovery_tui`): `main()` as a process."""
+    raise SystemExit(main(program=True))
+
+
+def _wizard_ended(code: int, program: bool) -> int:
+    """As a process, the wizard leaves without the interpreter's slow teardown (see `exits.end_process`)."""
+    if program:
+        end_process(code)
+    return code
+
+
+def main(argv: Optional[Sequence[str]] = None, *, program: bool = False) -> int:
+    """Run the command line `argv` (default: this process's); returns the exit code.
+
+    `program=True` (only `run()`): this is the whole process, so the wizard may end it itself."""
     argv = join_dashed_values(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "backlog":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     settings = Settings.from_args(args)  # the run's one Settings: argv + environment + defaults
     try:
         with in_effect(settings):
             if args.command == "lab":
                 return _serve_lab(args, settings)
+            if args.command == "backlog":  # renamed as mc names it; mc's `replicate backlog` only lists
+                from recovery_tui.headless.resync_backlog import renamed
+
+                raise InputError(renamed(list(args.rest) + list(extra)))
             if args.command is None:
                 if args.scenario and not args.lab:
                     raise InputError("--scenario only applies with --lab",
                                      hint="Run: recovery-tui --lab --scenario NAME")
-                return _run_wizard(settings)
+                return _wizard_ended(_run_wizard(settings), program)
             return _run_headless(args, settings)
     except RecoveryError as exc:
         sys.stderr.write(f"recovery-tui: {redact(exc.one_line())}\n")
@@ -257,10 +316,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("recovery-tui: interrupted\n")
         return 130
+    except Interrupted as exc:  # a signal during the wizard's startup (recovery_tui/exits.py)
+        return _wizard_ended(exc.code, program)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

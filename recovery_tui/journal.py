@@ -73,7 +73,7 @@ class Journal:
 
     def record(self, action: str, *, mc: str = "", result: str = "ok", **detail: Any) -> None:
         """Append one record: action (e.g. "resync.start"), the equivalent mc command, the result."""
-        entry = {
+        entry: dict[str, Any] = {
             "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "run": self.run_id,
             "user": _user(),

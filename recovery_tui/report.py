@@ -9,9 +9,13 @@ ever read: the report names aliases, buckets, ARNs and counts, never keys.
 Shapes the other steps write into the state (all optional):
 * `state.validation`: `{"source": {versions,current,noncurrent,delete_markers}, "target": {...},
   "missing_on_target", "extra_on_target", "mismatched", "incomplete", "in_sync", "at"}`;
-* `state.extra["backlog"]`: `{"total", "processed", "failed", "dry_run", "at"}`;
+* `state.extra["backlog"]`: `{"total", "processed", "failed", "dry_run", "at"}`, after a run also
+  `{"replicated", "still_pending", "still_failed", "check_error"}` (read back from the diff);
 * `state.extra["rules_to_recreate"]`: a list of `mc` command strings (placeholders, no secrets);
-* `state.extra["canaries"]`: a list of `{"site", "key", "version_id", "seen_on_peer", "seconds", "removed"}`.
+* `state.extra["canaries"]`: a list of `{"site", "key", "version_id", "seen_on_peer", "seconds", "removed"}`;
+* `state.extra["rules_recreated"]`: `[{"arn", "rule_id", "priority", "at"}]` (Next steps' `a`);
+* `state.extra["clear_checksum"]`: `{"dry_run"|"validate"|"run": {"refused", "refusals": [{"key", "version_id",
+  "reason"}], "new_versions", "failed", "proof"?, "after"?, "ok", "at"}}` (Validate's `k`).
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from recovery_tui import __version__
-from recovery_tui.service.secrets import redact
 from recovery_tui.paths import state_dir, write_private
+from recovery_tui.service.secrets import redact
 from recovery_tui.state import WizardState, iso
 
 REPORT_VERSION = 1
@@ -60,6 +64,13 @@ def _side(data: Any) -> dict[str, Optional[int]]:
     return {k: (int(src[k]) if isinstance(src.get(k), (int, float)) else None) for k in _SIDE_KEYS}
 
 
+def resync_outcome(status: str, failed_count: int) -> str:
+    """`completed`, `completed-with-failures` (a warning, never a success), or the status lower-cased."""
+    if status == "Completed":
+        return "completed-with-failures" if failed_count else "completed"
+    return (status or "not-started").lower()
+
+
 def build_report(state: WizardState, *, now: Optional[datetime] = None) -> dict[str, Any]:
     """The report as a JSON-ready dict (secrets redacted)."""
     moment = now or datetime.now(timezone.utc)
@@ -89,6 +100,7 @@ def build_report(state: WizardState, *, now: Optional[datetime] = None) -> dict[
         "resync": {
             "reset_id": state.reset_id,
             "status": state.resync_status,
+            "outcome": resync_outcome(state.resync_status, state.failed_count),
             "started_at": state.resync_started_at,
             "finished_at": state.resync_finished_at,
             "older_than_days": state.older_than_days,
@@ -100,6 +112,9 @@ def build_report(state: WizardState, *, now: Optional[datetime] = None) -> dict[
         },
         "validation": validation,
         "backlog": extra.get("backlog"),
+        "direction_override": extra.get("direction_override"),
+        "clear_checksum": extra.get("clear_checksum"),
+        "rules_recreated": list(extra.get("rules_recreated") or []),
         "rules_to_recreate": list(extra.get("rules_to_recreate") or []),
         "canaries": list(extra.get("canaries") or []),
         "checklist": [
@@ -118,6 +133,13 @@ def _v(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def _status_line(rs: Mapping[str, Any]) -> str:
+    if rs.get("outcome") == "completed-with-failures":
+        return (f"**Completed with {_v(rs.get('failed_count'))} FAILED versions**: they were not re-sent; "
+                "re-send them with resync-backlog and validate again")
+    return _v(rs.get("status"))
 
 
 def _md_escape(text: str) -> str:
@@ -143,7 +165,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "## Resync",
         "",
         f"- ResetID: `{_v(rs.get('reset_id'))}`",
-        f"- Status: {_v(rs.get('status'))} (started {_v(rs.get('started_at'))}, finished {_v(rs.get('finished_at'))})",
+        f"- Status: {_status_line(rs)} (started {_v(rs.get('started_at'))}, finished {_v(rs.get('finished_at'))})",
         f"- Re-sent by this job: {_v(rs.get('replicated_count'))} versions, {_v(rs.get('replicated_size'))} bytes",
         f"- Failed: {_v(rs.get('failed_count'))} (the server never reports the failed size)",
         f"- Versions counted before the start: source {_v(rs.get('source_versions_before'))}, "
@@ -152,6 +174,12 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         "## Validation",
         "",
     ]
+    override = r.get("direction_override")
+    if override:
+        at = lines.index("## Validation") - 1
+        lines[at:at] = [f"- **Direction override**: started from the side holding FEWER versions (source "
+                        f"{_v(override.get('source_versions'))}, target {_v(override.get('target_versions'))}), "
+                        f"confirmed by the operator at {_v(override.get('at'))}"]
     val = r.get("validation")
     if not val:
         lines.append("Not run.")
@@ -186,8 +214,16 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             f"- {'Dry run' if backlog.get('dry_run') else 'Run'}: total {_v(backlog.get('total'))}, "
             f"processed {_v(backlog.get('processed'))}, failed {_v(backlog.get('failed'))} ({_v(backlog.get('at'))})",
         ]
+        if "replicated" in backlog:
+            lines.append(f"- Read back after the run: replicated {_v(backlog.get('replicated'))}, still PENDING "
+                         f"{_v(backlog.get('still_pending'))}, still FAILED {_v(backlog.get('still_failed'))}")
+    lines += _clear_checksum_lines(r.get("clear_checksum"))
     rules = r.get("rules_to_recreate") or []
     lines += ["", "## Replication rules to recreate on the target", ""]
+    for done in r.get("rules_recreated") or []:
+        lines.append(f"- Rule `{done.get('rule_id')}` recreated by the wizard on the target (priority "
+                     f"{_v(done.get('priority'))}, ARN `{done.get('arn')}`, {_v(done.get('at'))}); "
+                     "the list below is the last comparison.")
     if rules:
         lines += ["```sh", *rules, "```"]
     else:
@@ -209,6 +245,31 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         lines.append("(empty)")
     lines += ["", "Complete." if r.get("complete") else "Not complete: open items remain.", ""]
     return redact("\n".join(lines))
+
+
+def _clear_checksum_lines(cc: Any) -> list[str]:
+    """The --clear-checksum stages the wizard ran: what may be copied, the proof, the run, every refusal."""
+    if not cc:
+        return []
+    out = ["", "## Clear checksum (copy onto itself)", ""]
+    dry, val, run = cc.get("dry_run") or {}, cc.get("validate") or {}, cc.get("run") or {}
+    if dry:
+        out.append(f"- Dry run: {_v(dry.get('copyable'))} may be copied, {_v(dry.get('refused'))} refused")
+    proof = val.get("proof") or {}
+    if val:
+        out.append(f"- One version copied to prove it: replication {_v(proof.get('replication'))}, checksum "
+                   f"changed {_v(proof.get('checksum_changed'))}, proven {_v(proof.get('proven'))}")
+    if run:
+        after = run.get("after") or {}
+        out.append(f"- Run: {_v(run.get('new_versions'))} copied, {_v(run.get('refused'))} refused, "
+                   f"{_v(run.get('failed'))} failed; copies replicated {_v(after.get('completed'))}, still FAILED "
+                   f"{_v(after.get('failed'))}. The original versions stay FAILED.")
+    refusals = list({x.get("version_id"): x for stage in (dry, val, run) for x in stage.get("refusals") or []}.values())
+    if refusals:
+        out += ["", "| refused version | key | reason |", "|---|---|---|"]
+        out += [f"| `{x.get('version_id')}` | `{_md_escape(str(x.get('key')))}` | {_md_escape(str(x.get('reason')))} |"
+                for x in refusals]
+    return out
 
 
 def reports_dir(base: Optional[Path] = None) -> Path:

@@ -9,7 +9,6 @@ read: the aliases come from the lab alone, with a throw-away MC_CONFIG_DIR.
 from __future__ import annotations
 
 import shutil
-import signal
 import sys
 import tempfile
 from typing import Any, Optional
@@ -47,35 +46,28 @@ def resolve_source(text: Optional[str], names: list[str]) -> Optional[BucketPath
     return path
 
 
-def _install_hangup_handler(app: Any) -> None:
-    """On SIGHUP (the SSH session dropped) save the state and leave quietly; the resync runs on."""
-
-    def on_hangup(signum: int, frame: Any) -> None:
-        try:
-            app.save_state()
-        finally:
-            try:
-                app.exit(129)
-            except Exception:
-                raise SystemExit(129) from None
-
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, on_hangup)
-
-
 def run_wizard(settings: Settings) -> int:
-    """Run the wizard for this run's settings (built by `cli.main`); returns the exit code."""
-    from recovery_tui.app import make_app
-    from recovery_tui.service.client import RecoveryService
+    """Run the wizard for this run's settings (built by `cli.main`); returns the exit code.
 
+    SIGHUP, SIGTERM and SIGINT end it within two seconds from the moment this starts (`exits.ExitGuard`):
+    the state saved, the lab stopped, exit code 128 + the signal."""
+    from recovery_tui.exits import ExitGuard, require_terminal, terminal_restorer
+
+    guard = ExitGuard().install()
     lab = None
+    app = None
     config_dir: Optional[str] = None
+    lab_plan = None
     try:
         if settings.lab:
+            require_terminal()
             from recovery_tui.lab.server import Lab, training_resync_delay
+            from recovery_tui.procedure import lab_resume
 
-            scenario = settings.scenario or DEFAULT_LAB_SCENARIO
-            lab = Lab(scenario=scenario, objects=settings.objects,
+            saved_lab = None if settings.fresh else WizardState.load(session_path(True, settings.state_dir))
+            lab_plan = lab_resume.plan(saved_lab, settings.scenario, settings.objects, DEFAULT_LAB_SCENARIO)
+            scenario = lab_plan.scenario
+            lab = Lab(scenario=scenario, objects=lab_plan.objects,
                       resync_delay=training_resync_delay(scenario, settings.lab_resync_delay))
             lab.start()
             config_dir = tempfile.mkdtemp(prefix="recovery-tui-lab-mc-")
@@ -89,38 +81,92 @@ def run_wizard(settings: Settings) -> int:
         if source is None and lab is not None:
             from recovery_tui.lab import sitescen
 
-            scenario = settings.scenario or DEFAULT_LAB_SCENARIO
             source = BucketPath("source", sitescen.default_bucket(scenario) if scenario in sitescen.NAMES else "data")
         in_lab = lab is not None
+        require_terminal()  # after the input checks: a bad --source says so even in a pipe
         resume = None
         if not in_lab and not settings.fresh:
             saved = WizardState.load(session_path(False, settings.state_dir))
             if saved is not None and saved.resumable and not saved.extra.get("finished_at"):
                 resume = saved
+        from recovery_tui.app import make_app
+        from recovery_tui.service.client import RecoveryService
+
         service = RecoveryService(book, region=settings.region)
-        app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume, settings=settings)
-        _install_hangup_handler(app)
+        state = None
+        if lab_plan is not None:
+            state, resume = _lab_session(service, lab_plan, settings)
+        app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume, settings=settings,
+                       state=state)
+        guard.last_words(app.save_state)
+        guard.last_words(terminal_restorer())
+        app.on_ending = guard.ending
+        guard.tui_running(app.end_now)
         code = app.run()
+        guard.closing()
         _farewell(app.state)
         return int(code or 0)
     finally:
+        guard.closing()
+        if app is not None:
+            _save_quietly(app)  # whatever ended the run (a signal, a panic), the session is on disk
         if lab is not None:
             lab.stop()
         if config_dir:
             shutil.rmtree(config_dir, ignore_errors=True)
+        guard.uninstall()
+
+
+def _save_quietly(app: Any) -> None:
+    try:
+        app.save_state()
+    except Exception:  # the App is gone (its toast about a failed save has no screen to go to)
+        pass
+
+
+def _lab_session(service: Any, lab_plan: Any, settings: Settings) -> tuple[WizardState, Optional[WizardState]]:
+    """A lab run's fresh state (it records the scenario) and the saved lab session mapped onto the new lab."""
+    from recovery_tui.procedure import lab_resume
+    from recovery_tui.service.errors import RecoveryError
+
+    extra: dict[str, Any] = {lab_resume.SCENARIO_KEY: lab_plan.scenario}
+    if lab_plan.objects is not None:
+        extra[lab_resume.OBJECTS_KEY] = lab_plan.objects
+    if lab_plan.why_not:
+        extra[lab_resume.STARTUP_NOTICE_KEY] = lab_plan.why_not
+    state = WizardState(lab=True, extra=extra)
+    if not lab_plan.offer:
+        return state, None
+    saved = WizardState.load(session_path(True, settings.state_dir))
+    if saved is None:
+        return state, None
+    try:
+        views = service.targets(saved.source_alias, saved.source_bucket)
+    except RecoveryError:
+        views = []
+    return state, lab_resume.adapt(saved, views)
 
 
 def _farewell(state: WizardState) -> None:
-    """One line on the terminal after the TUI closes: where things stand."""
+    """One line on the terminal after the TUI closes: where things stand (nothing if the terminal is gone)."""
+    try:
+        _say_where_things_stand(state)
+    except OSError:
+        pass
+
+
+def _say_where_things_stand(state: WizardState) -> None:
     if state.resync_running and state.lab:
-        sys.stderr.write(f"recovery-tui: lab stopped; its resync of {state.source} stopped with it.\n")
+        sys.stderr.write(f"recovery-tui: lab stopped; its resync of {state.source} stopped with it. "
+                         "recovery-tui --lab restarts the lab and offers to resume this session.\n")
     elif state.resync_running:
         sys.stderr.write(
             f"recovery-tui: the resync of {state.source} (ResetID {state.reset_id}) continues on the server. "
             f"Run recovery-tui to reattach, or: mc replicate resync status {state.source}\n"
         )
-    elif state.step > 0 and not state.lab:
+    elif state.step > 0 and not (state.lab and state.extra.get("finished_at")):
+        again = f"recovery-tui --lab --scenario {state.extra.get('lab_scenario')}" if state.lab else "recovery-tui"
         sys.stderr.write(
             f"recovery-tui: session saved at step {state.step.number} · {state.step.title}; "
-            "run recovery-tui to reattach (--fresh starts over).\n"
+            f"run {again} to reattach (--fresh starts over).\n"
         )

@@ -56,7 +56,7 @@ async def connect(pilot: Any) -> None:
 
 async def targets(pilot: Any) -> None:
     await connect(pilot)
-    await pilot.press("tab", "enter")
+    await pilot.press("enter")  # the focus starts on the buckets
     await settle(pilot)
 
 

@@ -28,6 +28,16 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     yield home
 
 
+@pytest.fixture(autouse=True)
+def no_backoff_sleeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore retries exactly as configured (READ_POLICY's attempts), but does not sleep between them: a site
+    that refuses connections fails each call at once instead of after ~4 s of jittered backoff. Nothing here
+    tests botocore's backoff; the service's own delays (`RetryPolicy.delay`) are untouched."""
+    import botocore.retries.standard
+
+    monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+
+
 @pytest.fixture
 def lab_defaults() -> dict[str, Any]:
     """Keyword arguments every `lab_factory` lab gets unless a test overrides them (a suite may override this)."""

@@ -1,4 +1,5 @@
-"""Headless commands: the mc-style `targets`, `resync start|status`, `validate`, `backlog`, `site …` and `journal`.
+"""Headless commands: the mc-style `targets`, `resync start|status`, `replicate status`, `validate`,
+`resync-backlog`, `site …` and `journal`.
 
 `dispatch(args, settings)` is called by `recovery_tui.cli.main` with the parsed arguments (the command's own
 options) and the run's `Settings` (global options, environment), and returns the
@@ -23,14 +24,17 @@ def _mc_equivalent(args: argparse.Namespace) -> str:
     if command == "resync":
         arn = getattr(args, "remote_bucket", None)
         return f"mc replicate resync {args.resync_command} {args.path}" + (f" --remote-bucket {arn}" if arn else "")
+    if command == "replicate":
+        return f"mc replicate status {args.path}"
     if command == "validate":
         return f"mc ls -r --versions {args.source} | wc -l; mc ls -r --versions {args.target} | wc -l"
     if command == "site":
         return _mc_site(args)
-    if command == "backlog":
+    if command == "resync-backlog":
         flags = [f for f, on in (("--dry-run", args.dry_run), ("--clear-checksum", args.clear_checksum),
                                  ("--validate", args.validate)) if on]
-        return " ".join([f"mc replicate resync-backlog {args.path}", *flags])
+        arn = [f"--arn {args.arn}"] if getattr(args, "arn", None) else []
+        return " ".join([f"mc replicate resync-backlog {args.path}", *arn, *flags])
     return ""
 
 
@@ -53,7 +57,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from recovery_tui.headless import common
     from recovery_tui.service.errors import RecoveryError
 
-    name = args.command + (f" {args.resync_command}" if args.command == "resync" else "")
+    name = args.command + (f" {args.resync_command}" if args.command == "resync" else "") + (
+        f" {args.replicate_command}" if args.command == "replicate" else "")
     if args.command == "site":
         name += f" {args.site_command}" + (f" {args.site_resync_command}" if args.site_command == "resync" else "")
     log = common.start_run(name.replace(" ", "-"), settings)
@@ -94,6 +99,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from recovery_tui.headless.resync import run as run_resync
 
         return run_resync(args, settings)
+    if command == "replicate":
+        from recovery_tui.headless.replicate import run as run_replicate
+
+        return run_replicate(args, settings)
     if command == "validate":
         from recovery_tui.headless.validate import run as run_validate
 
@@ -102,10 +111,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from recovery_tui.headless.site import run as run_site
 
         return run_site(args, settings)
-    if command == "backlog":
-        from recovery_tui.headless.backlog import run as run_backlog
+    if command == "resync-backlog":
+        from recovery_tui.headless.resync_backlog import run as run_resync_backlog
 
-        return run_backlog(args, settings)
+        return run_resync_backlog(args, settings)
     sys.stderr.write(f"recovery-tui: unknown command '{command}' — see `recovery-tui --help`.\n")
     return 2
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from recovery_tui.service.aliases import AliasBook, BucketPath, parse_bucket_path
 from recovery_tui.service.errors import InputError, NotFound, RecoveryError
 from recovery_tui.settings import Settings
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([dw])\s*$", re.IGNORECASE)
+if TYPE_CHECKING:
+    from recovery_tui.mcduration import OlderThan
+
 
 
 def make_service(settings: Settings) -> Any:
@@ -40,16 +41,19 @@ def check_arn(arn: Optional[str]) -> Optional[str]:
     return validate_arn(arn)
 
 
-def parse_older_than(text: Optional[str]) -> Optional[int]:
-    """`30d` → 30, `2w` → 14 (days); None stays None; anything else (`-3d`, `30x`, `0d`) → InputError."""
-    if text is None:
+def parse_older_than(text: Optional[str]) -> Optional["OlderThan"]:
+    """`--older-than` as mc reads it (every unit and combination mc's ParseDuration takes, §19); None or ""
+    stays None (not sent). What mc refuses (`30x`, `30`, `d`) → InputError with mc's reason."""
+    from recovery_tui.mcduration import older_than
+
+    if text is None or text == "":
         return None
-    m = _DURATION.match(text)
-    days = int(m.group(1)) * (7 if m.group(2).lower() == "w" else 1) if m else 0
-    if days < 1:
-        raise InputError(f"--older-than must be a positive number of days like 30d, got '{text}'",
-                         hint="Write it as Nd or Nw, e.g. --older-than 30d or --older-than 4w, or leave it out.")
-    return days
+    try:
+        return older_than(text)
+    except ValueError as exc:
+        raise InputError(f"--older-than '{text}' is not a duration mc accepts ({exc})",
+                         hint="Write it as mc does, e.g. --older-than 30d, 2w, 1y or 7d12h "
+                              "(units ns us ms s m h d w y), or leave it out.") from None
 
 
 PRECONDITION_CODES = frozenset({
@@ -66,7 +70,8 @@ def missing_bucket_is_input(exc: RecoveryError, path: BucketPath) -> RecoveryErr
                           hint=f"Check the name with: mc ls {path.alias}", code=exc.code, status=exc.status)
     if isinstance(exc, NotFound) and exc.code == "XMinioAdminRemoteTargetNotFoundError":
         return InputError(f"{path.alias}/{path.bucket} has no remote replication target",
-                          hint=f"Add one first: mc replicate add {path.alias}/{path.bucket} --remote-bucket ...",
+                          hint=f"Add one first: mc replicate add {path.alias}/{path.bucket} "
+                               "--remote-bucket TARGET_ALIAS/BUCKET --priority 1",
                           code=exc.code, status=exc.status)
     if exc.code in PRECONDITION_CODES:
         return InputError(exc.message, title=exc.title, hint=exc.hint, code=exc.code, status=exc.status)

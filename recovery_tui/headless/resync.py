@@ -6,26 +6,25 @@ import argparse
 import time
 from typing import Any, Optional
 
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from recovery_tui.headless.common import (
-    bucket_path, check_arn, journal, make_service, missing_bucket_is_input, parse_older_than,
+    bucket_path,
+    check_arn,
+    journal,
+    make_service,
+    missing_bucket_is_input,
+    parse_older_than,
 )
+from recovery_tui.headless.mcdocs import print_mc, resync_doc
 from recovery_tui.headless.output import Output, fmt_size, fmt_time
+from recovery_tui.mccmd import q
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.models import ResyncStatus, ResyncTargetStatus
 from recovery_tui.settings import Settings
-
-
-def status_json(t: ResyncTargetStatus) -> dict[str, Any]:
-    """One target's resync status as the `--json` list element (keys per issue 4)."""
-    return {
-        "arn": t.arn, "status": t.status, "replicated_count": t.replicated_count,
-        "replicated_size": t.replicated_size, "failed_count": t.failed_count, "reset_id": t.reset_id,
-        "start_time": t.start_time.isoformat() if t.start_time else None,
-        "last_update": t.last_update.isoformat() if t.last_update else None,
-    }
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,7 +37,7 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
     arn = check_arn(args.remote_bucket)
     assert arn is not None
-    days = parse_older_than(args.older_than)
+    older = parse_older_than(args.older_than)
     service = make_service(settings)
     path = bucket_path(service, args.path)
     try:
@@ -49,33 +48,72 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(f"a resync is already {current.status.lower()} for {arn} (ResetID {current.reset_id})",
                          title="Resync already running",
                          hint=f"Watch it instead: recovery-tui resync status {path} --remote-bucket {arn} --watch")
-    mc = f"mc replicate resync start {path} --remote-bucket {arn}" + (f" --older-than {days}d" if days else "")
+    mc = f"mc replicate resync start {path} --remote-bucket {arn}" + (
+        f" --older-than {q(older.text)}" if older is not None else "")
     log = journal("resync")
     try:
-        job = service.start_resync(path.alias, path.bucket, arn, older_than_days=days)
+        job = service.start_resync(path.alias, path.bucket, arn,
+                                   older_than_hours=older.hours if older is not None else None)
     except RecoveryError as exc:
         if log is not None:
             log.record("resync.start", mc=mc, result="failed", error=exc.one_line())
         raise missing_bucket_is_input(exc, path) from None
+    if older is not None and older.notice:
+        out.notice(older.notice)
     if log is not None:
-        log.record("resync.start", mc=mc, result="ok", reset_id=job.reset_id, arn=job.arn)
+        log.record("resync.start", mc=mc, result="ok", reset_id=job.reset_id, arn=job.arn,
+                   older_than_days=older.days if older is not None and older.sent else None)
     if out.json_mode:
-        out.json({"arn": job.arn, "reset_id": job.reset_id})
+        started = ResyncTargetStatus(arn=job.arn, reset_id=job.reset_id, status="", start_time=None, last_update=None,
+                                     replicated_count=0, replicated_size=0, failed_count=0, failed_size=0)
+        print_mc(resync_doc("start", args.path, ResyncStatus((started,)), ""))
     else:
         out.print(f"[green]✓[/] Resync started on {path} → {job.arn}")
         out.print(f"  ResetID: {job.reset_id}")
+        if older is not None and older.sent and older.days:
+            out.print(f"  Only versions older than {older.days} day{'s' if older.days != 1 else ''}.")
         out.print(f"  Watch it: recovery-tui resync status {path} --remote-bucket {job.arn} --watch")
     return 0
 
 
-def _table(path: str, status: ResyncStatus, note: str = "") -> Table:
+WIDE_TABLE = 150
+"""Below this many columns the status is printed one target per block (an ARN alone is ~66 characters)."""
+
+STYLES = {"Completed": "green", "Failed": "red", "Canceled": "yellow", "Ongoing": "cyan", "Pending": "cyan"}
+
+
+def _status_text(t: ResyncTargetStatus) -> str:
+    """`Completed` in green, but `Completed, 144 FAILED` in yellow: a job with failures is never a plain success."""
+    if t.status == "Completed" and t.failed_count:
+        return f"[yellow]Completed, {t.failed_count:,} FAILED[/]"
+    return f"[{STYLES.get(t.status, 'white')}]{t.status or '(none)'}[/]"
+
+
+def _blocks(path: str, status: ResyncStatus, note: str = "") -> Group:
+    """One block per target, each line short enough for 80 columns (the ARN on a line of its own)."""
+    lines: list[Any] = [Text(f"Resync status of {path}", style="italic")]
+    for t in status.targets:
+        lines += [f"[bold]●[/] {t.arn}",
+                  f"  status      {_status_text(t)}",
+                  f"  replicated  {t.replicated_count:,} versions · {fmt_size(t.replicated_size)} · failed "
+                  + (f"[bold red]{t.failed_count:,}[/]" if t.failed_count else "0"),
+                  f"  ResetID     {t.reset_id}",
+                  f"  started     {fmt_time(t.start_time)} · last update {fmt_time(t.last_update)}"]
+    if not status.targets:
+        lines.append("(no resync has run on this bucket)")
+    if note:
+        lines.append(Text(note, style="dim"))
+    return Group(*lines)
+
+
+def _table(path: str, status: ResyncStatus, note: str = "", width: int = WIDE_TABLE) -> Any:
+    if width < WIDE_TABLE:
+        return _blocks(path, status, note)
     table = Table(title=f"Resync status of {path}", title_justify="left", caption=note or None)
     for col in ("ARN", "status", "replicated", "size", "failed", "ResetID", "started", "last update"):
         table.add_column(col, overflow="fold")
-    styles = {"Completed": "green", "Failed": "red", "Canceled": "yellow", "Ongoing": "cyan", "Pending": "cyan"}
     for t in status.targets:
-        st = t.status or "(none)"
-        table.add_row(t.arn, f"[{styles.get(t.status, 'white')}]{st}[/]", f"{t.replicated_count:,}",
+        table.add_row(t.arn, _status_text(t), f"{t.replicated_count:,}",
                       fmt_size(t.replicated_size), f"{t.failed_count:,}", t.reset_id, fmt_time(t.start_time),
                       fmt_time(t.last_update))
     if not status.targets:
@@ -84,7 +122,11 @@ def _table(path: str, status: ResyncStatus, note: str = "") -> Table:
 
 
 def _exit_code(status: ResyncStatus) -> int:
-    return 1 if any(t.status == "Failed" for t in status.targets) else 0
+    """1 when a job Failed, was Canceled, or Completed with failed versions (they were not re-sent)."""
+    for t in status.targets:
+        if t.status in ("Failed", "Canceled") or (t.status == "Completed" and t.failed_count):
+            return 1
+    return 0
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
@@ -103,9 +145,13 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     if args.watch:
         status = _watch(out, str(path), poll, status, max(0.2, float(args.interval)))
     if out.json_mode:
-        out.json([status_json(t) for t in status.targets])
+        print_mc(resync_doc("status", args.path, status, arn or ""))
     else:
-        out.print(_table(str(path), status))
+        out.print(_table(str(path), status, width=out.out.width))
+        for t in status.targets:
+            if t.status == "Completed" and t.failed_count:
+                out.notice(f"{t.arn}: Completed with {t.failed_count:,} FAILED versions, not re-sent: "
+                           f"re-trigger them with recovery-tui resync-backlog {path}")
     return _exit_code(status)
 
 
@@ -126,7 +172,9 @@ def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: fl
     as the result) under a "connection lost, retrying in Ns" note, so an outage is never read as completion or as
     a zero count. The watch ends only when a good sample shows every resync finished.
     """
-    live: Optional[Live] = Live(_table(path, status), console=out.err, transient=True) if out.interactive else None
+    width = out.err.width
+    live: Optional[Live] = (Live(_table(path, status, width=width), console=out.err, transient=True)
+                            if out.interactive else None)
     last_line = ""
     if live is not None:
         live.start()
@@ -142,7 +190,7 @@ def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: fl
                 note = (f"connection lost, retrying in {_seconds(interval)} ({exc.message}); "
                         f"last good sample: {_sample_line(status)}")
             if live is not None:
-                live.update(_table(path, status, note))
+                live.update(_table(path, status, note, width=out.err.width))
             else:
                 line = note or _sample_line(status)
                 if line != last_line:

@@ -44,8 +44,8 @@ def load_plan(args: argparse.Namespace, settings: Settings, out: Output, *, coun
         plan = discover(service, args.source, args.target,
                         progress=lambda d, t, phase: bar.update(completed=d, total=t, info=phase))
         if count:
-            plan = count_versions(service, plan,
-                                  progress=lambda d, t, phase: bar.update(completed=d, total=t, info="counting versions"))
+            plan = count_versions(service, plan, progress=lambda d, t, phase: bar.update(
+                completed=d, total=t, info="counting versions"))
     return service, plan
 
 

@@ -46,7 +46,9 @@ def add_site_parser(sub: argparse._SubParsersAction, *hooks: Hook) -> None:
                        help="resyncs running at once (default 4); the rest wait in a queue")
     start.add_argument("--order", choices=("size", "given"), default=None,
                        help="queue biggest first (default) or as given by --buckets")
-    start.add_argument("--older-than", default=None, metavar="Nd", help="only versions older than N days")
+    start.add_argument("--older-than", default=None, metavar="DURATION",
+                       help="only versions older than this, as mc takes it (30d, 2w, 1y, 7d12h; the server counts "
+                            "whole days)")
     start.add_argument("--per-bucket", action="store_true",
                        help="with site replication: resync bucket by bucket instead of one site-level resync")
     start.add_argument("--yes", action="store_true", help="confirm without typing the damaged alias")

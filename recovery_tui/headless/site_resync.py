@@ -88,11 +88,11 @@ def _confirm(args: argparse.Namespace, plan: SitePlan, what: str) -> None:
 
 def _start(args: argparse.Namespace, settings: Settings) -> int:
     out = Output(args.json)
-    days = parse_older_than(args.older_than)
+    older = parse_older_than(args.older_than)
     service, plan = load_plan(args, settings, out, count=True)
     chosen = parse_buckets(args.buckets, plan)
     site_level = plan.mode == SITE_MODE and not args.per_bucket
-    if site_level and (chosen is not None or days is not None or args.order):
+    if site_level and (chosen is not None or older is not None or args.order):
         raise InputError("--buckets, --older-than and --order apply to bucket-by-bucket resyncs; a site-replication "
                          "resync covers every bucket at once", hint="Add --per-bucket to resync bucket by bucket.")
     todo = chosen if chosen is not None else [b.bucket for b in plan.recoverable()]
@@ -109,7 +109,9 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
         runner: FleetRunner = SiteResyncRunner(service, plan, **kw)
     else:
         runner = FleetRunner(service, plan, buckets=chosen, order=args.order or ("given" if chosen else "size"),
-                             max_running=args.max_running, older_than_days=days, **kw)
+                             max_running=args.max_running, older_than=older, **kw)
+        if older is not None and older.notice:
+            out.notice(older.notice)
     if runner.resumed:
         out.notice(f"Continuing the run saved in {checkpoint.path}: running resyncs are followed, not restarted.")
     title = f"Site resync {plan.source} → {plan.target}"

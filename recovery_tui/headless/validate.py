@@ -100,4 +100,4 @@ def _print(out: Output, r: ValidationReport, limit: int) -> None:
     if r.missing_on_target:
         out.print("  Next: start a resync (recovery-tui resync start --remote-bucket ARN "
                   f"{r.source.split('/', 2)[0]}/{r.source.split('/', 2)[1]}), then re-trigger what stays "
-                  "backlogged (recovery-tui backlog …).")
+                  "backlogged (recovery-tui resync-backlog …).")

@@ -1,5 +1,6 @@
-"""The lab's MinIO admin API (plain JSON, §2/§7/§9.4/§10): remote targets, replication diff, info; and
-(in their own modules) site replication (§15, `siterepl.py`) and the bucket-metadata export (`bucketmeta.py`).
+"""The lab's MinIO admin API (plain JSON, §2/§7/§9.4/§10): remote targets (list; set in `set_target.py`),
+replication diff, info; and (in their own modules) site replication (§15, `siterepl.py`) and the
+bucket-metadata export (`bucketmeta.py`).
 
 Dispatch mirrors MinIO's admin router: community serves `/minio/admin/v3` only, the AIStor
 flavor v3 and v4; an unmatched route (wrong version/path, or a required query key missing)
@@ -17,6 +18,7 @@ from recovery_tui.lab import store
 from recovery_tui.lab.auth import authorize
 from recovery_tui.lab.errors import LabError, error_response, host_id, new_request_id
 from recovery_tui.lab.gofmt import ZERO_TIME, dumps, encode, go_time
+from recovery_tui.lab.set_target import set_remote_target
 
 if TYPE_CHECKING:
     from recovery_tui.lab.replication import Replicator
@@ -107,8 +109,12 @@ def list_remote_targets(rt: Any, request: web.Request) -> web.Response:
 
 # -- replication/diff (§7) ----------------------------------------------------------------------
 def diff_entry(rep: "Optional[Replicator]", bucket: str, v: store.Version, arn: str, verbose: bool,
-               eligible: bool) -> Optional[dict[str, Any]]:
-    """One `madmin.DiffInfo`, or None when the version is not reported."""
+               eligible: bool, purge: Optional[store.Purge] = None) -> Optional[dict[str, Any]]:
+    """One `madmin.DiffInfo`, or None when the version is not reported.
+
+    As `getReplicationDiff` does, the selection looks at the replication status only: a version
+    pending purge whose replication had COMPLETED is reported with verbose only (§17). A purge-pending
+    version reads as a delete marker (`fi.Deleted`) and carries `dStatus` / per-target `drStatus`."""
     status = v.replication_status
     if status in ("COMPLETED", "REPLICA") and not verbose:
         return None
@@ -121,15 +127,28 @@ def diff_entry(rep: "Optional[Replicator]", bucket: str, v: store.Version, arn: 
         if not verbose and st in ("COMPLETED", "REPLICA"):
             continue
         targets[a] = {"rStatus": st}
+    if purge is not None:
+        for a, st in purge.targets.items():
+            if (arn and a != arn) or (not verbose and st == "COMPLETE"):
+                continue
+            targets.setdefault(a, {})["drStatus"] = st
     doc: dict[str, Any] = {"object": v.key, "versionId": v.version_id}
     if targets:
         doc["targets"] = targets
     if status:
         doc["rStatus"] = status
+    if purge is not None:
+        doc["dStatus"] = purge.status
     ts = rep.repl_time.get((bucket, v.key, v.version_id)) if rep is not None else None
     doc.update({"replTimestamp": go_time(ts), "lastModified": go_time(v.last_modified),
-                "deletemarker": v.delete_marker})
+                "deletemarker": v.delete_marker or purge is not None})
     return doc
+
+
+WALK_ERROR = {"object": "", "versionId": "", "error": {}, "replTimestamp": ZERO_TIME, "lastModified": ZERO_TIME,
+              "deletemarker": False}
+"""The line the server sends when its walk fails (`DiffInfo{Err: err}`: the error is `{}`, the times are
+zero, §7); then it closes the stream."""
 
 
 async def replication_diff(rt: Any, request: web.Request) -> web.StreamResponse:
@@ -167,21 +186,27 @@ async def replication_diff(rt: Any, request: web.Request) -> web.StreamResponse:
                 await write(b" ")
 
     ka = asyncio.create_task(keepalive())
+    fail_after = rt.lab.faults.diff_error_after()
     try:
-        n = 0
-        for v in b.iter_versions(prefix):
+        n = sent = 0
+        for v, purge in b.walk(prefix):
+            if fail_after is not None and sent >= fail_after:
+                break
             eligible = False
             if not v.replication_status:
                 sel = rules_for(rules, v.key, arn=arn)
                 eligible = any(r.existing_object_replication == "Enabled" for r in sel.values())
-            entry = diff_entry(rep, bucket, v, arn, verbose, eligible)
+            entry = diff_entry(rep, bucket, v, arn, verbose, eligible, purge)
             n += 1
             if entry is not None:
                 if delay:
                     await asyncio.sleep(delay)
                 await write(encode(entry).encode())
+                sent += 1
             elif n % 2000 == 0:
                 await asyncio.sleep(0)
+        if fail_after is not None:  # fault `diff-error after N`: the walk fails after N entries (or at its end)
+            await write(encode(WALK_ERROR).encode())
     finally:
         ka.cancel()
         await asyncio.gather(ka, return_exceptions=True)
@@ -233,6 +258,8 @@ async def dispatch(rt: Any, request: web.Request, version: str, subpath: str) ->
         return list_remote_targets(rt, request)
     if subpath == "replication/diff" and method == "POST" and "bucket" in q:
         return await replication_diff(rt, request)
+    if subpath == "set-remote-target" and method == "PUT" and "bucket" in q:
+        return await set_remote_target(rt, request)
     if subpath == "info" and method == "GET":
         return info(rt, request)
     if subpath.startswith("site-replication/") or subpath in ("metrics", "export-bucket-metadata"):

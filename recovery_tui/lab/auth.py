@@ -86,6 +86,11 @@ def access_key(request: web.Request) -> str:
     return str(request.get(_PRINCIPAL, ""))
 
 
+def signer_secret(rt: "SiteRuntime", request: web.Request) -> str:
+    """The secret key of the access key that signed the request (madmin's password, §9.3)."""
+    return _lookup_secret(rt, access_key(request)) or ""
+
+
 def allowed(rt: "SiteRuntime", request: web.Request, action: str) -> bool:
     """Whether the request's principal may perform IAM `action`."""
     ak = access_key(request)

@@ -6,13 +6,22 @@ the lab's own loop thread, where the `a*` coroutine variants must be awaited ins
 * `set_offline(site, offline)` — "source"/"target" stops listening (connections refused, open
   connections dropped) or listens again on the SAME port.
 * `set_latency(site, seconds)` — extra delay added to every request of that site (requests
-  still run concurrently); 0 removes it.
+  still run concurrently); 0 removes it, also for the requests already waiting. `delayed(site)`: how
+  many requests of the site are waiting out the latency right now.
 * `fail_replication(pattern)` / `clear_replication_failures()` — glob (fnmatch) on object
   keys; the replicator asks `should_fail(key) -> bool` before replicating a version.
 * `wipe_bucket(site, bucket)` — the bucket loses every version (configuration stays).
 * `delete_bucket(site, bucket)` — the bucket is gone, configuration and targets included.
 * `restart(site)` — in-memory state is reloaded from "disk" (the site-replication resync status).
-* `clear()` — all sites online, no latency, no replication failures.
+* `set_diff_error(after)` — fault `diff-error after N`: every replication diff stream sends N entries,
+  then the line the server sends when its walk fails (`{"error":{}}` with zero times, §7) and closes
+  (at its end if it has fewer entries); `None` removes the fault.
+* `set_copy_checksum(mode)` — what a copy onto itself does with the checksum: "keep" (community, §22)
+  or "recompute" (see lab/checksums.py). Server behaviour, not a fault: `clear()` leaves it.
+* `hold_resync(percent)` / `release_resync()` — every resync stops taking versions once it has taken
+  `percent` % of them (0 <= percent < 100): the versions in flight finish and the job sits, Ongoing, at
+  exactly that count until released. `held_resyncs()` lists the jobs sitting there (what a test waits on).
+* `clear()` — all sites online, no latency, no replication failures, no diff error, no resync hold.
 * `state() -> dict` — the current faults and a per-site summary (no secrets).
 
 HTTP control endpoint (unauthenticated, served on both sites, loopback only):
@@ -22,12 +31,15 @@ HTTP control endpoint (unauthenticated, served on both sites, loopback only):
   "seconds":0.02}`, `{"action":"fail-replication","pattern":"docs/*"}`,
   `{"action":"clear-replication-failures"}`, `{"action":"wipe","site":"target","bucket":"data"}`,
   `{"action":"delete-bucket","site":"source","bucket":"logs"}`, `{"action":"restart","site":"source"}`,
+  `{"action":"diff-error","after":3}` (`"after": null` removes it), `{"action":"copy-checksum",
+  "mode":"recompute"}`, `{"action":"hold-resync","percent":50}`, `{"action":"release-resync"}`,
   `{"action":"clear"}`. Errors: 400/404 `{"ok": false, "error": "..."}`.
 * `GET /_lab/state` — the same state document.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from fnmatch import fnmatchcase
@@ -36,11 +48,11 @@ from typing import TYPE_CHECKING, Any, Optional
 from aiohttp import web
 
 if TYPE_CHECKING:
-    import asyncio
-
     from recovery_tui.lab.server import Lab, SiteRuntime
 
 LOOPBACK = ("127.0.0.1", "::1")
+LATENCY_STEP = 0.05
+"""Seconds between two looks at the latency while a request waits it out."""
 
 
 class FaultController:
@@ -51,6 +63,9 @@ class FaultController:
         self._lock = threading.Lock()
         self._latency: dict[str, float] = {}
         self._patterns: list[str] = []
+        self._resync_hold: Optional[float] = None
+        self._delayed: dict[str, int] = {}
+        self._diff_error_after: Optional[int] = None
 
     # -- latency -------------------------------------------------------------------------------
     def set_latency(self, site: str, seconds: float) -> None:
@@ -63,6 +78,26 @@ class FaultController:
     def latency(self, site: str) -> float:
         with self._lock:
             return self._latency.get(site, 0.0)
+
+    async def delay(self, site: str) -> None:
+        """Hold one request of `site` for the latency (loop thread); a lowered latency releases it sooner."""
+        if self.latency(site) <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        with self._lock:
+            self._delayed[site] = self._delayed.get(site, 0) + 1
+        try:
+            while (remaining := self.latency(site) - (loop.time() - start)) > 0:
+                await asyncio.sleep(min(remaining, LATENCY_STEP))
+        finally:
+            with self._lock:
+                self._delayed[site] -= 1
+
+    def delayed(self, site: str) -> int:
+        """Requests of `site` waiting out the latency right now."""
+        with self._lock:
+            return self._delayed.get(site, 0)
 
     # -- replication failures ------------------------------------------------------------------
     def fail_replication(self, pattern: str) -> None:
@@ -79,6 +114,52 @@ class FaultController:
         with self._lock:
             patterns = tuple(self._patterns)
         return any(fnmatchcase(key, p) for p in patterns)
+
+    # -- replication diff ----------------------------------------------------------------------
+    def set_diff_error(self, after: Optional[int]) -> None:
+        """Fault `diff-error after N` (see the module docstring); None removes it."""
+        if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 0):
+            raise ValueError("'after' must be a whole number of entries (0 or more) or null")
+        with self._lock:
+            self._diff_error_after = after
+
+    def diff_error_after(self) -> Optional[int]:
+        with self._lock:
+            return self._diff_error_after
+
+    def set_copy_checksum(self, mode: str) -> None:
+        from recovery_tui.lab.checksums import COPY_MODES
+
+        if mode not in COPY_MODES:
+            raise ValueError(f"'mode' must be one of {', '.join(COPY_MODES)}")
+        self._lab.copy_checksum = mode
+
+    # -- resync hold ---------------------------------------------------------------------------
+    def hold_resync(self, percent: float) -> None:
+        """Resyncs stop taking versions at `percent` % of theirs until `release_resync()`."""
+        percent = float(percent)
+        if not 0 <= percent < 100:
+            raise ValueError("'percent' must be at least 0 and under 100")
+        with self._lock:
+            self._resync_hold = percent
+
+    def release_resync(self) -> None:
+        with self._lock:
+            self._resync_hold = None
+
+    def resync_hold(self) -> Optional[float]:
+        """The hold in percent, None when resyncs run freely (asked by each resync worker)."""
+        with self._lock:
+            return self._resync_hold
+
+    def held_resyncs(self) -> list[dict[str, Any]]:
+        """The resync jobs sitting at the hold, nothing in flight: `{"site", "bucket", "arn", "count"}`."""
+        out: list[dict[str, Any]] = []
+        for rt in (self._lab.source, self._lab.target):
+            resync = getattr(rt.replicator, "resync", None)
+            for (bucket, arn), count in (resync.held() if resync is not None else {}).items():
+                out.append({"site": rt.site.name, "bucket": bucket, "arn": arn, "count": count})
+        return out
 
     # -- offline -------------------------------------------------------------------------------
     def set_offline(self, site: str, offline: bool) -> None:
@@ -123,9 +204,9 @@ class FaultController:
         self._lab.call(self._restart, site)
 
     def _restart(self, site: str) -> None:
-        state = self._lab.site(site).site.site_repl
-        if state is not None:
-            state.restart()
+        restart = getattr(self._lab.site(site).site.site_repl, "restart", None)  # a lab.siterepl state, if any
+        if restart is not None:
+            restart()
 
     # -- everything ----------------------------------------------------------------------------
     def clear(self) -> None:
@@ -135,6 +216,8 @@ class FaultController:
         with self._lock:
             self._latency.clear()
             self._patterns.clear()
+            self._resync_hold = None
+            self._diff_error_after = None
         for rt in (self._lab.source, self._lab.target):
             if not rt.site.online:
                 await rt.go_online()
@@ -144,6 +227,8 @@ class FaultController:
         with self._lock:
             latency = dict(self._latency)
             patterns = list(self._patterns)
+            hold = self._resync_hold
+            diff_error = self._diff_error_after
         sites: dict[str, Any] = {}
         for rt in (self._lab.source, self._lab.target):
             buckets = {name: {"versioning": b.versioning, "keys": len(b.keys),
@@ -152,7 +237,9 @@ class FaultController:
             sites[rt.site.name] = {"url": rt.url, "port": rt.port, "online": rt.site.online,
                                    "latency": latency.get(rt.site.name, 0.0), "flavor": rt.site.flavor,
                                    "buckets": buckets}
-        return {"sites": sites, "fail_replication": patterns}
+        return {"sites": sites, "fail_replication": patterns, "diff_error_after": diff_error,
+                "copy_checksum": getattr(self._lab, "copy_checksum", "keep"),
+                "resync_hold": {"percent": hold, "held": self.held_resyncs()}}
 
 
 def _json(doc: Any, status: int = 200) -> web.Response:
@@ -195,12 +282,23 @@ async def handle_control(rt: "SiteRuntime", request: web.Request) -> web.Respons
             faults.fail_replication(_field(doc, "pattern"))
         elif action == "clear-replication-failures":
             faults.clear_replication_failures()
+        elif action == "diff-error":
+            faults.set_diff_error(doc.get("after"))
+        elif action == "copy-checksum":
+            faults.set_copy_checksum(_field(doc, "mode"))
         elif action == "wipe":
             faults._wipe(site, _field(doc, "bucket"))
         elif action == "delete-bucket":
             faults._delete_bucket(site, _field(doc, "bucket"))
         elif action == "restart":
             faults._restart(site)
+        elif action == "hold-resync":
+            percent = doc.get("percent")
+            if isinstance(percent, bool) or not isinstance(percent, (int, float)):
+                raise ValueError("'percent' must be a number")
+            faults.hold_resync(percent)
+        elif action == "release-resync":
+            faults.release_resync()
         elif action == "clear":
             await faults.aclear(keep=keep)
         else:

@@ -10,7 +10,7 @@ import base64
 import binascii
 import bisect
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from recovery_tui.lab.errors import LabError
 from recovery_tui.lab.store import Bucket, Version
@@ -86,7 +86,7 @@ def list_versions_page(b: Bucket, prefix: str, delimiter: str, key_marker: str, 
                 i = bisect.bisect_left(keys, _past_prefix(cp), i + 1)
                 start_v = 0
                 continue
-        vers = versions.get(k, ())
+        vers = versions.get(k, ())  # type: ignore[arg-type]  # read-only: an empty tuple serves as no versions
         nv = len(vers)
         j = start_v
         while j < nv:
@@ -134,7 +134,7 @@ def render_versions(b: Bucket, page: VersionsPage, *, prefix: str, delimiter: st
         for v, latest in page.entries:
             # The per-version cache (see `Version.listing_xml`), inlined: this loop runs 1000 times a page.
             try:
-                c = v.listing_xml
+                c: Any = v.listing_xml
                 if c[0] != (v.key, v.version_id, v.etag, v.size, v.delete_marker, v.last_modified):
                     c = _cache(v)
             except (AttributeError, TypeError):  # never rendered (bulk-seeded: unset; else None)

@@ -43,8 +43,10 @@ def object_path(bucket: str, key: str = "") -> str:
 class RemoteClient:
     """One site's outgoing client; `start()`/`close()` on the lab loop."""
 
-    def __init__(self, ca_path: Optional[str] = None, *, connect_timeout: float = 2.0,
+    def __init__(self, ca_path: Optional[str] = None, *, connect_timeout: float = 5.0,
                  total_timeout: float = 15.0) -> None:
+        # connect_timeout: a dead peer refuses at once; the wait only covers this loop being late to see a
+        # loopback connect complete (the lab shares a process, and its GIL, with a busy UI or test run)
         self._ca_path = ca_path
         self._timeout = aiohttp.ClientTimeout(total=total_timeout, sock_connect=connect_timeout)
         self._session: Optional[aiohttp.ClientSession] = None

@@ -91,11 +91,21 @@ class Replicator:
         version.replication_status = "PENDING"
         self.enqueue(bucket, version, tuple(matched))
 
-    def on_version_deleted(self, bucket: str, key: str, version_id: str) -> None:
+    def purge_arns(self, bucket: str, key: str) -> tuple[str, ...]:
+        """The targets a versioned delete of `key` must replicate to (rules with DeleteReplication)."""
         matched = replconfig.rules_for(self.rules(bucket), key)
-        arns = tuple(a for a, r in matched.items() if r.delete_replication == "Enabled")
+        return tuple(a for a, r in matched.items() if r.delete_replication == "Enabled")
+
+    def enqueue_purge(self, bucket: str, purge: store.Purge) -> None:
+        """Queue the versioned delete of a purge-pending version for its PENDING/FAILED targets."""
+        arns = tuple(a for a, s in purge.targets.items() if s in ("PENDING", "FAILED"))
         if arns:
-            self._put(ReplTask(bucket, key, version_id, "delete", arns))
+            v = purge.version
+            self._put(ReplTask(bucket, v.key, v.version_id, "delete", arns, version=v))
+
+    def on_head_purge(self, bucket: str, purge: store.Purge) -> None:
+        """`queueReplicationHeal` of a version whose purge is PENDING/FAILED: re-queue the delete (§17)."""
+        self.enqueue_purge(bucket, purge)
 
     def on_head(self, bucket: str, version: store.Version) -> None:
         """`queueReplicationHeal`: re-queue versions PENDING/FAILED for some target."""
@@ -164,12 +174,24 @@ class Replicator:
                 ok = tgt is not None and await self.send_delete(tgt, task.key, task.version_id)
                 if not ok:
                     self.metrics.bucket(task.bucket).target(arn).failed.add(0)
+                self._purged(task, arn, ok)
                 continue
             v = task.version
             if v is None:
                 continue
             ok = tgt is not None and await self.replicate(task.bucket, v, tgt)
             self.set_status(v, arn, "COMPLETED" if ok else "FAILED")
+
+    def _purged(self, task: ReplTask, arn: str, ok: bool) -> None:
+        """Record a versioned delete's outcome for `arn`; once every target has it, the version is gone."""
+        b = self.rt.site.buckets.get(task.bucket)
+        p = b.get_purge(task.key, task.version_id) if b is not None else None
+        if p is None:
+            return
+        self.repl_time[(task.bucket, task.key, task.version_id)] = store.utcnow()
+        p.targets = {**p.targets, arn: "COMPLETE" if ok else "FAILED"}
+        if p.status == "COMPLETE":
+            b.finish_purge(task.key, task.version_id)
 
     def set_status(self, v: store.Version, arn: str, status: str) -> None:
         v.target_status = {**v.target_status, arn: status}
@@ -206,7 +228,8 @@ class Replicator:
             counters.replicated_count += 1
             counters.replicated_size += v.size
             self.metrics.transferred_bytes += v.size
-            self._count_replica(tgt, bucket, v.size)
+            if not v.delete_marker:  # replicas are counted by PutObject only; replicated deletes are not (§21)
+                self._count_replica(tgt, bucket, v.size)
         else:
             counters.failed.add(v.size)
         return ok
@@ -266,7 +289,7 @@ class Replicator:
 
     async def check_health(self) -> None:
         """Probe every remote target once; update online/lastOnline/downtime/latency."""
-        for bucket, targets in list(self.rt.site.targets.items()):
+        for targets in list(self.rt.site.targets.values()):
             for tgt in list(targets):
                 t0 = time.perf_counter_ns()
                 ok = await self.client.live(tgt, timeout=min(3.0, self.health_period * 2))

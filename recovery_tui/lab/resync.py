@@ -1,11 +1,15 @@
 """Bucket resync (§3 start, §4 status, §5a cancel): the handlers and the background job.
 
-The job walks ALL versions and delete markers of the bucket with ModTime < resetBeforeDate,
+The job walks ALL versions and delete markers of the bucket with ModTime < resetBeforeDate, keeps the
+ones the rules for the ARN select (`resync_selects`: prefix filter, existing-object flag, replicas included),
 re-replicates each with 10 workers (versions already on the target with the same ETag are not
 transferred again, as `replicateObjectToTarget` decides replicateNone), then verifies it with a
 stat on the target: success (or 405 on a delete marker) → `replicationCount++`/size, otherwise
 `failedReplicationCount++`. So, like MinIO, `replicationCount` counts every eligible version,
 not only the missing ones; the metrics' per-ARN `replicationCount` counts real transfers.
+
+Fault `hold_resync(percent)` (lab/faults.py): workers stop taking versions at that share of the job's
+total until released, so tests watch a resync that is exactly N % done instead of racing a moving one.
 
 Deviation: status is served from live memory, not from resync.bin (no ~1 min lag, §4).
 The per-version pace is `Resyncer.delay` seconds (`Lab(resync_delay=...)`, which the CLI takes from
@@ -32,6 +36,18 @@ if TYPE_CHECKING:
 
 RESYNC_WORKERS = 10
 ACTIVE = ("Pending", "Ongoing")
+HOLD_POLL = 0.02
+"""Seconds between two looks at the `hold_resync` fault while a worker waits at it."""
+
+
+class _Taken:
+    """How many versions a job's workers took and still work on, against its total (for the hold fault)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.taken = 0
+        self.in_flight = 0
+        self.waiting = 0
 
 
 DEFAULT_DELAY = 0.1
@@ -70,10 +86,15 @@ class Resyncer:
         self.rep = replicator
         self.delay = DEFAULT_DELAY
         self.jobs: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._taken: dict[tuple[str, str], _Taken] = {}
 
     @property
     def site(self) -> store.Site:
         return self.rep.rt.site
+
+    def held(self) -> dict[tuple[str, str], int]:
+        """Jobs sitting at the `hold_resync` fault with nothing in flight: (bucket, arn) → versions taken."""
+        return {key: t.taken for key, t in list(self._taken.items()) if t.waiting and not t.in_flight}
 
     async def stop(self) -> None:
         for t in self.jobs.values():
@@ -190,6 +211,7 @@ class Resyncer:
         rec = b.resync.get(arn) if b is not None else None
         if b is None or rec is None:
             return
+        workers: list[asyncio.Task[None]] = []
         try:
             await asyncio.sleep(min(self.delay, 0.5))
             tgt = self.site.target_by_arn(bucket, arn)
@@ -197,15 +219,19 @@ class Resyncer:
                 self._mark(rec, "Failed")
                 return
             self._mark(rec, "Ongoing")
-            queue: asyncio.Queue[Optional[store.Version]] = asyncio.Queue(maxsize=RESYNC_WORKERS * 4)
-            workers = [asyncio.create_task(self._worker(bucket, tgt, rec, queue)) for _ in range(RESYNC_WORKERS)]
-            n = 0
-            for v in b.iter_versions():
-                if v.last_modified < before and v.replication_status != "REPLICA":
-                    await queue.put(v)
-                n += 1
+            cfg = replconfig.parse_config(b.replication_xml)
+            todo: list[store.Version] = []
+            for n, v in enumerate(b.iter_versions(), 1):
+                if v.last_modified < before and resync_selects(cfg, arn, v):
+                    todo.append(v)
                 if n % 1000 == 0:
                     await asyncio.sleep(0)
+            taken = self._taken[(bucket, arn)] = _Taken(len(todo))
+            queue: asyncio.Queue[Optional[store.Version]] = asyncio.Queue(maxsize=RESYNC_WORKERS * 4)
+            workers += [asyncio.create_task(self._worker(bucket, tgt, rec, queue, taken))
+                        for _ in range(RESYNC_WORKERS)]
+            for v in todo:
+                await queue.put(v)
             for _ in workers:
                 await queue.put(None)
             await asyncio.gather(*workers)
@@ -218,35 +244,62 @@ class Resyncer:
         except Exception:
             self._mark(rec, "Failed")
         finally:
+            for w in workers:  # a job canceled while feeding its queue must not leave workers waiting on it
+                w.cancel()
             self.jobs.pop((bucket, arn), None)
+            self._taken.pop((bucket, arn), None)
+
+    async def _wait_at_hold(self, rec: store.ResyncRecord, taken: _Taken) -> None:
+        """The `hold_resync` fault: wait while this job has taken its held share of versions."""
+        faults = self.rep.rt.lab.faults
+        while rec.status == "Ongoing":
+            percent = faults.resync_hold()
+            if percent is None or taken.taken < int(taken.total * percent / 100):
+                return
+            taken.waiting += 1
+            try:
+                await asyncio.sleep(HOLD_POLL)
+            finally:
+                taken.waiting -= 1
 
     async def _worker(self, bucket: str, tgt: store.LabTarget, rec: store.ResyncRecord,
-                      queue: "asyncio.Queue[Optional[store.Version]]") -> None:
+                      queue: "asyncio.Queue[Optional[store.Version]]", taken: _Taken) -> None:
         while True:
             v = await queue.get()
-            if v is None or rec.status != "Ongoing":
-                if v is None:
-                    return
-                continue
-            if self.delay:
-                await asyncio.sleep(self.delay)
-            ok = await self.rep.replicate(bucket, v, tgt, skip_existing=True)
-            self.rep.set_status(v, tgt.arn, "COMPLETED" if ok else "FAILED")
-            verified = False
-            try:
-                st = await self.rep.client.request(tgt, "HEAD", object_path(tgt.target_bucket, v.key),
-                                                   query=f"versionId={v.version_id}")
-                verified = st.status == 200 or (st.status == 405 and v.delete_marker)
-            except RemoteUnreachable:
-                verified = False
-            if rec.status != "Ongoing":
+            if v is None:
                 return
-            if verified:
-                rec.replicated_count += 1
-                rec.replicated_size += v.size
-            else:
-                rec.failed_count += 1  # failedReplicationSize is never incremented (§4)
-            rec.last_object = v.key
+            await self._wait_at_hold(rec, taken)
+            if rec.status != "Ongoing":
+                continue
+            taken.in_flight += 1  # before `taken`: a job seen waiting at the hold has nothing half-counted
+            taken.taken += 1
+            try:
+                await self._resync_one(bucket, tgt, rec, v)
+            finally:
+                taken.in_flight -= 1
+
+    async def _resync_one(self, bucket: str, tgt: store.LabTarget, rec: store.ResyncRecord,
+                          v: store.Version) -> None:
+        """Re-replicate one version, verify it on the target, count it on the record."""
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        ok = await self.rep.replicate(bucket, v, tgt, skip_existing=True)
+        self.rep.set_status(v, tgt.arn, "COMPLETED" if ok else "FAILED")
+        verified = False
+        try:
+            st = await self.rep.client.request(tgt, "HEAD", object_path(tgt.target_bucket, v.key),
+                                               query=f"versionId={v.version_id}")
+            verified = st.status == 200 or (st.status == 405 and v.delete_marker)
+        except RemoteUnreachable:
+            verified = False
+        if rec.status != "Ongoing":
+            return
+        if verified:
+            rec.replicated_count += 1
+            rec.replicated_size += v.size
+        else:
+            rec.failed_count += 1  # failedReplicationSize is never incremented (§4)
+        rec.last_object = v.key
 
     @staticmethod
     def _mark(rec: store.ResyncRecord, status: str) -> None:
@@ -276,6 +329,27 @@ class Resyncer:
             if tgt is not None:
                 tgt.reset_id = ""
         return web.Response(status=200, text=recs[-1].reset_id, content_type="text/plain")
+
+
+def resync_selects(cfg: replconfig.LabConfig, arn: str, v: store.Version) -> bool:
+    """Whether `resyncBucket` re-sends version `v` to `arn` (getHealReplicateObjectInfo → Resync, §3).
+
+    `FilterActionableRules` keeps the Enabled rules for the ARN whose prefix (and tags: lab objects have none)
+    select the key and whose ExistingObjectReplication is not Disabled; the highest priority decides. A delete
+    marker is re-sent when that rule has DeleteReplication Enabled (the versionId is set, so `Replicate` reads
+    the versioned-delete flag); an object version always, replicas included: `Resync` drops the stored
+    replication status before `mustReplicate`, so in active-active the versions received from the peer are
+    re-sent as well.
+    """
+    rules = [r for r in cfg.rules
+             if r.enabled and (r.destination == arn or (cfg.role and cfg.role == arn))
+             and r.existing_object_replication != replconfig.DISABLED and r.matches(v.key)]
+    if not rules:
+        return False
+    rule = max(rules, key=lambda r: r.priority)
+    if v.delete_marker:
+        return rule.delete_replication == replconfig.ENABLED
+    return True
 
 
 def _filter_target_arns(cfg: replconfig.LabConfig, arn: str) -> list[str]:

@@ -251,8 +251,8 @@ def put_replication(rt: "SiteRuntime", request: web.Request, bucket: str) -> web
     body = request_body(request)
     rc = _replconfig_module()
     fn = getattr(rc, "validate_and_normalise", None) if rc is not None else None
-    if fn is not None:
-        invalid = getattr(rc, "ConfigInvalid")
+    if rc is not None and fn is not None:
+        invalid = rc.ConfigInvalid
         try:
             body = fn(body, rt.site, bucket)
         except invalid as exc:

@@ -2,7 +2,8 @@
 
 Replica writes from the peer (§11) keep the sender's version ID, mtime and ETag, are marked
 REPLICA and are never reported to the replicator (no ping-pong). Every other write is reported
-through `SiteRuntime.replicator` (`on_object_written`, `on_version_deleted`, `on_head`).
+through `SiteRuntime.replicator` (`on_object_written`, `on_head`, `on_head_purge`); a versioned
+delete that must replicate (`purge_arns`) keeps the version hidden until it has (`enqueue_purge`, §17).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from recovery_tui.lab import store
 from recovery_tui.lab.auth import authorize, request_body
+from recovery_tui.lab.checksums import checksum_headers, copy_keeps_broken_checksum
 from recovery_tui.lab.errors import XML_DECL, LabError
 from recovery_tui.lab.redact import redact
 from recovery_tui.lab.xmlfmt import S3_NS, esc, http_date, iso
@@ -125,30 +127,42 @@ async def put_object(rt: "SiteRuntime", request: web.Request, bucket: str, key: 
 
 
 async def get_object(rt: "SiteRuntime", request: web.Request, bucket: str, key: str) -> web.Response:
-    """GET and HEAD (§8: delete-marker latest → 404, delete-marker version → 405)."""
+    """GET and HEAD (§8, §17): delete-marker latest → 404, delete-marker version → 405, a version whose
+    versioned delete is pending replication → 405 with `X-Minio-Replication-Delete-Status`."""
     authorize(rt, request, "s3:GetObject", bucket=bucket, key=key)
     b = _bucket(rt, bucket)
     vid = request.query.get("versionId")
+    purge: Optional[store.Purge] = None
     if vid:
         v = b.get_version(key, vid)
         if v is None:
-            raise LabError("NoSuchVersion" if key in b.versions else "NoSuchKey", bucket=bucket, key=key)
+            purge = b.get_purge(key, vid)
+            if purge is None:
+                raise LabError("NoSuchVersion" if key in b.versions else "NoSuchKey", bucket=bucket, key=key)
+            v = purge.version
     else:
-        v = b.latest(key)
+        purge = b.latest_purge(key)
+        v = purge.version if purge is not None else b.latest(key)
         if v is None:
             raise LabError("NoSuchKey", bucket=bucket, key=key)
-    if v.delete_marker:
-        headers = {"x-amz-delete-marker": "true", "x-amz-version-id": v.version_id,
-                   "Last-Modified": http_date(v.last_modified)}
-        if v.replication_status:
-            headers["X-Minio-Replication-DeleteMarker-Status"] = v.replication_status
-        notify(rt, "on_head", bucket, v)
+    if purge is not None or v.delete_marker:
+        # The server's error path (object-handlers.go): no Last-Modified; the heal is queued first.
+        headers = {"x-amz-delete-marker": "true", "x-amz-version-id": v.version_id}
+        if purge is not None:
+            headers["X-Minio-Replication-Delete-Status"] = purge.status
+            notify(rt, "on_head_purge", bucket, purge)
+        else:
+            if v.replication_status:
+                headers["X-Minio-Replication-DeleteMarker-Status"] = v.replication_status
+            notify(rt, "on_head", bucket, v)
         if vid:
             raise LabError("MethodNotAllowed", bucket=bucket, key=key, headers=headers)
         raise LabError("NoSuchKey", bucket=bucket, key=key, headers=headers)
     headers = object_headers(b, v)
     notify(rt, "on_head", bucket, v)
     rng = request.headers.get("Range", "")
+    if request.headers.get("x-amz-checksum-mode", "") == "ENABLED" and not rng:
+        headers.update(checksum_headers(v))  # AWS and MinIO drop checksums on range requests
     if rng and request.method == "GET":
         start, end = _parse_range(rng, v.size)
         headers["Content-Range"] = f"bytes {start}-{end}/{v.size}"
@@ -175,11 +189,16 @@ def _parse_range(value: str, size: int) -> tuple[int, int]:
 def _delete(rt: "SiteRuntime", b: store.Bucket, key: str, vid: str) -> tuple[Optional[store.Version], bool]:
     """Delete as S3 does; returns (affected version or new delete marker, whether it is a delete marker)."""
     if vid:
+        rep = rt.replicator
+        arns = rep.purge_arns(b.name, key) if hasattr(rep, "purge_arns") else ()
+        if arns:  # DeleteReplication: the version stays, hidden, until the delete has replicated (§17)
+            p = b.start_purge(key, vid, arns)
+            if p is not None:
+                notify(rt, "enqueue_purge", b.name, p)
+                return p.version, p.version.delete_marker
+            return None, False
         old = b.remove_version(key, vid)
-        if old is not None:
-            notify(rt, "on_version_deleted", b.name, key, vid)
-            return old, old.delete_marker
-        return None, False
+        return (old, old.delete_marker) if old is not None else (None, False)
     if b.versioning:
         dm = store.Version(key, _new_vid(b), delete_marker=True)
         b.add_version(dm)
@@ -207,7 +226,7 @@ async def delete_object(rt: "SiteRuntime", request: web.Request, bucket: str, ke
             return web.Response(status=204, headers=headers)
     authorize(rt, request, "s3:DeleteObject", bucket=bucket, key=key)
     v, is_dm = _delete(rt, b, key, vid)
-    headers: dict[str, str] = {}
+    headers = {}
     if v is not None:
         headers["x-amz-version-id"] = v.version_id
     elif vid:
@@ -262,6 +281,8 @@ async def copy_object(rt: "SiteRuntime", request: web.Request, bucket: str, key:
     replica = h.get("X-Amz-Replication-Status", "").upper() == "REPLICA"
     new = store.Version(key, _new_vid(dst_b), src.data, etag=src.etag, content_type=ctype, metadata=meta,
                         replication_status="REPLICA" if replica else "")
+    if src.checksum_broken and copy_keeps_broken_checksum(rt.lab.copy_checksum):
+        new.checksum_broken = True  # §22: a metadata-only copy carries the source checksum over
     dst_b.add_version(new)
     if not replica:
         notify(rt, "on_object_written", bucket, new)

@@ -127,9 +127,7 @@ class SiteRuntime:
         path = request.path
         if path.startswith("/_lab/"):
             return await handle_control(self, request)
-        delay = self.lab.faults.latency(self.site.name)
-        if delay > 0:
-            await asyncio.sleep(delay)
+        await self.lab.faults.delay(self.site.name)
         rid = new_request_id()
         admin = path.startswith("/minio/admin/")
         try:
@@ -210,7 +208,10 @@ class Lab:
     def __init__(self, *, scenario: Optional[str] = "healthy", objects: Optional[int] = None, seed: int = 0,
                  source_port: int = 0, target_port: int = 0, source_keys: Optional[tuple[str, str]] = None,
                  target_keys: Optional[tuple[str, str]] = None, tls: bool = False,
-                 flavor: str = "community", resync_delay: Optional[float] = None) -> None:
+                 flavor: str = "community", resync_delay: Optional[float] = None,
+                 copy_checksum: str = "") -> None:
+        from recovery_tui.lab.checksums import COPY_MODES
+
         self.scenario = scenario
         self.resync_delay = resync_delay
         """Seconds each resync worker waits per version; None keeps the lab's default (see lab/resync.py).
@@ -219,6 +220,11 @@ class Lab:
         self.seed = seed
         self.tls = tls
         self.flavor = flavor
+        if copy_checksum and copy_checksum not in COPY_MODES:
+            raise ValueError(f"copy_checksum must be one of {', '.join(COPY_MODES)}")
+        self.copy_checksum = copy_checksum or ("recompute" if flavor == "aistor" else "keep")
+        """What a CopyObject onto itself does with the source checksum (lab/checksums.py): "keep" as community
+        MinIO does (§22: a broken checksum stays broken), "recompute" (the copy replicates). Default by flavor."""
         sites = []
         for name, keys, port in (("source", source_keys, source_port), ("target", target_keys, target_port)):
             ak, sk = keys or random_keys()

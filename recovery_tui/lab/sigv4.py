@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from functools import lru_cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Callable, Mapping, Optional
 from urllib.parse import quote, unquote, unquote_plus
 

@@ -33,7 +33,7 @@ from aiohttp import web
 from recovery_tui.lab import store
 from recovery_tui.lab.auth import authorize, request_body
 from recovery_tui.lab.errors import LabError
-from recovery_tui.lab.gofmt import ZERO_TIME, dumps, encode, go_time, parse_duration, DurationError
+from recovery_tui.lab.gofmt import ZERO_TIME, DurationError, dumps, encode, go_time, parse_duration
 
 METRICS_SITE_RESYNC = 1 << 4
 SERVICE_ACCOUNT = "site-replicator-0"

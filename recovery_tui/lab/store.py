@@ -86,6 +86,29 @@ class Version:
 
 
 @dataclass
+class Purge:
+    """A version whose versioned delete waits for replication (facts §17): kept, with a purge status per ARN.
+
+    MinIO keeps such a version (`x-minio-internal-purgestatus`), hides it from ListObjectVersions,
+    answers a HEAD by its versionId with 405 and `X-Minio-Replication-Delete-Status`, and lists it in
+    the replication diff with `dStatus`. Once every target has deleted it too, it is gone for good."""
+
+    version: Version
+    targets: dict[str, str]
+    """ARN → PENDING / FAILED / COMPLETE (no "D", §17)."""
+
+    @property
+    def status(self) -> str:
+        """Composite: any FAILED → FAILED; all COMPLETE → COMPLETE; otherwise PENDING (§17)."""
+        values = set(self.targets.values())
+        if "FAILED" in values:
+            return "FAILED"
+        if values and values == {"COMPLETE"}:
+            return "COMPLETE"
+        return "PENDING"
+
+
+@dataclass
 class LabTarget:
     """A remote target of a bucket (`madmin.BucketTarget`, §2). Holds the secret; never serialised with it."""
 
@@ -145,6 +168,9 @@ class Bucket:
     """key → versions, newest first (by last_modified, then insertion)."""
     resync: dict[str, ResyncRecord] = field(default_factory=dict)
     """ARN → resync state, as persisted in resync.bin on a real server."""
+    purging: dict[str, list[Purge]] = field(default_factory=dict)
+    """key → versions deleted by versionId whose delete still has to replicate (newest first). Kept apart
+    from `versions`, so every listing hides them as the server does (§17)."""
 
     # -- writes -------------------------------------------------------------
     def add_version(self, v: Version) -> None:
@@ -186,6 +212,59 @@ class Bucket:
         """Lose every version (the fault 'wipe a bucket'); configuration stays."""
         self.keys.clear()
         self.versions.clear()
+        self.purging.clear()
+
+    # -- versioned deletes waiting for replication (§17) -----------------------
+    def start_purge(self, key: str, version_id: str, arns: tuple[str, ...]) -> Optional[Purge]:
+        """Take the version out of the listings and keep it, purge PENDING for each ARN; None if absent."""
+        v = self.remove_version(key, version_id)
+        if v is None:
+            return None
+        p = Purge(v, {a: "PENDING" for a in arns})
+        lst = self.purging.setdefault(key, [])
+        i = 0
+        while i < len(lst) and lst[i].version.last_modified > v.last_modified:
+            i += 1
+        lst.insert(i, p)
+        return p
+
+    def get_purge(self, key: str, version_id: str) -> Optional[Purge]:
+        for p in self.purging.get(key, ()):
+            if p.version.version_id == version_id:
+                return p
+        return None
+
+    def finish_purge(self, key: str, version_id: str) -> None:
+        """The delete has replicated everywhere: the version is gone for good."""
+        lst = self.purging.get(key)
+        if lst:
+            lst[:] = [p for p in lst if p.version.version_id != version_id]
+            if not lst:
+                del self.purging[key]
+
+    def latest_purge(self, key: str) -> Optional[Purge]:
+        """The purge-pending version that is newer than every listed version of `key` (it hides the key
+        from plain reads: HEAD/GET without versionId answer 404 with `x-amz-delete-marker`), or None."""
+        lst = self.purging.get(key)
+        if not lst:
+            return None
+        latest = self.latest(key)
+        p = lst[0]
+        return p if latest is None or p.version.last_modified >= latest.last_modified else None
+
+    def walk(self, prefix: str = "") -> Iterator[tuple[Version, Optional[Purge]]]:
+        """What the server's walk (replication diff, §7/§17) sees: every version, delete marker and
+        purge-pending version under `prefix`, key order then newest first."""
+        if not self.purging:
+            for v in self.iter_versions(prefix):
+                yield v, None
+            return
+        keys = sorted(set(self.keys_from(prefix)) | {k for k in self.purging if k.startswith(prefix)})
+        for k in keys:
+            items: list[tuple[Version, Optional[Purge]]] = [(v, None) for v in self.versions.get(k, ())]
+            items += [(p.version, p) for p in self.purging.get(k, ())]
+            items.sort(key=lambda x: x[0].last_modified, reverse=True)
+            yield from items
 
     def bulk_load(self, versions: list[Version]) -> None:
         """Fast seeding for large scenarios: append many versions, then sort once."""

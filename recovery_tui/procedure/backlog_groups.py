@@ -44,7 +44,8 @@ class BacklogGroups:
     by_status: dict[str, dict[str, int]] = field(default_factory=dict)
     delete_markers: int = 0
     errors: int = 0
-    """Entries where the server reported an error (its message is lost on the wire)."""
+    """Error lines (the server's walk failed there and the stream ended: the counts are a lower bound; the
+    message is lost on the wire)."""
 
     def count(self, status: str) -> int:
         """Versions with `status` (all ages)."""

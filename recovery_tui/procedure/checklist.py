@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Status = Literal["pending", "pass", "warn", "block", "info"]
+Status = Literal["pending", "pass", "warn", "block", "info", "unknown"]
 """The state of one item."""
 
 
@@ -21,7 +21,7 @@ class CheckItem:
     label: str
     """What is checked, e.g. "Both sites healthy"."""
     status: Status = "pending"
-    """pending / pass / warn / block / info."""
+    """pending / pass / warn / block / info / unknown (could not be checked: never shown as a pass)."""
     detail: str = ""
     """What was found, e.g. "source 200 · target 200"."""
     hint: str = ""

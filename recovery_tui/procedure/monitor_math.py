@@ -18,17 +18,19 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Deque, Optional
 
 DEFAULT_WINDOW_SECONDS = 180.0
 """Rates are averaged over this many seconds (three server persist intervals)."""
 
-DEFAULT_STALL_SECONDS = 300.0
-"""Nothing moved for this long while the job runs: show the stall banner."""
-
 SERVER_LAG_SECONDS = 60.0
 """How far the community server's resync counters can lag behind reality (§4)."""
+
+DEFAULT_STALL_SECONDS = SERVER_LAG_SECONDS + 30.0
+"""Nothing moved for this long while the job runs: show the stall banner. The server persists its counters
+about once a minute (§4), so a longer standstill is more than the facts explain (30 s of margin for the
+polls)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,10 @@ class ProgressView:
     seconds_since_progress: Optional[float]
     """Since the count or size last changed (or since the first sample)."""
     seconds_since_server_update: Optional[float]
-    """Since the server's `last_update` timestamp, by the wall clock."""
+    """Since the server's `last_update` (`endTime`) timestamp, by the wall clock. Careful: the server moves it on
+    a status change only (§3), not when the counters move, so it is not the age of the counts."""
+    seconds_since_sample: Optional[float] = None
+    """Age of the data on screen: since the last good poll answered."""
 
 
 def rate_between(a: Sample, b: Sample) -> Optional[Rate]:
@@ -193,7 +198,37 @@ class ProgressTracker:
             stalled=stalled,
             seconds_since_progress=since,
             seconds_since_server_update=age_seconds(last.last_update, now) if last else None,
+            seconds_since_sample=max(0.0, at - last.at) if last else None,
         )
+
+
+def resync_cutoff(started_at: Optional[datetime], older_than_days: Optional[int]) -> Optional[datetime]:
+    """The server's `resetBeforeDate` for a job started at `started_at` with `--older-than N days` (§3, §19):
+    only versions whose ModTime is before it are re-sent. None when every version is (no older-than)."""
+    if not older_than_days or started_at is None:
+        return None
+    if started_at.tzinfo is None:
+        started_at = started_at.replace(tzinfo=timezone.utc)
+    return started_at - timedelta(days=older_than_days)
+
+
+def eligible(last_modified: Optional[datetime], cutoff: Optional[datetime]) -> bool:
+    """Whether the job can re-send a version modified at `last_modified` (unknown times are counted)."""
+    if cutoff is None or last_modified is None:
+        return True
+    if last_modified.tzinfo is None:
+        last_modified = last_modified.replace(tzinfo=timezone.utc)
+    return last_modified < cutoff
+
+
+def leave_note(ended: str, *, lab: bool) -> str:
+    """What leaving or quitting the monitor does to the job: nothing once it `ended` (its final status), and in
+    the lab quitting stops the lab's servers, the job with them."""
+    if ended:
+        return f"This resync has ended ({ended}): nothing of it runs on the server now."
+    if lab:
+        return "Leaving never cancels it. Quitting the lab stops it (real servers carry on)."
+    return "Leaving or quitting never cancels the resync: it keeps running on the server."
 
 
 def human_duration(seconds: Optional[float]) -> str:
@@ -232,8 +267,11 @@ __all__ = [
     "Rate",
     "Sample",
     "age_seconds",
+    "eligible",
     "eta_seconds",
     "human_bytes",
     "human_duration",
+    "leave_note",
     "rate_between",
+    "resync_cutoff",
 ]

@@ -5,7 +5,8 @@ to the source with rules that mirror the source's (same flags, filter and
 priority, the ARN pointing the other way). When the damage reached the
 target's configuration (`total-loss`) those rules, and the remote target they
 name, are gone and must be recreated. Commands never hold a secret: the
-credentials are the placeholders `SOURCE_ACCESS_KEY` / `SOURCE_SECRET_KEY`.
+credentials are the placeholders `SOURCE_ACCESS_KEY` / `SOURCE_SECRET_KEY`. The command lines
+come from `recovery_tui.mccmd` (prefix in the path, every flag listed, §20).
 """
 
 from __future__ import annotations
@@ -13,19 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from recovery_tui import mccmd
 from recovery_tui.service.models import RemoteTarget, ReplicationConfig, ReplicationRule
 
 ACCESS_PLACEHOLDER = "SOURCE_ACCESS_KEY"
 SECRET_PLACEHOLDER = "SOURCE_SECRET_KEY"
 """Placeholders for a replication user's credentials on the source (never real values)."""
 
-FLAGS: tuple[tuple[str, str], ...] = (
-    ("existing-objects", "existing object replication"),
-    ("delete", "delete replication"),
-    ("delete-marker", "delete-marker replication"),
-    ("replica-metadata-sync", "replica modification sync"),
-)
-"""`mc replicate add --replicate` words, with what they mean."""
+FLAGS = mccmd.WORDS
+"""`mc replicate add|update --replicate` words, with what they mean."""
 
 
 @dataclass(frozen=True)
@@ -67,24 +64,7 @@ class Plan:
 
 def flags_of(rule: ReplicationRule) -> tuple[str, ...]:
     """The `--replicate` words a rule has enabled."""
-    on = {
-        "existing-objects": rule.existing_objects_enabled,
-        "delete": rule.delete_replication == "Enabled",
-        "delete-marker": rule.delete_marker_replication == "Enabled",
-        "replica-metadata-sync": rule.replica_modifications == "Enabled",
-    }
-    return tuple(word for word, _ in FLAGS if on[word])
-
-
-def _options(rule: ReplicationRule) -> str:
-    parts = [f'--replicate "{",".join(flags_of(rule))}"', f"--priority {rule.priority}"]
-    if rule.filter.prefix:
-        parts.append(f'--prefix "{rule.filter.prefix}"')
-    if rule.filter.tags:
-        parts.append('--tags "' + "&".join(f"{t.key}={t.value}" for t in rule.filter.tags) + '"')
-    if rule.storage_class:
-        parts.append(f"--storage-class {rule.storage_class}")
-    return " ".join(parts)
+    return mccmd.words_of(rule)
 
 
 def _same_filter(a: ReplicationRule, b: ReplicationRule) -> bool:
@@ -109,26 +89,27 @@ def compare(
     tgt_rules = target.rules if target is not None else ()
     remote_present = bool(target_remotes)
     scheme, _, hostport = source_url.partition("://")
-    remote_url = f"{scheme or 'https'}://{ACCESS_PLACEHOLDER}:{SECRET_PLACEHOLDER}@{hostport or 'SOURCE_HOST:PORT'}/{source_bucket}"
+    credentials = f"{ACCESS_PLACEHOLDER}:{SECRET_PLACEHOLDER}"
+    remote_url = f"{scheme or 'https'}://{credentials}@{hostport or 'SOURCE_HOST:PORT'}/{source_bucket}"
     plans: list[RulePlan] = []
     for rule in src_rules:
         match = next((t for t in tgt_rules if _same_filter(rule, t)), None)
         if match is None:
-            cmd = f'mc replicate add {target_path} --remote-bucket "{remote_url}" {_options(rule)}'
-            plans.append(RulePlan(rule, "missing", commands=(cmd,)))
+            cmds = mccmd.add_mirror(target_path, remote_url, rule, rule.id)
+            plans.append(RulePlan(rule, "missing", commands=tuple(cmds)))
             continue
         diffs = []
         for word, meaning in FLAGS:
             want, have = word in flags_of(rule), word in flags_of(match)
             if want != have:
-                diffs.append(f"{meaning}: {'Enabled' if have else 'Disabled'} (source: {'Enabled' if want else 'Disabled'})")
+                diffs.append(f"{meaning}: {'Enabled' if have else 'Disabled'} "
+                             f"(source: {'Enabled' if want else 'Disabled'})")
         if not match.enabled:
             diffs.append("rule is Disabled")
         if match.priority != rule.priority:
             diffs.append(f"priority {match.priority} (source: {rule.priority})")
         if diffs:
-            cmd = (f"mc replicate update {target_path} --id {match.id} {_options(rule)}"
-                   + (" --state enable" if not match.enabled else ""))
+            cmd = mccmd.update_mirror(target_path, match.id, rule, enable_state=not match.enabled)
             plans.append(RulePlan(rule, "differs", match, tuple(diffs), (cmd,)))
         else:
             plans.append(RulePlan(rule, "ok", match))

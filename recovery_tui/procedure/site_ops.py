@@ -16,8 +16,14 @@ from typing import Any, Callable, Optional
 
 from recovery_tui.procedure.next_steps_plan import Plan as RulesPlan
 from recovery_tui.procedure.next_steps_plan import compare
-from recovery_tui.service.canary import (CanaryCheck, CanaryWrite, canary_key, put_canary, run_round_trip,
-                                         wait_for_replica)
+from recovery_tui.service.canary import (
+    CanaryCheck,
+    CanaryWrite,
+    canary_key,
+    put_canary,
+    run_round_trip,
+    wait_for_replica,
+)
 from recovery_tui.service.discovery import count_versions, discover
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.fleet import FleetRunner, open_checkpoint

@@ -20,7 +20,7 @@ from recovery_tui.paths import write_private
 from recovery_tui.procedure.site_ops import SiteSession
 from recovery_tui.report import ReportPaths, reports_dir
 from recovery_tui.service.canary import CanaryCheck
-from recovery_tui.service.fleetmodel import COMPLETED, FleetSnapshot
+from recovery_tui.service.fleetmodel import FleetSnapshot
 from recovery_tui.service.secrets import redact
 
 

@@ -86,6 +86,8 @@ class StepScreen(Screen[None]):
         """The client service; only called from thread workers."""
         self.state = state
         """The run's state, shared with the App (which saves it)."""
+        self.returning = False
+        """Set when a later step was closed onto this one (escape): its next resume calls `reentered()`."""
 
     @property
     def app(self) -> "RecoveryApp":  # type: ignore[override]
@@ -150,11 +152,18 @@ class StepScreen(Screen[None]):
     def worker_failed(self, worker: Worker[Any]) -> None:
         """Hook: a worker of this screen failed (the App already shows the error). Reset loading states here."""
 
+    def reentered(self) -> None:
+        """Hook: the operator came back to this step from a later one. What it showed may be stale
+        (a resync started, a site changed): re-read the servers here. Not called when a dialog closes."""
+
     # -- events and actions -------------------------------------------------------------------------
 
     def on_screen_resume(self) -> None:
         self.note_step()
         self.refresh_header()
+        if self.returning:
+            self.returning = False
+            self.reentered()
 
     def note_step(self) -> None:
         """Record in the saved state that the wizard is at this step (the whole-site screens do not)."""
@@ -164,14 +173,19 @@ class StepScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Forward a failed worker to the App's single error router, then let the screen tidy up."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
+        error = event.worker.error
+        if event.state == WorkerState.ERROR and error is not None:
             worker = event.worker
-            self.app.post_message(WorkerFailed(worker.error, worker.description, worker.group))
+            self.app.post_message(WorkerFailed(error, worker.description, worker.group))
             self.worker_failed(worker)
 
     def action_back(self) -> None:
         """Go back one step (the screen stack is the history); the first step has nowhere to go."""
-        if len(self.app.screen_stack) > 2:
+        stack = self.app.screen_stack
+        if len(stack) > 2:
+            below = stack[-2]
+            if isinstance(below, StepScreen):
+                below.returning = True
             self.app.pop_screen()
         else:
             self.notify("This is the first step. Press q to quit.", timeout=3)

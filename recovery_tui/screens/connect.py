@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+from recovery_tui.procedure.source_pick import LikelySource, likely_source
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.service.aliases import parse_bucket_path
 from recovery_tui.service.errors import NotFound, RecoveryError
@@ -54,6 +55,13 @@ class BucketsLoaded(Message):
 
 
 @dataclass
+class SourceGuessed(Message):
+    """The alias/bucket most likely healthy (it replicates to another alias), or None."""
+
+    guess: Optional[LikelySource]
+
+
+@dataclass
 class SourceChecked(Message):
     """A typed `ALIAS/BUCKET` exists: the step can finish."""
 
@@ -65,7 +73,7 @@ class ConnectScreen(StepScreen):
     """Pick the source: aliases on the left, that alias's buckets on the right, a path input below."""
 
     STEP = Step.CONNECT
-    AUTO_FOCUS = "#aliases"
+    AUTO_FOCUS = "#buckets"
     EXPLAIN = (
         "A resync copies every version from the [b]healthy[/b] site back to the damaged one, so it starts on "
         "the healthy side. Pick that site's alias and the bucket to rebuild. Only a bucket with a replication "
@@ -99,11 +107,18 @@ class ConnectScreen(StepScreen):
         """The alias whose buckets are listed."""
         self.current_bucket: str = ""
         """The highlighted bucket."""
+        self._moved = False
+        """The operator moved the alias highlight (a late guess then leaves it alone)."""
+        self._buckets_want_focus = True
+        """Focus the bucket list once it has loaded (a loading list cannot hold the focus, so Textual moves it
+        to the aliases; the first Enter must still pick a bucket). Cleared when the operator browses aliases."""
+        self._guess: Optional[LikelySource] = None
+        """The likely healthy source, once guessed."""
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(classes="body"):
             with Vertical(id="alias-col"):
-                yield Label("Aliases", classes="section-title")
+                yield Label("Aliases (shift+tab)" if self.aliases else "Aliases", classes="section-title")
                 if self.aliases:
                     yield OptionList(*[Option(name, id=name) for name in self.aliases], id="aliases")
                 else:
@@ -128,7 +143,36 @@ class ConnectScreen(StepScreen):
         aliases = self.query_one("#aliases", OptionList)
         first = self.preselect.alias if self.preselect and self.preselect.alias in self.aliases else self.aliases[0]
         aliases.highlighted = self.aliases.index(first)
-        aliases.focus()
+        self.query_one("#buckets", OptionList).focus()  # the first Enter picks a bucket, never just an alias
+        if self.preselect is None and len(self.aliases) > 1:
+            self.guess_source(list(self.aliases))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="guess", description="Looking for the healthy side")
+    def guess_source(self, aliases: list[str]) -> None:
+        """Which alias's bucket replicates to another alias (the damaged side of a total loss does not)."""
+        self.post_message(SourceGuessed(likely_source(self.service, aliases)))
+
+    def on_source_guessed(self, message: SourceGuessed) -> None:
+        guess = message.guess
+        if guess is None or self._moved or self.preselect is not None:
+            return
+        from recovery_tui.service.aliases import BucketPath
+
+        self.preselect = BucketPath(guess.alias, guess.bucket)
+        self._guess = guess
+        aliases = self.query_one("#aliases", OptionList)
+        if self.current_alias != guess.alias:
+            aliases.highlighted = self.aliases.index(guess.alias)
+            return
+        buckets = self.query_one("#buckets", OptionList)
+        if buckets.loading:  # the listing under way applies the preselection when it lands
+            return
+        ids = [buckets.get_option_at_index(i).id for i in range(buckets.option_count)]
+        if guess.bucket in ids:  # highlight in place: a reload would take the focus away mid-keystroke
+            buckets.highlighted = ids.index(guess.bucket)
+            self._status(self._pick_hint())
+        else:
+            self.show_alias(guess.alias)
 
     def mc_command(self) -> str:
         if self.current_alias and self.current_bucket:
@@ -147,13 +191,16 @@ class ConnectScreen(StepScreen):
     @on(OptionList.OptionHighlighted, "#aliases")
     def _alias_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         alias = str(event.option.id)
+        if self.current_alias and self.query_one("#aliases", OptionList).has_focus:
+            self._moved = True
+            self._buckets_want_focus = False
         if alias != self.current_alias:
             self.show_alias(alias)
 
     def show_alias(self, alias: str) -> None:
         """List `alias`'s buckets (in a worker)."""
         self.current_alias, self.current_bucket = alias, ""
-        self.query_one("#buckets-title", Label).update(f"Buckets on {alias}  (⇄ = replication configured)")
+        self.query_one("#buckets-title", Label).update(f"Source bucket on {alias}  (⇄ = replication configured)")
         buckets = self.query_one("#buckets", OptionList)
         buckets.clear_options()
         buckets.loading = True
@@ -163,6 +210,17 @@ class ConnectScreen(StepScreen):
 
     @on(OptionList.OptionSelected, "#aliases")
     def _alias_selected(self) -> None:
+        self._buckets_want_focus = True
+        self.query_one("#buckets", OptionList).focus()
+        self._status(f"Now pick the bucket on {self.current_alias} (Enter): it becomes the SOURCE, the side read from.")
+
+    def reentered(self) -> None:
+        """Back from a later step: list the buckets again (they may have changed)."""
+        if not self.aliases:
+            return
+        self._buckets_want_focus = True
+        if self.current_alias:
+            self.show_alias(self.current_alias)
         self.query_one("#buckets", OptionList).focus()
 
     def action_reload(self) -> None:
@@ -207,6 +265,8 @@ class ConnectScreen(StepScreen):
         buckets = self.query_one("#buckets", OptionList)
         buckets.loading = False
         buckets.clear_options()
+        if self._buckets_want_focus and not isinstance(self.focused, Input):
+            buckets.focus()
         for name, has in message.buckets:
             prompt = Text()
             prompt.append("⇄ " if has else "  ", style="bold green")
@@ -219,18 +279,25 @@ class ConnectScreen(StepScreen):
             self._status(f"{message.alias} has no buckets. Pick another alias, or type ALIAS/BUCKET.")
             return
         more = "" if message.probed_all else f" (first {CONFIG_PROBE_LIMIT} probed)"
-        self._status(
-            f"{len(message.buckets)} bucket(s) on {message.alias}, {configured} with replication{more}. "
-            "Enter picks the highlighted bucket."
-        )
         names = [name for name, _ in message.buckets]
         wanted = self.preselect.bucket if self.preselect and self.preselect.alias == message.alias else ""
         buckets.highlighted = names.index(wanted) if wanted in names else 0
+        self.current_bucket = self.current_bucket or names[buckets.highlighted or 0]
+        self._status(f"{len(message.buckets)} bucket(s), {configured} with replication{more}. {self._pick_hint()}")
+
+    def _pick_hint(self) -> str:
+        """What Enter does now, and why this bucket is offered first."""
+        g = self._guess
+        why = f"{g.reason}: likely the healthy side. " if g and (g.alias, g.bucket) == (
+            self.current_alias, self.current_bucket) else ""
+        return f"{why}Enter takes {self.current_alias}/{self.current_bucket} as the SOURCE (healthy, read from)."
 
     @on(OptionList.OptionHighlighted, "#buckets")
     def _bucket_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.current_bucket = str(event.option.id)
         self.refresh_mc_command()
+        if self.query_one("#buckets", OptionList).has_focus:
+            self._status(self._pick_hint())
 
     @on(OptionList.OptionSelected, "#buckets")
     def _bucket_selected(self, event: OptionList.OptionSelected) -> None:

@@ -87,11 +87,13 @@ class TypeToConfirmModal(ModalScreen[bool]):
     DEFAULT_CSS = MODAL_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="type-confirm.cancel")]
 
-    def __init__(self, title: str, message: str, expected: str, *, action: str = "Confirm",
+    def __init__(self, title: str, message: str, expected: str, *, action: str = "Confirm", prompt: str = "",
                  noun: str = "bucket name", id: str | None = None) -> None:
         super().__init__(id=id)
         self.noun = noun
         """What the expected word is ("bucket name", "damaged alias")."""
+        self.prompt = prompt or f"Type the {noun} [b]{expected}[/b] to confirm:"
+        """The line above the input (rich markup allowed)."""
         self.title_text = title
         """What is about to happen."""
         self.message = message
@@ -105,7 +107,7 @@ class TypeToConfirmModal(ModalScreen[bool]):
         with Vertical(classes="modal-box"):
             yield Label(self.title_text, classes="modal-title")
             yield Static(self.message, classes="modal-body")
-            yield Label(f"Type the {self.noun} [b]{self.expected}[/b] to confirm:", classes="modal-hint")
+            yield Label(self.prompt, classes="modal-hint")
             yield Input(placeholder=self.expected, id="typed")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Cancel (esc)", id="cancel")

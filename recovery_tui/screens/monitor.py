@@ -9,7 +9,8 @@ A retryable failure (connection lost, server busy) is not a sample: the last
 good sample stays on screen under a "connection lost, retrying in Ns" banner
 and the poll is retried with back-off; it is never read as completion or as a
 zero count. Any other failure goes to the App's error router and polling waits
-for `r`. Leaving this screen never cancels the job on the server.
+for `r`. Leaving this screen never cancels the job on the server. With
+`--older-than N` the bar's total is what the job can re-send (versions before the cutoff).
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
-from recovery_tui.procedure.monitor_math import DEFAULT_STALL_SECONDS, ProgressTracker, Sample, human_duration
+from recovery_tui.procedure.monitor_math import (
+    DEFAULT_STALL_SECONDS, ProgressTracker, Sample, human_duration, leave_note, resync_cutoff,
+)
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.models import RemoteTarget, ReplicationMetrics, ResyncTargetStatus
-from recovery_tui.state import iso
+from recovery_tui.state import iso, parse_iso
 from recovery_tui.steps import Step
+from recovery_tui.widgets.repl_sides import ReplSides
 from recovery_tui.widgets.resync_progress import MonitorDisplay, ResyncProgress
 
 if TYPE_CHECKING:
@@ -77,7 +81,7 @@ class MonitorScreen(StepScreen):
     EXPLAIN = (
         "The server re-sends every source version to the target in the background; the counts are what "
         "[b]this job[/b] re-sent. Community MinIO saves this status about once a minute (it moves in steps; "
-        "failed [i]size[/i] stays 0). Leaving or quitting [b]does not cancel[/b] it. Completed? Validate (v)."
+        "failed [i]size[/i] stays 0). Leaving this screen [b]does not cancel[/b] it. Completed? Validate (v)."
     )
     BINDINGS = [
         Binding("r", "refresh_now", "Refresh", id="monitor.refresh"),
@@ -90,6 +94,7 @@ class MonitorScreen(StepScreen):
     MonitorScreen #mon-banner.-stall { display: block; background: $warning 30%; }
     MonitorScreen #mon-banner.-done { display: block; background: $success 30%; }
     MonitorScreen #mon-banner.-failed { display: block; background: $error 30%; }
+    MonitorScreen #mon-banner.-partial { display: block; background: $warning 30%; }
     MonitorScreen #mon-banner.-stopped { display: block; background: $error 30%; }
     MonitorScreen #mon-note { color: $text-muted; padding: 0 1; height: auto; }
     """
@@ -106,8 +111,11 @@ class MonitorScreen(StepScreen):
         super().__init__(service, state, id=id)
         self.interval = interval
         """Seconds between the end of one poll and the start of the next."""
-        self.tracker = ProgressTracker(source_total=state.source_versions, stall_seconds=stall_seconds)
-        """Rates, ETA and stall state from the good samples."""
+        self.cutoff = resync_cutoff(parse_iso(state.resync_started_at), state.older_than_days)
+        """With --older-than: only versions modified before this are re-sent by the job (None: all are)."""
+        self.tracker = ProgressTracker(source_total=None if self.cutoff else state.source_versions,
+                                       stall_seconds=stall_seconds)
+        """Rates, ETA and stall state from the good samples; its total is what this job can re-send."""
         self._timer: Optional[Timer] = None
         self._ticker: Optional[Timer] = None
         self._active = False
@@ -132,11 +140,15 @@ class MonitorScreen(StepScreen):
             panel = ResyncProgress(id="mon-progress")
             panel.border_title = f"Resync · {self.state.arn or 'no ARN chosen'}"
             yield panel
+            sides = (("Source", self.state.source_alias, self.state.source_bucket),
+                     ("Target", self.state.target_alias, self.state.target_bucket or self.state.source_bucket))
+            yield ReplSides(self.service.replication_status, sides, id="mon-sides")
             yield Static("", id="mon-banner")
-            yield Static(
-                "Leaving or quitting never cancels the resync: it keeps running on the server.",
-                id="mon-note",
-            )
+            yield Static(self._note(), id="mon-note")
+
+    def _note(self) -> str:
+        st = getattr(self, "_status", None)
+        return leave_note(st.status if st is not None and st.finished else "", lab=self.state.lab)
 
     def mc_command(self) -> str:
         arn = f' --remote-bucket "{self.state.arn}"' if self.state.arn else ""
@@ -213,22 +225,24 @@ class MonitorScreen(StepScreen):
             self.post_message(StatusPolled(target, link, metrics, side_error))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="monitor-count",
-          description="Counting the source's versions")
+          description="Counting the versions the resync re-sends")
     def count_source(self) -> None:
-        """Count every version and delete marker on the source once (`mc ls -r --versions | wc -l`)."""
+        """Count the source versions this resync re-sends as the server selects them (`service.resync_scope`);
+        with --older-than, only those modified before the job's cutoff (what this job can re-send)."""
+        from recovery_tui.service.resync_scope import count_scope
+
         worker = get_current_worker()
-        n = 0
         try:
-            for _ in self.service.list_object_versions(self.state.source_alias, self.state.source_bucket):
-                n += 1
-                if n % 5000 == 0:
-                    if worker.is_cancelled:
-                        return
-                    self.post_message(SourceCounted(n, done=False))
+            scope = count_scope(self.service, self.state.source_alias, self.state.source_bucket, self.state.arn,
+                                before=self.cutoff, progress=lambda n: self.post_message(SourceCounted(n, done=False)),
+                                cancelled=lambda: worker.is_cancelled)
         except RecoveryError as exc:
-            self.post_message(SourceCounted(n, done=False, error=f"listing failed: {exc.title}"))
+            self.post_message(SourceCounted(0, done=False, error=f"listing failed: {exc.title}"))
             return
-        self.post_message(SourceCounted(n, done=True))
+        if scope is not None and not worker.is_cancelled:
+            self.post_message(SourceCounted(scope.count, done=True))
+        elif not worker.is_cancelled:
+            self.post_message(SourceCounted(0, done=False, error="no rule of the source selects this ARN"))
 
     # -- messages -----------------------------------------------------------------------------------
 
@@ -239,6 +253,7 @@ class MonitorScreen(StepScreen):
         self._lost_since = None
         self._seen_answer = True
         self._link, self._metrics, self._side_error = message.link, message.metrics, message.side_error
+        self.query_one("#mon-sides", ReplSides).poll()  # both sides' `mc replicate status`, in its own worker
         st = message.status
         if st is not None and self.state.reset_id and st.reset_id and st.reset_id != self.state.reset_id:
             self.notify(f"The server reports ResetID {st.reset_id}, not ours ({self.state.reset_id}): "
@@ -275,8 +290,9 @@ class MonitorScreen(StepScreen):
             self._count_error = message.error
         elif message.done:
             self.tracker.source_total = message.count
-            self.state.source_versions = message.count
-            self.save_state()
+            if self.cutoff is None:  # with a cutoff it is the job's total, not the bucket's
+                self.state.source_versions = message.count
+                self.save_state()
         else:
             self._counting = message.count
         self._redraw()
@@ -317,8 +333,8 @@ class MonitorScreen(StepScreen):
             return "-lost", (f"⚠ Connection lost ({self._lost_reason}), retrying in {left}s. "
                              f"Showing the last good sample; lost at {self._lost_since} UTC.")
         if st is not None and st.status == "Completed" and st.failed_count:
-            return "-failed", (f"⚠ Resync Completed with {st.failed_count:,} FAILED versions: they were not "
-                               "re-sent. Press v to validate, then re-trigger the backlog there (b).")
+            return "-partial", (f"⚠ Completed with {st.failed_count:,} FAILED versions: not re-sent. Next: v "
+                                "validates, then b there re-sends them (resync-backlog).")
         if st is not None and st.status == "Completed":
             return "-done", "✔ Resync Completed. Press v to validate that both sides hold the same versions."
         if st is not None and st.status in ("Failed", "Canceled"):
@@ -342,12 +358,14 @@ class MonitorScreen(StepScreen):
             status=self._status, view=view, source_total=self.tracker.source_total, counting=self._counting,
             count_error=self._count_error, link=self._link, metrics=self._metrics, side_error=self._side_error,
             throughput=tuple(self.tracker.throughput),
+            total_label=f"Older than {self.state.older_than_days}d" if self.cutoff else "Source total",
         )
         self.query_one("#mon-progress", ResyncProgress).show(display)
         cls, text = self._banner()
         banner = self.query_one("#mon-banner", Static)
         banner.set_classes(cls)
         banner.update(text)
+        self.query_one("#mon-note", Static).update(self._note())
 
     # -- actions ------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""`Step.NEXT_STEPS` (7 of 7) · Next steps: restore the target's replication rules, verify both ways, close the checklist, export.
+"""`Step.NEXT_STEPS` (7 of 7) · Next steps: restore the target's replication rules, verify both ways, close the
+checklist, export.
 
 Reads both sides' replication configuration (thread worker) and shows what the
 target must get back, with the `mc` commands (placeholders, never secrets).
@@ -10,7 +11,6 @@ ways (canary objects), load-balancer traffic restored — is kept in the
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -28,6 +28,8 @@ from recovery_tui.procedure.next_steps_plan import Plan, compare
 from recovery_tui.report import reports_dir, write_report
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
+from recovery_tui.screens.next_steps_canary import CanaryDone, CanaryFlow, CanaryRemoved, CanaryWaiting
+from recovery_tui.screens.next_steps_rules import GROUP as RULES_GROUP, RuleActions, RulesWritten
 from recovery_tui.service.errors import NotFound
 from recovery_tui.state import ChecklistItem
 from recovery_tui.steps import Step
@@ -54,7 +56,7 @@ EVIDENCE = {
 
 TODO = {
     "validation-passed": "Validate must show IN SYNC",
-    "rules-restored": "run the commands, then r",
+    "rules-restored": "press a (or run the commands, then r)",
     "replication-verified": "press k (canary test)",
     "lb-restored": "press enter once done",
 }
@@ -82,21 +84,19 @@ class PlanRead(Message):
     plan: Plan
 
 
-@dataclass
-class CanaryDone(Message):
-    """The canary round trip finished (`checks`: list of `CanaryCheck`)."""
+def short_path(path: Any, width: int = 52) -> str:
+    """A path for a one-line status: `~` for the home directory, then its last `width` characters after "…"
+    (the file name always shows; the full path is in the toast and the report's journal entry)."""
+    from pathlib import Path
 
-    checks: list[Any]
-
-
-@dataclass
-class CanaryRemoved(Message):
-    """The canary versions were deleted (with consent)."""
-
-    count: int
+    text = str(path)
+    home = str(Path.home())
+    if text.startswith(home + "/"):
+        text = "~" + text[len(home):]
+    return text if len(text) <= width else "…" + text[-(width - 1):]
 
 
-def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "") -> Text:
+def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "", *, lab: bool = False) -> Text:
     """The rules section: verdict line, then each rule to fix with its command."""
     t = Text()
     if error:
@@ -113,6 +113,10 @@ def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "")
         return t
     where = "has no replication configuration" if not plan.target_has_config else "differs from the source"
     t.append(f"✘ {target} {where}: recreate {len(plan.to_fix)} rule(s)\n", style="bold red")
+    if any(r.status == "missing" for r in plan.to_fix):
+        t.append("  Press a: the wizard recreates them here (typed yes; journaled; no object touched).\n"
+                 if not lab else "  These commands cannot reach the lab (its aliases live in the wizard): "
+                 "press a to recreate the rule(s) here (typed yes).\n", style="bold")
     if not plan.remote_target_present:
         t.append("  Its remote target is gone too: --remote-bucket URL recreates it.\n", style="dim")
     for r in plan.to_fix:
@@ -138,12 +142,15 @@ class NextStepsScreen(StepScreen):
         Binding("r", "recheck", "Re-check", id="next.recheck"),
         Binding("k", "canary", "Canary", id="next.canary"),
         Binding("x", "export", "Report", id="next.export"),
+        Binding("a", "add_rules", "Add rules", id="next.add_rules", show=False),
         Binding("d", "done", "Done", id="next.done"),
     ]
     DEFAULT_CSS = """
     NextStepsScreen #ns-plan-box { height: auto; max-height: 10; padding: 0 1; }
-    NextStepsScreen #ns-checklist { height: 1fr; min-height: 6; }
-    NextStepsScreen #ns-report { height: auto; padding: 0 1; color: $text-muted; }
+    NextStepsScreen #ns-checklist { height: 1fr; min-height: 4; }
+    NextStepsScreen #ns-report { height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; }
+    NextStepsScreen #ns-canary { height: 1; padding: 0 1; display: none; text-wrap: nowrap;
+                                 text-overflow: ellipsis; }
     """
 
     def __init__(self, service: "RecoveryService", state: "WizardState", *, canary_timeout: float = 60.0,
@@ -154,6 +161,10 @@ class NextStepsScreen(StepScreen):
         self.plan: Optional[Plan] = None
         """The last comparison."""
         self._plan_error = ""
+        self.canary = CanaryFlow(self)
+        """The canary round trip (k)."""
+        self.rules = RuleActions(self)
+        """The "recreate the rules" flow (`a`)."""
         if not state.checklist:
             state.checklist = [ChecklistItem(k, label) for k, label in ITEMS]
 
@@ -161,6 +172,7 @@ class NextStepsScreen(StepScreen):
         with VerticalScroll(id="ns-plan-box"):
             yield Static(render_plan(None, self.state.source, self.state.target_label), id="ns-plan")
         yield ClosingChecklist(self._items(), id="ns-checklist")
+        yield Static("", id="ns-canary")
         yield Static("x exports the report (Markdown + JSON).", id="ns-report")
 
     def mc_command(self) -> str:
@@ -173,7 +185,9 @@ class NextStepsScreen(StepScreen):
         v = self.state.validation or {}
         item = self._item("validation-passed")
         if v.get("in_sync") and not v.get("incomplete") and not item.done:
-            self._tick("validation-passed", note=f"{v.get('source', {}).get('versions', '?')} versions each side")
+            n = v.get("source", {}).get("versions", "?")
+            self._tick("validation-passed", note=f"{n:,} versions each side" if isinstance(n, int) else
+                       f"{n} versions each side")
         self.read_plan()
         self.query_one("#ns-checklist", Checklist).focus()
 
@@ -183,6 +197,10 @@ class NextStepsScreen(StepScreen):
           description="Reading both replication configurations")
     def read_plan(self) -> None:
         """Read both configurations and the target's remote targets, then compare."""
+        self.post_message(PlanRead(self.compute_plan()))
+
+    def compute_plan(self) -> Plan:
+        """Both configurations and the target's remote targets, compared (blocking: call from a worker)."""
         st = self.state
         target_alias, target_bucket = st.target_alias, st.target_bucket or st.source_bucket
         source_cfg = self.service.replication_config(st.source_alias, st.source_bucket)
@@ -193,39 +211,8 @@ class NextStepsScreen(StepScreen):
             remotes = []
         url = getattr(getattr(self.service, "aliases", None), "get", lambda _a: None)(st.source_alias)
         source_url = getattr(url, "url", "") or "https://SOURCE_HOST:PORT"
-        plan = compare(source_cfg, target_cfg, st.arn, target_path=f"{target_alias or 'TARGET'}/{target_bucket}",
+        return compare(source_cfg, target_cfg, st.arn, target_path=f"{target_alias or 'TARGET'}/{target_bucket}",
                        source_url=source_url, source_bucket=st.source_bucket, target_remotes=remotes)
-        self.post_message(PlanRead(plan))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="next-canary",
-          description="Writing canary objects on both sides")
-    def run_canary(self, run_id: str) -> None:
-        """Write a canary on each side and wait for it on the other."""
-        from recovery_tui.service.canary import run_round_trip
-
-        st = self.state
-        checks = run_round_trip(self.service, (st.source_alias, st.source_bucket),
-                                (st.target_alias, st.target_bucket or st.source_bucket), run_id,
-                                timeout=self.canary_timeout)
-        self.post_message(CanaryDone(checks))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="next-canary-remove",
-          description="Removing the canary objects")
-    def remove_canaries(self, canaries: list[dict[str, Any]]) -> None:
-        """Delete each canary version on both sides (a replica already gone is fine)."""
-        from recovery_tui.service.canary import remove_canary
-
-        st = self.state
-        sides = {st.source_alias: st.source_bucket, st.target_alias: st.target_bucket or st.source_bucket}
-        n = 0
-        for c in canaries:
-            for alias, bucket in sides.items():
-                try:
-                    remove_canary(self.service, alias, bucket, c["key"], c["version_id"])
-                    n += 1
-                except NotFound:
-                    pass
-        self.post_message(CanaryRemoved(n))
 
     # -- messages -----------------------------------------------------------------------------------
 
@@ -234,48 +221,40 @@ class NextStepsScreen(StepScreen):
         plan = self.plan = message.plan
         self._plan_error = ""
         self.state.extra["rules_to_recreate"] = plan.commands()
-        self.query_one("#ns-plan", Static).update(render_plan(plan, self.state.source, self.state.target_label))
+        self.query_one("#ns-plan", Static).update(render_plan(plan, self.state.source, self.state.target_label,
+                                                              lab=self.state.lab))
         if plan.restored and not self._item("rules-restored").done:
             self._tick("rules-restored", note=f"{len(plan.rules)} rule(s) match")
         self.save_state()
 
+    @on(CanaryWaiting)
+    def _canary_waiting(self, message: CanaryWaiting) -> None:
+        self.set_canary_line(message.text)
+
     @on(CanaryDone)
     def _canary_done(self, message: CanaryDone) -> None:
-        checks = message.checks
-        self.state.extra["canaries"] = [
-            {"site": c.write.alias, "key": c.write.key, "version_id": c.write.version_id, "peer": c.peer_alias,
-             "seen_on_peer": c.seen, "seconds": c.seconds, "error": c.error, "removed": False} for c in checks]
-        self.record("canary", mc=f"mc cp - {self.state.source}/<canary>; mc stat on the other side",
-                    result="ok" if all(c.seen for c in checks) else "failed",
-                    seen=[c.seen for c in checks])
-        summary = "; ".join(f"{c.write.alias}→{c.peer_alias} " + (f"seen in {c.seconds}s" if c.seen else
-                            f"NOT seen ({c.error})") for c in checks)
-        if all(c.seen for c in checks):
-            self._tick("replication-verified", note=summary)
-        else:
-            self.notify(summary, title="Canary not replicated", severity="error", timeout=10)
-        if any(c.write.version_id for c in checks):  # never leave a canary behind unasked, seen or not
-            self.app.push_screen(
-                ConfirmModal("Remove the canary objects?",
-                             f"{summary}.\n\nDelete the {len(checks)} canary versions (keys under "
-                             ".recovery-tui-canary/) on both sides? No other object is touched. "
-                             "No keeps them.", yes="Remove", no="Keep"),
-                self._remove_answer)
-        self.save_state()
-
-    def _remove_answer(self, answer: Optional[bool]) -> None:
-        if answer:
-            self.remove_canaries(list(self.state.extra.get("canaries") or []))
+        self.canary.done(message.checks)
 
     @on(CanaryRemoved)
     def _canary_removed(self, message: CanaryRemoved) -> None:
-        for c in self.state.extra.get("canaries") or []:
-            c["removed"] = True
-        self.record("canary.remove", mc="mc rm --version-id … (canary keys only)", result="ok", removed=message.count)
-        self.notify(f"Removed {message.count} canary version(s).", timeout=4)
-        self.save_state()
+        self.canary.removed(message)
+
+    def set_canary_line(self, text: str) -> None:
+        """The canary's progress or outcome, under the checklist."""
+        line = self.query_one("#ns-canary", Static)
+        line.update(Text(text))
+        line.display = bool(text)
+
+    @on(RulesWritten)
+    def _rules_written(self, message: RulesWritten) -> None:
+        self.rules.written(message)
 
     def worker_failed(self, worker: Worker[Any]) -> None:
+        if worker.group == "next-canary":
+            self.canary.busy = False
+            self.set_canary_line("✘ The canary test stopped on an error (see the message); k tries again.")
+        if worker.group == RULES_GROUP:
+            self.rules.failed()
         if worker.group == "next-plan":
             self._plan_error = getattr(worker.error, "title", "error")
             self.query_one("#ns-plan", Static).update(
@@ -296,6 +275,10 @@ class NextStepsScreen(StepScreen):
     def _items(self) -> list[CheckItem]:
         return [self._check_item(i) for i in self.state.checklist]
 
+    def tick_item(self, key: str, *, note: str = "") -> None:
+        """Tick item `key` with its evidence (the canary flow calls this)."""
+        self._tick(key, note=note)
+
     def _tick(self, key: str, *, done: bool = True, note: str = "") -> None:
         item = self.state.tick(key, done=done, at=self.now(), note=note)
         if not done:
@@ -304,7 +287,7 @@ class NextStepsScreen(StepScreen):
             checklist.update_item(self._check_item(item))
             if done:
                 self._highlight_first_open(checklist)
-        self.record("checklist", result="ticked" if done else "unticked", item=key)
+        self.record("checklist", result="ticked" if done else "unticked", item=key, note=note)
         self.save_state()
 
     def _highlight_first_open(self, checklist: Checklist) -> None:
@@ -323,6 +306,16 @@ class NextStepsScreen(StepScreen):
                 ConfirmModal("Reopen this item?", f"[b]{item.label}[/b] was ticked at {(item.at or '')[11:19]} UTC."
                              "\n\nMark it open again (the journal records it)?", yes="Reopen", no="Keep ticked"),
                 lambda ok: self._tick(key, done=False) if ok else None)
+        elif key == "lb-restored" and not self._item("replication-verified").done:
+            failed = [c for c in self.state.extra.get("canaries") or [] if not c.get("seen_on_peer")]
+            why = ("the canary test FAILED: " + "; ".join(f"{c.get('site')}→{c.get('peer')} not seen" for c in failed)
+                   if failed else "replication was not verified both ways (k runs the canary test)")
+            self.app.push_screen(
+                ConfirmModal("Send clients back without verified replication?",
+                             f"[b]{why[:1].upper() + why[1:]}[/b].\n\nClients sent to {self.state.target_label} now may "
+                             "write data that never reaches the other site. Tick it anyway (the journal and "
+                             "the report record the override)?", yes="Tick anyway", no="Leave open"),
+                lambda ok: self._tick(key, note=f"override: ticked while {why}") if ok else None)
         elif key in EVIDENCE:
             self.app.push_screen(
                 ConfirmModal("Tick without the evidence?", f"This item is {EVIDENCE[key]}.\n\nTick it by hand "
@@ -338,35 +331,44 @@ class NextStepsScreen(StepScreen):
         self.query_one("#ns-plan", Static).update(render_plan(None, self.state.source, self.state.target_label))
         self.read_plan()
 
+    def action_add_rules(self) -> None:
+        """Recreate the rules missing on the target (asks for the bucket name first; journaled)."""
+        self.rules.begin()
+
     def action_canary(self) -> None:
         """Write one canary object on each side (asks first: these are writes)."""
-        message = ("Write one small object under [b].recovery-tui-canary/[/b] on each side and wait for it "
-                   f"to appear on the other (up to {self.canary_timeout:.0f}s each). These are the only writes; "
-                   "you will be asked before they are removed.")
-        self.app.push_screen(ConfirmModal("Write canary objects?", message, yes="Write", no="Cancel"),
-                             lambda ok: self.run_canary(uuid.uuid4().hex[:12]) if ok else None)
+        if not self.canary.busy:
+            self.canary.begin()
 
-    def action_export(self) -> None:
-        """Write the report files and show where."""
+    def action_export(self) -> bool:
+        """Write the report files and show where; False when they could not be written."""
         try:
             paths = write_report(self.state, directory=reports_dir(self.app.settings.state_dir), now=self.now())
         except OSError as exc:
             self.notify(f"Could not write the report: {exc.strerror}", severity="error")
-            return
+            self.query_one("#ns-report", Static).update(f"The report was NOT written ({exc.strerror}).")
+            return False
         self.state.extra["report"] = {"markdown": str(paths.markdown), "json": str(paths.json)}
         self.save_state()
         self.record("report", result="written", path=str(paths.markdown))
-        self.query_one("#ns-report", Static).update(f"Report written: {paths.markdown} (and .json)")
+        self.query_one("#ns-report", Static).update(f"Report written: {short_path(paths.markdown)} (and .json)")
+        return True
 
     def action_done(self) -> None:
-        """Finish the run (asks when items are still open)."""
+        """Finish the run: write the report (with the checklist as it stands), then end (asks when items are open)."""
         open_items = [i.label for i in self.state.checklist if not i.done]
         if not open_items:
-            self.finish()
+            self._finish_run()
             return
         self.app.push_screen(
-            ConfirmModal("Finish with open items?", "Still open:\n• " + "\n• ".join(open_items),
-                         yes="Finish", no="Stay"), lambda ok: self.finish() if ok else None)
+            ConfirmModal("Finish with open items?", "Still open:\n• " + "\n• ".join(open_items)
+                         + "\n\nThe report will list them as open.", yes="Finish", no="Stay"),
+            lambda ok: self._finish_run() if ok else None)
+
+    def _finish_run(self) -> None:
+        if not self.action_export():
+            self.state.extra.pop("report", None)  # the App then says no report was written
+        self.finish()
 
 
 __all__ = ["CanaryDone", "CanaryRemoved", "NextStepsScreen", "PlanRead", "render_plan"]

@@ -21,6 +21,7 @@ from textual.worker import Worker, get_current_worker
 from recovery_tui.procedure import preflight_checks as checks
 from recovery_tui.procedure.checklist import CheckItem
 from recovery_tui.screens.base import StepScreen
+from recovery_tui.screens.dialogs import TypeToConfirmModal
 from recovery_tui.state import iso
 from recovery_tui.steps import Step
 from recovery_tui.widgets.checklist import Checklist
@@ -53,6 +54,7 @@ class PreflightScreen(StepScreen):
         Binding("s", "start", "Start", id="preflight.start"),
         Binding("m", "monitor", "Monitor", id="preflight.monitor"),
         Binding("r", "recheck", "Re-check", id="preflight.recheck"),
+        Binding("o", "override", "Override", id="preflight.override"),
     ]
 
     def __init__(self, service: Any, state: Any, *, id: Optional[str] = None) -> None:
@@ -72,6 +74,10 @@ class PreflightScreen(StepScreen):
     def on_mount(self) -> None:
         self.query_one("#monitor", Button).display = False
         self.query_one("#checklist", Checklist).focus()
+        self.run_checks()
+
+    def reentered(self) -> None:
+        """Back from a later step: what was checked may have changed (a resync may run now): check again."""
         self.run_checks()
 
     def mc_command(self) -> str:
@@ -112,7 +118,10 @@ class PreflightScreen(StepScreen):
             if worker.is_cancelled:
                 return
             self.post_message(CheckDone(check(self.service, state, findings)))
-        item = checks.check_direction(self.service, state, findings, lambda: worker.is_cancelled)
+        def counting(item: CheckItem) -> None:
+            self.post_message(CheckDone(item))
+
+        item = checks.check_direction(self.service, state, findings, lambda: worker.is_cancelled, counting)
         if worker.is_cancelled:
             return
         self.post_message(CheckDone(item))
@@ -132,7 +141,9 @@ class PreflightScreen(StepScreen):
         blocks = [i for i in checklist.items if i.status == "block"]
         warns = [i for i in checklist.items if i.status == "warn"]
         if self.findings.running is not None:
-            text = "A resync is already running for this ARN: press m to monitor it. Start is disabled."
+            text = "A resync is already running for this ARN: press m to monitor it."
+        elif self.overridable:
+            text = "The source holds FEWER versions: esc to pick the other side, or o overrides."
         elif blocks:
             text = f"{len(blocks)} item(s) block the start: fix them (hints above), then press r to re-check."
         elif warns:
@@ -161,6 +172,14 @@ class PreflightScreen(StepScreen):
         """A resync is already Pending/Ongoing for the ARN."""
         return self.findings is not None and self.findings.running is not None
 
+    @property
+    def overridable(self) -> bool:
+        """The only thing blocking the start is the reversed direction (the operator may override it)."""
+        if self.findings is None or not self.findings.reversed:
+            return False
+        blocks = [i.key for i in self.query_one("#checklist", Checklist).items if i.status in ("block", "pending")]
+        return blocks == ["direction"]
+
     def _update_actions(self) -> None:
         self.query_one("#start", Button).disabled = not self.can_start
         self.query_one("#monitor", Button).display = self.running
@@ -171,6 +190,8 @@ class PreflightScreen(StepScreen):
             return True if self.can_start else None  # None: shown dimmed in the footer
         if action == "monitor":
             return self.running
+        if action == "override":
+            return self.overridable
         return True
 
     @on(Button.Pressed, "#start")
@@ -192,6 +213,30 @@ class PreflightScreen(StepScreen):
             self.state.resync_started_at = iso(running.start_time)
         self.record("wizard.monitor-existing", mc=checks.MC_COMMANDS["running"](self.state), reset_id=running.reset_id)
         self.finish(goto=Step.MONITOR)
+
+    def action_override(self) -> None:
+        """Start from the side holding fewer versions anyway: only after typing the override word (journaled)."""
+        if not self.overridable or self.findings is None:
+            return
+        f, s = self.findings, self.state
+        body = (f"[b]{s.source}[/b] holds {f.source_versions:,} versions, [b]{s.target_label}[/b] "
+                f"{f.target_versions:,}. A resync copies source → target only: if {s.source_alias} is the damaged "
+                "side, it rebuilds nothing and you keep the wrong data.\n"
+                "Override only if you know this source is the healthy one (e.g. the target holds junk).")
+        self.app.push_screen(
+            TypeToConfirmModal("Start from the side with FEWER versions?", body, checks.OVERRIDE_WORD,
+                               action="Override", prompt=f"Type [b]{checks.OVERRIDE_WORD}[/b] to allow the start:"),
+            self._override_answer)
+
+    def _override_answer(self, answer: bool | None) -> None:
+        if not answer or self.findings is None:
+            return
+        record = checks.direction_override(self.state, self.findings)
+        self.state.extra["direction_override"] = {**record, "at": iso(self.now())}
+        self.record("preflight.override", mc=checks.MC_COMMANDS["direction"](self.state),
+                    result="operator override: the source holds fewer versions", check="direction", **record)
+        self.save_state()
+        self.run_checks()
 
     @on(Button.Pressed, "#recheck")
     def action_recheck(self) -> None:

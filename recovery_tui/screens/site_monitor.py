@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -125,7 +126,10 @@ class SiteMonitorScreen(SiteScreen):
         if runner is None or runner.cancel.is_set():
             runner = self.session.runner = self.ops.runner(self.session, journal=AppJournal(self.app),
                                                            poll_interval=self.poll_interval)
-        runner.on_update = lambda snap: self.post_message(FleetUpdated(snap))
+        def updated(snap: Any) -> None:
+            self.post_message(FleetUpdated(snap))
+
+        runner.on_update = updated
         self.app.site_running = True
         runner.run()
 
@@ -204,9 +208,9 @@ class SiteMonitorScreen(SiteScreen):
             old = self._cells.get(r.bucket)
             if old is None:
                 continue
-            for col, (a, b) in enumerate(zip(old, cells)):
+            for col, (a, b) in enumerate(zip(old, cells, strict=False)):
                 if a != b:
-                    table.update_cell_at((index, col), b)
+                    table.update_cell_at(Coordinate(index, col), b)
             self._cells[r.bucket] = cells
 
     def _banner(self, snap: FleetSnapshot, stalled: tuple[str, ...]) -> None:

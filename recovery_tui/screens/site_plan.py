@@ -15,8 +15,8 @@ from typing import Optional
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
 from textual.message import Message
+from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
 from recovery_tui.procedure.monitor_math import human_bytes as human_size
@@ -53,7 +53,7 @@ class SitePlanScreen(SiteScreen):
         "at a time (m), the rest wait, biggest first (o). One typed confirmation starts them all (s)."
     )
     BINDINGS = [
-        Binding("space", "toggle", "In/out", id="site-plan.toggle"),
+        Binding("space", "toggle_bucket", "In/out", id="site-plan.toggle"),
         Binding("a", "toggle_all", "All/none", id="site-plan.all"),
         Binding("o", "order", "Order", id="site-plan.order"),
         Binding("m", "max_running", "At once", id="site-plan.max"),
@@ -92,8 +92,10 @@ class SitePlanScreen(SiteScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="site-plan", description="Building the site plan")
     def load_plan(self) -> None:
-        plan = self.ops.plan(self.session.source, self.session.target,
-                             progress=lambda d, t, phase: self.post_message(PlanProgress(d, t, phase)))
+        def progressed(done: int, total: int, phase: str) -> None:
+            self.post_message(PlanProgress(done, total, phase))
+
+        plan = self.ops.plan(self.session.source, self.session.target, progress=progressed)
         self.post_message(PlanLoaded(plan))
 
     @on(PlanProgress)
@@ -175,7 +177,7 @@ class SitePlanScreen(SiteScreen):
             return None
         return plan.buckets[min(max(self.query_one("#plan-table", DataTable).cursor_row, 0), len(plan.buckets) - 1)]
 
-    def action_toggle(self) -> None:
+    def action_toggle_bucket(self) -> None:
         b = self._current()
         if b is None:
             return

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static
@@ -142,7 +143,10 @@ class SiteValidateScreen(SiteScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="site-validate", description="Validating the site")
     def run_validation(self) -> None:
-        result = self.ops.validate(self.session, progress=lambda b, s, r: self.post_message(BucketProgressed(b, s, r)))
+        def progressed(bucket: str, sample: Any, result: Any) -> None:
+            self.post_message(BucketProgressed(bucket, sample, result))
+
+        result = self.ops.validate(self.session, progress=progressed)
         self.post_message(SiteValidated(result))
 
     @on(BucketProgressed)
@@ -155,9 +159,9 @@ class SiteValidateScreen(SiteScreen):
             self.results[m.bucket] = m.result
             self._fill(row, m.result)
         elif m.sample is not None:
-            table.update_cell_at((row, 1), "comparing")
-            table.update_cell_at((row, 2), f"{m.sample.source_versions:,}")
-            table.update_cell_at((row, 3), f"{m.sample.target_versions:,}")
+            table.update_cell_at(Coordinate(row, 1), "comparing")
+            table.update_cell_at(Coordinate(row, 2), f"{m.sample.source_versions:,}")
+            table.update_cell_at(Coordinate(row, 3), f"{m.sample.target_versions:,}")
         done = len(self.results)
         self.query_one("#val-status", Static).update(f"Comparing… {done} of {len(self.session.included)} buckets")
 
@@ -168,7 +172,7 @@ class SiteValidateScreen(SiteScreen):
                  _n(r.target_counts.versions if r else None), _n(r.missing_on_target if r else None),
                  _n(r.extra_on_target if r else None), _n(r.mismatched if r else None))
         for col, value in enumerate(cells, start=1):
-            table.update_cell_at((row, col), value)
+            table.update_cell_at(Coordinate(row, col), value)
 
     @on(SiteValidated)
     def _validated(self, m: SiteValidated) -> None:
@@ -189,7 +193,7 @@ class SiteValidateScreen(SiteScreen):
         table = self.query_one("#val-table", DataTable)
         for name in sorted(self.session.included):
             if name not in self.results:
-                table.update_cell_at((table.get_row_index(name), 1), "[yellow]unknown[/]")
+                table.update_cell_at(Coordinate(table.get_row_index(name), 1), "[yellow]unknown[/]")
         status = self.query_one("#val-status", Static)
         status.set_classes("-error")
         status.update(f"✗ Validation stopped: {getattr(worker.error, 'message', worker.error)} — r tries again")

@@ -1,4 +1,5 @@
-"""`Step.START` (4 of 7) · Start resync (`mc replicate resync start`): the only write of the procedure, behind a typed confirmation.
+"""`Step.START` (4 of 7) · Start resync (`mc replicate resync start`): the recovery's main write, behind a
+typed confirmation.
 
 Before asking, and again right before writing, the server is asked whether a
 resync is already Pending/Ongoing for the ARN; if so the wizard goes to the
@@ -64,11 +65,14 @@ class StartScreen(StepScreen):
 
     STEP = Step.START
     EXPLAIN = (
-        "The [b]source[/b] walks the bucket and re-sends every version to the target. It runs on the server: "
-        "closing this window does not stop it. [b]Older than N days[/b] limits it to older versions; empty "
-        "resends all. This is the wizard's only write, so you confirm it by typing the bucket name."
+        "The [b]source[/b] re-sends every version to the target, on the server: closing this window does not "
+        "stop it. [b]Older than N days[/b] limits it to older versions; empty resends all. This is the "
+        "recovery's main write (canary and backlog writes are asked for later): type the bucket name to confirm."
     )
-    BINDINGS = [Binding("s", "start", "Start resync", id="start.start")]
+    BINDINGS = [
+        Binding("s", "start", "Start resync", id="start.start"),
+        Binding("m", "monitor", "Monitor", id="start.monitor"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         s = self.state
@@ -83,6 +87,7 @@ class StartScreen(StepScreen):
             yield Static("", id="start-status", classes="status-line")
             with Horizontal(classes="actions"):
                 yield Button("Start resync… (s)", id="start", variant="warning", compact=True)
+                yield Button("Monitor it (m)", id="monitor", variant="primary", compact=True)
 
     def _summary(self) -> Text:
         s = self.state
@@ -92,7 +97,8 @@ class StartScreen(StepScreen):
             ("Target", f"{s.target_label}  (damaged: versions are written here)"),
             ("ARN", s.arn),
             ("Versions", f"source {s.source_versions if s.source_versions is not None else '?'}"
-                         f" · target {s.target_versions if s.target_versions is not None else '?'} (counted in preflight)"),
+                         f" · target {s.target_versions if s.target_versions is not None else '?'}"
+                         " (counted in preflight)"),
             ("Bandwidth", human_rate(s.bandwidth_limit)),
         ]
         for label, value in rows:
@@ -104,9 +110,40 @@ class StartScreen(StepScreen):
         return text
 
     def on_mount(self) -> None:
-        self.query_one("#start", Button).focus()
+        self._show_started()
+
+    def reentered(self) -> None:
+        """Back from the monitor: never leave the focus in the input (keys would type into it)."""
+        self._busy(False)
+        self.query_one("#summary", Static).update(self._summary())
+        self._show_started()
+
+    def _show_started(self) -> None:
+        """Focus the button that moves on, and say what a resync started from this wizard is doing."""
+        started = bool(self.state.reset_id)
+        self.query_one("#monitor", Button).display = started
+        self.refresh_bindings()
+        if not started:
+            self.query_one("#start", Button).focus()
+            return
+        self.query_one("#monitor", Button).focus()
+        if self.state.resync_running:
+            self._status(f"A resync is {self.state.resync_status or 'running'} (ResetID {self.state.reset_id}): "
+                         "m goes back to its monitor; s asks the server again before anything else.")
+        else:
+            self._status(f"The resync ResetID {self.state.reset_id} is {self.state.resync_status or 'finished'}: "
+                         "m shows it; s starts a new one (asks first).")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "monitor":
+            return bool(self.state.reset_id)
+        return True
+
+    @on(Button.Pressed, "#monitor")
+    def action_monitor(self) -> None:
+        """Back to the monitor of the resync this wizard started (nothing is written)."""
         if self.state.reset_id:
-            self._status("A resync was already started from this wizard. s checks the server and goes to the monitor.")
+            self.finish(goto=Step.MONITOR)
 
     def mc_command(self) -> str:
         s = self.state
@@ -206,6 +243,7 @@ class StartScreen(StepScreen):
         s.replicated_count = s.replicated_size = s.failed_count = 0
         self.record("resync.start", mc=self.mc_command(), result="ok", arn=s.arn, reset_id=s.reset_id,
                     older_than_days=s.older_than_days)
+        self._busy(False)
         self._status(f"Started. ResetID {s.reset_id}")
         self.query_one("#summary", Static).update(self._summary())
         self.notify(f"ResetID {s.reset_id}", title="Resync started", timeout=6)

@@ -1,4 +1,5 @@
-"""`Step.TARGETS` (2 of 7) · Replication targets (`mc replicate ls`): the source's rules joined with their remote targets.
+"""`Step.TARGETS` (2 of 7) · Replication targets (`mc replicate ls`): the source's rules joined with their
+remote targets.
 
 The operator picks the ARN of the damaged site's bucket. A target whose
 endpoint matches a known mc alias is shown by that alias.
@@ -65,7 +66,8 @@ class TargetsScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="body"):
-            yield Label(f"Rules and remote targets of {self.state.source}", classes="section-title")
+            yield Label(f"Source {self.state.source} (read from) → pick the DAMAGED target (written to)",
+                        classes="section-title")
             table: DataTable[Any] = DataTable(id="targets", cursor_type="row", zebra_stripes=True)
             table.add_columns("Target", "Rule", "Existing", "Online", "Latency", "Bandwidth")
             yield table
@@ -74,6 +76,10 @@ class TargetsScreen(StepScreen):
 
     def on_mount(self) -> None:
         self.query_one("#targets", DataTable).focus()
+        self.reload()
+
+    def reentered(self) -> None:
+        """Back from a later step: targets may have changed (one went offline): ask the source again."""
         self.reload()
 
     def mc_command(self) -> str:
@@ -165,7 +171,7 @@ class TargetsScreen(StepScreen):
         if t is None:
             text.append("no remote target carries this ARN (a stale rule)", style="bold red")
         else:
-            alias = f" (alias {view.alias})" if view.alias else " (no mc alias points here)"
+            alias = f" (alias {view.alias})" if view.alias else " (no alias of yours points here)"
             text.append(f"{t.endpoint}{alias} → bucket {t.target_bucket} · latency avg {human_latency(t.latency.avg)}")
         self.query_one("#detail", Static).update(text)
 
@@ -190,7 +196,9 @@ class TargetsScreen(StepScreen):
         if view.target is None:
             self.notify(
                 "This rule's ARN has no remote target on the source, so nothing can be resynced to it. "
-                "Pick another row, or recreate the target with `mc admin bucket remote add`.",
+                "Pick another row, or recreate the rule and its target with "
+                f"`mc replicate add {self.state.source or 'SRC/BUCKET'} --remote-bucket TARGET_ALIAS/BUCKET "
+                "--priority 1`.",
                 title="No remote target",
                 severity="warning",
                 timeout=8,

@@ -29,6 +29,7 @@ from recovery_tui.procedure.backlog_groups import BacklogGroups, group_backlog
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.validate_backlog import BacklogActions, BacklogStep, BacklogTick
+from recovery_tui.screens.validate_clear import ClearChecksumActions, ClearStep, ClearTick
 from recovery_tui.service.aliases import BucketPath
 from recovery_tui.state import iso
 from recovery_tui.steps import Step
@@ -74,11 +75,13 @@ class BacklogRead(Message):
     groups: BacklogGroups
 
 
-def stuck_failed_hint(failed: int, source: str) -> str:
-    """What to say when versions are still FAILED after a HEAD re-trigger."""
+def stuck_failed_hint(failed: int, source: str, *, lab: bool = False) -> str:
+    """What to say when versions are still FAILED after a HEAD re-trigger (no command the lab cannot run)."""
+    headless = ("" if lab else f" (headless: recovery-tui resync-backlog {source} --clear-checksum --validate)")
     return (f"{failed:,} still FAILED after the re-trigger: the server retried and failed again, often a "
-            f"checksum problem. Copying each version onto itself fixes that (new versions): "
-            f"recovery-tui backlog {source} --clear-checksum --validate, then without --validate.")
+            f"checksum problem. A copy onto itself may clear it (not on community MinIO, which keeps the "
+            f"checksum). Press k: the wizard copies ONE version first and offers the rest only if that copy "
+            f"replicates{headless}.")
 
 
 def _default_validator(*args: Any, **kw: Any) -> "ValidationReport":
@@ -87,8 +90,15 @@ def _default_validator(*args: Any, **kw: Any) -> "ValidationReport":
     return validate(*args, **kw)
 
 
-def render_counts(report: Optional["ValidationReport"]) -> Text:
-    """Two aligned lines: `source  160 versions =  60 current +  90 noncurrent +  10 delete markers`."""
+COUNTS_WIDTH = 76
+"""Columns the two count lines may use at 80x24 (the rest is padding): longer lines switch to short words."""
+
+
+def render_counts(report: Optional["ValidationReport"], width: int = COUNTS_WIDTH) -> Text:
+    """Two aligned lines: `source  160 versions =  60 current +  90 noncurrent +  10 delete markers`.
+
+    When that does not fit in `width` (large buckets), the words shorten to `cur` / `noncur` / `DM` (the
+    explain pane, one `e` away, spells them out) so neither line wraps and both sides stay on screen."""
     t = Text()
     if report is None:
         t.append("source  —\ntarget  —", style="dim")
@@ -96,11 +106,14 @@ def render_counts(report: Optional["ValidationReport"]) -> Text:
     sides = (("source", report.source_counts), ("target", report.target_counts))
     w = max(len(f"{n:,}") for _, c in sides for n in (c.versions, c.current, c.noncurrent, c.delete_markers))
     mark = "≥" if report.incomplete else " "
+    words = ("current", "noncurrent", "delete markers")
+    if len(f"source {mark}{'':>{w}} versions = {'':>{w}} current + {'':>{w}} noncurrent + {'':>{w}} delete markers") > width:
+        words = ("cur", "noncur", "DM")
     for i, (name, c) in enumerate(sides):
         t.append(f"{name} ", style="bold")
         t.append(f"{mark}{c.versions:>{w},} versions", style="bold")
-        t.append(f" = {c.current:>{w},} current + {c.noncurrent:>{w},} noncurrent + "
-                 f"{c.delete_markers:>{w},} delete markers")
+        t.append(f" = {c.current:>{w},} {words[0]} + {c.noncurrent:>{w},} {words[1]} + "
+                 f"{c.delete_markers:>{w},} {words[2]}")
         if i == 0:
             t.append("\n")
     return t
@@ -133,16 +146,17 @@ class ValidateScreen(StepScreen):
 
     STEP = Step.VALIDATE
     EXPLAIN = (
-        "Compares every version by ID, size, ETag and delete-marker flag, as [b]mc ls -r --versions[/b] "
-        "and [b]mc stat[/b] would: [b]missing[/b] = source only, [b]extra[/b] = target only, "
-        "[b]mismatch[/b] = same ID, other content. Below: versions still PENDING/FAILED; [b]b[/b] "
-        "re-triggers them (dry run first)."
+        "Compares every version by ID, size, ETag and delete-marker flag ([b]mc ls -r --versions[/b], "
+        "[b]mc stat[/b]): [b]missing[/b] = source only, [b]extra[/b] = target only, [b]mismatch[/b] = same ID, "
+        "other content; cur/noncur/DM = current, noncurrent, delete markers. Below: versions still "
+        "PENDING/FAILED; [b]b[/b] re-triggers them (dry run first)."
     )
     BINDINGS = [  # f and / are named on the table's border, keeping `n Next` in the 80-column footer
         Binding("r", "rerun", "Re-run", id="validate.rerun"),
         Binding("f", "cycle_kind", "Class", id="validate.class", show=False),
         Binding("slash", "filter", "Filter", id="validate.filter", show=False),
         Binding("b", "backlog", "Backlog", id="validate.backlog"),
+        Binding("k", "clear_checksum", "Clear checksum", id="validate.clear", show=False),
         Binding("n", "next", "Next", id="validate.next"),
     ]
     DEFAULT_CSS = """
@@ -166,6 +180,8 @@ class ValidateScreen(StepScreen):
         """The last backlog read."""
         self.actions = BacklogActions(self, backlog_engine)
         """The re-trigger flow (dry run, confirm, run)."""
+        self.clear = ClearChecksumActions(self, backlog_engine)
+        """The --clear-checksum flow (dry run, one copy proven, the rest), offered while versions stay FAILED."""
         self._progress: Optional["ValidationProgress"] = None
         self._error = ""
         self._cancel = threading.Event()
@@ -197,6 +213,12 @@ class ValidateScreen(StepScreen):
     def on_unmount(self) -> None:
         self._cancel.set()
         self.actions.stop()
+        self.clear.stop()
+
+    def reentered(self) -> None:
+        """Back from Next steps: the sides may have changed since (a backlog run, a canary): validate again."""
+        if not self.actions.busy:
+            self.start()
 
     def set_status(self, text: str) -> None:
         """The re-trigger flow's status line."""
@@ -210,8 +232,9 @@ class ValidateScreen(StepScreen):
         self.report, self._progress, self._error = None, None, ""
         self.backlog_groups = None
         if not self.state.target_alias:
-            self._error = ("no mc alias points at the target endpoint "
-                           f"{self.state.target_endpoint or '(unknown)'}; add one with mc alias set")
+            self._error = ("no alias of yours points at the target endpoint "
+                           f"{self.state.target_endpoint or '(unknown)'}; add one with "
+                           "mc alias set TARGET_ALIAS URL ACCESS SECRET")
         else:
             src = BucketPath(self.state.source_alias, self.state.source_bucket)
             dst = BucketPath(self.state.target_alias, self.state.target_bucket or self.state.source_bucket)
@@ -272,8 +295,8 @@ class ValidateScreen(StepScreen):
         self.query_one("#val-backlog", BacklogSummary).show(message.groups)
         failed = message.groups.count("FAILED")
         retriggered = self.state.extra.get("backlog") or {}
-        if failed and retriggered.get("processed") and not retriggered.get("dry_run"):
-            self.set_status(stuck_failed_hint(failed, self.state.source))
+        if failed and retriggered.get("processed") and not retriggered.get("dry_run") and not self.clear.spoke:
+            self.set_status(stuck_failed_hint(failed, self.state.source, lab=self.state.lab))
 
     def on_backlog_step(self, message: BacklogStep) -> None:
         if message.result.dry_run:
@@ -283,6 +306,12 @@ class ValidateScreen(StepScreen):
 
     def on_backlog_tick(self, message: BacklogTick) -> None:
         self.actions.tick(message.progress)
+
+    def on_clear_step(self, message: ClearStep) -> None:
+        self.clear.done(message)
+
+    def on_clear_tick(self, message: ClearTick) -> None:
+        self.clear.tick(message.progress)
 
     def worker_failed(self, worker: Worker[Any]) -> None:
         err = worker.error
@@ -294,6 +323,7 @@ class ValidateScreen(StepScreen):
             self.query_one("#val-backlog", BacklogSummary).show(None, error=title)
         else:
             self.actions.failed(worker)
+            self.clear.failed(worker)
 
     def _redraw(self) -> None:
         if not self.is_mounted:
@@ -328,17 +358,22 @@ class ValidateScreen(StepScreen):
         """Re-trigger the PENDING/FAILED versions: dry run first, then a confirmation."""
         self.actions.begin()
 
+    def action_clear_checksum(self) -> None:
+        """--clear-checksum: dry run, then one copy proven, then (typed yes) the rest."""
+        self.clear.begin()
+
     def action_next(self) -> None:
         """Go to Next steps; ask first unless the sides are in sync."""
         r = self.report
         if r is not None and r.in_sync:
             self.finish()
             return
-        why = ("the validation has not finished" if r is None else
-               "the listing was incomplete" if r.incomplete else "differences remain")
+        why = (f"the validation could not run ({self._error}): the result is UNKNOWN" if r is None and self._error
+               else "the validation has not finished" if r is None
+               else "a listing was incomplete: the result is UNKNOWN" if r.incomplete else "differences remain")
         self.app.push_screen(
             ConfirmModal("Continue without a clean validation?",
-                         f"[b]{why.capitalize()}[/b]. The checklist item [i]Validation passed[/i] will stay open "
+                         f"[b]{why[:1].upper() + why[1:]}[/b]. The checklist item [i]Validation passed[/i] will stay open "
                          "until a validation shows IN SYNC.", yes="Continue", no="Stay"),
             lambda ok: self.finish() if ok else None)
 

@@ -2,10 +2,12 @@
 
 A dry run lists the PENDING/FAILED versions and sends nothing; only then does
 a `ConfirmModal` (safe button focused) ask to send one HEAD per version, which
-makes the server re-queue it (delete markers answer 405 and count as
-triggered). The run's progress and summary (Total / Processed / Failed) are
-shown on the screen and kept in `state.extra["backlog"]`; each HEAD is written
-to the audit journal. Workers run on the screen and post messages to it.
+makes the server re-queue it (every 405 — delete markers, pending deletes —
+counts as triggered). After the run the engine re-reads the backlog (bounded)
+and the summary (Total / Processed / Failed, then replicated / still PENDING /
+still FAILED) is shown on the screen and kept in `state.extra["backlog"]`; each
+HEAD is written to the audit journal. Workers run on the screen and post
+messages to it.
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class BacklogActions:
             self.screen.notify(f"A re-trigger {self.busy} is already going.", timeout=3)
             return
         self.busy = "dry-run"
+        self.screen.clear.spoke = False
         self.screen.set_status("Re-trigger: dry run, listing PENDING/FAILED versions…")
         self.screen.run_worker(partial(self._work, dry_run=True), thread=True, exclusive=True, exit_on_error=False,
                                group=GROUP, description="Listing the replication backlog (dry run)")
@@ -132,13 +135,19 @@ class BacklogActions:
             return
         self.busy = "run"
         self.cancel = threading.Event()
-        self.screen.record("backlog.start", mc=f"mc replicate resync-backlog {self.path}", result="started")
+        self.screen.record("resync-backlog.start", mc=f"mc replicate resync-backlog {self.path}", result="started")
         self.screen.set_status("Re-trigger: sending…")
         self.screen.run_worker(partial(self._work, dry_run=False), thread=True, exclusive=True,
                                exit_on_error=False, group=GROUP, description="Re-triggering the replication backlog")
 
     def tick(self, progress: Any) -> None:
-        """Show a run's progress."""
+        """Show a run's progress (sending, then checking what replicated)."""
+        check = getattr(progress, "check", None)
+        if getattr(progress, "phase", "sending") == "checking" and check is not None:
+            self.screen.set_status(
+                f"Re-trigger: checking what replicated… {check.completed:,} replicated · {check.pending:,} PENDING · "
+                f"{check.failed:,} FAILED · {progress.waited:.0f}/{progress.wait_limit:g} s")
+            return
         self.screen.set_status(f"Re-trigger: {progress.processed:,} sent · {progress.failed:,} failed · "
                                f"{progress.listed:,} listed{'' if progress.listing_done else ' (listing…)'}")
 
@@ -147,14 +156,20 @@ class BacklogActions:
         self.busy = ""
         self._store(result)
         tail = f"; {result.error}" if result.error else ""
+        after = getattr(result, "after", None)
+        achieved = (f" → replicated {after.completed:,} · still PENDING {after.pending:,} · still FAILED "
+                    f"{after.failed:,}" if after is not None and not after.error else "")
         self.screen.set_status(
             f"Re-trigger done: Total {result.total:,} · Processed {result.processed:,} · Failed {result.failed:,}"
-            f"{tail}. Re-validate (r) once replication catches up.")
-        self.screen.record("backlog.done", mc=f"mc replicate resync-backlog {self.path}",
+            f"{achieved}{tail}. Re-validate (r) once replication catches up.")
+        self.screen.record("resync-backlog.done", mc=f"mc replicate resync-backlog {self.path}",
                            result="ok" if result.ok else "failed", total=result.total,
-                           processed=result.processed, failed=result.failed)
+                           processed=result.processed, failed=result.failed,
+                           after=after.to_json() if after is not None else None)
         self.screen.read_backlog(self.screen.state.source_alias, self.screen.state.source_bucket,
                                  self.screen.state.arn)
+        if after is not None and not after.error and after.failed:
+            self.screen.clear.offer(after.failed)
 
     def failed(self, worker: Worker[Any]) -> None:
         """A dry run or run raised (the App already shows the error)."""
@@ -166,6 +181,10 @@ class BacklogActions:
         st = self.screen.state
         st.extra["backlog"] = {"total": result.total, "processed": result.processed, "failed": result.failed,
                                "dry_run": bool(result.dry_run), "at": iso(self.screen.now())}
+        after = getattr(result, "after", None)
+        if after is not None:  # what the HEADs achieved, read back: a HEAD accepted is not a version replicated
+            st.extra["backlog"].update(replicated=after.completed, still_pending=after.pending,
+                                       still_failed=after.failed, check_error=after.error or None)
         self.screen.save_state()
 
     def stop(self) -> None:

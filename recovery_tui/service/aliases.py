@@ -145,31 +145,31 @@ def _read_config(path: Path) -> dict:
         return {}
     except OSError as exc:
         raise ConfigError(
-            f"cannot read mc config {path}: {exc.strerror}",
+            f"cannot read mc's config file {path}: {exc.strerror}",
             hint="Check the file's permissions, or set MC_CONFIG_DIR to another folder.",
         ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
-            f"mc config {path} is not valid JSON (line {exc.lineno}, column {exc.colno})",
+            f"mc's config file {path} is not valid JSON (line {exc.lineno}, column {exc.colno})",
             hint="Fix the file, or define the alias with MC_HOST_<alias> instead.",
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("aliases", {}), dict):
         raise ConfigError(
-            f"mc config {path} has no 'aliases' object",
-            hint='Expected {"version": "10", "aliases": {...}} as written by `mc alias set`.',
+            f"mc's config file {path} has no 'aliases' object",
+            hint='Expected {"version": "10", "aliases": {...}} as written by mc alias set ALIAS URL ACCESS SECRET.',
         )
     return data
 
 
 def _from_config(name: str, entry: object, path: Path) -> Alias:
     if not isinstance(entry, dict):
-        raise ConfigError(f"alias '{name}' in {path} is not an object", hint="Re-create it with `mc alias set`.")
+        raise ConfigError(f"alias '{name}' in {path} is not an object", hint=f"Re-create it with `mc alias set {name} URL ACCESS SECRET`.")
     url = str(entry.get("url", "")).rstrip("/")
     parts = urlsplit(url)
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when asked
     except ValueError:
         url = ""
     if parts.scheme not in ("http", "https") or not parts.hostname or not url:

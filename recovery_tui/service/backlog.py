@@ -1,24 +1,30 @@
-"""The backlog re-trigger engine: the semantics of AIStor's `mc replicate resync-backlog` (facts §7, §8).
+"""The backlog re-trigger engine: the semantics of AIStor's `mc replicate resync-backlog` (facts §7, §8, §17, §22).
 
-1. Candidates come from the replication diff stream (`RecoveryService.replication_diff`):
-   versions whose status (for `arn` when given, else overall) is PENDING or FAILED. A re-run
-   therefore only touches versions still backlogged; the server's answer is the filter.
+1. Candidates come from the replication diff stream (`RecoveryService.replication_diff`): versions whose
+   status (for `arn` when given, else overall) is PENDING or FAILED, and versions deleted by versionId
+   whose delete still has to replicate (`dStatus`, §17: "pending deletes", reported apart). A re-run
+   therefore only touches versions still backlogged. Dry run, --validate and the run all read the
+   candidates the same way (`_Selection`), so they agree on what is backlogged. An `{"error":{}}` line
+   ends the server's walk (§7): the run stops as *incomplete* (the checkpoint is kept), never "done".
 2. Each candidate gets one `HEAD /BUCKET/KEY?versionId=V`: the server re-queues the version for
-   replication. A delete-marker version answers 405, which counts as triggered (the heal was
-   queued before the 405; `head_version` returns it as `delete_marker=True`).
-3. `clear_checksum`: an object version is copied onto itself instead (CopyObject with its
-   versionId in the copy source). **A copy becomes the key's new latest version** (facts §22), so
-   only a version that IS the key's latest (and not a delete marker) may be copied: the content
-   clients read stays the same, only the version ID is new. That is re-checked with a HEAD of the
-   key right before each copy, so a write in between is never overwritten. Every other FAILED
-   version is *refused* ("cannot be cleared without changing what clients read") and stays as it
-   is; delete markers get a HEAD. Each copy still adds a version (`mc ls --versions` grows by one).
-4. `concurrent` worker threads; `rate_limit` objects/s (0 = unlimited) paces the *start* of each
-   request on a schedule (the n-th start at t0 + n/rate, never bursting to catch up), so the
-   achieved rate is the asked one, not "rate minus latency".
-5. `dry_run` lists and counts, and sends nothing. `validate_one` processes one candidate and stops.
-6. A checkpoint (every finished key below a watermark, plus the few finished above it) lets an
-   interrupted run resume without re-sending what it already sent.
+   replication. Every 405 counts as triggered: a delete marker and a pending delete both answer 405
+   after the heal was queued (`version_probe.head_trigger`).
+3. `clear_checksum`: an object version is copied onto itself instead (CopyObject with its versionId in
+   the copy source). **A copy becomes the key's new latest version** (§22), so only a version that IS the
+   key's latest (and not a delete marker or pending delete) may be copied, re-checked with a HEAD of the
+   key right before each copy; every other FAILED version is *refused* and stays as it is. A version
+   copied by an earlier run is skipped, and a copy of ours still backlogged is re-triggered, never
+   copied again (`CopyLedger`). Each copy adds a version (`mc ls --versions` grows by one).
+4. `concurrent` worker threads; `rate_limit` objects/s (0 = unlimited) paces the *start* of each request
+   (`backlog_pacing.RateLimiter`), so the achieved rate is the asked one, not "rate minus latency".
+5. `dry_run` lists and counts, and sends nothing. `validate_one` processes one candidate, then proves
+   the effect (`Proof`): with --clear-checksum the checksum headers of the original and its copy, and in
+   every case the version's replication status, waited for (bounded) until COMPLETED or FAILED.
+6. After a run the diff is re-read until what was sent settles (`backlog_check.check_after_run`): the
+   summary says how many replicated, are still PENDING, still FAILED. A HEAD accepted is not a version
+   replicated.
+7. A checkpoint (every finished key below a watermark, plus the few finished above it) lets an
+   interrupted or cut-short run resume without re-sending what it already sent.
 
 The diff stream is walked in key order by the server; the checkpoint's watermark relies on that.
 """
@@ -26,123 +32,76 @@ The diff stream is walked in key order by the server; the checkpoint's watermark
 from __future__ import annotations
 
 import queue
+import shlex
 import threading
 import time
 from typing import Any, Callable, Optional
 
 from .aliases import BucketPath
-from .checkpoint import Checkpoint, CopyLedger
-from .errors import RecoveryError
+from .backlog_check import WALK_ERROR, backlog_status, check_after_run, wait_for_version
 from .backlog_model import (  # noqa: F401  (re-exported: the engine's public types)
     REFUSAL_HINT,
+    AfterRun,
     BacklogFailure,
     BacklogItem,
     BacklogProgress,
     BacklogRefusal,
     BacklogResult,
+    Proof,
     refusal_reason,
 )
+from .backlog_pacing import RateLimiter, Watermark  # noqa: F401  (RateLimiter re-exported)
+from .checkpoint import Checkpoint, CopyLedger
+from .errors import RecoveryError
 from .models import DiffEntry
+from .version_probe import head_trigger, version_checksums
 
-BACKLOGGED = ("PENDING", "FAILED")
-
-
-class RateLimiter:
-    """Paces request starts: the n-th start no earlier than t0 + n/rate; idle time is not banked."""
-
-    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.rate = rate
-        self._clock, self._sleep = clock, sleep
-        self._next: Optional[float] = None
-        self._lock = threading.Lock()
-
-    def wait(self, stop: Optional[threading.Event] = None) -> None:
-        if self.rate <= 0:
-            return
-        with self._lock:
-            now = self._clock()
-            slot = now if self._next is None else max(self._next, now)
-            self._next = slot + 1.0 / self.rate
-        delay = slot - self._clock()
-        if delay > 0:
-            if stop is not None:
-                stop.wait(delay)
-            else:
-                self._sleep(delay)
-
-
-def _head_trigger(service: Any, alias: str, bucket: str) -> Callable[[str, str], None]:
-    """`HEAD /bucket/key?versionId=v` as cheaply as possible.
-
-    With the stock RecoveryService the request goes through the site's signed raw path
-    (`SiteClient.http`, READ_POLICY retries): about half the client CPU of boto3's head_object,
-    which matters at hundreds of HEADs per second. A 405 that says `x-amz-delete-marker: true`
-    counts as triggered (§8). A service whose `head_version` is customised is called as is.
-    """
-    from .client import RecoveryService
-
-    if type(service).head_version is not RecoveryService.head_version or not hasattr(service, "site"):
-        return lambda key, vid: service.head_version(alias, bucket, key, vid) and None
-    from .http import HttpStatusError, to_recovery_error
-
-    site = service.site(alias)
-    ctx = site.ctx("re-trigger replication (HEAD a version)", "s3:GetObject", bucket)
-
-    def head(key: str, vid: str) -> None:
-        try:
-            site.http.send("HEAD", f"/{bucket}/{key}", [("versionId", vid)], ctx=ctx)
-        except HttpStatusError as exc:
-            hdrs = {k.lower(): v for k, v in exc.headers.items()}
-            if exc.status == 405 and hdrs.get("x-amz-delete-marker") == "true":
-                return
-            raise to_recovery_error(exc, ctx) from None
-
-    return head
+WAIT_LIMIT = 60.0
+"""Seconds the engine waits, after a run, for what it sent to replicate (and --validate for its version)."""
+QUIET = 5.0
+"""Seconds without any change (none PENDING) after which the re-read stops waiting."""
 
 
 def is_backlogged(entry: DiffEntry, arn: Optional[str]) -> Optional[str]:
-    """The PENDING/FAILED status that makes `entry` a candidate, or None."""
-    if entry.error:
-        return None
-    status = entry.status_for(arn) if arn else entry.status
-    if arn and not any(a == arn for a, _ in entry.targets):
-        return None
-    return status if status in BACKLOGGED else None
+    """The PENDING/FAILED status that makes `entry` a candidate, or None (see `backlog_status`)."""
+    st = backlog_status(entry, arn)
+    return st[0] if st is not None else None
 
 
-class _Watermark:
-    """Which items are finished, compactly: every key below `after`, plus `done` pairs at or above it."""
+class _Selection:
+    """Turns diff entries into candidates, the same way for a dry run, --validate and a run."""
 
-    def __init__(self, state: dict[str, Any]) -> None:
-        self.after: str = state.get("after", "")
-        self.prior_done = {tuple(x) for x in state.get("done", [])}
-        self.seq = 0
-        self.inflight: dict[int, tuple[str, str]] = {}
-        self.finished: list[tuple[str, str]] = []
-        self.last_key = self.after
-        self.lock = threading.Lock()
+    def __init__(self, arn: Optional[str], mark: Watermark, ledger: Optional[CopyLedger], clear_checksum: bool,
+                 validate_one: bool) -> None:
+        self.arn, self.mark, self.ledger = arn, mark, ledger
+        self.clear_checksum, self.validate_one = clear_checksum, validate_one
+        self.skipped = self.already_copied = self.passed_over = 0
+        self.earlier: Optional[tuple[str, str, str]] = None
+        """(key, version, its copy) of the first version an earlier run copied (for --validate)."""
 
-    def skip(self, key: str, vid: str) -> bool:
-        return key < self.after or (key, vid) in self.prior_done
+    def copyable(self, item: BacklogItem) -> bool:
+        """Whether --clear-checksum would copy `item` (else it gets a HEAD)."""
+        return (self.clear_checksum and not item.delete_marker and not item.purge_status
+                and not (self.ledger is not None and self.ledger.is_copy(item.key, item.version_id)))
 
-    def dispatch(self, key: str, vid: str) -> int:
-        with self.lock:
-            self.seq += 1
-            self.inflight[self.seq] = (key, vid)
-            self.last_key = key
-            return self.seq
-
-    def finish(self, seq: int) -> None:
-        with self.lock:
-            self.finished.append(self.inflight.pop(seq))
-
-    def state(self) -> dict[str, Any]:
-        with self.lock:
-            low = self.inflight[min(self.inflight)][0] if self.inflight else self.last_key
-            done = {p for p in self.finished if p[0] >= low} | {p for p in self.prior_done if p[0] >= low}
-            self.finished = [p for p in self.finished if p[0] >= low]
-            return {"after": low, "done": sorted(list(p) for p in done)}
+    def item(self, entry: DiffEntry) -> Optional[BacklogItem]:
+        st = backlog_status(entry, self.arn)
+        if st is None:
+            return None
+        if self.mark.skip(entry.object, entry.version_id):
+            self.skipped += 1
+            return None
+        copy = self.ledger.copy_of(entry.object, entry.version_id) if self.ledger is not None else None
+        if copy:
+            self.already_copied += 1
+            if self.earlier is None:
+                self.earlier = (entry.object, entry.version_id, copy)
+            return None
+        item = BacklogItem(entry.object, entry.version_id, entry.delete_marker, st[0], st[1])
+        if self.validate_one and self.clear_checksum and not self.copyable(item):
+            self.passed_over += 1
+            return None  # validate the copy on an object version that may be copied
+        return item
 
 
 def run_backlog(
@@ -161,43 +120,52 @@ def run_backlog(
     journal: Any = None,
     failure_limit: int = 50,
     progress_interval: float = 0.2,
+    wait_limit: float = WAIT_LIMIT,
+    quiet: float = QUIET,
+    poll_interval: float = 1.0,
 ) -> BacklogResult:
     """Re-trigger replication of the backlog under `path` (see the module docstring).
 
     Raises the service's RecoveryError when the diff stream cannot be opened (unknown bucket, bad
-    credentials, site down); a stream cut mid-way gives an `incomplete` result after the versions
-    already read have been processed.
+    credentials, site down); a stream cut mid-way or ended by an error line gives an `incomplete`
+    result after the versions already read have been processed. `wait_limit` bounds the wait for what
+    was sent to replicate (0: one re-read only).
     """
     if concurrent < 1:
         raise ValueError("concurrent must be at least 1")
     alias, bucket = path.alias, path.bucket
     state = dict(checkpoint.state) if checkpoint is not None else {}
     counts = {"processed": int(state.get("processed", 0)), "failed": int(state.get("failed", 0)),
-              "new_versions": int(state.get("new_versions", 0)), "refused": int(state.get("refused", 0))}
+              "new_versions": int(state.get("new_versions", 0)), "refused": int(state.get("refused", 0)),
+              "pending_deletes": int(state.get("pending_deletes", 0))}
     counts["total"] = counts["processed"] + counts["failed"] + counts["refused"]  # unfinished items count once
     resumed = bool(state)
-    mark = _Watermark(state)
+    mark = Watermark(state)
     stop = cancel or threading.Event()
     limiter = RateLimiter(rate_limit)
     lock = threading.Lock()
     failures: list[BacklogFailure] = []
     refusals: list[BacklogRefusal] = []
     items: list[BacklogItem] = []
+    tracked: dict[tuple[str, str], BacklogItem] = {}
+    """What was sent, to re-read afterwards: the version HEADed, or the copy made of it."""
     starts = [0.0, 0.0]
-    listed = skipped = already_copied = 0
-    ledger = CopyLedger(alias, bucket) if clear_checksum and not dry_run else None
+    listed = 0
+    ledger = CopyLedger(alias, bucket) if clear_checksum else None  # read by a dry run too: same candidates
+    select = _Selection(arn, mark, ledger, clear_checksum, validate_one)
     listing_done = False
     started = time.monotonic()
     last_progress = 0.0
     mc_cmd = f"mc replicate resync-backlog {path}" + (f" --arn {arn}" if arn else "") + (
         " --clear-checksum" if clear_checksum else "")
 
-    def report(force: bool = False) -> None:
+    def report(force: bool = False, **extra: Any) -> None:
         nonlocal last_progress
         now = time.monotonic()
-        if progress is not None and (force or now - last_progress >= progress_interval):
+        if progress is not None and (force or extra or now - last_progress >= progress_interval):
             last_progress = now
-            progress(BacklogProgress(listed, counts["processed"], counts["failed"], listing_done, now - started))
+            progress(BacklogProgress(listed, counts["processed"], counts["failed"], listing_done, now - started,
+                                     **extra))
 
     def save(final: bool = False, done: bool = False) -> None:
         if checkpoint is not None:
@@ -215,7 +183,7 @@ def run_backlog(
             if len(refusals) < failure_limit:
                 refusals.append(BacklogRefusal(item, reason))
         if journal is not None and not dry_run:
-            journal.record("backlog.clear_checksum_refused", mc=mc_cmd, result="refused", key=item.key,
+            journal.record("resync-backlog.clear_checksum_refused", mc=mc_cmd, result="refused", key=item.key,
                            version_id=item.version_id, reason=reason)
 
     def copy_refusal(item: BacklogItem) -> str:
@@ -229,9 +197,9 @@ def run_backlog(
             if not starts[0]:
                 starts[0] = t
             starts[1] = max(starts[1], t)
-        copied = ""
+        copied = answer = ""
         try:
-            if clear_checksum and not item.delete_marker:
+            if select.copyable(item):
                 reason = copy_refusal(item)  # re-checked right before the write
                 if reason:
                     refuse(item, reason)
@@ -239,13 +207,15 @@ def run_backlog(
                 copied = service.copy_to_self(alias, bucket, item.key, item.version_id)
                 if ledger is not None:
                     ledger.add(item.key, item.version_id, copied)
-                action, mc = "backlog.clear_checksum", f"mc cp --version-id {item.version_id} {path}/{item.key} (onto itself)"
+                obj = shlex.quote(f"{alias}/{bucket}/{item.key}")  # copied onto itself: source = target
+                action, mc = "resync-backlog.clear_checksum", f"mc cp --version-id {item.version_id} {obj} {obj}"
             else:
-                trigger(item.key, item.version_id)
-                action, mc = "backlog.head", f"mc stat --version-id {item.version_id} {alias}/{bucket}/{item.key}"
+                answer = trigger(item.key, item.version_id)
+                obj = shlex.quote(f"{alias}/{bucket}/{item.key}")
+                action, mc = "resync-backlog.head", f"mc stat --version-id {item.version_id} {obj}"
             error = ""
         except RecoveryError as exc:
-            action, mc, error = "backlog.item", "", exc.one_line()
+            action, mc, error = "resync-backlog.item", "", exc.one_line()
         with lock:
             if error:
                 counts["failed"] += 1
@@ -254,11 +224,14 @@ def run_backlog(
             else:
                 counts["processed"] += 1
                 counts["new_versions"] += 1 if copied else 0
+                sent = BacklogItem(item.key, copied, False, "PENDING") if copied else item
+                tracked[(sent.key, sent.version_id)] = sent
         if journal is not None:
             journal.record(action, mc=mc or mc_cmd, result="failed" if error else "ok", key=item.key,
-                           version_id=item.version_id, new_version_id=copied or None, error=error or None)
+                           version_id=item.version_id, new_version_id=copied or None, error=error or None,
+                           answer=answer or None)
 
-    trigger = _head_trigger(service, alias, bucket)
+    trigger = head_trigger(service, alias, bucket)
     work: queue.Queue[Optional[tuple[int, BacklogItem]]] = queue.Queue(maxsize=max(4, concurrent * 4))
 
     def worker() -> None:
@@ -280,22 +253,19 @@ def run_backlog(
         entries = service.replication_diff(alias, bucket, arn=arn, prefix=path.prefix)
         try:
             for entry in entries:
-                status = is_backlogged(entry, arn)
-                if status is None:
+                if error:
+                    continue  # the server ends the stream after its error line: read it to the end
+                if entry.error:  # the server's walk failed: what was read is a partial list (§7)
+                    error, error_exit = WALK_ERROR + f" (after {listed:,} backlogged version(s) were read)", 1
                     continue
-                if validate_one and clear_checksum and entry.delete_marker:
-                    continue  # validate the copy on an object version, not a delete marker
-                if mark.skip(entry.object, entry.version_id):
-                    skipped += 1
+                item = select.item(entry)
+                if item is None:
                     continue
-                if ledger is not None and ledger.copy_of(entry.object, entry.version_id):
-                    already_copied += 1
-                    continue
-                item = BacklogItem(entry.object, entry.version_id, entry.delete_marker, status)
                 listed += 1
                 counts["total"] += 1
+                counts["pending_deletes"] += 1 if item.purge_status else 0
                 if dry_run:
-                    reason = copy_refusal(item) if clear_checksum and not item.delete_marker else ""
+                    reason = copy_refusal(item) if select.copyable(item) else ""
                     if reason:
                         refuse(item, reason)
                     else:
@@ -340,11 +310,58 @@ def run_backlog(
         if stop.is_set() and cancel is not None and cancel.is_set():
             interrupted = True
     report(force=True)
+    elapsed = time.monotonic() - started  # the trigger itself; the read-back's time is in `after.waited`
+    after: Optional[AfterRun] = None
+    proof: Optional[Proof] = None
+    waits: dict[str, Any] = {"wait_limit": wait_limit, "interval": poll_interval, "cancel": stop}
+    if validate_one and not error:
+        waits["quiet"] = quiet
+        proof = _prove(service, path, arn, items, tracked, select, counts["failed"] > 0, waits,
+                       lambda st, w: report(phase="proving", version_status=st, waited=w, wait_limit=wait_limit))
+    elif not dry_run and not validate_one and tracked and not interrupted:
+        after = check_after_run(service, path, arn, tracked, quiet=quiet, sample_limit=failure_limit,
+                                progress=lambda a: report(phase="checking", check=a, waited=a.waited,
+                                                          wait_limit=wait_limit), **waits)
     return BacklogResult(
         path=str(path), arn=arn or "", total=counts["total"], processed=counts["processed"], failed=counts["failed"],
         dry_run=dry_run, clear_checksum=clear_checksum, validate_only=validate_one, items=tuple(items),
         failures=tuple(failures), new_versions=counts["new_versions"], incomplete=bool(error), error=error,
-        error_exit_code=error_exit, interrupted=interrupted, resumed=resumed, skipped=skipped,
-        already_copied=already_copied, refused=counts["refused"], refusals=tuple(refusals),
-        elapsed=time.monotonic() - started, first_start=starts[0], last_start=starts[1],
+        error_exit_code=error_exit, interrupted=interrupted, resumed=resumed, skipped=select.skipped,
+        already_copied=select.already_copied, refused=counts["refused"], refusals=tuple(refusals),
+        passed_over=select.passed_over,
+        pending_deletes=counts["pending_deletes"], after=after, proof=proof,
+        elapsed=elapsed, first_start=starts[0], last_start=starts[1],
     )
+
+
+def _prove(service: Any, path: BucketPath, arn: Optional[str], items: list[BacklogItem],
+           tracked: dict[tuple[str, str], BacklogItem], select: _Selection, failed: bool, waits: dict[str, Any],
+           progress: Callable[[str, float], None]) -> Optional[Proof]:
+    """--validate: what the one version processed became (or, when every candidate was copied by an earlier
+    run, what that earlier copy became: nothing is written then). None when there was nothing to validate."""
+    alias, bucket = path.alias, path.bucket
+    if items and not failed:
+        item = items[0]
+        sent = next(iter(tracked.values()), item)
+        new_vid = sent.version_id if sent.version_id != item.version_id else ""
+        earlier = False
+    elif not items and select.earlier is not None:
+        key, vid, new_vid = select.earlier
+        item, earlier = BacklogItem(key, vid, False, "FAILED"), True
+    else:
+        return None
+    before: dict[str, str] = {}
+    after: dict[str, str] = {}
+    try:
+        if new_vid:
+            before = version_checksums(service, alias, bucket, item.key, item.version_id)
+            after = version_checksums(service, alias, bucket, item.key, new_vid)
+        status, waited = wait_for_version(service, alias, bucket, arn, item.key, new_vid or item.version_id,
+                                          pending_delete=bool(item.purge_status) and not new_vid,
+                                          initial="" if new_vid else item.status, progress=progress, **waits)
+    except RecoveryError as exc:
+        return Proof(item.key, item.version_id, new_vid, tuple(sorted(before.items())),
+                     tuple(sorted(after.items())), earlier_copy=earlier, error=exc.one_line())
+    return Proof(item.key, item.version_id, new_vid, tuple(sorted(before.items())), tuple(sorted(after.items())),
+                 replication=status, waited=waited, wait_limit=waits["wait_limit"], earlier_copy=earlier)
+

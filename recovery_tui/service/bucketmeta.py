@@ -97,7 +97,7 @@ def per_bucket_metadata(service: Any, alias: str, buckets: list[str], *, paralle
         return {}
     with ThreadPoolExecutor(max(1, min(parallel, len(buckets)))) as pool:
         metas = list(pool.map(lambda b: _one(service, alias, b, replication), buckets))
-    return dict(zip(buckets, metas))
+    return dict(zip(buckets, metas, strict=True))
 
 
 def read_metadata(service: Any, alias: str, buckets: list[str], *, parallel: int = 16,

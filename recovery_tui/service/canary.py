@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from .errors import NotFound, RecoveryError
 
@@ -64,11 +64,16 @@ def wait_for_replica(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     cancelled: Callable[[], bool] = lambda: False,
+    progress: Optional[Callable[[CanaryWrite, str, float], None]] = None,
 ) -> CanaryCheck:
-    """HEAD the same version ID on the peer until it appears or `timeout` passes (NotFound means "not yet")."""
+    """HEAD the same version ID on the peer until it appears or `timeout` passes (NotFound means "not yet").
+
+    `progress(write, peer_alias, seconds_waited)` is called before each look, so a screen can show the wait."""
     start = clock()
     last_error = ""
     while True:
+        if progress is not None:
+            progress(write, peer_alias, round(clock() - start, 1))
         try:
             service.head_version(peer_alias, peer_bucket, write.key, write.version_id)
             return CanaryCheck(write, peer_alias, True, round(clock() - start, 1))
@@ -104,14 +109,16 @@ def run_round_trip(
     timeout: float = 60.0,
     interval: float = 1.0,
     cancelled: Callable[[], bool] = lambda: False,
+    progress: Optional[Callable[[CanaryWrite, str, float], None]] = None,
 ) -> list[CanaryCheck]:
-    """Write a canary on each side (`(alias, bucket)` pairs) and wait for each to reach the other."""
+    """Write a canary on each side (`(alias, bucket)` pairs) and wait for each to reach the other
+    (`progress` as in `wait_for_replica`)."""
     checks: list[CanaryCheck] = []
     for (src, src_bucket), (dst, dst_bucket) in ((a, b), (b, a)):
         body = f"recovery-tui canary {run_id} written on {src}\n".encode()
         write = put_canary(service, src, src_bucket, canary_key(src, run_id), body)
         checks.append(wait_for_replica(service, write, dst, dst_bucket, timeout=timeout, interval=interval,
-                                       cancelled=cancelled))
+                                       cancelled=cancelled, progress=progress))
     return checks
 
 

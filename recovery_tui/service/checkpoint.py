@@ -148,14 +148,22 @@ class CopyLedger:
             self._copies: dict[str, str] = {str(k): str(v) for k, v in data.get("copies", {}).items()}
         except (OSError, ValueError, AttributeError):
             self._copies = {}
+        self._made = {(k.rsplit("\n", 1)[0], v) for k, v in self._copies.items()}
 
     def copy_of(self, key: str, version_id: str) -> Optional[str]:
         """The version ID of the copy already made of (key, version_id), or None."""
         with self._lock:
             return self._copies.get(f"{key}\n{version_id}")
 
+    def is_copy(self, key: str, version_id: str) -> bool:
+        """Whether (key, version_id) is a copy an earlier run made. A copy still backlogged means the copy
+        did not clear the failure (§22): it is re-triggered, never copied again."""
+        with self._lock:
+            return (key, version_id) in self._made
+
     def add(self, key: str, version_id: str, copy_id: str) -> None:
         with self._lock:
             self._copies[f"{key}\n{version_id}"] = copy_id
+            self._made.add((key, copy_id))
             text = json.dumps({"copies": self._copies}, ensure_ascii=False)
             write_private(self.path, text)

@@ -14,12 +14,13 @@ import threading
 import uuid
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import botocore.exceptions
 import urllib3
 
 from .aliases import Alias, AliasBook
+from .diffstream import StreamCut, iter_diff
 from .errmap import CallContext, connection_failure
 from .errors import AuthError, ConnectionFailure, NotFound, NotSupported, RecoveryError
 from .http import RawResponse, ca_bundle_for, to_recovery_error
@@ -33,14 +34,15 @@ from .models import (
     RemoteTarget,
     ReplicationConfig,
     ReplicationMetrics,
+    ReplicationRule,
     ResyncJob,
     ResyncStatus,
     TargetView,
     VersionsPage,
 )
-from .diffstream import StreamCut, iter_diff
 from .parsers import (
     encode_older_than,
+    encode_older_than_hours,
     parse_go_time,
     parse_head,
     parse_metrics,
@@ -54,6 +56,8 @@ from .parsers import (
     validate_arn,
 )
 from .retry import DEFAULT_TIMEOUTS, HEALTH_PROBE, HEALTH_TIMEOUTS, READ_POLICY, WRITE_ONCE, RetryPolicy, Timeouts
+from .replstatus import ReplicationStatus, replication_status
+from .rule_write import AddedRule, add_rule
 from .site import SiteClient
 
 __all__ = ["RecoveryService", "SiteClient", "encode_older_than", "validate_arn"]
@@ -153,6 +157,12 @@ class RecoveryService:
             views.append(TargetView(rule=rule, target=target, alias=_alias_for(target, others)))
         return views
 
+    def add_replication_rule(self, alias: str, bucket: str, remote_alias: str, remote_bucket: str,
+                             like: ReplicationRule) -> AddedRule:
+        """`mc replicate add ALIAS/BUCKET --remote-bucket REMOTE/BUCKET` with `like`'s flags, filter and priority:
+        set-remote-target (encrypted body), read the configuration, write it back with the rule (`rule_write`)."""
+        return add_rule(self.site(alias), bucket, self.aliases.get(remote_alias), remote_bucket, like)
+
     # --- resync -----------------------------------------------------------------------------------------
 
     def start_resync(
@@ -162,12 +172,20 @@ class RecoveryService:
         arn: str,
         older_than_days: Optional[int] = None,
         reset_id: Optional[str] = None,
+        *,
+        older_than_hours: Optional[int] = None,
     ) -> ResyncJob:
-        """`PUT /B?replication-reset&arn=…[&older-than=<N*24>ns]&reset-id=…` under WRITE_ONCE (§3)."""
+        """`PUT /B?replication-reset&arn=…[&older-than=<Go duration of N hours>]&reset-id=…` under WRITE_ONCE (§3).
+
+        `older_than_hours` is what mc sends for its `--older-than` (whole hours, §19): sent only when above
+        zero, exactly as mc does; `older_than_days` (the wizard's field) is the same with hours = days × 24.
+        """
         arn = validate_arn(arn)
         query = [("replication-reset", ""), ("arn", arn)]
         if older_than_days is not None:
             query.append(("older-than", encode_older_than(older_than_days)))
+        elif older_than_hours is not None and older_than_hours > 0:
+            query.append(("older-than", encode_older_than_hours(older_than_hours)))
         query.append(("reset-id", reset_id or str(uuid.uuid4())))
         s = self.site(alias)
         resp = s.raw(s.ctx("start a resync", A_RESET, bucket, arn), "PUT", f"/{bucket}", query, policy=WRITE_ONCE)
@@ -205,7 +223,8 @@ class RecoveryService:
                                status=err.status, hint="Wait for the resync to finish; only AIStor can cancel it.")
         body = resp.body.decode("utf-8", "replace").strip().strip('"') if resp else ""
         if not body:
-            raise NotSupported("bucket resync cancel is not supported by this server", status=resp.status if resp else 0,
+            raise NotSupported("bucket resync cancel is not supported by this server",
+                               status=resp.status if resp else 0,
                                hint="Wait for the resync to finish; only AIStor can cancel it.")
         return body
 
@@ -217,6 +236,10 @@ class RecoveryService:
         resp = s.raw(s.ctx("read replication metrics", A_GET_REPL, bucket), "GET", f"/{bucket}",
                      [("replication-metrics", "2")])
         return parse_metrics(resp.body)
+
+    def replication_status(self, alias: str, bucket: str) -> ReplicationStatus:
+        """`mc replicate status` (§21): metrics V2, remote targets, config; never the MRF endpoint."""
+        return replication_status(self, alias, bucket)
 
     def replication_diff(
         self, alias: str, bucket: str, arn: Optional[str] = None, prefix: str = "", verbose: bool = False
@@ -275,7 +298,7 @@ class RecoveryService:
     ) -> VersionsPage:
         """One ListObjectVersions page (Versions and DeleteMarkers merged: key order, newest first)."""
         s = self.site(alias)
-        kw = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size}
+        kw: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": page_size}
         if delimiter:
             kw["Delimiter"] = delimiter
         if key_marker:
@@ -304,14 +327,15 @@ class RecoveryService:
             key_marker, vid_marker = page.next_key_marker, page.next_version_id_marker
 
     def head_version(self, alias: str, bucket: str, key: str, version_id: str) -> ObjectStat:
-        """HeadObject of one version. A delete-marker version (405 with `x-amz-delete-marker: true`, §8) is
-        returned as an ObjectStat with delete_marker=True (the server has queued its heal), not raised."""
+        """HeadObject of one version. Any 405 (a delete marker, or a version whose versioned delete waits to
+        replicate, §17) is returned as an ObjectStat with delete_marker=True (the server has queued its
+        heal), not raised."""
         s = self.site(alias)
 
         def delete_marker(exc: botocore.exceptions.ClientError) -> Optional[dict[str, object]]:
             meta = exc.response.get("ResponseMetadata", {})
             hdrs = {k.lower(): v for k, v in (meta.get("HTTPHeaders") or {}).items()}
-            if meta.get("HTTPStatusCode") == 405 and hdrs.get("x-amz-delete-marker") == "true":
+            if meta.get("HTTPStatusCode") == 405:
                 return {"VersionId": hdrs.get("x-amz-version-id", version_id), "DeleteMarker": True,
                         "LastModified": _http_date(hdrs.get("last-modified", "")),
                         "ReplicationStatus": hdrs.get("x-minio-replication-deletemarker-status", "")}
@@ -380,4 +404,5 @@ def _diff_entries(resp: RawResponse, ctx: CallContext) -> Iterator[DiffEntry]:
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         err = connection_failure(ctx, exc)
         raise ConnectionFailure(f"The replication diff stream from {ctx.alias} was cut short: {err.message}",
-                                title="Diff stream cut short", hint="Run the diff again; the list is incomplete.") from None
+                                title="Diff stream cut short",
+                                hint="Run the diff again; the list is incomplete.") from None

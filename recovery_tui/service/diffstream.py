@@ -11,13 +11,18 @@ from .parsers import load_json, parse_go_time
 
 
 def parse_diff_entry(d: dict[str, Any]) -> DiffEntry:
-    """One `madmin.DiffInfo`; `"error":{}` (or any non-null error) → error=True."""
+    """One `madmin.DiffInfo`; `"error":{}` (or any non-null error) → error=True. `dStatus` and the
+    per-target `drStatus` (§17) describe a versioned delete waiting to replicate."""
     targets = d.get("targets") or {}
     return DiffEntry(
         object=str(d.get("object", "")),
         version_id=str(d.get("versionId", "")),
         status=str(d.get("rStatus", "")),
-        targets=tuple(sorted((str(a), str((t or {}).get("rStatus", ""))) for a, t in targets.items())),
+        targets=tuple(sorted((str(a), str((t or {}).get("rStatus", ""))) for a, t in targets.items()
+                             if (t or {}).get("rStatus"))),
+        purge_status=str(d.get("dStatus", "")),
+        purge_targets=tuple(sorted((str(a), str((t or {}).get("drStatus", ""))) for a, t in targets.items()
+                                   if (t or {}).get("drStatus"))),
         delete_marker=bool(d.get("deletemarker", False)),
         last_modified=parse_go_time(d.get("lastModified")),
         replicated_at=parse_go_time(d.get("replTimestamp")),

@@ -26,8 +26,8 @@ from . import bulkread
 from .bucketmeta import BucketMeta, export_metadata, per_bucket_metadata
 from .errors import AccessDenied, ConnectionFailure, InputError, NotFound, NotSupported, RecoveryError
 from .models import RemoteTarget
-from .siterepl import server_info, site_replication_info
 from .sitemodels import BUCKET_MODE, SITE_MODE, BucketPlan, SitePlan, SiteReplicationInfo
+from .siterepl import server_info, site_replication_info
 from .siteverdict import points_at, verdict
 
 DEFAULT_PARALLEL = 16
@@ -120,12 +120,13 @@ def discover(service: Any, src: str, dst: str, *, parallel: int = DEFAULT_PARALL
             except RecoveryError as exc:
                 errors[name] = exc
     for name in ("src_buckets", "targets", "src_info", "sr", "src_meta", "dst_buckets", "dst_info", "dst_meta"):
-        exc = errors.get(name)
-        if exc is None:
+        err = errors.get(name)
+        if err is None:
             continue
-        if isinstance(exc, ConnectionFailure):
-            raise _offline(exc, dst if name.startswith("dst") else src, "damaged" if name.startswith("dst") else "healthy")
-        raise exc
+        if isinstance(err, ConnectionFailure):
+            damaged = name.startswith("dst")
+            raise _offline(err, dst if damaged else src, "damaged" if damaged else "healthy")
+        raise err
     if progress:
         progress(1, 2, "discover")
     src_depl = str((results["src_info"] or {}).get("deployment_id", ""))
@@ -153,7 +154,8 @@ def discover(service: Any, src: str, dst: str, *, parallel: int = DEFAULT_PARALL
             f"no bucket on {src} replicates to {dst} ({len(src_buckets)} buckets checked"
             + (f"; their remote targets point at {', '.join(elsewhere)}" if elsewhere else "; none has a remote target")
             + ")", title="Unrelated deployments",
-            hint=f"Check the pair: the damaged site must be a replication target of {src} (mc replicate ls {src}/BUCKET).")
+            hint=f"Check the pair: the damaged site must be a replication target of {src} "
+                 f"(mc replicate ls {src}/BUCKET).")
     mode, peer = BUCKET_MODE, None
     if sr is not None and sr.enabled:
         peer = sr.peer(dst_depl)

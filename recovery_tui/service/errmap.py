@@ -120,6 +120,11 @@ def _where(ctx: CallContext) -> str:
     return f"{ctx.alias}/{ctx.bucket}" if ctx.bucket else ctx.alias or ctx.endpoint
 
 
+def _mc_path(ctx: CallContext) -> str:
+    """ALIAS/BUCKET for a printed mc command (the placeholder when the call named no bucket)."""
+    return f"{ctx.alias}/{ctx.bucket}" if ctx.bucket and ctx.alias else "ALIAS/BUCKET"
+
+
 def _auth_hint(w: WireError, ctx: CallContext) -> str:
     return (
         f"Check the access and secret key of alias '{ctx.alias}' "
@@ -145,7 +150,7 @@ _TABLE: dict[str, tuple[type[RecoveryError], str, _Hint]] = {
     "NoSuchBucket": (
         NotFound,
         "No such bucket",
-        lambda w, c: f"Check the bucket name on alias '{c.alias}' (mc ls {c.alias}).",
+        lambda w, c: f"Check the bucket name on alias '{c.alias}' (mc ls {c.alias or 'ALIAS'}).",
     ),
     "NoSuchKey": (NotFound, "No such object", lambda w, c: "The object or version no longer exists."),
     "NoSuchVersion": (NotFound, "No such version", lambda w, c: "The version no longer exists."),
@@ -159,12 +164,13 @@ _TABLE: dict[str, tuple[type[RecoveryError], str, _Hint]] = {
         NotFound,
         "Remote target not found",
         lambda w, c: "Check the ARN with `mc replicate ls "
-        f"{_where(c)}`; the target must be listed by list-remote-targets and used by a rule.",
+        f"{_mc_path(c)}`; the target must be listed by list-remote-targets and used by a rule.",
     ),
     "RemoteDestinationNotFoundError": (
         NotFound,
         "Target bucket missing",
-        lambda w, c: "Re-create the bucket on the target site with versioning enabled (mc mb --with-versioning).",
+        lambda w, c: "Re-create the bucket on the target site with versioning enabled "
+        "(mc mb --with-versioning TARGET_ALIAS/BUCKET).",
     ),
     "XMinioAdminReplicationRemoteConnectionError": (
         ConnectionFailure,
@@ -175,9 +181,12 @@ _TABLE: dict[str, tuple[type[RecoveryError], str, _Hint]] = {
     "XMinioReplicationNoExistingObjects": (
         Conflict,
         "Existing-object replication is off",
-        lambda w, c: "Enable existing-object replication on the rule: mc replicate update "
-        f"{_where(c) if c.bucket else 'SRC/BUCKET'} --id RULE "
-        "--replicate existing-objects,delete,delete-marker,replica-metadata-sync",
+        lambda w, c: "Enable existing-object replication on the rule, keeping its other flags (update "
+        "--replicate switches off every flag it does not list): read them with "
+        f"`mc replicate ls {_mc_path(c)} --json`, then run "
+        f"`mc replicate update {_mc_path(c)} --id RULE_ID "
+        "--replicate existing-objects,RULE_FLAGS` with the rule's prefix appended to the path if it has one "
+        "(the preflight and `recovery-tui targets` print it filled in).",
     ),
     "RemoteTargetNotVersionedError": (
         Conflict,
@@ -187,7 +196,7 @@ _TABLE: dict[str, tuple[type[RecoveryError], str, _Hint]] = {
     "ReplicationSourceNotVersionedError": (
         Conflict,
         "Source bucket not versioned",
-        lambda w, c: f"Enable versioning on the source bucket: mc version enable {_where(c)}",
+        lambda w, c: f"Enable versioning on the source bucket: mc version enable {_mc_path(c)}",
     ),
     "ReplicationDestinationMissingLockError": (
         Conflict,
@@ -197,7 +206,7 @@ _TABLE: dict[str, tuple[type[RecoveryError], str, _Hint]] = {
     "XMinioReplicationDenyEdit": (
         Conflict,
         "Site replication manages this bucket",
-        lambda w, c: "Use `mc admin replicate resync` for site-replicated deployments.",
+        lambda w, c: "Use `mc admin replicate resync start SITE_A SITE_B` for site-replicated deployments.",
     ),
     "InvalidArgument": (InputError, "Invalid argument", lambda w, c: "Check the values given for this call."),
     "InvalidRequest": (InputError, "Invalid request", lambda w, c: "Check the ARN and the values given."),
@@ -225,20 +234,22 @@ _BAD_REQUEST_PATTERNS: tuple[tuple[str, type[RecoveryError], str, str], ...] = (
         "ARN should be specified",
         InputError,
         "ARN required",
-        "Several targets match: pass the ARN of the damaged target (from mc replicate ls).",
+        "Several targets match: pass the ARN of the damaged target (from mc replicate ls SRC/BUCKET).",
     ),
-    ("specified for resync is empty", InputError, "ARN required", "Pass the target ARN (from mc replicate ls)."),
+    ("specified for resync is empty", InputError, "ARN required",
+     "Pass the target ARN (from mc replicate ls SRC/BUCKET)."),
     (
         "not found in replication config",
         NotFound,
         "ARN not in the replication rules",
-        "Pick an ARN that a rule of this bucket uses (mc replicate ls).",
+        "Pick an ARN that a rule of this bucket uses (mc replicate ls SRC/BUCKET).",
     ),
     (
         "missing or ineligible",
         Conflict,
         "Rule not eligible for resync",
-        "The rule for this ARN is disabled or missing: enable it (mc replicate update --state enable).",
+        "The rule for this ARN is disabled or missing: enable it "
+        "(mc replicate update SRC/BUCKET --id RULE_ID --state enable).",
     ),
     (
         "resync status not available",
@@ -281,8 +292,8 @@ def map_error(wire: Optional[WireError], status: int, ctx: CallContext) -> Recov
             message, hint="This version is a delete marker; it has no content to read.", **kw  # type: ignore[arg-type]
         )
     if code in _TABLE:
-        cls, title, hint = _TABLE[code]
-        return cls(message, title=title, hint=redact(hint(wire, ctx)), **kw)  # type: ignore[arg-type, arg-type]
+        cls, title, hint_for = _TABLE[code]
+        return cls(message, title=title, hint=redact(hint_for(wire, ctx)), **kw)  # type: ignore[arg-type, arg-type]
     if status == 426:
         return NotSupported(message, title="Admin API version not supported",
                             hint="This server does not serve this admin call; upgrade it or use mc.", **kw)  # type: ignore[arg-type]

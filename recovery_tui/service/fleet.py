@@ -24,10 +24,23 @@ import time
 import uuid
 from typing import Any, Callable, Optional
 
+from recovery_tui.mccmd import q
+
 from .checkpoint import Checkpoint, default_path
-from .errors import Conflict, ConnectionFailure, NotFound, RecoveryError
-from .fleetmodel import (COMPLETED, EXCLUDED, FAILED, ORDERS, PENDING, QUEUED, FleetRow, FleetSnapshot,
-                         queue_order, rows_from_plan, snapshot)
+from .errors import Conflict, ConnectionFailure, RecoveryError
+from .fleetmodel import (
+    COMPLETED,
+    EXCLUDED,
+    FAILED,
+    ORDERS,
+    PENDING,
+    QUEUED,
+    FleetRow,
+    FleetSnapshot,
+    queue_order,
+    rows_from_plan,
+    snapshot,
+)
 from .sitemodels import SitePlan
 
 DEFAULT_MAX_RUNNING = 4
@@ -55,7 +68,7 @@ class FleetRunner:
     """See the module docstring. Thread-safe for `set_max_running` and `snapshot` from another thread."""
 
     def __init__(self, service: Any, plan: SitePlan, *, buckets: Optional[list[str]] = None, order: str = "size",
-                 max_running: int = DEFAULT_MAX_RUNNING, older_than_days: Optional[int] = None,
+                 max_running: int = DEFAULT_MAX_RUNNING, older_than: Any = None,
                  checkpoint: Optional[Checkpoint] = None, journal: Any = None, poll_interval: float = 2.0,
                  max_pause: float = 600.0, cancel: Optional[threading.Event] = None,
                  on_update: Optional[Callable[[FleetSnapshot], None]] = None,
@@ -66,7 +79,8 @@ class FleetRunner:
         self.src, self.dst = plan.source, plan.target
         self.order, self.given = order, list(buckets or [])
         self.max_running = max(1, int(max_running))
-        self.older_than_days = older_than_days
+        self.older_than = older_than
+        """`--older-than` as mc reads it (an `mcduration.OlderThan`), sent as mc sends it; None: every version."""
         self.checkpoint, self.journal = checkpoint, journal
         self.poll_interval, self.max_pause = poll_interval, max_pause
         self.cancel = cancel or threading.Event()
@@ -124,7 +138,7 @@ class FleetRunner:
         mc = ""
         if row is not None and action == "site.resync.start":
             mc = f"mc replicate resync start {self.src}/{row.bucket} --remote-bucket {row.arn}" + (
-                f" --older-than {self.older_than_days}d" if self.older_than_days else "")
+                f" --older-than {q(self.older_than.text)}" if self.older_than is not None else "")
         elif row is not None:
             mc = f"mc replicate resync status {self.src}/{row.bucket} --remote-bucket {row.arn}"
         if row is not None:
@@ -258,8 +272,9 @@ class FleetRunner:
             return self._adopt(row, cur, at)
         reset_id = str(uuid.uuid4())
         try:
-            job = self.service.start_resync(self.src, row.bucket, row.arn, older_than_days=self.older_than_days,
-                                            reset_id=reset_id)
+            hours = self.older_than.hours if self.older_than is not None else None
+            job = self.service.start_resync(self.src, row.bucket, row.arn, reset_id=reset_id,
+                                            older_than_hours=hours)
         except RecoveryError as exc:
             return self._refused(row, exc, at)
         with self._lock:

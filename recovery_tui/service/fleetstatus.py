@@ -10,14 +10,13 @@ not taken for this run's result.
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
 from .errors import ConnectionFailure, RecoveryError
 from .fleetmodel import EXCLUDED, FAILED, QUEUED, FleetRow, FleetSnapshot, rows_from_plan, snapshot
-from .siterepl import site_resync_metrics
 from .sitemodels import SITE_MODE, SitePlan, SiteResyncMetrics
+from .siterepl import site_resync_metrics
 
 PARALLEL = 8
 
@@ -50,7 +49,6 @@ def fleet_status(service: Any, plan: SitePlan, *, state: Optional[dict[str, Any]
         if metrics is not None:
             resync_id = resync_id or metrics.resync_id
             note = f"site resync {metrics.resync_id}: server status {metrics.status or '(none)'}"
-    at = time.monotonic()
 
     def poll(row: FleetRow) -> None:
         if row.status == EXCLUDED or not row.arn:

@@ -91,8 +91,7 @@ class RawResponse:
         """The streamed body, chunk by chunk; the caller maps urllib3 errors."""
         assert self.stream is not None
         try:
-            for chunk in self.stream.stream(size, decode_content=True):
-                yield chunk
+            yield from self.stream.stream(size, decode_content=True)
         finally:
             self.stream.release_conn()
 

@@ -31,13 +31,26 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, Optional
 
-from .errors import RecoveryError, ServerError
 from . import parsepool
+from .errors import RecoveryError, ServerError
 from .http import HttpStatusError, to_recovery_error
 from .pagexml import (  # noqa: F401  (re-exported: the reader's API lives here for callers and tests)
-    _ENTRY, _STRICT, DM, ETAG, KEY, LATEST, SIZE, VID, Entry, RawPage, _parse_page_etree, markers, parse_page,
+    _ENTRY,
+    _STRICT,
+    DM,
+    ETAG,
+    KEY,
+    LATEST,
+    SIZE,
+    VID,
+    Entry,
+    RawPage,
+    _parse_page_etree,
+    markers,
+    parse_page,
 )
 from .secrets import redact
+
 
 class CutShort(ServerError):
     """A listing said "truncated" without a marker to continue from: the rest is unknown."""
@@ -104,11 +117,11 @@ class VersionLister:
         reading `parse_page` does; checked against the parsed page, which wins). Pages come out in
         order, and any failure stops the listing there, as without the pool.
         """
-        at: Optional[tuple[str, str]] = (start_after, "")
-        body = self._request(prefix, at[0], at[1], delimiter)
+        first = (start_after, "")
+        body = self._request(prefix, first[0], first[1], delimiter)
         page = parse_page(body)
         yield page
-        at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, at)
+        at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, first)
         use_pool = self.parse_processes and parsepool.workers() > 0
         pending: Optional[tuple[tuple[str, str], bytes, object]] = None  # (markers it was asked at, body, future)
         error: Optional[RecoveryError] = None
@@ -203,7 +216,7 @@ class PageStream:
                 break
             except queue.Empty:
                 if self.stop.is_set():
-                    raise Cancelled("the validation was cancelled")
+                    raise Cancelled("the validation was cancelled") from None
         if item is _END:
             return None
         if isinstance(item, RecoveryError):

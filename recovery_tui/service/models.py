@@ -221,13 +221,26 @@ class DiffEntry:
     last_modified: Optional[datetime] = None
     replicated_at: Optional[datetime] = None
     error: bool = False
-    """True when the server sent an `error` (its message is lost on the wire: `{}`)."""
+    """True when the server sent an `error` (its message is lost on the wire: `{}`): its walk failed and
+    the stream ends there, so everything read is a partial list (§7)."""
+    purge_status: str = ""
+    """Overall `dStatus`: the version was deleted by versionId and that delete waits to replicate
+    (PENDING / FAILED; COMPLETE only with verbose). Such a version is hidden from listings (§17)."""
+    purge_targets: tuple[tuple[str, str], ...] = ()
+    """(ARN, per-target `drStatus`) pairs."""
 
     def status_for(self, arn: str) -> str:
         for a, s in self.targets:
             if a == arn:
                 return s
         return self.status
+
+    def purge_status_for(self, arn: str) -> str:
+        """The versioned-delete status for `arn` (its `drStatus`), else the overall `dStatus`."""
+        for a, s in self.purge_targets:
+            if a == arn:
+                return s
+        return "" if any(a == arn for a, _ in self.targets) else self.purge_status
 
 
 @dataclass(frozen=True)

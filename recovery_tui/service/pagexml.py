@@ -12,17 +12,24 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from typing import Final
 
 from .errors import ServerError
 
 Entry = tuple[str, str, int, str, bool, bool]
 """(key, version_id, size, etag, delete_marker, is_latest); etag without quotes, "" for delete markers."""
-KEY, VID, SIZE, ETAG, DM, LATEST = range(6)
+KEY: Final = 0  # Final: each index is its literal, so `entry[SIZE]` types as int, not as any field's type
+VID: Final = 1
+SIZE: Final = 2
+ETAG: Final = 3
+DM: Final = 4
+LATEST: Final = 5
 
 _OWNER = r"(?:<Owner><ID>[^<]*</ID><DisplayName>[^<]*</DisplayName></Owner>)?"
 _ENTRY = re.compile(  # MinIO's order: the embedded Object (Key, LastModified, ETag, Size, Owner, StorageClass) first
     r"<(Version|DeleteMarker)><Key>([^<]*)</Key><LastModified>[^<]*</LastModified>"
-    r'(?:<ETag>(?:&#34;|&quot;|")?([^<&"]*)(?:&#34;|&quot;|")?</ETag><Size>(\d+)</Size>)?' + _OWNER + r"(?:<StorageClass>[^<]*</StorageClass>)?"
+    r'(?:<ETag>(?:&#34;|&quot;|")?([^<&"]*)(?:&#34;|&quot;|")?</ETag><Size>(\d+)</Size>)?' + _OWNER
+    + r"(?:<StorageClass>[^<]*</StorageClass>)?"
     r"<IsLatest>(true|false)</IsLatest><VersionId>([^<]*)</VersionId>"
 )
 _STRICT = re.compile(  # exactly MinIO's bytes: `&#34;`-quoted ETag, Owner always present; ~25 % faster

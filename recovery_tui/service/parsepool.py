@@ -3,8 +3,8 @@
 Parsing a 1000-entry page costs ~3-5 ms of pure-Python CPU; in one process every listing thread
 shares one GIL, so two sides (or sixteen prefixes) listed "at once" still parse one page at a time.
 The pool ("spawn" context: never forks a process that has threads) starts lazily on the first large
-listing, has `Settings.parse_processes` (`RECOVERY_TUI_PARSE_PROCESSES`) workers importing only `pagexml`, and is shut down at
-exit. If it cannot start or breaks, pages are parsed in-process.
+listing, has `Settings.parse_processes` (`RECOVERY_TUI_PARSE_PROCESSES`) workers importing only `pagexml`,
+and is shut down at exit. If it cannot start or breaks, pages are parsed in-process.
 
 Default: 2 workers on hosts with at least 4 cores, none (in-process) below that. Measured on a 2-core
 host with both lab servers local (benchmark V1): in-process 2.02 s floor / 2.28 s validate, 2 workers

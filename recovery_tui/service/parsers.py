@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from .errors import InputError, ServerError
+from .godur import go_duration
 from .models import (
     BucketVersioning,
     Latency,
@@ -34,7 +35,8 @@ from .models import (
 )
 
 _TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$")
-ARN_RE = re.compile(r"^arn:minio:replication:(?P<region>[A-Za-z0-9_\-]*):(?P<id>[A-Za-z0-9\-]+):(?P<bucket>[A-Za-z0-9][A-Za-z0-9.\-_]*)$")
+ARN_RE = re.compile(r"^arn:minio:replication:(?P<region>[A-Za-z0-9_\-]*):(?P<id>[A-Za-z0-9\-]+)"
+                    r":(?P<bucket>[A-Za-z0-9][A-Za-z0-9.\-_]*)$")
 """`arn:minio:replication:<region>:<id>:<bucket>` (madmin `ARN.String()`, §1); the region may be empty."""
 MAX_OLDER_THAN_DAYS = 36500
 
@@ -95,7 +97,8 @@ def load_json(body: bytes | str, what: str) -> Any:
 
 
 def encode_older_than(days: int) -> str:
-    """`--older-than N days` on the wire: a Go duration whose nanoseconds equal the hours (§3). 7 → "168ns"."""
+    """`--older-than N days` on the wire: a Go duration whose nanoseconds equal the hours, written as Go writes it
+    (§3, §19). 7 → "168ns", 60 → "1.44µs"."""
     if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
         raise InputError(
             f"older-than must be a positive whole number of days, not {days!r}",
@@ -103,7 +106,15 @@ def encode_older_than(days: int) -> str:
         )
     if days > MAX_OLDER_THAN_DAYS:
         raise InputError(f"older-than {days} days is more than 100 years", hint="Give a smaller number of days.")
-    return f"{days * 24}ns"
+    return go_duration(days * 24)
+
+
+def encode_older_than_hours(hours: int) -> str:
+    """What mc sends for an `--older-than` of `hours` whole hours: `Duration(hours).String()` (§19)."""
+    if isinstance(hours, bool) or not isinstance(hours, int) or hours <= 0:
+        raise InputError(f"older-than must be above zero hours to be sent, not {hours!r}",
+                         hint="Leave it out to resync every version.")
+    return go_duration(hours)
 
 
 def validate_arn(arn: Optional[str]) -> str:
@@ -152,7 +163,8 @@ def _tags(el: Optional[ET.Element]) -> tuple[TagFilter, ...]:
 
 def _rule_from_xml(r: ET.Element) -> ReplicationRule:
     flt = _child(r, "Filter")
-    prefix, tags = _text(r, "Prefix"), ()  # legacy rule-level <Prefix> (S2)
+    tags: tuple[TagFilter, ...] = ()
+    prefix = _text(r, "Prefix")  # legacy rule-level <Prefix> (S2)
     if flt is not None:
         and_el = _child(flt, "And")
         if and_el is not None:

@@ -137,12 +137,13 @@ class SiteClient:
         headers: Optional[Mapping[str, str]] = None,
         sign: bool = True,
         timeouts: Optional[Timeouts] = None,
+        body: bytes = b"",
     ) -> RawResponse:
         """A signed request; an error answer raises the mapped RecoveryError."""
         try:
             return self.http.send(
                 method, path, query, ctx=ctx, policy=policy or self.retry, stream=stream,
-                headers=headers, sign=sign, timeouts=timeouts,
+                headers=headers, sign=sign, timeouts=timeouts, body=body,
             )
         except HttpStatusError as exc:
             raise to_recovery_error(exc, ctx) from None

@@ -20,8 +20,9 @@ from typing import Any, Optional
 from .errors import ConnectionFailure, InputError, RecoveryError
 from .fleet import FleetRunner
 from .fleetmodel import FAILED, PENDING, QUEUED, FleetSnapshot, snapshot
-from .siterepl import SiteResyncRefused, site_resync, site_resync_metrics
 from .sitemodels import SITE_MODE, SiteResyncMetrics, SiteResyncOp
+from .siterepl import SiteResyncRefused, site_resync, site_resync_metrics
+
 
 class SiteResyncRunner(FleetRunner):
     """See the module docstring; `buckets`/`order`/`max_running` do not apply (the server resyncs all)."""

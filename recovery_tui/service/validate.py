@@ -6,7 +6,9 @@ version first; within a key the engine compares *sets* of versions, never positi
 Versions are matched by (key, versionId) (MinIO replication keeps version IDs) and then
 compared by size, ETag and the delete-marker flag. Classes: missing on target, extra on
 target, mismatched. Per side it counts current versions, noncurrent versions and delete
-markers; their sum is what `mc ls -r --versions | wc -l` prints (facts §12).
+markers; their sum is what `mc ls -r --versions | wc -l` prints (facts §12). A version deleted by
+versionId whose delete still waits to replicate is hidden from the source's listing (§17, which
+corrects §12), so until that delete replicates the target's copy of it counts as extra on target.
 
 How the merge stays exact and cheap: a chunk is every buffered entry whose key is below
 the smaller of the two sides' last buffered keys (a key may continue on the next page, so
@@ -34,12 +36,30 @@ from .aliases import BucketPath
 from .checkpoint import Checkpoint
 from .errors import InputError, RecoveryError
 from .listing import (
-    DM, ETAG, KEY, LATEST, SIZE, VID, Cancelled, Entry, PageStream, VersionLister, discover_units, resume_units,
+    DM,
+    ETAG,
+    KEY,
+    LATEST,
+    SIZE,
+    VID,
+    Cancelled,
+    Entry,
+    PageStream,
+    VersionLister,
+    discover_units,
+    resume_units,
     start_stream,
 )
 from .models import ObjectVersion
 from .validation_report import (
-    CLASSES, EXTRA, MISMATCHED, MISSING, SideCounts, ValidationProgress, ValidationReport, VersionDiff,
+    CLASSES,
+    EXTRA,
+    MISMATCHED,
+    MISSING,
+    SideCounts,
+    ValidationProgress,
+    ValidationReport,
+    VersionDiff,
 )
 
 _dm, _latest, _key = operator.itemgetter(DM), operator.itemgetter(LATEST), operator.itemgetter(KEY)
@@ -114,9 +134,9 @@ class Tally:
         for kind, *_ in found:
             self.diffs[kind] += 1
         if any(len(v) < self.sample_limit for v in self.samples.values()):
-            for kind, key, vid, e, o in sorted(found, key=lambda f: (f[1], f[2])):
+            for kind, key, vid, src, dst in sorted(found, key=lambda f: (f[1], f[2])):
                 if len(self.samples[kind]) < self.sample_limit:
-                    self.samples[kind].append((key, vid, e, o))
+                    self.samples[kind].append((key, vid, src, dst))
 
     def side(self, acc: list[int]) -> SideCounts:
         return SideCounts(versions=acc[0], current=acc[1], noncurrent=acc[0] - acc[1] - acc[2], delete_markers=acc[2])
@@ -297,7 +317,8 @@ def validate(
         source=str(BucketPath(source.alias, source.bucket, p)), target=str(BucketPath(target.alias, target.bucket, p)),
         prefix=p, source_counts=tally.side(tally.src), target_counts=tally.side(tally.dst),
         missing_on_target=tally.diffs[MISSING], extra_on_target=tally.diffs[EXTRA], mismatched=tally.diffs[MISMATCHED],
-        samples=tuple(VersionDiff(kind, k, v, _ov(e), _ov(o)) for kind in CLASSES for k, v, e, o in tally.samples[kind]),
+        samples=tuple(VersionDiff(kind, k, v, _ov(e), _ov(o))
+                      for kind in CLASSES for k, v, e, o in tally.samples[kind]),
         incomplete=incomplete, error=error, compared_up_to=tally.last_key, elapsed=time.monotonic() - started,
         resumed=resumed, error_exit_code=error_exit,
     )

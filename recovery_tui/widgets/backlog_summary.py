@@ -38,8 +38,8 @@ def render_backlog(groups: Optional[BacklogGroups], *, loading: bool = False, er
                  + ")", style="dim")
     if groups.delete_markers:
         t.append(f" · {groups.delete_markers:,} delete markers", style="dim")
-    if groups.errors:
-        t.append(f" · {groups.errors:,} with a server error", style="yellow")
+    if groups.errors:  # an error line ends the server's walk (§7): what came before is a partial list
+        t.append(" · incomplete: the server's walk failed, at least this many", style="yellow")
     return t
 
 

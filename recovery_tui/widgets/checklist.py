@@ -17,11 +17,13 @@ ICONS: dict[str, tuple[str, str]] = {
     "warn": ("!", "bold yellow"),
     "block": ("✘", "bold red"),
     "info": ("i", "bold cyan"),
+    "unknown": ("?", "bold yellow"),
 }
 """Icon and style per status; words follow the icon so colour is never the only signal."""
 
-WORDS: dict[str, str] = {"pending": "checking", "pass": "pass", "warn": "warn", "block": "BLOCK", "info": "info"}
-"""The status word printed after the icon."""
+WORDS: dict[str, str] = {"pending": "pending", "pass": "pass", "warn": "warn", "block": "BLOCK", "info": "info",
+                         "unknown": "unknown"}
+"""The status word printed after the icon (at most 7 characters, then a space before the label)."""
 
 
 class Checklist(OptionList):
@@ -56,19 +58,20 @@ class Checklist(OptionList):
     def _prompt(self, item: CheckItem) -> Text:
         icon, style = ICONS[item.status]
         width = self._width()
-        lead = 9 + self.LABEL_WIDTH
+        lead = 10 + self.LABEL_WIDTH
         text = Text()
-        text.append(f"{icon} {WORDS[item.status]:<7}", style=style)
+        text.append(f"{icon} {WORDS[item.status]:<7} ", style=style)
         text.append(f"{item.label:<{self.LABEL_WIDTH}}", style="bold")
         if item.detail:
             lines = textwrap.wrap(item.detail, max(width - lead, 20)) or [""]
             text.append(lines[0])
             for line in lines[1:]:
                 text.append("\n" + "\u00a0" * lead + line)
-        if item.hint and item.status in ("warn", "block", "info"):
+        if item.hint and item.status in ("warn", "block", "info", "unknown"):
             for i, line in enumerate(textwrap.wrap(item.hint, max(width - 11, 20))):
                 text.append("\n" + "\u00a0" * 9)
-                text.append(("→ " if i == 0 else "  ") + line, style="italic yellow" if item.status != "info" else "italic")
+                style = "italic yellow" if item.status != "info" else "italic"
+                text.append(("→ " if i == 0 else "  ") + line, style=style)
         return text
 
     def _option(self, item: CheckItem) -> Option:

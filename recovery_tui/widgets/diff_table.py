@@ -29,9 +29,14 @@ KIND_STYLE = {"missing_on_target": "bold red", "extra_on_target": "bold yellow",
 class DiffLike(Protocol):
     """What a row needs (the engine's `VersionDiff` has it)."""
 
-    kind: str
-    key: str
-    version_id: str
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def version_id(self) -> str: ...
 
     @property
     def detail(self) -> str: ...
@@ -58,7 +63,8 @@ def filter_rows(rows: Sequence[DiffRow], kind: str = "all", text: str = "") -> l
     needle = text.strip().lower()
     return [
         r for r in rows
-        if (kind == "all" or r.kind == kind) and (not needle or needle in r.key.lower() or needle in r.version_id.lower())
+        if (kind == "all" or r.kind == kind)
+        and (not needle or needle in r.key.lower() or needle in r.version_id.lower())
     ]
 
 
@@ -103,7 +109,7 @@ class DiffTable(Vertical):
         """All rows given (before filtering)."""
         return list(self._rows)
 
-    def visible(self) -> list[DiffRow]:
+    def shown_rows(self) -> list[DiffRow]:
         """The rows that pass the filters."""
         return filter_rows(self._rows, self.kind, self.text)
 
@@ -131,7 +137,7 @@ class DiffTable(Vertical):
             return
         table = self.query_one("#diff-rows", DataTable)
         table.clear()
-        shown = self.visible()
+        shown = self.shown_rows()
         for i, r in enumerate(shown):
             table.add_row(
                 Text(KIND_LABEL.get(r.kind, r.kind), style=KIND_STYLE.get(r.kind, "")),
@@ -158,7 +164,7 @@ class DiffTable(Vertical):
     def _show_detail(self, index: Optional[int]) -> None:
         """The highlighted row's full key and detail, on the table's bottom border."""
         table = self.query_one("#diff-rows", DataTable)
-        shown = self.visible()
+        shown = self.shown_rows()
         if index is None or not 0 <= index < len(shown):
             table.border_subtitle = ""
             return

@@ -101,6 +101,8 @@ class MonitorDisplay:
     side_error: str = ""
     """Why the link or metrics are unknown (their call failed while the status call worked)."""
     throughput: Sequence[float] = field(default_factory=tuple)
+    total_label: str = "Source total"
+    """What the bar's total counts: every source version, or only those older than the job's cutoff."""
 
 
 def _bar(fraction: float) -> str:
@@ -121,10 +123,11 @@ def render_progress(d: MonitorDisplay) -> Text:
     if st is None:
         t.append("waiting for the server's first answer…" if v is None else "no resync status for this ARN yet",
                  style="italic")
+    elif st.status == "Completed" and st.failed_count:  # never a green tick (the ResetID is on the border)
+        t.append(f"⚠ Completed with {st.failed_count:,} FAILED: not re-sent", style="bold yellow")
     else:
         icon, style = STATUS_STYLE.get(st.status, ("?", "bold"))
         t.append(f"{icon} {st.status or 'unknown'}", style=style)
-        t.append(f"   ResetID {st.reset_id or '—'}")
     t.append("\n")
     t.append("Re-sent by this job  ", style="bold")
     if st is None:
@@ -135,7 +138,7 @@ def render_progress(d: MonitorDisplay) -> Text:
         t.append(f"{st.failed_count:,}", style="bold red" if st.failed_count else "")
         t.append(" (size n/a)", style="dim")
     t.append("\n")
-    t.append("Source total  ", style="bold")
+    t.append(f"{d.total_label}  ", style="bold")
     if d.source_total is not None:
         frac = v.fraction if v is not None and v.fraction is not None else 0.0
         t.append(f"{d.source_total:,} versions  ")
@@ -163,9 +166,10 @@ def render_progress(d: MonitorDisplay) -> Text:
     t.append("\n")
     t.append("Started ", style="bold")
     t.append(f"{st.start_time:%H:%M:%S} UTC" if st is not None and st.start_time is not None else "—")
-    t.append(" · server update ", style="bold")
-    t.append(f"{human_duration(v.seconds_since_server_update)} ago" if v is not None and st is not None else "—")
-    t.append(" (lags ≤ ~1 min)", style="dim")
+    t.append(" · data ", style="bold")  # the age of what is on screen, not the server's status-change time
+    age = v.seconds_since_sample if v is not None and st is not None else None
+    t.append(f"{human_duration(age)} old" if age is not None else "—")
+    t.append(" (server counts lag ≤ ~1 min)", style="dim")
     t.append("\n")
     t.append("Last object  ", style="bold")
     last = st.last_object if st is not None and st.last_object else "—"
@@ -198,6 +202,7 @@ class ResyncProgress(Vertical):
         height: auto;
         border: round $primary-darken-2;
         border-title-color: $text;
+        border-subtitle-color: $text;
         padding: 0 1;
     }
     ResyncProgress > #progress-text { width: 100%; height: auto; }
@@ -226,6 +231,7 @@ class ResyncProgress(Vertical):
     def show(self, display: MonitorDisplay) -> None:
         """Replace what the panel shows."""
         self._display = display
+        self.border_subtitle = f"ResetID {display.status.reset_id or '—'}" if display.status is not None else ""
         self.query_one("#progress-text", Static).update(render_progress(display))
         data = list(display.throughput)
         spark = self.query_one("#spark", Sparkline)

@@ -7,12 +7,14 @@ Also: the source going offline mid-monitor, Validate before the resync, total-lo
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any, Callable
 
+import pytest
 from textual.widgets import Static
 
+from helpers.pilot import wait_for
+from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.monitor import MonitorScreen
@@ -21,14 +23,7 @@ from recovery_tui.screens.validate import ValidateScreen
 from recovery_tui.state import WizardState
 from recovery_tui.widgets.resync_progress import ResyncProgress
 
-
-async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.05)
+pytestmark = pytest.mark.slow  # Monitor to report on a lab
 
 
 def state_for(app: Any, lab: Lab, **kw: Any) -> WizardState:
@@ -99,24 +94,31 @@ async def test_happy_path_monitor_to_report(lab: Lab, wizard: Callable[..., Any]
 
 async def test_source_offline_mid_monitor_shows_connection_lost_then_recovers(
         lab_factory: Callable[..., Lab], wizard: Callable[..., Any]) -> None:
-    lab = lab_factory("partial-loss", objects=600)
+    lab = lab_factory("partial-loss")
+    lab.faults.hold_resync(40)  # the resync sits at 40 % of its versions while the source is away
     app = wizard(lab)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        st = state_for(app, lab, source_versions=10_000)  # a total the resync cannot reach quickly
+        total = sum(1 for _ in app.service.list_object_versions("source", "data"))
+        st = state_for(app, lab, source_versions=total)
         st.reset_id = app.service.start_resync("source", "data", st.arn).reset_id
+        held = wait_until(lab.faults.held_resyncs, what="the resync at the hold")[0]["count"]
         monitor = MonitorScreen(app.service, st, interval=0.2)
         await app.push_screen(monitor)
-        await wait_for(pilot, lambda: monitor.tracker.last is not None)
+        await wait_for(pilot, lambda: monitor.tracker.last is not None and monitor.tracker.last.count == held,
+                       what="the held sample on screen")
         kept = monitor.tracker.last
         lab.faults.set_offline("source", True)
-        await wait_for(pilot, lambda: "Connection lost" in text(monitor, "#mon-banner"), timeout=40)
+        await wait_for(pilot, lambda: "Connection lost" in text(monitor, "#mon-banner"), what="connection lost")
         panel = str(monitor.query_one("#mon-progress", ResyncProgress).query_one("#progress-text", Static).render())
         assert f"{kept.count:,} versions" in panel  # the last good sample stays
-        assert st.resync_status != "Completed" or kept.status == "Completed"
+        assert st.resync_status == "Ongoing" and st.replicated_count == held  # never read as completion
         assert isinstance(app.screen, MonitorScreen)
         lab.faults.set_offline("source", False)
-        await wait_for(pilot, lambda: "Connection lost" not in text(monitor, "#mon-banner"), timeout=40)
+        await wait_for(pilot, lambda: "Connection lost" not in text(monitor, "#mon-banner"), what="reconnected")
+        lab.faults.release_resync()
+        await wait_for(pilot, lambda: st.resync_status == "Completed", what="completed after the release")
+        assert st.replicated_count == total and held == int(total * 0.4)
 
 
 async def test_validate_before_resync_counts_missing(lab: Lab, wizard: Callable[..., Any]) -> None:
@@ -158,7 +160,8 @@ async def test_total_loss_next_steps_shows_rules_to_recreate(
 async def test_failed_versions_surviving_a_retrigger_point_to_clear_checksum(
         lab_factory: Callable[..., Lab], wizard: Callable[..., Any]) -> None:
     """checksum-failures: a HEAD re-trigger cannot fix versions whose replication keeps failing; after the run
-    the screen says so and names the command that can (--clear-checksum), instead of looping on re-validate."""
+    the screen says so and offers the wizard's own --clear-checksum flow (k), instead of looping on re-validate.
+    In --lab it names no headless command: nothing outside the wizard can reach the embedded lab."""
     lab = lab_factory("checksum-failures")
     app = wizard(lab)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -173,6 +176,9 @@ async def test_failed_versions_surviving_a_retrigger_point_to_clear_checksum(
         await pilot.press("b")  # dry run first, then the confirmation
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), timeout=30)
         await pilot.press("y")
-        await wait_for(pilot, lambda: "--clear-checksum" in text(screen, "#val-retrigger"), timeout=30)
+        await wait_for(pilot, lambda: "Press k" in text(screen, "#val-retrigger"), timeout=30)
         hint = text(screen, "#val-retrigger")
-        assert f"{failed_before:,} still FAILED" in hint and "recovery-tui backlog source/data" in hint
+        assert f"{failed_before:,} still FAILED" in hint and "recovery-tui resync-backlog" not in hint
+        assert isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Try --clear-checksum?"
+        done = st.extra["backlog"]  # what the HEADs achieved was read back: nothing replicated
+        assert (done["processed"], done["replicated"], done["still_failed"]) == (failed_before, 0, failed_before)

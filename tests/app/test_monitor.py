@@ -6,12 +6,13 @@ in `test_monitor_lab.py`.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from textual.widgets import Static
 
-from late_steps_fakes import FakeService, FixedClock, make_state, status
+from helpers.clock import FixedClock
+from helpers.fakes import FakeService, make_state, status
+from helpers.pilot import settle, wait_for
 from recovery_tui.app import make_app
 from recovery_tui.messages import StepDone
 from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
@@ -25,21 +26,17 @@ def _app(svc: FakeService, state: Any, clock: FixedClock | None = None) -> Any:
                     persist=False)
 
 
+def polling(screen: MonitorScreen) -> bool:
+    """A next poll is scheduled or one is running."""
+    return screen._timer is not None or screen._in_flight
+
+
 def banner(screen: MonitorScreen) -> str:
     return str(screen.query_one("#mon-banner", Static).render())
 
 
 def panel(screen: MonitorScreen) -> str:
     return str(screen.query_one("#mon-progress", ResyncProgress).query_one("#progress-text", Static).render())
-
-
-async def wait_for(pilot: Any, cond: Any, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.02)
 
 
 async def test_polls_until_completed_then_offers_validate() -> None:
@@ -52,8 +49,9 @@ async def test_polls_until_completed_then_offers_validate() -> None:
         screen = MonitorScreen(svc, st, interval=0.05)
         app.push_screen(screen)
         await wait_for(pilot, lambda: st.resync_status == "Completed")
-        await pilot.pause(0.2)
-        assert svc.calls.count("resync_status") == 3  # stops polling once Completed
+        await settle(pilot)
+        assert not polling(screen)  # stops polling once Completed: no poll scheduled, none in flight
+        assert svc.calls.count("resync_status") == 3
         assert st.replicated_count == 200 and st.resync_finished_at is not None
         assert st.source_versions == 200  # counted once, in a worker
         assert "Resync Completed" in banner(screen) and "press v" in banner(screen).lower()
@@ -80,9 +78,8 @@ async def test_transient_error_keeps_last_sample_then_recovers() -> None:
         assert isinstance(app.screen, MonitorScreen)  # no modal for a retryable error
         del svc.fail["resync_status"]
         svc.statuses = [status("Ongoing", 1500, 6_000_000)]
-        await wait_for(pilot, lambda: st.replicated_count == 1500, timeout=6)
-        await pilot.pause(0.05)
-        assert "Connection lost" not in banner(screen)
+        await wait_for(pilot, lambda: st.replicated_count == 1500)
+        await wait_for(pilot, lambda: "Connection lost" not in banner(screen), what="the banner cleared")
 
 
 async def test_blocking_error_goes_to_router_and_polling_waits_for_r() -> None:
@@ -96,9 +93,9 @@ async def test_blocking_error_goes_to_router_and_polling_waits_for_r() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
         calls = svc.calls.count("resync_status")
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert svc.calls.count("resync_status") == calls  # stopped
-        assert "Polling stopped" in banner(screen)
+        await wait_for(pilot, lambda: "Polling stopped" in banner(screen), what="the stopped banner")
+        await settle(pilot, failed_ok=True)
+        assert not polling(screen) and svc.calls.count("resync_status") == calls  # stopped
         del svc.fail["resync_status"]
         await pilot.press("r")
         await wait_for(pilot, lambda: st.replicated_count == 1234)
@@ -113,10 +110,10 @@ async def test_polling_stops_while_another_screen_is_shown() -> None:
         app.push_screen(screen)
         await wait_for(pilot, lambda: svc.calls.count("resync_status") >= 2)
         await pilot.press("v")  # not Completed: a confirmation covers the monitor
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, ConfirmModal)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the confirmation")
         before = svc.calls.count("resync_status")
-        await pilot.pause(0.4)
+        await settle(pilot)
+        assert screen._timer is None  # no next poll scheduled while covered
         assert svc.calls.count("resync_status") <= before + 1  # at most the poll already in flight
         await pilot.press("n")  # keep watching
         await wait_for(pilot, lambda: svc.calls.count("resync_status") > before + 2)
@@ -131,8 +128,7 @@ async def test_no_status_yet_is_not_zero_or_completion() -> None:
         screen = MonitorScreen(svc, st, interval=0.05)
         app.push_screen(screen)
         await wait_for(pilot, lambda: svc.calls.count("resync_status") >= 2)
-        await pilot.pause(0.05)
-        assert "no resync status for this ARN yet" in panel(screen)
+        await wait_for(pilot, lambda: "no resync status for this ARN yet" in panel(screen), what="the no-status note")
         assert st.resync_status == "Pending" and st.resync_finished_at is None
 
 
@@ -161,5 +157,4 @@ async def test_link_and_metrics_failure_does_not_hide_status() -> None:
         screen = MonitorScreen(svc, st, interval=0.05)
         app.push_screen(screen)
         await wait_for(pilot, lambda: st.replicated_count == 1234)
-        await pilot.pause(0.05)
-        assert "unknown (Cannot reach the server)" in panel(screen)
+        await wait_for(pilot, lambda: "unknown (Cannot reach the server)" in panel(screen), what="the link note")

@@ -3,29 +3,21 @@ timestamps, ticking an evidence item by hand, report export, finishing with open
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from textual.widgets import Static
 
-from late_steps_fakes import FakeService, FixedClock, make_state, rule
+from helpers.clock import FixedClock
+from helpers.fakes import FakeService, make_state, rule
+from helpers.pilot import wait_for
 from recovery_tui.app import make_app
 from recovery_tui.messages import StepDone
+from recovery_tui.procedure.next_steps_plan import compare
 from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.next_steps import NextStepsScreen
-from recovery_tui.procedure.next_steps_plan import compare
 from recovery_tui.service.models import ReplicationConfig
-
-
-async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.02)
 
 
 def _setup(svc: FakeService, **kw: Any) -> tuple[Any, Any, list[Any]]:
@@ -47,8 +39,11 @@ async def test_checklist_ticks_with_timestamps_and_export() -> None:
         assert items["rules-restored"].done
         assert not items["replication-verified"].done and not items["lb-restored"].done
         screen.query_one("#ns-checklist").highlighted = 3
-        await pilot.press("enter")
-        assert items["lb-restored"].done and items["lb-restored"].at
+        await pilot.press("enter")  # replication not verified yet: sending clients back asks first (issue 14)
+        assert isinstance(app.screen, ConfirmModal) and not items["lb-restored"].done
+        await pilot.press("y")
+        await pilot.pause()
+        assert items["lb-restored"].done and items["lb-restored"].at and "override" in items["lb-restored"].note
         # the highlight moved to the first item still open, so a second enter cannot undo the tick
         assert screen.query_one("#ns-checklist").highlighted == 2
         screen.query_one("#ns-checklist").highlighted = 3
@@ -89,8 +84,8 @@ async def test_missing_target_config_lists_commands_without_secrets() -> None:
         await wait_for(pilot, lambda: screen.plan is not None)
         text = str(screen.query_one("#ns-plan", Static).render())
         assert "has no replication configuration" in text and "remote target is gone too" in text
-        assert 'mc replicate add target/data --remote-bucket "https://SOURCE_ACCESS_KEY:SOURCE_SECRET_KEY@' in text
-        assert '--replicate "existing-objects,delete,delete-marker,replica-metadata-sync" --priority 1' in text
+        assert "mc replicate add target/data --remote-bucket https://SOURCE_ACCESS_KEY:SOURCE_SECRET_KEY@" in text
+        assert "--replicate existing-objects,delete,delete-marker,metadata-sync --priority 1" in text
         assert not next(i for i in st.checklist if i.key == "rules-restored").done
 
 

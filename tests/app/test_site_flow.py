@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable
 
+from helpers.pilot import settle, wait_for
 from recovery_tui.lab import sitescen
 from recovery_tui.lab.server import Lab
 from recovery_tui.screens.dialogs import TypeToConfirmModal
@@ -20,7 +21,7 @@ from recovery_tui.screens.site_plan import SitePlanScreen
 from recovery_tui.screens.site_report import SiteReportScreen
 from recovery_tui.screens.site_validate import DiffModal, SiteValidateScreen
 
-from wizard_helpers import settle
+pytestmark = pytest.mark.slow  # the whole-site flow through the wizard on a site lab
 
 
 class Keys:
@@ -137,11 +138,8 @@ async def test_reattach_after_a_drop_restores_every_row(site_lab: Lab, wizard: A
         await pilot.press("w", "enter")
         await settle(pilot, 5)
         await pilot.press("s", *"target", "enter")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            snap = getattr(app.screen, "snap", None)
-            if snap is not None and snap.totals.running:
-                break
+        await wait_for(pilot, lambda: getattr(getattr(app.screen, "snap", None), "totals", None) is not None
+                       and app.screen.snap.totals.running, what="resyncs running on the fleet monitor")
         assert isinstance(app.screen, SiteMonitorScreen) and app.site_running
         first = {r.bucket: r.reset_id for r in app.screen.snap.rows if r.reset_id}
         assert first

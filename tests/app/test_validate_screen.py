@@ -3,12 +3,13 @@ the dry-run-first re-trigger flow, and the step to Next steps."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Callable
+from typing import Any
 
 from textual.widgets import Static
 
-from late_steps_fakes import FakeService, FixedClock, diff_entry, fixed_validator, make_report, make_state
+from helpers.clock import FixedClock
+from helpers.fakes import FakeService, diff_entry, fixed_validator, make_report, make_state
+from helpers.pilot import wait_for
 from recovery_tui.app import make_app
 from recovery_tui.messages import StepDone
 from recovery_tui.screens.dialogs import ConfirmModal
@@ -16,15 +17,6 @@ from recovery_tui.screens.validate import ValidateScreen
 from recovery_tui.service.backlog import BacklogItem, BacklogResult
 from recovery_tui.widgets.backlog_summary import BacklogSummary
 from recovery_tui.widgets.diff_table import DiffTable
-
-
-async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.02)
 
 
 async def open_validate(report: Any, svc: FakeService | None = None, **kw: Any) -> tuple[Any, Any, Any, list[Any]]:
@@ -48,14 +40,14 @@ async def test_differences_table_filter_and_class_cycle() -> None:
         await pilot.pause()
         assert "4 missing on target · 2 extra on target · 1 mismatched" in verdict(screen)
         table = screen.query_one("#val-diffs", DiffTable)
-        assert len(table.visible()) == 7
+        assert len(table.shown_rows()) == 7
         await pilot.press("f")
-        assert table.kind == "missing_on_target" and len(table.visible()) == 4
+        assert table.kind == "missing_on_target" and len(table.shown_rows()) == 4
         await pilot.press("f", "f")
-        assert table.kind == "mismatched" and "size 17 ≠ 3000" in table.visible()[0].detail
+        assert table.kind == "mismatched" and "size 17 ≠ 3000" in table.shown_rows()[0].detail
         await pilot.press("f", "slash")
         await pilot.press(*"agenda-1")
-        assert [r.key for r in table.visible()] == ["docs/agenda-1.txt"]
+        assert [r.key for r in table.shown_rows()] == ["docs/agenda-1.txt"]
         await pilot.press("escape")  # closes the filter, stays on the screen
         assert isinstance(app.screen, ValidateScreen)
         assert st.validation["missing_on_target"] == 4 and st.validation["in_sync"] is False

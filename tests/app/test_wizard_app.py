@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from typing import Any
 
 import pytest
 from textual.widgets import Static
 
+from helpers.pilot import settle
 from recovery_tui.app import make_app
 from recovery_tui.screens.connect import ConnectScreen
 from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
@@ -16,8 +16,6 @@ from recovery_tui.screens.preflight import PreflightScreen
 from recovery_tui.service.errors import AccessDenied, ConfigError, ConnectionFailure
 from recovery_tui.state import ChecklistItem, WizardState, session_path
 from recovery_tui.wizard import lab_aliases, resolve_source
-
-from wizard_helpers import settle
 
 
 class NoService:
@@ -51,13 +49,14 @@ def test_resolve_source_and_lab_aliases(lab) -> None:
     assert book.names() == ["source", "target"]
 
 
+@pytest.mark.slow
 async def test_resume_offers_to_reattach_at_the_saved_step(lab, wizard) -> None:
     """A saved session at Preflight: the modal names the step; Resume rebuilds the stack up to it."""
     saved = WizardState(step=2, source_alias="source", source_bucket="data")
     app0 = wizard(lab)
     async with app0.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("tab", "enter")
+        await pilot.press("enter")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot, 5)
@@ -114,6 +113,7 @@ async def test_small_terminal_says_enlarge(size) -> None:
         assert not pilot.app.screen.query_one("#too-small").display
 
 
+@pytest.mark.slow
 async def test_typed_missing_bucket_is_an_error_modal(lab, wizard) -> None:
     app = wizard(lab, source=None)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -1,13 +1,15 @@
-"""Pilot tests on the real lab: the path to the monitor, and each blocking preflight ending where the operator can act."""
+"""Pilot tests on the real lab: the path to the monitor, and each blocking preflight ending where the operator
+can act."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
 from textual.widgets import Button
 
+from helpers.labkit import saved_state
+from helpers.pilot import settle, to_preflight
 from recovery_tui.screens.connect import ConnectScreen
 from recovery_tui.screens.dialogs import ConfirmModal, TypeToConfirmModal
 from recovery_tui.screens.preflight import PreflightScreen
@@ -15,7 +17,7 @@ from recovery_tui.screens.start import StartScreen
 from recovery_tui.screens.targets import TargetsScreen
 from recovery_tui.widgets.checklist import Checklist
 
-from wizard_helpers import saved_state, settle, to_preflight
+pytestmark = pytest.mark.slow  # every step of the wizard on a lab, by keyboard
 
 
 def statuses(app: Any) -> dict[str, str]:
@@ -28,7 +30,7 @@ async def test_connect_to_monitor_with_a_reset_id(lab, wizard) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, ConnectScreen)
-        await pilot.press("tab", "enter")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TargetsScreen)
         assert (app.state.source_alias, app.state.source_bucket) == ("source", "data")
@@ -65,7 +67,8 @@ async def test_existing_object_replication_disabled_blocks(lab, wizard) -> None:
         bucket = lab.source.site.buckets["data"]
         xml = bucket.replication_xml or b""
         bucket.replication_xml = xml.replace(
-            b"<ExistingObjectReplication><Status>Enabled</Status>", b"<ExistingObjectReplication><Status>Disabled</Status>"
+            b"<ExistingObjectReplication><Status>Enabled</Status>",
+            b"<ExistingObjectReplication><Status>Disabled</Status>",
         )
         assert bucket.replication_xml != xml
 
@@ -102,10 +105,10 @@ async def test_running_resync_offers_monitor(lab, wizard) -> None:
     app = wizard(lab)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("tab", "enter")
+        await pilot.press("enter")
         await settle(pilot)
         arn = app.screen.views[0].rule.destination_arn
-        lab.faults.set_latency("target", 0.3)  # keep the resync Ongoing while we look
+        lab.faults.hold_resync(50)  # the resync stays Ongoing while we look
         job = app.service.start_resync("source", "data", arn)
         await pilot.press("enter")
         await settle(pilot, 5)
@@ -117,7 +120,6 @@ async def test_running_resync_offers_monitor(lab, wizard) -> None:
         await settle(pilot)
         assert type(app.screen).__name__ == "MonitorScreen"
         assert app.state.reset_id == job.reset_id
-        lab.faults.set_latency("target", 0)
 
 
 async def test_start_rechecks_the_server_and_never_starts_twice(lab, wizard) -> None:
@@ -128,13 +130,12 @@ async def test_start_rechecks_the_server_and_never_starts_twice(lab, wizard) -> 
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, StartScreen)
-        lab.faults.set_latency("target", 0.3)
+        lab.faults.hold_resync(50)
         job = app.service.start_resync("source", "data", app.state.arn)
         await pilot.press("s")
         await settle(pilot)
         assert type(app.screen).__name__ == "MonitorScreen"
         assert app.state.reset_id == job.reset_id
-        lab.faults.set_latency("target", 0)
 
 
 async def test_bad_older_than_and_cancel_change_nothing(lab, wizard) -> None:

@@ -1,14 +1,10 @@
-"""Fixtures of the fault suite: the helpers of `tests/safety/labkit.py` (labs on loopback, the CLI)."""
+"""Fixtures of the fault suite (its helpers are the shared ones in tests/helpers: labs on loopback, the CLI)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "safety"))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from labkit import arn_of, assert_one_line_error, run_main, use_lab_env
+from helpers.labkit import arn_of, assert_one_line_error, run_main, use_lab_env
 from recovery_tui.lab.server import Lab
 
 
@@ -19,7 +19,7 @@ from recovery_tui.lab.server import Lab
     ("source", ["resync", "status", "source/data"]),
     ("source", ["resync", "status", "source/data", "--watch", "--interval", "0.2"]),
     ("target", ["validate", "source/data", "target/data"]),
-    ("source", ["backlog", "source/data"]),
+    ("source", ["resync-backlog", "source/data"]),
 ])
 def test_site_offline_exit_3_one_line(lab: Lab, site: str, argv: list[str], capsys, monkeypatch) -> None:
     use_lab_env(lab, monkeypatch)
@@ -36,8 +36,8 @@ def test_latency_and_replication_failures_still_answer(lab: Lab, capsys, monkeyp
     r = run_main(["resync", "start", "--remote-bucket", arn_of(lab), "source/data", "--json"], capsys)
     assert r.code == 0, r.err
     r = run_main(["resync", "status", "source/data", "--watch", "--interval", "0.2", "--json"], capsys)
-    status = json.loads(r.out)[0]
-    assert status["status"] in ("Completed", "Failed") and r.code in (0, 1)
+    status = json.loads(r.out)["resyncInfo"]["target"][0]  # mc's document (§18)
+    assert status["resyncStatus"] in ("Completed", "Failed") and r.code in (0, 1)
     r = run_main(["validate", "source/data", "target/data", "--json"], capsys)
     report = json.loads(r.out)
     assert r.code == 1 and report["missing_on_target"] > 0 and not report["in_sync"]
@@ -64,5 +64,5 @@ def test_watch_survives_a_transient_loss(lab: Lab, capsys, monkeypatch) -> None:
     if r.code == 3:
         assert_one_line_error(r, 3)
         r = run_main(["resync", "status", "source/data", "--watch", "--interval", "0.2", "--json"], capsys)
-    status = json.loads(r.out)[0]
-    assert status["status"] == "Completed" and status["replicated_count"] > 0
+    status = json.loads(r.out)["resyncInfo"]["target"][0]  # mc's document (§18)
+    assert status["resyncStatus"] == "Completed" and status["replicationCount"] > 0

@@ -8,7 +8,7 @@ import json
 import re
 import threading
 
-from labkit import arn_of, run_main, use_lab_env
+from helpers.labkit import arn_of, run_main, use_lab_env
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.client import RecoveryService
 from recovery_tui.service.errors import RecoveryError
@@ -19,7 +19,7 @@ FAILED_POLLS = 3
 
 def test_outage_after_first_sample(lab: Lab, capsys, monkeypatch) -> None:
     use_lab_env(lab, monkeypatch)
-    lab.faults.set_latency("target", 0.05)  # the resync lasts several polls
+    lab.faults.hold_resync(50)  # the resync is still running at the first sample (released with the outage's end)
     r = run_main(["resync", "start", "--remote-bucket", arn_of(lab), "source/data", "--json"], capsys)
     assert r.code == 0, r.err
 
@@ -35,6 +35,7 @@ def test_outage_after_first_sample(lab: Lab, capsys, monkeypatch) -> None:
                 log.append("error")
                 if log.count("error") >= FAILED_POLLS:
                     lab.faults.set_offline("source", False)
+                    lab.faults.release_resync()
             raise
         with lock:
             t = st.for_arn(arn_of(lab)) if st.targets else None
@@ -51,8 +52,8 @@ def test_outage_after_first_sample(lab: Lab, capsys, monkeypatch) -> None:
     assert log[0].startswith("ok ") and log.count("error") == FAILED_POLLS, log
     first_error = log.index("error")
     assert all(entry.startswith("ok ") for entry in log[first_error + FAILED_POLLS:]), log
-    final = json.loads(r.out)[0]
-    assert final["status"] == "Completed" and final["replicated_count"] > 0
+    final = json.loads(r.out)["resyncInfo"]["target"][0]  # mc's document (§18)
+    assert final["resyncStatus"] == "Completed" and final["replicationCount"] > 0
     assert log[-1].startswith("ok Completed"), log
 
     lines = [line for line in r.err.splitlines() if line.strip()]

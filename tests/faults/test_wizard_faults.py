@@ -9,24 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Button, Static
 
-from labkit import arn_of, screen_text, to_preflight, wait_for, wizard_for
+from helpers.labkit import arn_of, wizard_for
+from helpers.pilot import screen_text, settle, to_preflight, wait_for
+from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
 from recovery_tui.state import WizardState
 
-
-async def settle(pilot: Any, rounds: int = 3) -> None:
-    """Let workers finish (a failed one is expected here: its error is the message under test)."""
-    from textual.worker import WorkerFailed
-
-    for _ in range(rounds):
-        await pilot.pause()
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass
-    await pilot.pause()
+pytestmark = pytest.mark.slow  # the wizard on a lab under each fault
 
 
 def _name(app: Any) -> str:
@@ -41,11 +33,11 @@ def _state_at(lab: Lab, step: int, **kw: Any) -> WizardState:
 
 
 async def _reattach(pilot: Any, app: Any, screen: str) -> None:
-    await settle(pilot)
+    await settle(pilot, failed_ok=True)
     assert _name(app) == "ConfirmModal"
     await pilot.press("y")
     await wait_for(pilot, lambda: _name(app) == screen, what=screen)
-    await settle(pilot, 4)
+    await settle(pilot, 4, failed_ok=True)
 
 
 def _no_crash(app: Any) -> None:
@@ -58,24 +50,24 @@ async def test_connect_source_offline(lab: Lab, tmp_path: Path) -> None:
     lab.faults.set_offline("source", True)
     app = wizard_for(lab, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, 4)
+        await settle(pilot, 4, failed_ok=True)
         await wait_for(pilot, lambda: "Cannot list buckets on source" in screen_text(app), what="status line")
         text = screen_text(app)
         assert _name(app) == "ConnectScreen" and "unreachable" in text and "r retries" in text
         _no_crash(app)
         lab.faults.clear()
         await pilot.press("r")
-        await wait_for(pilot, lambda: "replication configured" in screen_text(app), what="buckets listed")
-        await pilot.press("tab", "enter")
+        await wait_for(pilot, lambda: "as the SOURCE" in screen_text(app), what="buckets listed")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: _name(app) == "TargetsScreen", what="targets")
 
 
 async def test_targets_source_offline(lab: Lab, tmp_path: Path) -> None:
     app = wizard_for(lab, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await settle(pilot, failed_ok=True)
         lab.faults.set_offline("source", True)
-        await pilot.press("tab", "enter")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: "Could not list the targets" in screen_text(app), what="targets error")
         text = screen_text(app)
         assert _name(app) == "TargetsScreen" and "unreachable" in text and "r retries" in text
@@ -104,7 +96,7 @@ async def test_preflight_target_offline_blocks_with_a_fix(lab: Lab, tmp_path: Pa
         assert app.screen.query_one("#start", Button).disabled and not app.screen.can_start
         assert "block the start" in str(app.screen.query_one("#verdict", Static).render())
         await pilot.press("s")  # disabled: nothing happens
-        await settle(pilot)
+        await settle(pilot, failed_ok=True)
         assert _name(app) == "PreflightScreen"
         _no_crash(app)
         lab.faults.clear()
@@ -134,7 +126,7 @@ async def test_start_source_offline_then_retry(lab: Lab, tmp_path: Path) -> None
         await pilot.press("s")
         await wait_for(pilot, lambda: _name(app) == "TypeToConfirmModal", what="typed confirmation")
         await pilot.press("escape")
-        await settle(pilot)
+        await settle(pilot, failed_ok=True)
         assert _name(app) == "StartScreen" and not app.state.reset_id
 
 
@@ -154,7 +146,7 @@ async def test_start_write_fails_when_source_drops_after_confirmation(lab: Lab, 
 
 
 async def test_monitor_connection_lost_keeps_the_last_sample(lab: Lab, tmp_path: Path) -> None:
-    lab.faults.set_latency("target", 0.15)  # the resync outlives the outage
+    lab.faults.hold_resync(50)  # the resync sits at half its versions: it outlives the outage
     service_app = wizard_for(lab, tmp_path)
     job = service_app.service.start_resync("source", "data", arn_of(lab))
     app = wizard_for(lab, tmp_path, resume=_state_at(lab, 4, reset_id=job.reset_id, resync_status="Pending"))
@@ -162,23 +154,23 @@ async def test_monitor_connection_lost_keeps_the_last_sample(lab: Lab, tmp_path:
         await _reattach(pilot, app, "MonitorScreen")
         monitor = app.screen
         monitor.interval = 0.2
-        await wait_for(pilot, lambda: app.state.replicated_count > 0, timeout=15, what="a first sample")
+        held = wait_until(lab.faults.held_resyncs, what="the resync at the hold")[0]["count"]
+        await wait_for(pilot, lambda: app.state.replicated_count == held > 0, what="the held sample")
         lab.faults.set_offline("source", True)
         before = app.state.replicated_count
         monitor.action_refresh_now()
-        await wait_for(pilot, lambda: "Connection lost" in screen_text(app), timeout=20, what="lost banner")
+        await wait_for(pilot, lambda: "Connection lost" in screen_text(app), what="lost banner")
         banner = str(monitor.query_one("#mon-banner", Static).render())
         assert "retrying in" in banner and "last good sample" in banner, banner
-        assert app.state.replicated_count >= before > 0 and app.state.resync_status in ("Pending", "Ongoing")
+        assert app.state.replicated_count == before > 0 and app.state.resync_status == "Ongoing"
         assert app.state.resync_finished_at is None and "Completed" not in banner
-        assert monitor._status is not None and monitor._status.replicated_count >= before
+        assert monitor._status is not None and monitor._status.replicated_count == before
         await pilot.press("e")  # keys still work while disconnected
         _no_crash(app)
         assert _name(app) == "MonitorScreen"
-        lab.faults.clear()
-        lab.faults.set_latency("target", 0.0)
+        lab.faults.clear()  # back online, hold released
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.state.resync_status == "Completed", timeout=30, what="completed")
+        await wait_for(pilot, lambda: app.state.resync_status == "Completed", what="completed")
         assert "Connection lost" not in str(monitor.query_one("#mon-banner", Static).render())
         assert app.state.replicated_count >= before
 
@@ -191,7 +183,7 @@ async def test_monitor_replication_failures_are_not_completion(lab: Lab, tmp_pat
     async with app.run_test(size=(80, 24)) as pilot:
         await _reattach(pilot, app, "MonitorScreen")
         app.screen.interval = 0.2
-        await wait_for(pilot, lambda: app.state.resync_status in ("Completed", "Failed", "Canceled"), timeout=30,
+        await wait_for(pilot, lambda: app.state.resync_status in ("Completed", "Failed", "Canceled"),
                        what="resync end")
         banner = str(app.screen.query_one("#mon-banner", Static).render())
         assert app.state.failed_count > 0, app.state
@@ -240,7 +232,7 @@ async def test_next_steps_target_offline_then_recheck(lab: Lab, tmp_path: Path) 
     lab.faults.set_offline("target", True)
     app = wizard_for(lab, tmp_path, resume=_state_at(lab, 6))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await settle(pilot, failed_ok=True)
         await pilot.press("y")
         await wait_for(pilot, lambda: _name(app) in ("NextStepsScreen", "ErrorModal"), timeout=20, what="next")
         nxt = next(s for s in app.screen_stack if type(s).__name__ == "NextStepsScreen")
@@ -250,7 +242,7 @@ async def test_next_steps_target_offline_then_recheck(lab: Lab, tmp_path: Path) 
         _no_crash(app)
         while _name(app) != "NextStepsScreen":  # an ErrorModal, if any, closes with a key
             await pilot.press("escape")
-            await settle(pilot)
+            await settle(pilot, failed_ok=True)
         lab.faults.clear()
         await pilot.press("r")
         await wait_for(pilot, lambda: nxt.plan is not None, timeout=20, what="plan read")

@@ -44,12 +44,18 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_targets_json(env: Any, lab: Lab, capsys: Any) -> None:
+    """`mc replicate ls --json`'s documents, one compact line per rule when piped (§18)."""
     code, out, _ = run(capsys, "targets", "source/data", "--json")
-    doc = json.loads(out)
-    assert code == 0 and len(doc) == 1
-    assert {"arn", "rule_id", "status", "priority", "existing_object_replication", "delete_replication",
-            "delete_marker_replication", "endpoint", "target_bucket", "online"} <= set(doc[0])
-    assert doc[0]["arn"] == arn_for(lab.target) and doc[0]["online"] is True and doc[0]["alias"] == "target"
+    docs = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(docs) == 1
+    doc = docs[0]
+    assert list(doc)[:4] == ["op", "status", "url", "rule"] and doc["op"] == "" and doc["status"] == "success"
+    rule = doc["rule"]
+    assert list(rule) == ["ID", "Status", "Priority", "DeleteMarkerReplication", "DeleteReplication", "Destination",
+                          "Filter", "SourceSelectionCriteria", "ExistingObjectReplication"]
+    assert rule["Destination"]["Bucket"] == arn_for(lab.target) and rule["Status"] == "Enabled"
+    assert rule["ExistingObjectReplication"] == {"Status": "Enabled"}
+    assert doc["recoveryTui"]["online"] is True and doc["recoveryTui"]["alias"] == "target"
 
 
 def test_validate_json_and_exit_codes(env: Any, capsys: Any) -> None:
@@ -66,25 +72,25 @@ def test_validate_json_and_exit_codes(env: Any, capsys: Any) -> None:
 
 
 def test_backlog_dry_run_and_json(env: Any, capsys: Any) -> None:
-    code, out, _ = run(capsys, "backlog", "source/data", "--dry-run", "--json")
+    code, out, _ = run(capsys, "resync-backlog", "source/data", "--dry-run", "--json")
     doc = json.loads(out)
     assert code == 0 and {"total", "processed", "failed"} <= set(doc) and doc["processed"] == 0
-    code, out, _ = run(capsys, "backlog", "source/data", "--json", "-c", "2", "--rate-limit", "0")
+    code, out, _ = run(capsys, "resync-backlog", "source/data", "--json", "-c", "2", "--rate-limit", "0")
     doc = json.loads(out)
     assert code == 0 and doc["failed"] == 0 and doc["processed"] == doc["total"]
-    code, out, _ = run(capsys, "backlog", "source/data")
+    code, out, _ = run(capsys, "resync-backlog", "source/data")
     assert code == 0 and "Replication trigger completed" in out and "Total:" in out
 
 
 @pytest.mark.parametrize("argv", [
-    ["backlog", "source/data", "-c", "0"],
-    ["backlog", "source/data", "-c", "-3"],
-    ["backlog", "source/data", "--rate-limit", "fast"],
-    ["backlog", "source/data", "--arn", "arn:bogus"],
-    ["backlog", "source/data", "--clear-checksum"],
+    ["resync-backlog", "source/data", "-c", "0"],
+    ["resync-backlog", "source/data", "-c", "-3"],
+    ["resync-backlog", "source/data", "--rate-limit", "fast"],
+    ["resync-backlog", "source/data", "--arn", "arn:bogus"],
+    ["resync-backlog", "source/data", "--clear-checksum"],
     ["resync", "start", "--remote-bucket", "not-an-arn", "source/data"],
     ["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "source/data", "--older-than", "30x"],
-    ["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "source/data", "--older-than", "0d"],
+    ["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "source/data", "--older-than", "1mo"],
     ["validate", "nosuch/data", "target/data"],
     ["validate", "source/data", "target/missing-bucket"],
     ["targets", "ghost/data"],
@@ -115,16 +121,27 @@ def test_offline_site_exit_3(env: Any, lab: Lab, capsys: Any) -> None:
 
 
 def test_resync_start_and_status_json(env: Any, lab: Lab, capsys: Any) -> None:
+    """`mc replicate resync start|status --json` documents (§18), one line each when piped."""
     arn = arn_for(lab.target)
     code, out, _ = run(capsys, "resync", "start", "--remote-bucket", arn, "source/data", "--older-than", "2w", "--json")
+    assert code == 0 and len(out.splitlines()) == 1
     doc = json.loads(out)
-    assert code == 0 and doc["arn"] == arn and doc["reset_id"]
+    assert list(doc) == ["op", "url", "resyncInfo", "status", "targetArn"]
+    assert doc["op"] == "start" and doc["url"] == "source/data" and doc["status"] == "success"
+    assert doc["targetArn"] == ""  # mc never fills it for start
+    [started] = doc["resyncInfo"]["target"]
+    assert started["arn"] == arn and started["resetid"]
+    assert started["startTime"] == started["endTime"] == "0001-01-01T00:00:00Z"
     code, out, _ = run(capsys, "resync", "status", "source/data", "--remote-bucket", arn, "--watch", "--json",
                        "--interval", "0.2")
-    rows = json.loads(out)
-    assert code == 0 and rows[0]["reset_id"] == doc["reset_id"] and rows[0]["status"] == "Completed"
-    assert {"arn", "status", "replicated_count", "replicated_size", "failed_count", "reset_id", "start_time",
-            "last_update"} <= set(rows[0])
+    assert len(out.splitlines()) == 1
+    status = json.loads(out)
+    assert list(status) == ["op", "url", "resyncInfo", "status", "targetArn"]
+    assert status["op"] == "status" and status["targetArn"] == arn and status["url"] == "source/data"
+    [t] = status["resyncInfo"]["target"]
+    assert code == 0 and t["resetid"] == started["resetid"] and t["resyncStatus"] == "Completed"
+    assert list(t)[:5] == ["arn", "resetid", "startTime", "endTime", "resyncStatus"]
+    assert t["replicationCount"] > 0 and "failedReplicationCount" not in t  # zero counters omitted, as minio-go
 
 
 def test_console_script_subprocess(lab: Lab) -> None:
@@ -133,20 +150,20 @@ def test_console_script_subprocess(lab: Lab) -> None:
     proc = subprocess.run(cmd + ["validate", "source/data", "source/data", "--json"], capture_output=True, text=True,
                           env={**os.environ, **lab.env()}, timeout=60)
     assert proc.returncode == 0 and json.loads(proc.stdout)["in_sync"] is True
-    proc = subprocess.run(cmd + ["backlog", "source/data", "-c", "0"], capture_output=True, text=True,
+    proc = subprocess.run(cmd + ["resync-backlog", "source/data", "-c", "0"], capture_output=True, text=True,
                           env={**os.environ, **lab.env()}, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
 def test_second_resync_while_running_is_refused_and_journal_records(env: Any, lab: Lab, capsys: Any) -> None:
     arn = arn_for(lab.target)
-    lab.faults.set_latency("target", 0.2)  # keep the first resync running for a while
+    lab.faults.hold_resync(50)  # the first resync is still running when the second start comes
     try:
         code, out, _ = run(capsys, "resync", "start", "--remote-bucket", arn, "source/data", "--json")
         assert code == 0
         code, out, err = run(capsys, "resync", "start", "--remote-bucket", arn, "source/data", "--json")
     finally:
-        lab.faults.set_latency("target", 0)
+        lab.faults.release_resync()
     assert code == 2 and out == "" and "already" in err and "--watch" in err
     records = [json.loads(line) for f in (Path(os.environ["RECOVERY_TUI_STATE_DIR"]) / "journal").glob("*.jsonl")
                for line in f.read_text().splitlines()]
@@ -156,7 +173,7 @@ def test_second_resync_while_running_is_refused_and_journal_records(env: Any, la
 
 def test_headless_never_imports_textual() -> None:
     code = ("import sys, recovery_tui.headless as h, recovery_tui.headless.targets, recovery_tui.headless.resync, "
-            "recovery_tui.headless.validate, recovery_tui.headless.backlog, recovery_tui.service.validate, "
+            "recovery_tui.headless.validate, recovery_tui.headless.resync_backlog, recovery_tui.service.validate, "
             "recovery_tui.service.backlog; print('textual' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "False"

@@ -72,7 +72,7 @@ def test_plan_json_contract_and_exit_1_for_buckets_needing_a_fix(loss: Lab, caps
     (["site", "resync", "start", "source", "target", "--buckets", "photos,,logs", "--yes"], "comma-separated"),
     (["site", "resync", "start", "source", "target", "--buckets", "nope", "--yes"], "'nope' is not in the plan"),
     (["site", "resync", "start", "source", "target", "--buckets", "legacy", "--yes"], "cannot be resynced"),
-    (["site", "resync", "start", "source", "target", "--older-than", "-3d", "--yes"], "--older-than must be"),
+    (["site", "resync", "start", "source", "target", "--older-than", "30x", "--yes"], "not a duration mc accepts"),
     (["site", "resync", "start", "source", "target"], "needs confirmation"),
     (["site", "resync", "cancel", "source", "target"], "cancel is for site replication only"),
 ])
@@ -177,8 +177,8 @@ def test_site_replication_cancel_and_second_start(sr: Lab, capsys: Any) -> None:
     peer = {"deploymentID": sr.target.site.deployment_id, "endpoint": sr.target.url, "name": "target"}
     from recovery_tui.service.aliases import AliasBook
     from recovery_tui.service.client import RecoveryService
-    from recovery_tui.service.siterepl import site_resync
     from recovery_tui.service.sitemodels import PeerInfo
+    from recovery_tui.service.siterepl import site_resync
 
     svc = RecoveryService(AliasBook(sr.env()))
     site_resync(svc, "source", PeerInfo("target", sr.target.url, peer["deploymentID"], raw=peer), "start")

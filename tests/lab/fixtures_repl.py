@@ -1,14 +1,13 @@
 """Helpers and fixtures for the replication/resync/admin/scenario lab tests.
 
-Import into a test module with `from fixtures_repl import ...` (tests/lab is on sys.path; fixtures are
-named `repl_*`), so they do not clash with the core's `conftest.py`.
+Import into a test module with `from fixtures_repl import ...` (pytest puts tests/lab on sys.path; fixtures
+are named `repl_*`), so they do not clash with the core's `conftest.py`. Waits use `helpers.waiting`.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Iterator, Optional
 from urllib.parse import quote
 
 import boto3
@@ -19,6 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab, SiteRuntime
 
 BUCKET = "data"
@@ -73,17 +73,6 @@ def version_set(rt: SiteRuntime) -> set[tuple[str, str]]:
     return out
 
 
-def wait_for(pred: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        val = pred()
-        if val:
-            return val
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(interval)
-
-
 def resync_status(lab: Lab, arn: str = "") -> dict[str, Any]:
     params = [("replication-reset-status", "")] + ([("arn", arn)] if arn else [])
     r = raw(lab.source, "GET", f"/{BUCKET}", params)
@@ -107,7 +96,7 @@ def wait_resync_done(lab: Lab, arn: str, timeout: float = 20.0) -> dict[str, Any
         doc = resync_status(lab, arn)
         t = doc.get("target", [{}])[0]
         return t if t.get("resyncStatus") in ("Completed", "Failed", "Canceled") else None
-    return wait_for(done, timeout)
+    return wait_until(done, timeout, what=f"resync of {arn} finished")
 
 
 def make_lab(scenario: Optional[str] = "healthy", **kw: Any) -> Lab:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from fixtures_repl import BUCKET, arn_of, make_lab, raw, repl_lab, repl_partial, s3, wait_for  # noqa: F401
-
+from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
+
+from fixtures_repl import BUCKET, arn_of, make_lab, raw, repl_lab, repl_partial, s3  # noqa: F401
 
 TARGET_KEYS = ["sourcebucket", "endpoint", "credentials", "targetbucket", "secure", "path", "api", "arn", "type",
                "region", "replicationSync", "healthCheckDuration", "disableProxy", "resetBeforeDate",
@@ -26,7 +27,7 @@ def test_list_remote_targets_shape_and_masking(repl_lab: Lab) -> None:
     assert t["arn"] == f"arn:minio:replication::{repl_lab.target.site.deployment_id}:data"
     assert t["healthCheckDuration"] == 60_000_000_000 and t["resetBeforeDate"] == "0001-01-01T00:00:00Z"
     assert set(t["latency"]) == {"curr", "avg", "max"}
-    wait_for(lambda: raw(repl_lab.source, "GET", "/minio/admin/v3/list-remote-targets",
+    wait_until(lambda: raw(repl_lab.source, "GET", "/minio/admin/v3/list-remote-targets",
                          [("bucket", BUCKET), ("type", "")]).json()[0]["isOnline"])
 
 
@@ -56,7 +57,7 @@ def test_diff_stream_lines_and_keepalive(repl_partial: Lab) -> None:
     lab.faults.fail_replication("diffme/*")
     c = s3(lab.source)
     vids = [c.put_object(Bucket=BUCKET, Key=f"diffme/{i}.txt", Body=b"x")["VersionId"] for i in range(3)]
-    wait_for(lambda: all(c.head_object(Bucket=BUCKET, Key=f"diffme/{i}.txt", VersionId=v)
+    wait_until(lambda: all(c.head_object(Bucket=BUCKET, Key=f"diffme/{i}.txt", VersionId=v)
                          .get("ReplicationStatus") == "FAILED" for i, v in enumerate(vids)))
     lab.source.replicator.diff_delay = 0.6  # slow producer → keep-alive spaces appear
     resp = raw(lab.source, "POST", "/minio/admin/v3/replication/diff", [("bucket", BUCKET), ("prefix", "diffme/")],
@@ -107,7 +108,7 @@ def test_metrics_v2_v1_and_missing_config(repl_lab: Lab) -> None:
     lab = repl_lab
     c = s3(lab.source)
     vid = c.put_object(Bucket=BUCKET, Key="m/1.txt", Body=b"12345")["VersionId"]
-    wait_for(lambda: c.head_object(Bucket=BUCKET, Key="m/1.txt", VersionId=vid)["ReplicationStatus"] == "COMPLETED")
+    wait_until(lambda: c.head_object(Bucket=BUCKET, Key="m/1.txt", VersionId=vid)["ReplicationStatus"] == "COMPLETED")
     r = raw(lab.source, "GET", f"/{BUCKET}", [("replication-metrics", "2")])
     assert r.status == 200 and r.text.endswith("\n")
     d = r.json()

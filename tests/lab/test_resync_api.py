@@ -7,11 +7,25 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fixtures_repl import (BUCKET, Raw, arn_of, make_lab, raw, repl_lab, repl_partial, resync_status,  # noqa: F401
-                           s3, start_resync, version_set, wait_for, wait_resync_done)
 
+from helpers.waiting import wait_until
 from recovery_tui.lab import store
 from recovery_tui.lab.server import Lab
+
+from fixtures_repl import (  # noqa: F401
+    BUCKET,
+    Raw,
+    arn_of,
+    make_lab,
+    raw,
+    repl_lab,
+    repl_partial,
+    resync_status,
+    s3,
+    start_resync,
+    version_set,
+    wait_resync_done,
+)
 
 
 def xml_code(r: Raw) -> str:
@@ -105,10 +119,11 @@ def test_xml_errors_in_order(repl_lab: Lab) -> None:
 def test_access_denied_is_xml(repl_lab: Lab) -> None:
     lab = repl_lab
     lab.call(lambda: lab.source.site.users.__setitem__("reader", ("reader-secret-123", frozenset({"s3:Get*"}))))
-    from fixtures_repl import _HTTP
     from botocore.auth import S3SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
+
+    from fixtures_repl import _HTTP
     url = f"{lab.source.url}/data?replication-reset=&reset-id=x"
     req = AWSRequest(method="PUT", url=url, data=b"")
     S3SigV4Auth(Credentials("reader", "reader-secret-123"), "s3", "us-east-1").add_auth(req)
@@ -168,18 +183,20 @@ def test_target_not_versioned_is_json_400(repl_lab: Lab) -> None:
 def test_second_start_while_ongoing_is_refused() -> None:
     lab = make_lab("partial-loss")
     try:
-        lab.source.replicator.resync.delay = 0.05
         arn = arn_of(lab)
+        lab.faults.hold_resync(50)  # the first resync stays Ongoing while the second start is refused
         assert start_resync(lab, arn, reset_id="first").status == 200
         r = start_resync(lab, arn, reset_id="second")
         e = json_err(r)
         assert r.status == 400 and e["Code"] == "BadRequest"
         assert e["Message"] == (f"400 BadRequest (Invalid arguments provided for data/: (Resync of bucket data "
                                 f"is already in progress for remote bucket {arn}))")
-        wait_for(lambda: resync_status(lab, arn)["target"][0].get("resyncStatus") == "Ongoing")
+        wait_until(lab.faults.held_resyncs, what="the first resync at the hold")
         mid = resync_status(lab, arn)["target"][0]
+        assert mid["resyncStatus"] == "Ongoing"
         assert mid["resetid"] == "first" and mid["endTime"] != "0001-01-01T00:00:00Z"
-        lab.source.replicator.resync.delay = 0
+        assert start_resync(lab, arn, reset_id="second").status == 400  # still refused while Ongoing
+        lab.faults.release_resync()
         assert wait_resync_done(lab, arn)["resyncStatus"] == "Completed"
         assert start_resync(lab, arn, reset_id="third").status == 200  # allowed again once done
         wait_resync_done(lab, arn)
@@ -190,8 +207,8 @@ def test_second_start_while_ongoing_is_refused() -> None:
 def test_cancel_aistor_and_community() -> None:
     lab = make_lab("partial-loss", flavor="aistor")
     try:
-        lab.source.replicator.resync.delay = 0.2
         arn = arn_of(lab)
+        lab.faults.hold_resync(0)  # nothing can complete before the cancel
         assert start_resync(lab, arn, reset_id="to-cancel").status == 200
         r = raw(lab.source, "PUT", "/data", [("replication-reset-cancel", ""), ("arn", arn)])
         assert (r.status, r.text) == (200, "to-cancel")
@@ -206,8 +223,11 @@ def test_cancel_aistor_and_community() -> None:
         lab.stop()
 
 
-def test_checksum_failures_need_copy_to_self() -> None:
-    lab = make_lab("checksum-failures")
+@pytest.mark.parametrize("copy_checksum", ["keep", "recompute"])
+def test_checksum_failures_need_copy_to_self(copy_checksum: str) -> None:
+    """Versions with a broken checksum fail every resync. A copy onto itself replicates only on a server whose
+    copy computes a new checksum; community MinIO's metadata-only copy keeps it (§22) and FAILS too."""
+    lab = make_lab("checksum-failures", copy_checksum=copy_checksum)
     try:
         arn = arn_of(lab)
         src = lab.source.site.buckets[BUCKET]
@@ -221,7 +241,11 @@ def test_checksum_failures_need_copy_to_self() -> None:
         v = broken[0]
         new = c.copy_object(Bucket=BUCKET, Key=v.key, CopySource={"Bucket": BUCKET, "Key": v.key,
                                                                   "VersionId": v.version_id})["VersionId"]
-        wait_for(lambda: c.head_object(Bucket=BUCKET, Key=v.key, VersionId=new)["ReplicationStatus"] == "COMPLETED")
+        want = "COMPLETED" if copy_checksum == "recompute" else "FAILED"
+        wait_until(lambda: c.head_object(Bucket=BUCKET, Key=v.key, VersionId=new)["ReplicationStatus"] == want)
+        sums = [c.head_object(Bucket=BUCKET, Key=v.key, VersionId=x, ChecksumMode="ENABLED")["ChecksumCRC64NVME"]
+                for x in (v.version_id, new)]
+        assert (sums[0] == sums[1]) == (copy_checksum == "keep")
     finally:
         lab.stop()
 

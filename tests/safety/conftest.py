@@ -1,4 +1,4 @@
-"""Fixtures of the operator-safety suite (issue 5): small labs (helpers in `labkit.py`)."""
+"""Fixtures of the operator-safety suite (issue 5): small labs (helpers in tests/helpers)."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from labkit import (arn_of, assert_one_line_error, run_main, run_process, screen_text, settle, to_preflight,
-                    use_lab_env, wizard_for)
+from helpers.labkit import arn_of, assert_one_line_error, run_main, run_process, use_lab_env, wizard_for
+from helpers.pilot import keep_notifications, screen_text, settle, to_preflight
 from recovery_tui.lab.server import Lab
 
 BAD_ARN = "arn:aws:s3:::data"
@@ -37,7 +37,7 @@ def test_process_malformed_config_json_and_rate_limit(tmp_path: Path) -> None:
     r = run_process(["validate", "a/data", "b/data"], env={"MC_CONFIG_DIR": str(config)})
     assert_one_line_error(r, 2)
     assert "config.json" in r.err and "not valid JSON" in r.err
-    r = run_process(["backlog", "source/data", "--rate-limit", "fast"])
+    r = run_process(["resync-backlog", "source/data", "--rate-limit", "fast"])
     assert_one_line_error(r, 2)
     assert "--rate-limit" in r.err and "'fast'" in r.err
 
@@ -55,17 +55,17 @@ def test_process_wizard_unknown_source_alias_exits_before_the_tui() -> None:
 @pytest.mark.parametrize("argv, needle", [
     (["resync", "start", "--remote-bucket", BAD_ARN, "source/data"], "malformed ARN"),
     (["resync", "status", "--remote-bucket", "garbage", "source/data"], "malformed ARN"),
-    (["backlog", "--arn", "arn:minio:replication", "source/data"], "malformed ARN"),
+    (["resync-backlog", "--arn", "arn:minio:replication", "source/data"], "malformed ARN"),
     (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than", "soon",
       "source/data"], "--older-than"),
-    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=0d",
+    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=30",
+      "source/data"], "--older-than"),  # mc needs a unit (0d and -3d are accepted, as mc accepts them: §19)
+    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=-3x",
       "source/data"], "--older-than"),
-    (["resync", "start", "--remote-bucket", "arn:minio:replication::abc:data", "--older-than=-3d",
-      "source/data"], "--older-than"),
-    (["backlog", "-c", "0", "source/data"], "--concurrent"),
-    (["backlog", "--concurrent=-4", "source/data"], "--concurrent"),
-    (["backlog", "--rate-limit", "ten", "source/data"], "--rate-limit"),
-    (["backlog", "--rate-limit=-1", "source/data"], "--rate-limit"),
+    (["resync-backlog", "-c", "0", "source/data"], "--concurrent"),
+    (["resync-backlog", "--concurrent=-4", "source/data"], "--concurrent"),
+    (["resync-backlog", "--rate-limit", "ten", "source/data"], "--rate-limit"),
+    (["resync-backlog", "--rate-limit=-1", "source/data"], "--rate-limit"),
     (["targets", "source"], "ALIAS/BUCKET"),
     (["--scenario", "healthy"], "--lab"),
 ])
@@ -103,7 +103,7 @@ def test_missing_bucket_exit_2(lab: Lab, capsys: pytest.CaptureFixture[str], mon
     arn = arn_of(lab)
     for argv in (["targets", "source/nothere"], ["resync", "status", "source/nothere"],
                  ["resync", "start", "--remote-bucket", arn, "source/nothere"],
-                 ["validate", "source/data", "target/nothere"], ["backlog", "source/nothere", "--dry-run"]):
+                 ["validate", "source/data", "target/nothere"], ["resync-backlog", "source/nothere", "--dry-run"]):
         r = run_main(argv, capsys)
         assert_one_line_error(r, 2)
         assert "nothere" in r.err and "does not exist" in r.err, argv
@@ -149,10 +149,10 @@ def test_target_not_versioned_refuses_resync(lab: Lab, capsys, monkeypatch) -> N
 
 def test_resync_already_running_exit_2_names_the_watch_command(lab: Lab, capsys, monkeypatch) -> None:
     use_lab_env(lab, monkeypatch)
-    lab.faults.set_latency("target", 0.2)  # keep the first resync running
+    lab.faults.hold_resync(50)  # the first resync is still running when the second start comes
     arn = arn_of(lab)
     first = run_main(["resync", "start", "--remote-bucket", arn, "source/data", "--json"], capsys)
-    assert first.code == 0 and json.loads(first.out)["reset_id"]
+    assert first.code == 0 and json.loads(first.out)["resyncInfo"]["target"][0]["resetid"]
     r = run_main(["resync", "start", "--remote-bucket", arn, "source/data"], capsys)
     assert_one_line_error(r, 2)
     assert "already" in r.err and "resync status" in r.err
@@ -186,19 +186,22 @@ async def test_wizard_wrong_credentials_shows_cause_and_keeps_running(lab: Lab, 
 
     host = lab.source.url.split("://", 1)[1]
     book = AliasBook(env={"MC_HOST_source": f"http://nobody:wrong-secret-2@{host}", "MC_CONFIG_DIR": str(tmp_path)})
-    app = make_app(RecoveryService(book), aliases=book.names(), lab=True, source=BucketPath("source", "data"))
+    app = keep_notifications(make_app(RecoveryService(book), aliases=book.names(), lab=True,
+                                      source=BucketPath("source", "data")))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("tab", "enter")
-        await settle(pilot)
+        await settle(pilot, failed_ok=True)  # the failing worker is the point
+        await pilot.press("enter")
+        await settle(pilot, failed_ok=True)
         shown = screen_text(app)
         assert "source" in shown and ("access" in shown.lower() or "credential" in shown.lower()), shown[-800:]
         assert app.is_running and "Traceback" not in shown
 
 
+@pytest.mark.slow
 async def test_wizard_target_not_versioned_blocks_in_preflight(lab: Lab, tmp_path: Path) -> None:
-    from recovery_tui.widgets.checklist import Checklist
     from textual.widgets import Button
+
+    from recovery_tui.widgets.checklist import Checklist
 
     lab.call(lambda: setattr(lab.target.site.buckets["data"], "versioning", "Suspended"))
     app = wizard_for(lab, tmp_path)

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from labkit import arn_of, run_main, use_lab_env, wizard_for
+import pytest
+
+from helpers.labkit import arn_of, run_main, use_lab_env, wizard_for
+from helpers.wizard_drive import drive_full_wizard
 from recovery_tui.journal import list_runs, read_run, state_dir
 from recovery_tui.lab.server import Lab
-from wizard_drive import drive_full_wizard
 
 
 def all_records() -> list[dict]:
@@ -29,6 +31,7 @@ def assert_complete(rec: dict) -> None:
         assert rec.get("mc"), rec
 
 
+@pytest.mark.slow
 def test_headless_commands_are_journaled(lab_factory, capsys, monkeypatch) -> None:
     lab: Lab = lab_factory("checksum-failures", objects=40)
     use_lab_env(lab, monkeypatch)
@@ -36,8 +39,8 @@ def test_headless_commands_are_journaled(lab_factory, capsys, monkeypatch) -> No
     arn = arn_of(lab)
     commands = [["targets", "source/data"], ["resync", "start", "--remote-bucket", arn, "source/data"],
                 ["resync", "status", "source/data", "--watch", "--interval", "0.2"],
-                ["validate", "source/data", "target/data"], ["backlog", "source/data"],
-                ["backlog", "source/data", "--clear-checksum", "--validate"], ["targets", "nope/data"]]
+                ["validate", "source/data", "target/data"], ["resync-backlog", "source/data"],
+                ["resync-backlog", "source/data", "--clear-checksum", "--validate"], ["targets", "nope/data"]]
     for argv in commands:
         run_main(argv, capsys)
     runs = list_runs()
@@ -46,7 +49,7 @@ def test_headless_commands_are_journaled(lab_factory, capsys, monkeypatch) -> No
     for rec in records:
         assert_complete(rec)
     actions = [r["action"] for r in records]
-    for expected in ("targets", "resync start", "resync status", "validate", "backlog"):
+    for expected in ("targets", "resync start", "resync status", "validate", "resync-backlog"):
         assert expected in actions, actions
     assert any(a.startswith("resync.start") for a in actions)
     heads = [r for r in records if "HEAD" in r["mc"] or "stat" in r["mc"] or "cp" in r["mc"]]
@@ -64,6 +67,7 @@ def test_headless_commands_are_journaled(lab_factory, capsys, monkeypatch) -> No
     assert human.code == 0 and runs[0].run_id[:10] in human.out
 
 
+@pytest.mark.slow
 async def test_wizard_run_is_journaled(lab_factory, tmp_path: Path) -> None:
     lab: Lab = lab_factory("partial-loss", objects=40)
     app = wizard_for(lab, tmp_path)
@@ -75,7 +79,7 @@ async def test_wizard_run_is_journaled(lab_factory, tmp_path: Path) -> None:
         assert_complete(rec)
     actions = {r["action"] for r in records}
     expected_actions = ["wizard.source", "wizard.target", "resync.start", "validate", "canary", "canary.remove",
-                        "report"] + (["backlog.start", "backlog.done"] if "backlog" in reached else [])
+                        "report"] + (["resync-backlog.start", "resync-backlog.done"] if "backlog" in reached else [])
     for expected in expected_actions:
         assert expected in actions, sorted(actions)
     assert any(a.startswith("resync status") or a == "resync status" for a in actions), sorted(actions)

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from labkit import run_main, use_lab_env, versions_of, wizard_for
+from helpers.labkit import run_main, use_lab_env, versions_of, wizard_for
+from helpers.wizard_drive import drive_full_wizard
 from recovery_tui.lab.server import Lab
-from wizard_drive import drive_full_wizard
+
+pytestmark = pytest.mark.slow  # a whole wizard run per scenario
 
 CANARY = ".recovery-tui-canary/"
 
@@ -45,9 +47,9 @@ async def test_full_wizard_run_loses_no_version(scenario: str, lab_factory, tmp_
     failed_keys: set[str] = set()
     if scenario == "checksum-failures":
         use_lab_env(lab, monkeypatch)
-        dry = run_main(["backlog", "source/data", "--dry-run"], capsys)
+        dry = run_main(["resync-backlog", "source/data", "--dry-run"], capsys)
         failed_keys = {line.split(None, 3)[3] for line in dry.out.splitlines() if line.startswith("FAILED")}
-        r = run_main(["backlog", "source/data", "--clear-checksum", "--yes"], capsys)
+        r = run_main(["resync-backlog", "source/data", "--clear-checksum", "--yes"], capsys)
         assert r.code in (0, 1), r.err
     after = {site: versions_of(lab, site) for site in ("source", "target")}
     for site in ("source", "target"):

@@ -10,14 +10,16 @@ the lab's store before and after each kind of run (HEAD re-trigger, --clear-chec
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
 import pytest
 
+from helpers.labkit import drain_replication
 from recovery_tui.cli import main
 from recovery_tui.lab.scenarios import NAMES
 from recovery_tui.lab.server import Lab
+
+pytestmark = pytest.mark.slow  # every backlog mode on every scenario
 
 Latest = dict[str, tuple[str, str, bool]]
 
@@ -58,20 +60,18 @@ def test_backlog_runs_never_change_the_latest_version(scenario: str, lab_factory
     for k, v in lab.env().items():
         monkeypatch.setenv(k, v)
     src0, dst0 = latest_by_key(lab, "source"), latest_by_key(lab, "target")
-    for argv in (["backlog", "source/data", "--dry-run"],
-                 ["backlog", "source/data", "--clear-checksum", "--dry-run"],
-                 ["backlog", "source/data", "--clear-checksum", "--validate"],
-                 ["backlog", "source/data"],
-                 ["backlog", "source/data", "--clear-checksum", "--yes"]):
+    for argv in (["resync-backlog", "source/data", "--dry-run"],
+                 ["resync-backlog", "source/data", "--clear-checksum", "--dry-run"],
+                 ["resync-backlog", "source/data", "--clear-checksum", "--validate"],
+                 ["resync-backlog", "source/data"],
+                 ["resync-backlog", "source/data", "--clear-checksum", "--yes"]):
         try:
             main(argv)
         except SystemExit:
             pass
         capsys.readouterr()
-        time.sleep(0.3)
+        drain_replication(lab)  # what the run queued has landed
         check(lab, src0, dst0)
-    time.sleep(1.0)  # replications queued by the runs land
-    check(lab, src0, dst0)
 
 
 def test_checksum_failures_scenario_refuses_what_would_revert_or_undelete(
@@ -86,7 +86,7 @@ def test_checksum_failures_scenario_refuses_what_would_revert_or_undelete(
     latest = latest_by_key(lab, "source")
     unsafe = [v for v in broken if latest[v.key][0] != v.version_id]
     assert unsafe, "the scenario must hold FAILED versions that are not their key's latest"
-    code = main(["backlog", "source/data", "--clear-checksum", "--yes"])
+    code = main(["resync-backlog", "source/data", "--clear-checksum", "--yes"])
     out = capsys.readouterr().out
     assert code == 1 and "cannot be cleared without changing what clients read" in out
     assert "✓ Replication trigger completed" not in out

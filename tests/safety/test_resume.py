@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from labkit import arn_of, saved_state, settle, to_preflight, wait_for, wizard_for
+import pytest
+
+from helpers.labkit import arn_of, saved_state, wizard_for
+from helpers.pilot import settle, to_preflight, wait_for
 from recovery_tui.lab.server import Lab
+
+pytestmark = pytest.mark.slow  # the wizard on a lab, twice
 
 
 async def test_state_saved_on_step_change_and_reattached(lab: Lab, tmp_path: Path) -> None:
@@ -26,7 +31,7 @@ async def test_state_saved_on_step_change_and_reattached(lab: Lab, tmp_path: Pat
 
 
 async def test_running_resync_goes_to_the_monitor_not_a_second_start(lab: Lab, tmp_path: Path) -> None:
-    lab.faults.set_latency("target", 0.2)
+    lab.faults.hold_resync(50)  # the first resync is still running when Start is pressed
     app = wizard_for(lab, tmp_path)
     first = app.service.start_resync("source", "data", arn_of(lab))
     async with app.run_test(size=(80, 24)) as pilot:

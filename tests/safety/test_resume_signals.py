@@ -15,11 +15,12 @@ from typing import Iterator
 
 import pytest
 
-from labkit import arn_of, saved_state
-from ptykit import PtyApp, pty_available
+from helpers.labkit import arn_of, saved_state
+from helpers.ptykit import PtyApp, pty_available
 from recovery_tui.lab.server import Lab
 
-pytestmark = pytest.mark.skipif(pty_available() is not None, reason=str(pty_available()))
+pytestmark = [pytest.mark.skipif(pty_available() is not None, reason=str(pty_available())),
+              pytest.mark.slow]  # the real console script on a pty, started twice per test
 
 
 @pytest.fixture
@@ -38,8 +39,8 @@ def launch(lab: Lab) -> Iterator:
 
 
 def _to_preflight(app: PtyApp) -> None:
-    app.expect("replication configured", 15)  # Connect has listed the buckets
-    app.press("tab", "enter")
+    app.expect("⇄ data", 15)  # Connect has listed the buckets (the column title says "replication configured" too)
+    app.press("enter")
     app.expect("Step 2 of 7", 10)
     app.expect("arn:minio:replication", 10)
     app.mark()
@@ -83,7 +84,7 @@ def test_sighup_at_preflight_saves_and_reattaches(launch, lab: Lab) -> None:
 
 
 def test_sighup_on_the_monitor_reattaches_to_the_same_resync(launch, lab: Lab) -> None:
-    lab.faults.set_latency("target", 0.2)  # the resync outlives the test's steps
+    lab.faults.hold_resync(50)  # the resync is still running after the reattach
     app = launch()
     _to_preflight(app)
     app.expect("All checks passed", 20)

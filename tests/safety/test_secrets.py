@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from labkit import arn_of, run_main, use_lab_env, wizard_for
+from helpers.labkit import arn_of, run_main, use_lab_env, wizard_for
+from helpers.wizard_drive import drive_full_wizard
 from recovery_tui.journal import state_dir
-from wizard_drive import drive_full_wizard
 
 SRC_SECRET = "RECOGNISABLE-SOURCE-SECRET-7f3a9c"
 DST_SECRET = "RECOGNISABLE-TARGET-SECRET-b41e2d"
@@ -34,6 +34,7 @@ def assert_clean(text: str, where: str) -> None:
         assert secret not in text, f"secret found in {where}"
 
 
+@pytest.mark.slow
 async def test_no_secret_anywhere(lab_factory, tmp_path: Path, capsys, monkeypatch, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     for name in ("botocore", "urllib3", "aiohttp", "recovery_tui"):
@@ -46,8 +47,8 @@ async def test_no_secret_anywhere(lab_factory, tmp_path: Path, capsys, monkeypat
     for argv in (["targets", "source/data"], ["targets", "source/data", "--json"],
                  ["resync", "start", "--remote-bucket", arn, "source/data"],
                  ["resync", "status", "source/data", "--watch", "--interval", "0.2", "--json"],
-                 ["validate", "source/data", "target/data"], ["backlog", "source/data", "--dry-run"],
-                 ["backlog", "source/data", "--clear-checksum", "--yes"], ["journal"], ["targets", "nope/data"]):
+                 ["validate", "source/data", "target/data"], ["resync-backlog", "source/data", "--dry-run"],
+                 ["resync-backlog", "source/data", "--clear-checksum", "--yes"], ["journal"], ["targets", "nope/data"]):
         r = run_main(argv, capsys)
         texts.append(r.out + r.err)
     lab.faults.set_offline("target", True)

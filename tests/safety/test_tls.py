@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit import arn_of, assert_one_line_error, run_main, run_process, use_lab_env
+from helpers.labkit import arn_of, assert_one_line_error, run_main, run_process, use_lab_env
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.aliases import AliasBook
 from recovery_tui.service.client import RecoveryService
@@ -30,7 +30,7 @@ def tls_lab(lab_factory) -> Lab:
 def test_verified_by_default_exit_3_names_alias_and_fix(tls_lab: Lab, capsys, monkeypatch) -> None:
     use_lab_env(tls_lab, monkeypatch)
     for argv in (["targets", "source/data"], ["resync", "status", "source/data"],
-                 ["validate", "source/data", "target/data"], ["backlog", "source/data", "--dry-run"]):
+                 ["validate", "source/data", "target/data"], ["resync-backlog", "source/data", "--dry-run"]):
         r = run_main(argv, capsys)
         assert_one_line_error(r, 3)
         assert "source" in r.err and "--insecure" in r.err and "~/.mc/certs/CAs/" in r.err, r.err
@@ -54,9 +54,10 @@ def test_ca_from_mc_certs_dir(tls_lab: Lab, capsys, monkeypatch, tmp_path: Path)
     shutil.copy(tls_lab.ca_pem_path, cas / "lab.crt")
     r = run_main(["targets", "source/data", "--json"], capsys)
     assert r.code == 0, r.err
-    assert json.loads(r.out)[0]["arn"] == arn_of(tls_lab)
+    assert json.loads(r.out)["rule"]["Destination"]["Bucket"] == arn_of(tls_lab)  # mc replicate ls --json
 
 
+@pytest.mark.slow
 def test_ssl_cert_file_as_a_process(tls_lab: Lab) -> None:
     env = {**tls_lab.env(), "SSL_CERT_FILE": str(tls_lab.ca_pem_path)}
     r = run_process(["validate", "source/data", "target/data", "--json"], env=env)
@@ -88,6 +89,7 @@ def test_wizard_insecure_flag_reaches_the_alias_book(monkeypatch) -> None:
         raise SystemExit(0)
 
     monkeypatch.setattr(recovery_tui.app, "make_app", capture)
+    monkeypatch.setattr("recovery_tui.exits.require_terminal", lambda: None)  # pytest's stdin is no terminal
     with pytest.raises(SystemExit):
         cli.main(["--insecure", "--fresh"])
     assert seen == {"insecure": True}

@@ -8,14 +8,13 @@ restricted user.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers.waiting import wait_until
 from recovery_tui.service.client import RecoveryService
-from recovery_tui.service.retry import RetryPolicy
 from recovery_tui.service.errors import (
     AccessDenied,
     AuthError,
@@ -25,6 +24,7 @@ from recovery_tui.service.errors import (
     NotFound,
     NotSupported,
 )
+from recovery_tui.service.retry import RetryPolicy
 
 from .conftest import make_service
 
@@ -40,14 +40,12 @@ def version_set(svc: RecoveryService, alias: str) -> set[tuple[str, str]]:
     return {(v.key, v.version_id) for v in svc.list_object_versions(alias, BUCKET, page_size=50)}
 
 
-def wait_finished(svc: RecoveryService, arn: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
+def wait_finished(svc: RecoveryService, arn: str) -> Any:
+    def finished() -> Any:
         st = svc.resync_status("source", BUCKET, arn).for_arn(arn)
-        if st is not None and st.finished:
-            return st
-        assert time.monotonic() < deadline, f"resync did not finish: {st}"
-        time.sleep(0.1)
+        return st if st is not None and st.finished else None
+
+    return wait_until(finished, interval=0.1, what="the resync finished")
 
 
 # --- standard S3 ---------------------------------------------------------------------------------
@@ -62,7 +60,7 @@ def test_buckets_versioning_and_listing(svc: RecoveryService) -> None:
     assert paged == whole and len(whole) > 7
     keys = [v.key for v in whole]
     assert keys == sorted(keys)  # key order; within a key the latest first
-    for a, b in zip(whole, whole[1:]):
+    for a, b in zip(whole, whole[1:], strict=False):
         if a.key == b.key and a.last_modified and b.last_modified:
             assert a.last_modified >= b.last_modified
     assert len(version_set(svc, "target")) < len(whole)  # partial loss
@@ -234,15 +232,14 @@ def test_resync_no_existing_objects_and_disabled_rule(lab: Any, svc: RecoverySer
 
 
 def test_resync_already_in_progress(lab_factory: Any, tmp_path: Path) -> None:
-    lab = lab_factory("large", objects=3000)
+    lab = lab_factory("partial-loss")
     svc = make_service(lab, tmp_path)
     arn = arn_of(lab)
-    lab.faults.set_latency("target", 0.05)
+    lab.faults.hold_resync(50)  # the first resync is still running when the second start comes
     svc.start_resync("source", BUCKET, arn)
     with pytest.raises(Conflict) as c:
         svc.start_resync("source", BUCKET, arn)
     assert "already in progress" in c.value.message and c.value.title == "Resync already in progress"
-    lab.faults.set_latency("target", 0)
 
 
 def test_target_not_versioned(lab_factory: Any, tmp_path: Path) -> None:

@@ -101,7 +101,8 @@ def service(url: str, tmp_path: Path) -> RecoveryService:
 
 def test_diff_stream_with_keepalives_then_clean_end(server: Server, tmp_path: Path) -> None:
     line = S.DIFF_LINE.encode()
-    server.routes["POST /minio/admin/v3/replication/diff"] = chunked([b" ", b" \n" + line[:30], line[30:] + b"\n", b" "], True)
+    server.routes["POST /minio/admin/v3/replication/diff"] = chunked(
+        [b" ", b" \n" + line[:30], line[30:] + b"\n", b" "], True)
     entries = list(service(server.url, tmp_path).replication_diff("site", "src", arn=S.ARN))
     assert [e.object for e in entries] == ["a/b.txt"]
     assert "arn=arn%3Aminio" in server.seen[0] and "bucket=src" in server.seen[0]

@@ -32,7 +32,7 @@ RESYNC_ERRORS = [
      "replication rules"),
     ("XMinioAdminRemoteTargetNotFoundError", 404, "The remote target does not exist", NotFound, "mc replicate ls"),
     ("XMinioReplicationNoExistingObjects", 400, "No matching ExistingObjects rule enabled", Conflict,
-     "mc replicate update source/src --id RULE --replicate existing-objects"),
+     "mc replicate update source/src --id RULE_ID --replicate existing-objects,RULE_FLAGS"),
     ("BadRequest", 400, "400 BadRequest (Remote target ARN %s missing or ineligible for replication resync)" % S.ARN,
      Conflict, "enable"),
     ("BadRequest", 400, "400 BadRequest (ARN should be specified for replication reset)", InputError, "ARN"),
@@ -54,7 +54,8 @@ RESYNC_ERRORS = [
 
 @pytest.mark.parametrize("form", ["xml", "json"])
 @pytest.mark.parametrize("code,status,message,cls,hint", RESYNC_ERRORS)
-def test_every_resync_error_in_both_forms(form: str, code: str, status: int, message: str, cls: type, hint: str) -> None:
+def test_every_resync_error_in_both_forms(form: str, code: str, status: int, message: str, cls: type,
+                                          hint: str) -> None:
     body = (S.xml_error if form == "xml" else S.json_error)(code, message)
     wire = parse_wire_error(body)
     assert wire is not None and wire.code == code and wire.form == form and wire.bucket == "src"

@@ -51,7 +51,8 @@ def _verify(method: str, url: str, headers: dict[str, str], secret: str) -> dict
         lower["x-amz-content-sha256"],
     ])
     scope = f"{date}/{region}/{service}/{term}"
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", lower["x-amz-date"], scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", lower["x-amz-date"], scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
     key = ("AWS4" + secret).encode()
     for part in (date, region, service, term):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()

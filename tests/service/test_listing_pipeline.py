@@ -12,14 +12,14 @@ from types import SimpleNamespace
 
 import pytest
 
+from recovery_tui import settings
 from recovery_tui.lab import listing as lab_listing
 from recovery_tui.lab.store import Bucket, Version
-from recovery_tui import settings
 from recovery_tui.service import parsepool
 from recovery_tui.service.errmap import CallContext
 from recovery_tui.service.errors import ConnectionFailure, ServerError
-from recovery_tui.service.listing import CutShort, VersionLister, markers, parse_page
 from recovery_tui.service.http import RawResponse
+from recovery_tui.service.listing import CutShort, VersionLister, markers, parse_page
 
 
 def _bucket(keys: int = 60) -> Bucket:

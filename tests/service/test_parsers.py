@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
+from recovery_tui.service.diffstream import StreamCut, iter_diff
 from recovery_tui.service.errors import InputError, ServerError
 from recovery_tui.service.mcjson import parse_mc_export, render_mc_replicate_ls_json, rule_to_mc_json
-from recovery_tui.service.diffstream import StreamCut, iter_diff
 from recovery_tui.service.parsers import (
     encode_older_than,
     ns_to_seconds,
@@ -72,7 +72,8 @@ def test_filter_and_tags_and_bad_xml() -> None:
         "<Role>arn:minio:replication::r:dst</Role></ReplicationConfiguration>"
     )
     (rule,) = parse_replication_config(xml).rules
-    assert rule.filter.prefix == "Tax" and [(t.key, t.value) for t in rule.filter.tags] == [("Year", "2019"), ("C", "A")]
+    assert rule.filter.prefix == "Tax"
+    assert [(t.key, t.value) for t in rule.filter.tags] == [("Year", "2019"), ("C", "A")]
     assert rule.storage_class == "STANDARD" and not rule.enabled and not rule.existing_objects_enabled
     assert parse_replication_config(xml).role == "arn:minio:replication::r:dst"
     with pytest.raises(ServerError):
@@ -163,6 +164,21 @@ def test_diff_stream_keepalives_error_and_cut() -> None:
         list(iter_diff([(S.DIFF_LINE + "\n").encode(), S.DIFF_LINE[:40].encode()]))
 
 
+def test_diff_entry_pending_delete_statuses() -> None:
+    """§17: `dStatus` overall, `drStatus` per target; a target with only `drStatus` has no replication status."""
+    line = ('{"object":"k","versionId":"v","targets":{"%s":{"rStatus":"FAILED","drStatus":"PENDING"},'
+            '"arn:other":{"drStatus":"FAILED"}},"rStatus":"FAILED","dStatus":"FAILED",'
+            '"replTimestamp":"0001-01-01T00:00:00Z","lastModified":"2025-05-01T09:59:58Z","deletemarker":true}\n'
+            % S.ARN)
+    (e,) = list(iter_diff([line.encode()]))
+    assert (e.purge_status, e.purge_status_for(S.ARN), e.purge_status_for("arn:other")) == ("FAILED", "PENDING",
+                                                                                               "FAILED")
+    assert e.targets == ((S.ARN, "FAILED"),)
+    assert e.purge_targets == tuple(sorted(((S.ARN, "PENDING"), ("arn:other", "FAILED"))))
+    (plain,) = list(iter_diff([(S.DIFF_LINE + "\n").encode()]))
+    assert plain.purge_status == "" and plain.purge_status_for(S.ARN) == ""
+
+
 def test_versions_page_merges_markers_newest_first() -> None:
     t = lambda s: datetime(2025, 1, 1, 0, 0, s, tzinfo=timezone.utc)  # noqa: E731
     page = {
@@ -185,9 +201,19 @@ def test_server_info() -> None:
                     "delete_markers": 1}
 
 
-@pytest.mark.parametrize("days,wire", [(1, "24ns"), (7, "168ns"), (60, "1440ns")])
+@pytest.mark.parametrize("days,wire", [(1, "24ns"), (7, "168ns"), (60, "1.44µs"), (365, "8.76µs"), (50, "1.2µs")])
 def test_older_than_encoding(days: int, wire: str) -> None:
+    """As minio-go writes it: Go's Duration.String() of N×24 ns (mc's `60d` → `1.44µs`, §19)."""
     assert encode_older_than(days) == wire
+
+
+@pytest.mark.parametrize("ns,text", [(0, "0s"), (999, "999ns"), (1000, "1µs"), (1001, "1.001µs"),
+                                     (1_500_000, "1.5ms"), (1_500_000_000, "1.5s"), (61 * 10**9, "1m1s"),
+                                     (3600 * 10**9, "1h0m0s"), (-1_500_000_000, "-1.5s")])
+def test_go_duration_string(ns: int, text: str) -> None:
+    from recovery_tui.service.godur import go_duration
+
+    assert go_duration(ns) == text
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "7", True, None, 10**6])

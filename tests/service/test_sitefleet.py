@@ -15,8 +15,13 @@ from recovery_tui.service.errors import InputError
 from recovery_tui.service.fleetmodel import COMPLETED, FAILED
 from recovery_tui.service.fleetstatus import fleet_status
 from recovery_tui.service.sitefleet import SiteResyncRunner
-from recovery_tui.service.siterepl import (SiteResyncAllFailed, SiteResyncRefused, site_replication_info,
-                                           site_resync, site_resync_metrics)
+from recovery_tui.service.siterepl import (
+    SiteResyncAllFailed,
+    SiteResyncRefused,
+    site_replication_info,
+    site_resync,
+    site_resync_metrics,
+)
 
 from .conftest import make_service
 from .test_fleet import Log

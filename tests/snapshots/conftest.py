@@ -20,12 +20,13 @@ from typing import Any, Callable, Iterator
 import pytest
 from textual.widgets import Input
 
+from helpers.clock import FixedClock
 from recovery_tui.app import RecoveryApp, make_app
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.aliases import AliasBook, BucketPath
 from recovery_tui.service.client import RecoveryService
 
-from snap_helpers import SNAP_KEYS, SNAP_SEED, FixedClock, StableService  # noqa: F401
+from snap_helpers import SNAP_KEYS, SNAP_SEED, StableService
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from helpers.clock import FixedClock
+from helpers.pilot import settle
 from recovery_tui.app import make_app
 
-from snap_helpers import SNAP_SECRETS, FixedClock, settle
+from snap_helpers import SNAP_SECRETS
+
+pytestmark = pytest.mark.slow  # SVG snapshots of the wizard on a lab
 
 PORTS = (29101, 29102)
 """This module's lab ports (other snapshot modules use their own pair)."""
@@ -25,7 +31,7 @@ class NoService:
 
 async def _to_targets(pilot: Any) -> None:
     await settle(pilot)
-    await pilot.press("tab", "enter")
+    await pilot.press("enter")
     await settle(pilot)
 
 

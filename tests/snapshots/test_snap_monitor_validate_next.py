@@ -1,28 +1,26 @@
 """Snapshots of steps 5–7 (Monitor, Validate, Next steps) at 80x24: loaded, empty, error and modal states.
 
-Most use the scripted `FakeService` (tests/app/late_steps_fakes.py: fixed ARNs, ResetID, version IDs and a
+Most use the scripted `FakeService` (tests/helpers/fakes.py: fixed ARNs, ResetID, version IDs and a
 fixed clock), so nothing moves between runs; one Validate snapshot runs the real engine on the
 deterministic snapshot lab (ports 29111/29112; no endpoint or port is shown on that screen).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
+import pytest
 
-from late_steps_fakes import (  # noqa: E402
-    FakeService, FixedClock, diff_entry, fixed_validator, make_report, make_state, status,
-)
-from recovery_tui.app import make_app  # noqa: E402
-from recovery_tui.screens.monitor import MonitorScreen  # noqa: E402
-from recovery_tui.screens.next_steps import NextStepsScreen  # noqa: E402
-from recovery_tui.screens.validate import ValidateScreen  # noqa: E402
-from recovery_tui.service.errors import AccessDenied, ConnectionFailure  # noqa: E402
+from helpers.clock import FixedClock
+from helpers.fakes import FakeService, diff_entry, fixed_validator, make_report, make_state, status
+from helpers.pilot import settle
+from recovery_tui.app import make_app
+from recovery_tui.screens.monitor import MonitorScreen
+from recovery_tui.screens.next_steps import NextStepsScreen
+from recovery_tui.screens.validate import ValidateScreen
+from recovery_tui.service.errors import AccessDenied, ConnectionFailure
 
-from snap_helpers import settle  # noqa: E402
+pytestmark = pytest.mark.slow  # SVG snapshots
 
 PORTS = (29111, 29112)
 
@@ -94,6 +92,15 @@ class TestMonitor:
         svc, clock = FakeService(), FixedClock()
         svc.statuses = [status("Completed", 4000, 40_000_000, last_object="ünïcødé/summary-7.csv")]
         st = make_state(source_versions=4000)
+        assert snap_compare(_app(svc, st, clock), run_before=_pushing(_monitor(svc, st)))
+
+    def test_completed_with_failures(self, snap_compare: Any) -> None:
+        """Completed with 144 failed (the target went away mid-job): a yellow '⚠ Completed with 144 FAILED'
+        status, never a green tick; 12% re-sent; a warning banner naming the next action (v, then b:
+        resync-backlog) (issue 14)."""
+        svc, clock = FakeService(), FixedClock()
+        svc.statuses = [status("Completed", 20, 40_000, failed=144, last_object="docs/plan-3.txt")]
+        st = make_state(source_versions=164)
         assert snap_compare(_app(svc, st, clock), run_before=_pushing(_monitor(svc, st)))
 
     def test_modal_validate_before_completed(self, snap_compare: Any) -> None:

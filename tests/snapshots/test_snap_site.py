@@ -8,6 +8,10 @@ import threading
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 
+import pytest
+
+from helpers.clock import FixedClock
+from helpers.pilot import settle
 from recovery_tui.app import make_app
 from recovery_tui.procedure.site_ops import SiteSession
 from recovery_tui.screens.site_monitor import SiteMonitorScreen
@@ -20,7 +24,7 @@ from recovery_tui.service.sitemodels import BUCKET_MODE, BucketPlan, SitePlan
 from recovery_tui.service.sitevalidate import BucketValidation, SiteValidation
 from recovery_tui.service.validation_report import SideCounts, ValidationReport, VersionDiff
 
-from snap_helpers import FixedClock, settle
+pytestmark = pytest.mark.slow  # SVG snapshots
 
 ARN = "arn:minio:replication::5a2f0c1e-8d1b-4c3a-9f2e-0b7c6d5e4f3a:{}"
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=timezone.utc)

@@ -22,7 +22,8 @@ def write_config(tmp_path, aliases) -> str:
 def test_mc_host_with_token_and_port():
     book = AliasBook(env={"MC_HOST_prod": f"https://AKID:{SECRET}:TOKEN123@minio.example.com:9000"})
     a = book.get("prod")
-    assert (a.url, a.access_key, a.endpoint, a.secure) == ("https://minio.example.com:9000", "AKID", "minio.example.com:9000", True)
+    assert (a.url, a.access_key, a.endpoint, a.secure) == (
+        "https://minio.example.com:9000", "AKID", "minio.example.com:9000", True)
     assert a.secret_key.reveal() == SECRET and a.session_token.reveal() == "TOKEN123"
     assert SECRET not in repr(a) and SECRET not in str(a) and "TOKEN123" not in repr(a)
     assert a.origin == "MC_HOST_prod"
@@ -44,7 +45,8 @@ def test_mc_host_wins_over_config(tmp_path):
 def test_config_json_alias(tmp_path):
     cfg = write_config(
         tmp_path,
-        {"site": {"url": "https://s3.local:9443/", "accessKey": "AK", "secretKey": SECRET, "api": "s3v4", "path": "auto"}},
+        {"site": {"url": "https://s3.local:9443/", "accessKey": "AK", "secretKey": SECRET, "api": "s3v4",
+                  "path": "auto"}},
     )
     a = AliasBook(env={"MC_CONFIG_DIR": cfg}).get("site")
     assert a.url == "https://s3.local:9443" and a.api == "s3v4" and a.origin.endswith("config.json")
@@ -79,7 +81,8 @@ def test_unknown_alias_names_alias_and_file(tmp_path):
 def test_malformed_json_names_file_and_line(tmp_path):
     d = tmp_path / "mc"
     d.mkdir()
-    (d / "config.json").write_text('{"version": "10", "aliases": {\n  "a": {"url": "http://x", "secretKey": "' + SECRET + '",}\n')
+    (d / "config.json").write_text(
+        '{"version": "10", "aliases": {\n  "a": {"url": "http://x", "secretKey": "' + SECRET + '",}\n')
     with pytest.raises(ConfigError) as err:
         AliasBook(env={"MC_CONFIG_DIR": str(d)}).get("a")
     assert "not valid JSON" in err.value.message and str(d / "config.json") in err.value.message
@@ -91,7 +94,7 @@ def test_unreadable_config_is_a_clear_error(tmp_path):
     (d / "config.json").mkdir(parents=True)  # a directory where the file should be
     with pytest.raises(ConfigError) as err:
         AliasBook(env={"MC_CONFIG_DIR": str(d)}).get("a")
-    assert "cannot read mc config" in err.value.message
+    assert "cannot read mc's config file" in err.value.message
 
 
 def test_config_alias_without_keys(tmp_path):
@@ -106,7 +109,8 @@ def test_default_config_path_is_home_mc(tmp_path):
 
 
 def test_all_skips_broken_aliases(tmp_path):
-    cfg = write_config(tmp_path, {"good": {"url": "http://g:1", "accessKey": "A", "secretKey": "SSSS"}, "bad": {"url": "nope"}})
+    cfg = write_config(tmp_path, {"good": {"url": "http://g:1", "accessKey": "A", "secretKey": "SSSS"},
+                                  "bad": {"url": "nope"}})
     book = AliasBook(env={"MC_CONFIG_DIR": cfg})
     assert [a.name for a in book.all()] == ["good"]
 
@@ -119,7 +123,8 @@ def test_matches_endpoint():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("source/data", ("source", "data", "")), ("src/data/a/b/", ("src", "data", "a/b/")), (" t/my.bucket-1 ", ("t", "my.bucket-1", ""))],
+    [("source/data", ("source", "data", "")), ("src/data/a/b/", ("src", "data", "a/b/")),
+     (" t/my.bucket-1 ", ("t", "my.bucket-1", ""))],
 )
 def test_parse_bucket_path(text, expected):
     p = parse_bucket_path(text)

@@ -64,7 +64,8 @@ def test_contracts_hold_on_this_tree() -> None:
 
 CROSSINGS = [
     # (module file under recovery_tui/, the bad import appended to it, the contracts it must break)
-    ("lab/server.py", "from recovery_tui.service.secrets import redact as _r", {"lab-service-independent", "lab-self-contained"}),
+    ("lab/server.py", "from recovery_tui.service.secrets import redact as _r",
+     {"lab-service-independent", "lab-self-contained"}),
     # the screens and the procedure reach service.models, so they now reach the lab too (indirect imports count)
     ("service/models.py", "import recovery_tui.lab.store",
      {"lab-service-independent", "ui-no-lab", "procedure-no-textual"}),
@@ -76,7 +77,8 @@ CROSSINGS = [
     ("headless/output.py", "from recovery_tui.widgets import mc_command", {"no-textual"}),
     ("journal.py", "from recovery_tui.messages import StepDone", {"no-textual"}),
     ("screens/base.py", "import recovery_tui.lab.store", {"ui-no-lab"}),
-    ("widgets/resync_progress.py", "from recovery_tui.service.models import ResyncTargetStatus", {"widgets-no-service"}),
+    ("widgets/resync_progress.py", "from recovery_tui.service.models import ResyncTargetStatus",
+     {"widgets-no-service"}),
     ("screens/targets.py", "import boto3", {"ui-no-requests"}),
     ("procedure/next_steps_plan.py", "from recovery_tui.widgets.checklist import Checklist",
      {"procedure-no-textual", "no-textual"}),

@@ -18,7 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "recovery_tui"
 
-TEXTUAL_FREE = ["service", "lab", "headless", "journal.py", "paths.py", "report.py", "state.py", "steps.py", "settings.py", "procedure"]
+TEXTUAL_FREE = ["service", "lab", "headless", "journal.py", "paths.py", "report.py", "state.py", "steps.py",
+                "settings.py", "procedure", "exits.py", "mcflags.py", "mccheck.py", "mccmd.py", "mcduration.py"]
 """Packages (every module inside) and single modules that must load without Textual."""
 
 

@@ -1,5 +1,7 @@
 """A scripted stand-in for `RecoveryService` used by the Monitor/Validate/Next-steps tests and snapshots.
 
+Every method has the service's own signature: tests/unit/test_fakes_match_service.py checks it.
+
 It returns the service's real model dataclasses with fixed IDs and times, so
 screens render deterministically; the lab-backed tests use the real service.
 Each method can be scripted to raise a `RecoveryError` to exercise error paths.
@@ -8,9 +10,10 @@ Each method can be scripted to raise a `RecoveryError` to exercise error paths.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Iterator, Optional
 
+from helpers.clock import T0
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.models import (
     DiffEntry,
@@ -24,25 +27,12 @@ from recovery_tui.service.models import (
     ResyncTargetStatus,
     TimedCounts,
 )
+from recovery_tui.service.replstatus import ReplicationStatus
 from recovery_tui.state import WizardState
 
-T0 = datetime(2026, 5, 1, 10, 0, 0, tzinfo=timezone.utc)
 ARN = "arn:minio:replication::11111111-2222-4333-8444-555555555555:data"
 REVERSE_ARN = "arn:minio:replication::66666666-7777-4888-8999-000000000000:data"
 RESET_ID = "7c3e91d2-0b4f-4a61-9f1e-2d5c8a7b6e01"
-
-
-class FixedClock:
-    """An injectable clock that only moves when told to."""
-
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def make_state(**kw: Any) -> WizardState:
@@ -58,7 +48,8 @@ def make_state(**kw: Any) -> WizardState:
 
 
 def status(state: str = "Ongoing", count: int = 1234, size: int = 5_000_000, failed: int = 0,
-           last_object: str = "docs/agenda-12.txt", updated: datetime = T0 - timedelta(seconds=35)) -> ResyncTargetStatus:
+           last_object: str = "docs/agenda-12.txt",
+           updated: datetime = T0 - timedelta(seconds=35)) -> ResyncTargetStatus:
     return ResyncTargetStatus(arn=ARN, reset_id=RESET_ID, status=state, start_time=T0 - timedelta(minutes=5),
                               last_update=updated, replicated_count=count, replicated_size=size, failed_count=failed,
                               failed_size=0, bucket="data", last_object=last_object)
@@ -126,7 +117,26 @@ class FakeService:
         self._maybe_fail("replication_metrics")
         return self.metrics
 
-    def list_object_versions(self, alias: str, bucket: str, prefix: str = "", **_: Any) -> Iterator[ObjectVersion]:
+    def replication_status(self, alias: str, bucket: str) -> ReplicationStatus:
+        """`mc replicate status` of one side, built from the scripted metrics and link (the real builder)."""
+        from recovery_tui.service.replstatus import build_status
+
+        self._maybe_fail("replication_status")
+        cfg = self.configs.get(alias)
+        if cfg is None:
+            return ReplicationStatus(url=f"{alias}/{bucket}", configured=False)
+        m, arn = self.metrics, cfg.rules[0].destination_arn
+        doc = {"uptime": m.uptime_seconds, "currStats": {
+            "Stats": {t.arn: {"replicationCount": t.replicated_count, "failed": {"lastMinute": {
+                "count": t.failed.last_minute}, "lastHour": {"count": t.failed.last_hour}}} for t in m.targets},
+            "replicaCount": m.replica_count, "queued": {"curr": {"count": m.queued_count, "bytes": m.queued_bytes}},
+            "failed": {"lastMinute": {"count": m.failed.last_minute}, "lastHour": {"count": m.failed.last_hour}}}}
+        link = {"arn": arn, "endpoint": "sitea.example.net:9000" if alias == "target" else "siteb.example.net:9000",
+                "isOnline": self.link.online if self.link else False}
+        return build_status(f"{alias}/{bucket}", doc, [link], cfg, now=T0)
+
+    def list_object_versions(self, alias: str, bucket: str, prefix: str = "", delimiter: str = "",
+                             page_size: int = 1000) -> Iterator[ObjectVersion]:
         self._maybe_fail("list_object_versions")
         for i in range(self.versions):
             yield ObjectVersion(key=f"k{i:05d}", version_id=f"v{i}", is_latest=True, last_modified=T0)

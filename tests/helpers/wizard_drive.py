@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit import settle, to_preflight, wait_for
+from helpers.pilot import settle, to_preflight, wait_for
 
 
 def _name(app: Any) -> str:
@@ -58,6 +58,13 @@ async def drive_full_wizard(pilot: Any, app: Any, *, monitor_timeout: float = 40
                        timeout=30, what="backlog run")
         reached.append("backlog")
     await settle(pilot)
+    after = app.state.extra.get("backlog", {})
+    if after.get("still_failed"):  # versions still FAILED: the wizard offers --clear-checksum; decline it here
+        await wait_for(pilot, lambda: getattr(app.screen, "title_text", "") == "Try --clear-checksum?",
+                       timeout=20, what="clear-checksum offer")
+        await pilot.press("n")
+        reached.append("clear-checksum-declined")
+        await settle(pilot)
     await pilot.press("n")
     await settle(pilot)
     if _name(app) == "ConfirmModal":

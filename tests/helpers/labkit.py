@@ -1,22 +1,21 @@
-"""Shared helpers of the safety and fault suites: labs, the wizard on a lab, the CLI in-process and as a process.
+"""Labs, the wizard on a lab, the CLI in-process and as a process (the safety, fault and exit suites).
 
-Imported by `tests/safety/conftest.py` and `tests/faults/conftest.py` (which puts this directory on
-`sys.path`). Nothing here reads the developer's mc config: the root conftest isolates HOME, XDG_* and
-RECOVERY_TUI_STATE_DIR per test.
+Nothing here reads the developer's mc config: the root conftest isolates HOME, XDG_* and
+RECOVERY_TUI_STATE_DIR per test. Driving the App is in `helpers.pilot`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import pytest
 
+from helpers.pilot import keep_notifications
 from recovery_tui.app import RecoveryApp, make_app
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.aliases import AliasBook, BucketPath
@@ -37,7 +36,7 @@ def wizard_for(lab: Lab, tmp_path: Path, **kw: Any) -> RecoveryApp:
     """The app the CLI builds for `--lab` (persisting its state under the test's state dir)."""
     book = book_for(lab, tmp_path)
     kw.setdefault("source", BucketPath("source", BUCKET))
-    return make_app(RecoveryService(book), aliases=book.names(), lab=True, **kw)
+    return keep_notifications(make_app(RecoveryService(book), aliases=book.names(), lab=True, **kw))
 
 
 def use_lab_env(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,48 +50,6 @@ def arn_of(lab: Lab) -> str:
     from recovery_tui.lab.scenarios import arn_for
 
     return arn_for(lab.target)
-
-
-async def settle(pilot: Any, rounds: int = 3) -> None:
-    """Let workers finish and their messages land."""
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
-    """Poll `cond` while the app runs; fail with `what` after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not cond():
-        if loop.time() > end:
-            raise AssertionError(f"condition not reached: {what or cond}")
-        await pilot.pause(0.05)
-
-
-async def to_preflight(pilot: Any) -> None:
-    """Connect (source/data) → Targets (first ARN) → Preflight, waiting for every check."""
-    await settle(pilot)
-    await pilot.press("tab", "enter")
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot, 5)
-
-
-def screen_text(app: Any) -> str:
-    """Every Static/Label text of the current screen, and any toast, joined (for message assertions)."""
-    from textual.widgets import Static
-
-    parts = []
-    for widget in app.screen.query(Static):
-        try:
-            parts.append(str(widget.render()))
-        except Exception:
-            continue
-    for note in list(getattr(app, "_notifications", [])):
-        parts.append(f"{note.title} {note.message}")
-    return "\n".join(parts)
 
 
 @dataclass
@@ -131,6 +88,14 @@ def assert_one_line_error(run: Run, code: int) -> None:
     assert len(lines) == 1, run.err
     assert lines[0].startswith("recovery-tui"), lines[0]
     assert "—" in lines[0] or "→" in lines[0], f"no fix hint in: {lines[0]}"
+
+
+def drain_replication(lab: Lab) -> None:
+    """Wait until both sites' replication queues are empty and nothing is in flight (a lab event, bounded)."""
+    for rt in (lab.source, lab.target):
+        rep = rt.replicator
+        lab.call(rep.drain, 30.0)
+        assert not lab.call(lambda r=rep: bool(r._inflight)), f"{rt.site.name}: replication still busy after 30 s"
 
 
 def versions_of(lab: Lab, site: str, bucket: str = BUCKET) -> set[tuple[str, str]]:

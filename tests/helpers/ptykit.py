@@ -1,8 +1,10 @@
 """The real `recovery-tui` under a pseudo-terminal: start it at 80x24, type keys, read the screen (ANSI stripped).
 
-Used by `test_resume_signals.py`. The process gets its own session (`setsid`), the pty as stdin/stdout/stderr,
-`TERM=xterm-256color`, `COLUMNS=80 LINES=24` and the pty's window size set with `TIOCSWINSZ`. A reader thread
-drains the master side so the app never blocks on a full pty buffer.
+Used by `tests/safety/test_resume_signals.py` and `helpers.exitkit`. The process gets its own session
+(`setsid`) with the pty as its controlling terminal (so Ctrl+C typed before the TUI starts is a SIGINT, as in a
+real terminal) and as stdin/stdout/stderr, `TERM=xterm-256color`, `COLUMNS=80 LINES=24` and the pty's window
+size set with `TIOCSWINSZ`. A reader thread drains the master side so the app never blocks on a full pty buffer.
+`listening_ports(pid)` reads which TCP ports a process listens on (Linux /proc), to find a `--lab`'s sites.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Optional, Sequence
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\|\x1b[@-Z\\-_]")
 """CSI, OSC, DCS/APC strings and two-byte escapes."""
 
-KEYS = {"enter": "\r", "tab": "\t", "escape": "\x1b"}
+KEYS = {"enter": "\r", "tab": "\t", "escape": "\x1b", "ctrl+c": "\x03"}
 
 
 def pty_available() -> Optional[str]:
@@ -40,6 +42,38 @@ def strip_ansi(text: str) -> str:
     return ANSI.sub("", text)
 
 
+def _controlling_terminal() -> None:
+    """In the child, after `setsid`: the pty on stdin becomes its controlling terminal."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def listening_ports(pid: int) -> set[int]:
+    """TCP ports process `pid` listens on (Linux /proc; empty elsewhere or once it is gone)."""
+    inodes: set[str] = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    except OSError:
+        return set()
+    ports: set[int] = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            with open(f"/proc/{pid}/net/{table}") as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if len(cols) > 9 and cols[3] == "0A" and cols[9] in inodes:  # 0A: LISTEN
+                ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 class PtyApp:
     """`recovery-tui ARGV` on a fresh 80x24 pty."""
 
@@ -49,16 +83,20 @@ class PtyApp:
         full = {**os.environ, **env, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
         full.pop("TEXTUAL", None)
         self.proc = subprocess.Popen([sys.executable, "-m", "recovery_tui", *argv], stdin=slave, stdout=slave,
-                                     stderr=slave, env=full, start_new_session=True, close_fds=True)
+                                     stderr=slave, env=full, start_new_session=True, close_fds=True,
+                                     preexec_fn=_controlling_terminal)
         os.close(slave)
         self._chunks: list[bytes] = []
         self._lock = threading.Lock()
         self._mark = 0
+        self._stop = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         while True:
+            if self._stop.is_set():
+                return
             try:
                 ready, _, _ = select.select([self.master], [], [], 0.1)
                 if not ready:
@@ -112,12 +150,18 @@ class PtyApp:
         except subprocess.TimeoutExpired:
             return None
 
+    def hangup(self) -> None:
+        """The terminal goes away, as when an SSH session drops: the master side closes (the app gets SIGHUP and
+        every write it makes fails). Closed once: a second close could hit a descriptor reused since."""
+        if self.master >= 0:
+            self._stop.set()
+            self._reader.join(2)  # it stops looking at the descriptor before it is closed
+            master, self.master = self.master, -1
+            os.close(master)
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(5)
         self._reader.join(2)
-        try:
-            os.close(self.master)
-        except OSError:
-            pass
+        self.hangup()

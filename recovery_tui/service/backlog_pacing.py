@@ -1,0 +1,66 @@
+"""Pacing and bookkeeping of the backlog engine: the request-start rate limit and the checkpoint watermark."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Optional
+
+
+class RateLimiter:
+    """Paces request starts: the n-th start no earlier than t0 + n/rate; idle time is not banked."""
+
+    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.rate = rate
+        self._clock, self._sleep = clock, sleep
+        self._next: Optional[float] = None
+        self._lock = threading.Lock()
+
+    def wait(self, stop: Optional[threading.Event] = None) -> None:
+        if self.rate <= 0:
+            return
+        with self._lock:
+            now = self._clock()
+            slot = now if self._next is None else max(self._next, now)
+            self._next = slot + 1.0 / self.rate
+        delay = slot - self._clock()
+        if delay > 0:
+            if stop is not None:
+                stop.wait(delay)
+            else:
+                self._sleep(delay)
+
+
+class Watermark:
+    """Which items are finished, compactly: every key below `after`, plus `done` pairs at or above it."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.after: str = state.get("after", "")
+        self.prior_done = {tuple(x) for x in state.get("done", [])}
+        self.seq = 0
+        self.inflight: dict[int, tuple[str, str]] = {}
+        self.finished: list[tuple[str, str]] = []
+        self.last_key = self.after
+        self.lock = threading.Lock()
+
+    def skip(self, key: str, vid: str) -> bool:
+        return key < self.after or (key, vid) in self.prior_done
+
+    def dispatch(self, key: str, vid: str) -> int:
+        with self.lock:
+            self.seq += 1
+            self.inflight[self.seq] = (key, vid)
+            self.last_key = key
+            return self.seq
+
+    def finish(self, seq: int) -> None:
+        with self.lock:
+            self.finished.append(self.inflight.pop(seq))
+
+    def state(self) -> dict[str, Any]:
+        with self.lock:
+            low = self.inflight[min(self.inflight)][0] if self.inflight else self.last_key
+            done = {p for p in self.finished if p[0] >= low} | {p for p in self.prior_done if p[0] >= low}
+            self.finished = [p for p in self.finished if p[0] >= low]
+            return {"after": low, "done": sorted(list(p) for p in done)}
