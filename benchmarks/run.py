@@ -1,4 +1,4 @@
-"""The benchmarks of issues 4, 9 and 12: `python -m benchmarks.run NAME… | all` (names in BENCHES).
+"""The benchmarks of issues 4, 9, 11 and 12: `python -m benchmarks.run NAME… | all` (names in BENCHES).
 
 Every figure comes from one run on lab sites served by separate processes (`recovery-tui lab serve`),
 so the lab never shares the client's interpreter. Prints one table with PASS/FAIL per target, headed by
@@ -166,6 +166,8 @@ BENCHES: dict[str, Callable[[], list[Row]]] = {
     "I1": _lazy("benchmarks.inventory:bench_i1"),  # I1-I3 need the scale extra (DuckDB, pyarrow)
     "I2": _lazy("benchmarks.inventory:bench_i2"),
     "I3": _lazy("benchmarks.inventory:bench_i3"),
+    "S1": _lazy("benchmarks.site:bench_s1"),
+    "S2": _lazy("benchmarks.fleet_frames:bench_s2"),
 }
 """Run order of `all`. Add a benchmark with one line: a name and a function returning table rows."""
 

@@ -94,6 +94,10 @@ class RecoveryApp(DrillFlow, App[int]):
         """The audit journal of this run, created on first use."""
         self.drill = drill
         """A `training.DrillSession` for `--lab --drill` (picker, briefing, timeline, debrief), else None."""
+        self.site_running = False
+        """A whole-site run (issue 11) has resyncs queued or running (the fleet monitor keeps it current)."""
+        self.site_ops: Any = None
+        """The whole-site screens' calls to the servers; None builds the real ones (tests script them)."""
         self.on_ending: Optional[Callable[[int], None]] = None
         """Told the exit code when the App leaves at once (`end_now`): the CLI's exit watchdog."""
 
@@ -118,11 +122,12 @@ class RecoveryApp(DrillFlow, App[int]):
             resync = (f"\nResync ResetID {saved.reset_id} ({saved.resync_status or 'started'})."
                       if saved.reset_id else "")
             lab_note = saved.extra.pop("resume_note", "")
-            message = (
-                f"A session saved {when} UTC was at step {saved.step.number} · {saved.step.title}\n"
-                f"for {saved.source}" + (f" → {saved.target_label}" if saved.arn else "") + f".{resync}\n\n"
-                "Reattach to it? (No starts over; nothing on the servers changes either way.)"
-            )
+            site = saved.extra.get("site")
+            where = (f"the whole-site run {site.get('source')} → {site.get('target')}" if site
+                     else f"step {saved.step.number} · {saved.step.title}")
+            bucket = "" if site else f"\nfor {saved.source}" + (f" → {saved.target_label}" if saved.arn else "") + "."
+            message = (f"A session saved {when} UTC was at {where}{bucket}{resync}\n\n"
+                       "Reattach to it? (No starts over; nothing on the servers changes either way.)")
             if lab_note:
                 message = (f"A lab session saved {when} UTC for {saved.source}.\n{lab_note}\n\n"
                            f"Resume at step {saved.step.number} · {saved.step.title}? (No starts over.)")
@@ -145,6 +150,13 @@ class RecoveryApp(DrillFlow, App[int]):
             return
         saved.lab = self.lab
         self.state = saved
+        if saved.extra.get("site"):
+            from recovery_tui.screens.site_base import site_flow_resume
+
+            site_flow_resume(self, saved.extra["site"])
+            self.notify("Reattached to the whole-site run: every bucket's row comes back from its checkpoint.",
+                        timeout=5)
+            return
         self.pop_screen()
         target = saved.step
         # Only the saved step is built now: building (and starting the workers of) every step before it on the
@@ -255,6 +267,13 @@ class RecoveryApp(DrillFlow, App[int]):
     def action_request_quit(self) -> None:
         """Quit; while a resync runs, say plainly that it carries on on the server. A drill shows its debrief."""
         if self.show_debrief(final=False):
+            return
+        if self.site_running:
+            message = ("Quitting stops only this window: the bucket resyncs already started [b]continue on the "
+                       "server[/b]; the ones still queued wait. Starting the site resync again continues the run "
+                       "(it never starts a bucket twice)." if not self.lab else
+                       "This is the [b]lab[/b]: quitting stops both lab sites and every resync with them.")
+            self.push_screen(ConfirmModal("Quit the wizard?", message, yes="Quit", no="Stay"), self._quit_answer)
             return
         if not self.state.resync_running:
             self.save_state()

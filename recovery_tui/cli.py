@@ -228,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
         _insecure_here(command_parser)
         _region_here(command_parser)
 
+    from recovery_tui.headless.site_args import add_site_parser
+
+    add_site_parser(sub, _insecure_here, _region_here)
+
     j = sub.add_parser("journal", help="list past runs, or show one")
     j.add_argument("run", nargs="?", default=None, help="run ID (or a unique prefix) to show")
     j.add_argument("--json", action="store_true")
@@ -265,11 +269,16 @@ def _serve_lab(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{name}={value}", flush=True)
         if args.tls:
             print(f"# CA certificate: {lab.ca_pem_path}", flush=True)
-        print(
-            f"# lab running: scenario {args.scenario}, bucket 'data' on aliases 'source' (healthy) "
-            "and 'target' (damaged). Export the two lines above, then e.g.: recovery-tui targets source/data",
-            flush=True,
-        )
+        if args.scenario in ("site-loss", "site-replication", "site-many"):
+            print(f"# lab running: scenario {args.scenario}, many buckets on aliases 'source' (healthy) and "
+                  "'target' (damaged). Export the two lines above, then e.g.: recovery-tui site plan source target",
+                  flush=True)
+        else:
+            print(
+                f"# lab running: scenario {args.scenario}, bucket 'data' on aliases 'source' (healthy) "
+                "and 'target' (damaged). Export the two lines above, then e.g.: recovery-tui targets source/data",
+                flush=True,
+            )
         print(f"# fault control: POST {lab.source.url}/_lab/fault  ·  Ctrl-C stops the lab", flush=True)
         while not stop.wait(0.5):
             pass

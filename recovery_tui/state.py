@@ -203,5 +203,5 @@ class WizardState:
 
     @property
     def resumable(self) -> bool:
-        """Worth offering to reattach: past Connect with a source chosen."""
-        return self.step > 0 and bool(self.source)
+        """Worth offering to reattach: past Connect with a source chosen, or a whole-site run started."""
+        return (self.step > 0 and bool(self.source)) or bool(self.extra.get("site"))

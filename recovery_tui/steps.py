@@ -94,4 +94,38 @@ STEPS: dict[Step, StepInfo] = {
 }
 """The step table, in order. Its screen column is `screens/registry.py`'s `SCREENS` (Textual lives there)."""
 
-__all__ = ["STEPS", "Step", "StepInfo"]
+class SiteStep(IntEnum):
+    """One step of the whole-site flow (issue 11), entered from Connect with `w`; 0-based like `Step`."""
+
+    PLAN = 0
+    MONITOR = 1
+    VALIDATE = 2
+    REPORT = 3
+
+    @property
+    def title(self) -> str:
+        return SITE_STEPS[self][0]
+
+    @property
+    def mc(self) -> str:
+        return SITE_STEPS[self][1]
+
+    @property
+    def number(self) -> int:
+        return int(self) + 1
+
+    @property
+    def heading(self) -> str:
+        """"Site 2 of 4 · Fleet monitor"."""
+        return f"Site {self.number} of {len(SITE_STEPS)} · {self.title}"
+
+
+SITE_STEPS: dict[SiteStep, tuple[str, str]] = {
+    SiteStep.PLAN: ("Site plan", "mc replicate ls"),
+    SiteStep.MONITOR: ("Fleet monitor", "mc replicate resync status"),
+    SiteStep.VALIDATE: ("Fleet validation", "mc ls -r --versions"),
+    SiteStep.REPORT: ("Rules, checklist, report", "mc replicate add"),
+}
+"""The site flow's step table: title and the mc verb each step stands for."""
+
+__all__ = ["STEPS", "SITE_STEPS", "SiteStep", "Step", "StepInfo"]

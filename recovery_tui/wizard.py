@@ -88,7 +88,13 @@ def run_wizard(settings: Settings) -> int:
             book.get(source.alias)  # a malformed MC_HOST_/config entry: one line, exit 2, before the TUI
         in_lab = settings.lab
         if source is None and in_lab:
-            source = BucketPath("source", "data")
+            scenario = lab_plan.scenario if lab_plan is not None else ""
+            bucket = "data"
+            if scenario.startswith("site-"):  # the whole-site scenarios (importing the lab costs ~0.2 s)
+                from recovery_tui.lab import sitescen
+
+                bucket = sitescen.default_bucket(scenario) if scenario in sitescen.NAMES else "data"
+            source = BucketPath("source", bucket)
         if not settings.web_driver:  # after the input checks: a bad --source says so even in a pipe
             require_terminal()
         resume = None

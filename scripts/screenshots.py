@@ -114,6 +114,30 @@ async def next_steps(pilot: Any) -> None:
     await settle(pilot, 5)
 
 
+async def site_plan(pilot: Any) -> None:
+    await connect(pilot)
+    await pilot.press("w", "enter")
+    await settle(pilot, 5)
+
+
+async def site_monitor(pilot: Any) -> None:
+    await site_plan(pilot)
+    await pilot.press("s", *"target", "enter")
+    await settle(pilot, 6)  # the fleet runner's worker ends when every bucket has ended
+
+
+async def site_validate(pilot: Any) -> None:
+    await site_monitor(pilot)
+    await pilot.press("v")
+    await settle(pilot, 6)
+
+
+async def site_report(pilot: Any) -> None:
+    await site_validate(pilot)
+    await pilot.press("n")
+    await settle(pilot, 5)
+
+
 SHOTS: list[tuple[str, str, Steps]] = [
     ("01-connect", "partial-loss", connect),
     ("02-targets", "partial-loss", targets),
@@ -127,14 +151,20 @@ SHOTS: list[tuple[str, str, Steps]] = [
     ("06-validate", "partial-loss", validate),
     ("07-next-steps", "partial-loss", next_steps),
     ("07-next-steps-total-loss", "total-loss", next_steps),
+    ("08-site-plan", "site-loss", site_plan),
+    ("09-site-monitor", "site-loss", site_monitor),
+    ("10-site-validate", "site-loss", site_validate),
+    ("11-site-report", "site-loss", site_report),
 ]
 """(file name, lab scenario, steps to reach the state)."""
 
 
 async def take(name: str, scenario: str, steps: Steps) -> Path:
     """One fresh lab + app, walk `steps`, save `screenshots/<name>.svg`."""
+    site = {"objects": 2000, "resync_delay": 0.0} if scenario.startswith("site-") else {}
     with Lab(scenario=scenario, seed=7, source_port=PORTS[0], target_port=PORTS[1],
-             source_keys=KEYS["source"], target_keys=KEYS["target"]) as lab, tempfile.TemporaryDirectory() as tmp:
+             source_keys=KEYS["source"], target_keys=KEYS["target"], **site) as lab, \
+            tempfile.TemporaryDirectory() as tmp:
         book = AliasBook(env={**lab.env(), "MC_CONFIG_DIR": tmp})
         app = make_app(RecoveryService(book), aliases=book.names(), lab=True,
                        source=BucketPath("source", "data"), persist=False)

@@ -1,5 +1,5 @@
 """Headless commands: the mc-style `targets`, `resync start|status`, `replicate status`, `validate`,
-`resync-backlog` and `journal`.
+`resync-backlog`, `site …` and `journal`.
 
 `dispatch(args, settings)` is called by `recovery_tui.cli.main` with the parsed arguments (the command's own
 options) and the run's `Settings` (global options, environment), and returns the
@@ -28,11 +28,20 @@ def _mc_equivalent(args: argparse.Namespace) -> str:
         return f"mc replicate status {args.path}"
     if command == "validate":
         return f"mc ls -r --versions {args.source} | wc -l; mc ls -r --versions {args.target} | wc -l"
+    if command == "site":
+        return _mc_site(args)
     if command == "resync-backlog":
         flags = [f for f, on in (("--dry-run", args.dry_run), ("--clear-checksum", args.clear_checksum),
                                  ("--validate", args.validate)) if on]
         arn = [f"--arn {args.arn}"] if getattr(args, "arn", None) else []
         return " ".join([f"mc replicate resync-backlog {args.path}", *arn, *flags])
+    return ""
+
+
+def _mc_site(args: argparse.Namespace) -> str:
+    """Only the site-level cancel has one mc equivalent; the per-bucket records carry their own commands."""
+    if args.site_command == "resync" and args.site_resync_command == "cancel":
+        return f"mc admin replicate resync cancel {args.source} {args.target}"
     return ""
 
 
@@ -50,6 +59,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
     name = args.command + (f" {args.resync_command}" if args.command == "resync" else "") + (
         f" {args.replicate_command}" if args.command == "replicate" else "")
+    if args.command == "site":
+        name += f" {args.site_command}" + (f" {args.site_resync_command}" if args.site_command == "resync" else "")
     log = common.start_run(name.replace(" ", "-"), settings)
     mc = _mc_equivalent(args)
     try:
@@ -96,6 +107,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from recovery_tui.headless.validate import run as run_validate
 
         return run_validate(args, settings)
+    if command == "site":
+        from recovery_tui.headless.site import run as run_site
+
+        return run_site(args, settings)
     if command == "resync-backlog":
         from recovery_tui.headless.resync_backlog import run as run_resync_backlog
 

@@ -1,5 +1,6 @@
 """The lab's MinIO admin API (plain JSON, §2/§7/§9.4/§10): remote targets (list; set in `set_target.py`),
-replication diff, info.
+replication diff, info; and (in their own modules) site replication (§15, `siterepl.py`) and the
+bucket-metadata export (`bucketmeta.py`).
 
 Dispatch mirrors MinIO's admin router: community serves `/minio/admin/v3` only, the AIStor
 flavor v3 and v4; an unmatched route (wrong version/path, or a required query key missing)
@@ -261,4 +262,22 @@ async def dispatch(rt: Any, request: web.Request, version: str, subpath: str) ->
         return await set_remote_target(rt, request)
     if subpath == "info" and method == "GET":
         return info(rt, request)
+    if subpath.startswith("site-replication/") or subpath in ("metrics", "export-bucket-metadata"):
+        return await _site_routes(rt, request, version, subpath)
+    raise mismatch(rt, version)
+
+
+async def _site_routes(rt: Any, request: web.Request, version: str, subpath: str) -> web.StreamResponse:
+    """Site replication (§15, `lab/siterepl.py`) and the bucket-metadata export (`lab/bucketmeta.py`)."""
+    from recovery_tui.lab import bucketmeta, siterepl
+
+    method = request.method
+    if subpath == "site-replication/info" and method == "GET":
+        return siterepl.info(rt, request)
+    if subpath == "site-replication/resync/op" and method == "PUT" and "operation" in request.query:
+        return await siterepl.resync_op(rt, request)
+    if subpath == "metrics" and method == "GET":
+        return await siterepl.metrics(rt, request)
+    if subpath == "export-bucket-metadata" and method == "GET":
+        return bucketmeta.export(rt, request)
     raise mismatch(rt, version)

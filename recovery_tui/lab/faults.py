@@ -14,6 +14,8 @@ the lab's own loop thread, where the `a*` coroutine variants must be awaited ins
 * `set_inventory(site, fault=None, pace=0.0, rows_per_file=None)` — how that site's next inventory
   runs go (aistor flavour, `lab/inventory_run.py`): a fault (`fail`, `stall`, `missing-file`,
   `truncate`, `schema`, `partial`), seconds to wait between batches of keys, rows per report file.
+* `delete_bucket(site, bucket)` — the bucket is gone, configuration and targets included.
+* `restart(site)` — in-memory state is reloaded from "disk" (the site-replication resync status).
 * `set_diff_error(after)` — fault `diff-error after N`: every replication diff stream sends N entries,
   then the line the server sends when its walk fails (`{"error":{}}` with zero times, §7) and closes
   (at its end if it has fewer entries); `None` removes the fault.
@@ -32,6 +34,7 @@ HTTP control endpoint (unauthenticated, served on both sites, loopback only):
   "seconds":0.02}`, `{"action":"fail-replication","pattern":"docs/*"}`,
   `{"action":"clear-replication-failures"}`, `{"action":"wipe","site":"target","bucket":"data"}`,
   `{"action":"inventory","site":"source","fault":"fail","pace":0.01,"rows_per_file":1000}`,
+  `{"action":"delete-bucket","site":"source","bucket":"logs"}`, `{"action":"restart","site":"source"}`,
   `{"action":"diff-error","after":3}` (`"after": null` removes it), `{"action":"copy-checksum",
   "mode":"recompute"}`, `{"action":"hold-resync","percent":50}`, `{"action":"release-resync"}`,
   `{"action":"clear"}`. Errors: 400/404 `{"ok": false, "error": "..."}`.
@@ -205,6 +208,26 @@ class FaultController:
         """(fault, pace, rows per file) for that site's inventory runs."""
         with self._lock:
             return self._inventory.get(site, (None, 0.0, None))
+    def delete_bucket(self, site: str, bucket: str) -> None:
+        """The bucket is removed with everything in it (`mc rb --force`): versions, configuration, targets."""
+        self._lab.call(self._delete_bucket, site, bucket)
+
+    def _delete_bucket(self, site: str, bucket: str) -> None:
+        s = self._lab.site(site).site
+        if s.buckets.pop(bucket, None) is None:
+            raise KeyError(f"no bucket {bucket!r} on site {site!r}")
+        s.targets.pop(bucket, None)
+
+    # -- restart -------------------------------------------------------------------------------
+    def restart(self, site: str) -> None:
+        """The server restarts: state MinIO keeps in memory and rebuilds from disk is reloaded (today the
+        site-replication resync status, which a cancel leaves "Ongoing" in memory, §15.4)."""
+        self._lab.call(self._restart, site)
+
+    def _restart(self, site: str) -> None:
+        restart = getattr(self._lab.site(site).site.site_repl, "restart", None)  # a lab.siterepl state, if any
+        if restart is not None:
+            restart()
 
     # -- everything ----------------------------------------------------------------------------
     def clear(self) -> None:
@@ -293,6 +316,10 @@ async def handle_control(rt: "SiteRuntime", request: web.Request) -> web.Respons
             rows = doc.get("rows_per_file")
             faults.set_inventory(site, doc.get("fault"), pace=float(doc.get("pace", 0)),
                                  rows_per_file=int(rows) if rows is not None else None)
+        elif action == "delete-bucket":
+            faults._delete_bucket(site, _field(doc, "bucket"))
+        elif action == "restart":
+            faults._restart(site)
         elif action == "hold-resync":
             percent = doc.get("percent")
             if isinstance(percent, bool) or not isinstance(percent, (int, float)):

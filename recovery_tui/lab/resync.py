@@ -153,15 +153,29 @@ class Resyncer:
             await self._check_remote(bucket, b, tgt)
         if not arn:
             raise _bad_request(bucket, "target ARN specified for resync is empty")
-        rec = b.resync.get(arn)
-        if rec is not None and rec.status in ACTIVE:
-            raise _bad_request(bucket, f"Resync of bucket {bucket} is already in progress for remote bucket {arn}")
-        b.resync[arn] = store.ResyncRecord(arn=arn, reset_id=reset_id, status="Pending",
-                                          start_time=store.utcnow(), bucket=bucket)
-        self.jobs[(bucket, arn)] = asyncio.create_task(self._job(bucket, arn, reset_id, before))
+        try:
+            self.begin(bucket, arn, reset_id, before)
+        except ValueError as exc:
+            raise _bad_request(bucket, str(exc)) from None
         return _json({"target": [{"arn": arn, "resetid": reset_id, "startTime": ZERO_TIME, "endTime": ZERO_TIME,
                                   "completedReplicationSize": 0, "failedReplicationSize": 0,
                                   "failedReplicationCount": 0, "replicationCount": 0}]})
+
+    def begin(self, bucket: str, arn: str, reset_id: str, before: Any) -> None:
+        """`resyncer.start`: a new record and job; ValueError (MinIO's message) while one is Pending/Ongoing.
+
+        Also the site-level resync's entry point (`lab/siterepl.py`)."""
+        b = self.site.buckets[bucket]
+        rec = b.resync.get(arn)
+        if rec is not None and rec.status in ACTIVE:
+            raise ValueError(f"Resync of bucket {bucket} is already in progress for remote bucket {arn}")
+        b.resync[arn] = store.ResyncRecord(arn=arn, reset_id=reset_id, status="Pending",
+                                          start_time=store.utcnow(), bucket=bucket)
+        self.jobs[(bucket, arn)] = asyncio.create_task(self._job(bucket, arn, reset_id, before))
+
+    async def check_remote(self, bucket: str, b: store.Bucket, tgt: store.LabTarget) -> None:
+        """`SetTarget(update=true)`'s remote checks (LabError, JSON forms); see `_check_remote`."""
+        await self._check_remote(bucket, b, tgt)
 
     async def _check_remote(self, bucket: str, b: store.Bucket, tgt: store.LabTarget) -> None:
         """`BucketTargetSys.SetTarget(update=true)`: bucket exists, versioning, liveness (JSON errors)."""

@@ -1,6 +1,7 @@
 """Lab scenarios: seeded, deterministic data sets for the demo, operator training and tests.
 
-Every scenario builds the same active-active pair: bucket `data` on both sites, versioning
+Every scenario but the whole-site ones (`site-loss`, `site-replication`: see `lab/sitescen.py`)
+builds the same active-active pair: bucket `data` on both sites, versioning
 Enabled, a remote target each way (ARN `arn:minio:replication::<peer deployment id>:data`) and
 one rule each way with ExistingObjectReplication, DeleteMarkerReplication and DeleteReplication
 Enabled. The objects are written straight into both stores (source COMPLETED, target REPLICA),
@@ -29,6 +30,10 @@ SCENARIOS: tuple[tuple[str, str], ...] = (
     ("checksum-failures", "partial-loss plus source versions FAILED until copied onto themselves"),
     ("large", "many versions (--objects N, default 100000) with a small loss on the target"),
     ("source-loss", "partial-loss on the site named 'source': the alias that sounds healthy is the damaged one"),
+    ("site-loss", "16 buckets: 13 damaged on the target (one empty, one of --objects N versions, default "
+                  "50000), 2 that cannot be resynced, 1 replicating to a third deployment"),
+    ("site-replication", "the two sites are site-replication peers; 7 buckets damaged on the target"),
+    ("site-many", "many small replicated buckets (--objects N, default 1000), each damaged on the target"),
 )
 NAMES: tuple[str, ...] = tuple(n for n, _ in SCENARIOS)
 
@@ -187,10 +192,15 @@ def apply(lab: Any, name: str, *, objects: Optional[int] = None, seed: int = 0) 
 def _seed(lab: Any, name: str, objects: Optional[int], seed: int) -> bool:
     """Build the scenario's data; returns whether the target must then go offline."""
     rng = random.Random(f"recovery-tui-lab:{seed}")
-    arn, _reverse = _setup_pair(lab, rng)
-    if getattr(lab, "flavor", "community") == "aistor":
+    from recovery_tui.lab import sitescen
+
+    if getattr(lab, "flavor", "community") == "aistor":  # where the inventory jobs write, on every scenario
         for rt in (lab.source, lab.target):
             rt.site.buckets.setdefault(REPORTS_BUCKET, store.Bucket(REPORTS_BUCKET))
+    if name in sitescen.NAMES:
+        sitescen.seed(lab, name, rng, objects)
+        return False
+    arn, _reverse = _setup_pair(lab, rng)
     if name == "large":
         _seed_large(lab, rng, arn, DEFAULT_OBJECTS_LARGE if objects is None else objects)
         return False

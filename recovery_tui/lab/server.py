@@ -188,6 +188,11 @@ TRAINING_RESYNC_DELAY = 0.6
 scenarios take about ten seconds, long enough to watch the monitor move."""
 
 
+SITE_TRAINING_RESYNC_DELAY = 0.02
+"""The whole-site scenarios hold thousands of versions (50,000 in one bucket): a faster pace, so a site
+recovery takes minutes, while the small buckets still visibly move."""
+
+
 def training_resync_delay(scenario: Optional[str], explicit: Optional[float] = None) -> Optional[float]:
     """The resync pace for an interactive lab (`--lab`, `lab serve`); None keeps the default.
 
@@ -197,6 +202,8 @@ def training_resync_delay(scenario: Optional[str], explicit: Optional[float] = N
         return explicit
     if scenario == "large":
         return None
+    if scenario in ("site-loss", "site-replication", "site-many"):
+        return SITE_TRAINING_RESYNC_DELAY
     return TRAINING_RESYNC_DELAY
 
 

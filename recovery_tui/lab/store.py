@@ -330,6 +330,8 @@ class Site:
     The root user (access_key/secret_key above) may do everything."""
     inventory_jobs: dict = field(default_factory=dict)
     """(bucket, job id) → `lab.inventory.InventoryJob` (aistor flavour only)."""
+    site_repl: Optional[object] = None
+    """`lab/siterepl.SiteReplState` when this site is a site-replication peer (scenario `site-replication`)."""
 
     def targets_of(self, bucket: str) -> list[LabTarget]:
         return self.targets.setdefault(bucket, [])

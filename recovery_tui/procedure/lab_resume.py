@@ -45,6 +45,10 @@ def plan(saved: Optional["WizardState"], requested: Optional[str], objects: Opti
     """Which scenario to start, and whether the saved lab session can be offered."""
     if saved is None or not saved.resumable or saved.extra.get("finished_at"):
         return LabResumePlan(requested or default, objects, False)
+    if saved.extra.get("site"):  # its fleet checkpoint counts resyncs of a lab that is gone: nothing to follow
+        return LabResumePlan(requested or default, objects, False,
+                             "The saved lab session was a whole-site run: its resyncs stopped with that lab, so it "
+                             "cannot be resumed; this run starts over (w opens the site flow again).")
     where = f"at step {saved.step.number} · {saved.step.title}"
     old = saved.extra.get(SCENARIO_KEY)
     if not old:

@@ -172,6 +172,13 @@ class ProgressTracker:
             return None
         return rate_between(self._window[0], self._window[-1])
 
+    def stalled(self, at: float) -> bool:
+        """The job runs but nothing moved for `stall_seconds` (what `view().stalled` says, without the rest)."""
+        last = self._last
+        if last is None or last.status not in ("Pending", "Ongoing") or self._last_progress_at is None:
+            return False
+        return at - self._last_progress_at >= self.stall_seconds
+
     def view(self, at: float, now: datetime) -> ProgressView:
         """Everything the screen shows, at monotonic time `at` and wall time `now`."""
         last = self._last

@@ -159,14 +159,18 @@ class StepScreen(Screen[None]):
     # -- events and actions -------------------------------------------------------------------------
 
     def on_screen_resume(self) -> None:
-        if self.state.step != self.STEP:
-            self.state.step = self.STEP
-            self.save_state()
+        self.note_step()
         self.refresh_header()
         self.app.step_shown(self.STEP)
         if self.returning:
             self.returning = False
             self.reentered()
+
+    def note_step(self) -> None:
+        """Record in the saved state that the wizard is at this step (the whole-site screens do not)."""
+        if self.state.step != self.STEP:
+            self.state.step = self.STEP
+            self.save_state()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Forward a failed worker to the App's single error router, then let the screen tidy up."""

@@ -77,11 +77,12 @@ class ConnectScreen(StepScreen):
     EXPLAIN = (
         "A resync copies every version from the [b]healthy[/b] site back to the damaged one, so it starts on "
         "the healthy side. Pick that site's alias and the bucket to rebuild. Only a bucket with a replication "
-        "rule (marked ⇄, listed first) can drive a resync. Repeat for every damaged bucket."
+        "rule (marked ⇄, listed first) can drive a resync. A whole damaged site? [b]w[/b] plans every bucket at once."
     )
     BINDINGS = [
         Binding("r", "reload", "Reload", id="connect.reload"),
         Binding("slash", "type_path", "Type path", id="connect.type"),
+        Binding("w", "whole_site", "Whole site", id="connect.site"),
     ]
 
     def __init__(
@@ -226,6 +227,17 @@ class ConnectScreen(StepScreen):
         """List the highlighted alias's buckets again."""
         if self.current_alias:
             self.show_alias(self.current_alias)
+
+    def action_whole_site(self) -> None:
+        """The other choice of this step: every damaged bucket of a site in one plan (issue 11)."""
+        from recovery_tui.screens.site_base import PickDamagedModal, site_flow_start
+
+        healthy = self.current_alias or (self.aliases[0] if self.aliases else "")
+        if not healthy:
+            self.notify("Define the two sites' aliases first.", severity="warning", timeout=4)
+            return
+        self.app.push_screen(PickDamagedModal(healthy, self.aliases),
+                             lambda damaged: site_flow_start(self.app, healthy, damaged) if damaged else None)
 
     def action_type_path(self) -> None:
         """Focus the ALIAS/BUCKET input."""

@@ -88,9 +88,11 @@ class TypeToConfirmModal(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="type-confirm.cancel")]
 
     def __init__(self, title: str, message: str, expected: str, *, action: str = "Confirm", prompt: str = "",
-                 id: str | None = None) -> None:
+                 noun: str = "bucket name", id: str | None = None) -> None:
         super().__init__(id=id)
-        self.prompt = prompt or f"Type the bucket name [b]{expected}[/b] to confirm:"
+        self.noun = noun
+        """What the expected word is ("bucket name", "damaged alias")."""
+        self.prompt = prompt or f"Type the {noun} [b]{expected}[/b] to confirm:"
         """The line above the input (rich markup allowed)."""
         self.title_text = title
         """What is about to happen."""

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from recovery_tui.steps import Step
+from recovery_tui.steps import SiteStep, Step
 
 
 class StepHeader(Static):
@@ -23,18 +23,19 @@ class StepHeader(Static):
     }
     """
 
-    step: reactive[Step] = reactive(Step.CONNECT)
-    """The step shown."""
+    step: reactive["Step | SiteStep"] = reactive(Step.CONNECT)
+    """The step shown (a wizard step, or a step of the whole-site flow)."""
     context: reactive[str] = reactive("")
     """Right-hand text: e.g. "source/data → target/data" or "lab"."""
 
-    def __init__(self, step: Step, context: str = "", *, id: str | None = None) -> None:
+    def __init__(self, step: "Step | SiteStep", context: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.set_reactive(StepHeader.step, step)
         self.set_reactive(StepHeader.context, context)
 
     def render(self) -> Text:
-        left = Text(Step.coerce(self.step).heading, style="bold")
+        step = self.step if isinstance(self.step, SiteStep) else Step.coerce(self.step)
+        left = Text(step.heading, style="bold")
         width = max(self.size.width - 2, 20)
         right = self.context
         room = width - len(left) - 2

@@ -97,7 +97,8 @@ def test_unknown_scenario() -> None:
     with pytest.raises(ValueError, match="unknown scenario"):
         scenarios.apply(_fake_lab(), "nope")
     assert [n for n, _ in scenarios.SCENARIOS] == ["healthy", "partial-loss", "total-loss", "target-offline",
-                                                   "checksum-failures", "large", "source-loss"]
+                                                   "checksum-failures", "large", "source-loss", "site-loss",
+                                                   "site-replication", "site-many"]
 
 
 def test_source_loss_damages_the_site_named_source() -> None:

@@ -73,7 +73,9 @@ CROSSINGS = [
     # serve reports bad input with the service's InputError, so it reaches Textual through it too
     ("service/errors.py", "import textual",
      {"no-textual", "procedure-no-textual", "serve-runs-the-wizard-as-a-process"}),
-    ("service/canary.py", "def _late():\n    from textual.widgets import Static\n    return Static", {"no-textual"}),
+    # the procedure's whole-site flow (procedure/site_ops.py) runs canaries, so it reaches canary.py too
+    ("service/canary.py", "def _late():\n    from textual.widgets import Static\n    return Static",
+     {"no-textual", "procedure-no-textual"}),
     ("headless/output.py", "from recovery_tui.widgets import mc_command", {"no-textual"}),
     ("journal.py", "from recovery_tui.messages import StepDone", {"no-textual"}),
     ("screens/base.py", "import recovery_tui.lab.store", {"ui-no-lab"}),

@@ -1,0 +1,150 @@
+"""The whole-site flow's session and what its screens ask of the servers (no Textual).
+
+`SiteSession` is what the four site screens share: the two aliases, the plan, the buckets the operator
+included, the queue order and cap, the running `FleetRunner`, the validation, the report paths.
+`SiteOps(service)` is the screens' one door to the service (plan = discovery + counts, the runner,
+the fleet validation, the rules each target must get back); tests and snapshots pass a scripted one.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Optional
+
+from recovery_tui.procedure.next_steps_plan import Plan as RulesPlan
+from recovery_tui.procedure.next_steps_plan import compare
+from recovery_tui.service.canary import (
+    CanaryCheck,
+    CanaryWrite,
+    canary_key,
+    put_canary,
+    run_round_trip,
+    wait_for_replica,
+)
+from recovery_tui.service.discovery import count_versions, discover
+from recovery_tui.service.errors import RecoveryError
+from recovery_tui.service.fleet import FleetRunner, open_checkpoint
+from recovery_tui.service.sitefleet import SiteResyncRunner
+from recovery_tui.service.sitemodels import SITE_MODE, SitePlan
+from recovery_tui.service.sitevalidate import BucketProgress, SiteValidation, validate_site
+
+MAX_RUNNING_CHOICES = (1, 2, 4, 8, 16)
+"""What `m` cycles through (the default is 4)."""
+
+
+@dataclass
+class SiteSession:
+    """The state of one whole-site recovery in the wizard."""
+
+    source: str
+    target: str
+    plan: Optional[SitePlan] = None
+    included: set[str] = field(default_factory=set)
+    order: str = "size"
+    max_running: int = 4
+    runner: Optional[FleetRunner] = None
+    validation: Optional[SiteValidation] = None
+    rules: dict[str, RulesPlan] = field(default_factory=dict)
+    rules_error: str = ""
+    report_paths: tuple[str, ...] = ()
+    started_at: Optional[datetime] = None
+    finished_at: Optional[datetime] = None
+    resume_included: Optional[set[str]] = None
+    """After a reattach: the buckets the interrupted run included (kept when the plan is read again)."""
+
+    def choose_plan(self, plan: SitePlan) -> None:
+        """A new plan: every recoverable bucket included (or, after a reattach, the run's own choice)."""
+        self.plan = plan
+        every = {b.bucket for b in plan.recoverable()}
+        self.included = every & self.resume_included if self.resume_included is not None else every
+
+    @property
+    def site_level(self) -> bool:
+        """The site-replication path (one site-level resync for every bucket)."""
+        return self.plan is not None and self.plan.mode == SITE_MODE
+
+    def next_max_running(self) -> int:
+        later = [n for n in MAX_RUNNING_CHOICES if n > self.max_running]
+        self.max_running = later[0] if later else MAX_RUNNING_CHOICES[0]
+        if self.runner is not None:
+            self.runner.set_max_running(self.max_running)
+        return self.max_running
+
+
+class SiteOps:
+    """The site screens' calls, run from their thread workers."""
+
+    def __init__(self, service: Any) -> None:
+        self.service = service
+
+    def plan(self, src: str, dst: str, progress: Optional[Callable[[int, int, str], None]] = None) -> SitePlan:
+        return count_versions(self.service, discover(self.service, src, dst, progress=progress), progress=progress)
+
+    def runner(self, session: SiteSession, *, journal: Any = None, poll_interval: float = 2.0) -> FleetRunner:
+        """The fleet runner for the session's plan (checkpointed: a re-run continues, never double-starts)."""
+        plan = session.plan
+        assert plan is not None
+        kw: dict[str, Any] = dict(checkpoint=open_checkpoint(plan), journal=journal, poll_interval=poll_interval)
+        if session.site_level:
+            return SiteResyncRunner(self.service, plan, **kw)
+        chosen = [b.bucket for b in plan.buckets if b.bucket in session.included]
+        return FleetRunner(self.service, plan, buckets=chosen, order=session.order,
+                           max_running=session.max_running, **kw)
+
+    def validate(self, session: SiteSession, progress: Optional[BucketProgress] = None,
+                 cancel: Optional[threading.Event] = None) -> SiteValidation:
+        assert session.plan is not None
+        return validate_site(self.service, session.plan, buckets=sorted(session.included), progress=progress,
+                             cancel=cancel)
+
+    def canaries(self, session: SiteSession, run_id: str, *, timeout: float = 30.0) -> dict[str, list[CanaryCheck]]:
+        """One canary round per included bucket (4 at a time): a small object under `.recovery-tui-canary/`
+        written on each side and watched for on the other. A bucket whose target still lacks its rules back
+        gets only the healthy → damaged canary (the other cannot arrive before the rules are recreated)."""
+        plan = session.plan
+        assert plan is not None
+        rows = [b for b in plan.buckets if b.bucket in session.included]
+
+        def one(row: Any) -> tuple[str, list[CanaryCheck]]:
+            a, b = (plan.source, row.bucket), (plan.target, row.target_bucket or row.bucket)
+            try:
+                rules = session.rules.get(row.bucket)
+                if rules is not None and rules.to_fix:
+                    body = f"recovery-tui canary {run_id} written on {plan.source}\n".encode()
+                    write = put_canary(self.service, a[0], a[1], canary_key(a[0], run_id), body)
+                    return row.bucket, [wait_for_replica(self.service, write, b[0], b[1], timeout=timeout)]
+                return row.bucket, run_round_trip(self.service, a, b, run_id, timeout=timeout)
+            except RecoveryError as exc:
+                write = CanaryWrite(a[0], a[1], canary_key(a[0], run_id), "")
+                return row.bucket, [CanaryCheck(write, b[0], False, 0.0, exc.one_line())]
+
+        if not rows:
+            return {}
+        with ThreadPoolExecutor(min(4, len(rows))) as pool:
+            return dict(pool.map(one, rows))
+
+    def rules(self, session: SiteSession) -> dict[str, RulesPlan]:
+        """Per included bucket: the rules its target bucket must get back to replicate to the source again."""
+        plan = session.plan
+        assert plan is not None
+        src_url = self.service.aliases.get(plan.source).url
+        rows = [b for b in plan.buckets if b.bucket in session.included]
+
+        def one(row: Any) -> tuple[str, RulesPlan]:
+            tb = row.target_bucket or row.bucket
+            source_cfg = self.service.replication_config(plan.source, row.bucket)
+            target_cfg = self.service.replication_config(plan.target, tb)
+            remotes = self.service.remote_targets(plan.target, tb)
+            return row.bucket, compare(source_cfg, target_cfg, row.arn, target_path=f"{plan.target}/{tb}",
+                                       source_url=src_url, source_bucket=row.bucket, target_remotes=remotes)
+
+        if not rows:
+            return {}
+        with ThreadPoolExecutor(min(8, len(rows))) as pool:
+            return dict(pool.map(one, rows))
+
+
+__all__ = ["SiteSession", "SiteOps", "MAX_RUNNING_CHOICES", "RecoveryError"]

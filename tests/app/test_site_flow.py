@@ -1,0 +1,160 @@
+"""The whole-site flow in the wizard on the `site-loss` lab (issue 11 "done when"): Connect's `w`, the plan, one
+typed confirmation, the fleet monitor until every bucket completed, fleet validation IN SYNC, rules, checklist and
+the site report, keyboard only at 80x24, counting the keys pressed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable
+
+from helpers.pilot import settle, wait_for
+from recovery_tui.lab import sitescen
+from recovery_tui.lab.server import Lab
+from recovery_tui.screens.dialogs import TypeToConfirmModal
+from recovery_tui.screens.site_base import PickDamagedModal
+from recovery_tui.screens.site_monitor import BucketMonitorScreen, SiteMonitorScreen
+from recovery_tui.screens.site_plan import SitePlanScreen
+from recovery_tui.screens.site_report import SiteReportScreen
+from recovery_tui.screens.site_validate import DiffModal, SiteValidateScreen
+
+pytestmark = pytest.mark.slow  # the whole-site flow through the wizard on a site lab
+
+
+class Keys:
+    """Presses keys and counts them."""
+
+    def __init__(self, pilot: Any) -> None:
+        self.pilot, self.count = pilot, 0
+
+    async def __call__(self, *keys: str) -> None:
+        self.count += len(keys)
+        await self.pilot.press(*keys)
+        await settle(self.pilot, 4)
+
+
+@pytest.fixture
+def site_lab() -> Any:
+    lab = Lab(scenario="site-loss", objects=150, resync_delay=0.0).start()
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+async def test_whole_site_recovery_keyboard_only(site_lab: Lab, wizard: Any, monkeypatch: Any, tmp_path: Path) -> None:
+    monkeypatch.setattr(SiteMonitorScreen, "poll_interval", 0.1)
+    app = wizard(site_lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        press = Keys(pilot)
+        await press("w")
+        assert isinstance(app.screen, PickDamagedModal)
+        await press("enter")  # the only other alias: target
+        assert isinstance(app.screen, SitePlanScreen)
+        plan = app.screen.session.plan
+        assert plan is not None and plan.source == "source" and plan.target == "target"
+        assert {b.bucket for b in plan.recoverable()} == set(sitescen.recoverable("site-loss"))
+        assert app.screen.query_one("#plan-table", DataTable).row_count == len(plan.buckets)
+        await press("s")
+        assert isinstance(app.screen, TypeToConfirmModal)
+        await press(*"target", "enter")
+        assert isinstance(app.screen, SiteMonitorScreen)
+        snap = app.screen.snap
+        assert snap is not None and snap.status == "Completed", snap and [(r.bucket, r.status, r.detail)
+                                                                            for r in snap.rows]
+        assert "Every bucket Completed" in str(app.screen.query_one("#fleet-banner").render())
+        await press("enter")  # the highlighted bucket's own monitor
+        assert isinstance(app.screen, BucketMonitorScreen)
+        await press("escape")
+        assert isinstance(app.screen, SiteMonitorScreen)
+        await press("v")
+        assert isinstance(app.screen, SiteValidateScreen)
+        validation = app.screen.session.validation
+        assert validation is not None and validation.in_sync, [b.to_json() for b in validation.buckets]
+        await press("enter")
+        assert isinstance(app.screen, DiffModal)
+        await press("escape", "n")
+        assert isinstance(app.screen, SiteReportScreen)
+        rules = app.screen.session.rules
+        wiped = {n for n, _, how in sitescen.SITE_LOSS_BUCKETS if how == "wipe"}
+        assert {b for b, p in rules.items() if p.to_fix} == wiped
+        await press("w")
+        paths = app.screen.session.report_paths
+        assert len(paths) == 2 and all(Path(p).exists() for p in paths)
+        report = json.loads(Path(paths[1]).read_text())
+        rows = {b["bucket"]: b for b in report["buckets"]}
+        assert rows["photos"]["resync"]["status"] == "Completed"
+        assert rows["photos"]["validation"]["in_sync"] is True
+        assert rows[sitescen.TARGET_MISSING]["recoverable"] is False and rows[sitescen.TARGET_MISSING]["fix"]
+        checks = {c["key"]: c["done"] for c in report["checklist"]}
+        assert checks["resync"] and checks["validate"] and not checks["rules"]
+        assert "# Site recovery: source → target" in Path(paths[0]).read_text()
+        assert press.count <= 40
+        assert site_lab.source.site.secret_key not in Path(paths[0]).read_text() + Path(paths[1]).read_text()
+
+
+async def test_plan_include_exclude_and_cap(site_lab: Lab, wizard: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(SiteMonitorScreen, "poll_interval", 0.1)
+    app = wizard(site_lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w", "enter")
+        await settle(pilot, 5)
+        screen = app.screen
+        assert isinstance(screen, SitePlanScreen)
+        every = set(screen.session.included)
+        await pilot.press("a")  # none
+        assert screen.session.included == set()
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SitePlanScreen)  # nothing included: nothing to confirm
+        await pilot.press("a", "m")
+        assert screen.session.included == every and screen.session.max_running == 8
+        first = screen.session.plan.buckets[0].bucket
+        await pilot.press("space")
+        assert first not in screen.session.included
+        await pilot.press("s", *"target", "enter")
+        await settle(pilot, 6)
+        snap = app.screen.snap
+        rows = {r.bucket: r for r in snap.rows}
+        assert rows[first].status == "Excluded" and "left out" in rows[first].detail
+        assert all(r.clean for b, r in rows.items() if b in every - {first})
+
+
+async def test_reattach_after_a_drop_restores_every_row(site_lab: Lab, wizard: Any, monkeypatch: Any) -> None:
+    """Quit mid-run (as after SIGHUP): the next session offers to reattach, the fleet monitor comes back with
+    every row from the checkpoint, follows the running resyncs and starts the rest, each bucket exactly once."""
+    from recovery_tui.state import WizardState
+
+    monkeypatch.setattr(SiteMonitorScreen, "poll_interval", 0.1)
+    site_lab.source.replicator.resync.delay = 0.02  # type: ignore[attr-defined]
+    app = wizard(site_lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w", "enter")
+        await settle(pilot, 5)
+        await pilot.press("s", *"target", "enter")
+        await wait_for(pilot, lambda: getattr(getattr(app.screen, "snap", None), "totals", None) is not None
+                       and app.screen.snap.totals.running, what="resyncs running on the fleet monitor")
+        assert isinstance(app.screen, SiteMonitorScreen) and app.site_running
+        first = {r.bucket: r.reset_id for r in app.screen.snap.rows if r.reset_id}
+        assert first
+    saved = WizardState.load(lab=True)
+    assert saved is not None and saved.resumable and saved.extra["site"]["target"] == "target"
+    again = wizard(site_lab, resume=saved)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("y")  # Resume
+        await settle(pilot, 6)
+        assert isinstance(again.screen, SiteMonitorScreen)
+        snap = again.screen.snap
+        assert snap is not None and snap.status == "Completed"
+        rows = {r.bucket: r for r in snap.rows}
+        assert all(rows[b].reset_id == rid for b, rid in first.items())  # followed, not restarted
+    ids = site_lab.call(lambda: {n: {r.reset_id for r in b.resync.values()}
+                                 for n, b in site_lab.source.site.buckets.items() if b.resync})
+    assert set(ids) == set(sitescen.recoverable("site-loss")) and all(len(v) == 1 for v in ids.values())
