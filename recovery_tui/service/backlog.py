@@ -48,6 +48,7 @@ from .backlog_model import (  # noqa: F401  (re-exported: the engine's public ty
     BacklogProgress,
     BacklogRefusal,
     BacklogResult,
+    ItemCounts,
     Proof,
     refusal_reason,
 )
@@ -118,6 +119,7 @@ def run_backlog(
     validate_one: bool = False,
     checkpoint: Optional[Checkpoint] = None,
     progress: Optional[Callable[[BacklogProgress], None]] = None,
+    on_item: Optional[Callable[[BacklogItem], None]] = None,
     cancel: Optional[threading.Event] = None,
     journal: Any = None,
     failure_limit: int = 50,
@@ -131,7 +133,8 @@ def run_backlog(
     Raises the service's RecoveryError when the diff stream cannot be opened (unknown bucket, bad
     credentials, site down); a stream cut mid-way or ended by an error line gives an `incomplete`
     result after the versions already read have been processed. `wait_limit` bounds the wait for what
-    was sent to replicate (0: one re-read only).
+    was sent to replicate (0: one re-read only). A dry run passes every version it would process to
+    `on_item` as it is listed; its result keeps the first `failure_limit` of them and counts them all.
     """
     if concurrent < 1:
         raise ValueError("concurrent must be at least 1")
@@ -149,6 +152,8 @@ def run_backlog(
     failures: list[BacklogFailure] = []
     refusals: list[BacklogRefusal] = []
     items: list[BacklogItem] = []
+    would = {"total": 0, "failed": 0, "copyable": 0}
+    """Dry run: the versions that would be processed, counted (`items` keeps the first few)."""
     sent = SentVersions()
     """What was sent, to re-read afterwards: the version HEADed, or the copy made of it (on disk: B3)."""
     starts = [0.0, 0.0]
@@ -271,7 +276,13 @@ def run_backlog(
                     if reason:
                         refuse(item, reason)
                     else:
-                        items.append(item)
+                        would["total"] += 1
+                        would["failed"] += item.status == "FAILED"
+                        would["copyable"] += not item.delete_marker and not item.purge_status
+                        if on_item is not None:
+                            on_item(item)
+                        if len(items) < failure_limit:
+                            items.append(item)
                 elif validate_one:
                     refused_before = counts["refused"]
                     items.append(item)
@@ -334,7 +345,7 @@ def run_backlog(
         failures=tuple(failures), new_versions=counts["new_versions"], incomplete=bool(error), error=error,
         error_exit_code=error_exit, interrupted=interrupted, resumed=resumed, skipped=select.skipped,
         already_copied=select.already_copied, refused=counts["refused"], refusals=tuple(refusals),
-        passed_over=select.passed_over,
+        passed_over=select.passed_over, item_counts=ItemCounts(**would) if dry_run else None,
         pending_deletes=counts["pending_deletes"], after=after, proof=proof,
         elapsed=elapsed, first_start=starts[0], last_start=starts[1],
     )

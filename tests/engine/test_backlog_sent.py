@@ -149,3 +149,11 @@ def test_the_watermark_forgets_what_is_finished_below_the_lowest_key_in_flight()
     mark.finish(mark.dispatch("k050001", "v"))
     assert mark.state() == {"after": "k050000", "done": [["k050001", "v"]]}
     mark.finish(held)
+
+
+def test_a_dry_run_counts_every_version_passes_each_on_and_keeps_the_first_few() -> None:
+    service, seen = _HugeBacklog(1000), []
+    r = run_backlog(service, BucketPath("src", "data"), dry_run=True, on_item=seen.append)
+    assert (r.total, len(seen), service.heads) == (1000, 1000, 0) and r.items == tuple(seen[:50])
+    assert (r.counted.total, r.counted.failed, r.counted.copyable) == (1000, 1000, 1000)
+    assert [i.version_id for i in seen] == [f"{i:08x}-6e0f-4c1b-9a7d-{i:012x}" for i in range(1000)]
