@@ -10,7 +10,7 @@ import json
 import sys
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from rich.console import Console
 from rich.progress import (
@@ -66,6 +66,20 @@ class Output:
     def json(self, doc: Any) -> None:
         """Print `doc` as JSON on stdout (secrets redacted)."""
         sys.stdout.write(redact(json.dumps(doc, indent=2, ensure_ascii=False, default=_default)) + "\n")
+        sys.stdout.flush()
+
+    def json_with_list(self, doc: dict[str, Any], key: str, rows: Iterable[Any]) -> None:
+        """`json({**doc, key: list(rows)})`, byte for byte, without holding the rows: they are written one by one
+        where the list goes (e.g. a dry run's million versions, read back from disk)."""
+        head = json.dumps({**doc, key: []}, indent=2, ensure_ascii=False, default=_default)
+        mark = f"\n  {json.dumps(key, ensure_ascii=False)}: []"  # a top-level key: only those are indented by 2
+        at = head.index(mark) + len(mark) - 1
+        sep, rest = head[:at] + "\n    ", head  # no row: `head` as it is
+        for row in rows:
+            sys.stdout.write(redact(sep + json.dumps(row, indent=2, ensure_ascii=False, default=_default)
+                                    .replace("\n", "\n    ")))
+            sep, rest = ",\n    ", "\n  " + head[at:]
+        sys.stdout.write(redact(rest) + "\n")
         sys.stdout.flush()
 
     def print(self, *objects: Any, **kw: Any) -> None:

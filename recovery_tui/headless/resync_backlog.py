@@ -12,12 +12,15 @@ copy replicates (its copy reached COMPLETED), or `--yes` is given (journaled).
 from __future__ import annotations
 
 import argparse
+from typing import Optional
 
 from recovery_tui.headless.common import bucket_path, check_arn, journal, make_service, missing_bucket_is_input
+from recovery_tui.headless.item_spool import ItemSpool
 from recovery_tui.headless.output import Output
 from recovery_tui.headless.resync_backlog_print import print_result
 from recovery_tui.service import checkpoint as cp
 from recovery_tui.service.backlog import BacklogProgress, run_backlog
+from recovery_tui.service.backlog_model import item_json
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.settings import Settings
 
@@ -28,6 +31,13 @@ VALIDATED_FOR = 3600.0
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.dry_run:
+        return _run(args, settings, None)
+    with ItemSpool() as spool:  # the dry run's versions, on disk: every one is listed, none is held in memory
+        return _run(args, settings, spool)
+
+
+def _run(args: argparse.Namespace, settings: Settings, spool: Optional[ItemSpool]) -> int:
     out = Output(args.json)
     arn = check_arn(args.arn)
     if args.concurrent < 1:
@@ -92,6 +102,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 service, path, arn=arn, concurrent=args.concurrent, rate_limit=args.rate_limit,
                 dry_run=args.dry_run, clear_checksum=args.clear_checksum, validate_one=args.validate,
                 checkpoint=checkpoint, progress=on_progress, journal=log, wait_limit=args.wait,
+                on_item=spool.add if spool is not None else None,
             )
         except RecoveryError as exc:
             raise missing_bucket_is_input(exc, path) from None
@@ -108,10 +119,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             cp.clear_marker(VALIDATED_MARKER, marker)  # a validate that did not prove it revokes an earlier one
     elif full_copy and result.ok:
         cp.clear_marker(VALIDATED_MARKER, marker)
-    if out.json_mode:
+    if out.json_mode and spool is not None:  # every version listed, read back from disk (the result keeps a few)
+        out.json_with_list(result.to_json(), "items", (item_json(i) for i in spool))
+    elif out.json_mode:
         out.json(result.to_json())
     else:
-        print_result(out, result, args)
+        print_result(out, result, args, listing=spool)
     if result.incomplete:
         return 3 if result.error_exit_code == 3 else 1
     return 0 if result.ok else 1

@@ -8,16 +8,19 @@ replicated, nothing failed, nothing was refused, nothing was cut short.
 from __future__ import annotations
 
 import argparse
+from typing import Iterable, Optional
 
 from recovery_tui.headless.output import Output
-from recovery_tui.service.backlog import REFUSAL_HINT, AfterRun, BacklogResult, Proof
+from recovery_tui.service.backlog import REFUSAL_HINT, AfterRun, BacklogItem, BacklogResult, Proof
 
 COMMAND = "recovery-tui resync-backlog"
 
 
-def print_result(out: Output, r: BacklogResult, args: argparse.Namespace) -> None:
+def print_result(out: Output, r: BacklogResult, args: argparse.Namespace,
+                 listing: Optional[Iterable[BacklogItem]] = None) -> None:
+    """`listing`: a dry run's every version (the result keeps only the first ones), e.g. read back from disk."""
     if r.dry_run:
-        _dry_run(out, r)
+        _dry_run(out, r, r.items if listing is None else listing)
     elif r.validate_only:
         _validate(out, r, args)
     else:
@@ -28,11 +31,11 @@ def print_result(out: Output, r: BacklogResult, args: argparse.Namespace) -> Non
                   else "  Run the command again.")
 
 
-def _dry_run(out: Output, r: BacklogResult) -> None:
-    for i in r.items:
+def _dry_run(out: Output, r: BacklogResult, listing: Iterable[BacklogItem]) -> None:
+    for i in listing:
         tail = "  (pending delete)" if i.pending_delete else ""
         out.print(f"{i.status:<8} {i.version_id}  {i.op}  {i.key}{tail}", markup=False)
-    n = len(r.items)
+    n = r.counted.total
     verb = "copied onto itself or re-triggered" if r.clear_checksum else "processed"
     deletes = f" ({r.pending_deletes:,} pending delete(s))" if r.pending_deletes else ""
     out.print(f"Dry run: {n:,} backlogged version(s) would be {verb} under {r.path}{deletes}. Nothing was sent.")

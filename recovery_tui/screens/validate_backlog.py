@@ -119,8 +119,8 @@ class BacklogActions:
         if result.total == 0:
             self.screen.set_status("Re-trigger: dry run found no PENDING or FAILED version. Nothing to send.")
             return
-        failed = sum(1 for i in result.items if i.status == "FAILED")
-        first = ", ".join(i.key for i in result.items[:3]) + (" …" if len(result.items) > 3 else "")
+        failed = result.counted.failed  # every version counted; `items` keeps only the first few
+        first = ", ".join(i.key for i in result.items[:3]) + (" …" if result.counted.total > 3 else "")
         self.screen.set_status(f"Re-trigger: dry run found {result.total:,} versions; waiting for your answer.")
         message = (
             f"The dry run found [b]{result.total:,}[/b] backlogged versions ({failed:,} FAILED, "

@@ -197,7 +197,7 @@ class ClearChecksumActions:
         getattr(self, f"_{message.stage.replace('-', '_')}_done")(r)
 
     def _dry_run_done(self, r: Any) -> None:
-        copyable = sum(1 for i in r.items if not i.delete_marker and not i.purge_status)
+        copyable = r.counted.copyable
         refused = refusal_lines(r.refusals, r.refused)
         if not copyable:
             self.screen.set_status(f"✘ Clear checksum: no FAILED version may be copied ({r.refused:,} refused, "
@@ -298,7 +298,7 @@ class ClearChecksumActions:
         entry: dict[str, Any] = {"at": iso(self.screen.now()), "refused": r.refused, "refusals": refusals,
                                  "failed": r.failed, "new_versions": r.new_versions, "error": r.error or None}
         if stage == "dry-run":
-            entry["copyable"] = sum(1 for i in r.items if not i.delete_marker and not i.purge_status)
+            entry["copyable"] = r.counted.copyable
         if r.proof is not None:
             entry["proof"] = r.proof.to_json()
         if r.after is not None:

@@ -20,7 +20,8 @@
 5. `dry_run` lists and counts, and sends nothing. `validate_one` processes one candidate, then proves
    the effect (`Proof`): with --clear-checksum the checksum headers of the original and its copy, and in
    every case the version's replication status, waited for (bounded) until COMPLETED or FAILED.
-6. After a run the diff is re-read until what was sent settles (`backlog_check.check_after_run`): the
+6. After a run the diff is re-read until what was sent settles (`backlog_check.check_after_run`; what was
+   sent is kept on disk, `backlog_sent`, so memory stays flat in the number of candidates): the
    summary says how many replicated, are still PENDING, still FAILED. A HEAD accepted is not a version
    replicated.
 7. A checkpoint (every finished key below a watermark, plus the few finished above it) lets an
@@ -47,10 +48,12 @@ from .backlog_model import (  # noqa: F401  (re-exported: the engine's public ty
     BacklogProgress,
     BacklogRefusal,
     BacklogResult,
+    ItemCounts,
     Proof,
     refusal_reason,
 )
 from .backlog_pacing import RateLimiter, Watermark  # noqa: F401  (RateLimiter re-exported)
+from .backlog_sent import SentVersions
 from .checkpoint import Checkpoint, CopyLedger
 from .errors import RecoveryError
 from .models import DiffEntry
@@ -116,6 +119,7 @@ def run_backlog(
     validate_one: bool = False,
     checkpoint: Optional[Checkpoint] = None,
     progress: Optional[Callable[[BacklogProgress], None]] = None,
+    on_item: Optional[Callable[[BacklogItem], None]] = None,
     cancel: Optional[threading.Event] = None,
     journal: Any = None,
     failure_limit: int = 50,
@@ -129,7 +133,8 @@ def run_backlog(
     Raises the service's RecoveryError when the diff stream cannot be opened (unknown bucket, bad
     credentials, site down); a stream cut mid-way or ended by an error line gives an `incomplete`
     result after the versions already read have been processed. `wait_limit` bounds the wait for what
-    was sent to replicate (0: one re-read only).
+    was sent to replicate (0: one re-read only). A dry run passes every version it would process to
+    `on_item` as it is listed; its result keeps the first `failure_limit` of them and counts them all.
     """
     if concurrent < 1:
         raise ValueError("concurrent must be at least 1")
@@ -147,8 +152,10 @@ def run_backlog(
     failures: list[BacklogFailure] = []
     refusals: list[BacklogRefusal] = []
     items: list[BacklogItem] = []
-    tracked: dict[tuple[str, str], BacklogItem] = {}
-    """What was sent, to re-read afterwards: the version HEADed, or the copy made of it."""
+    would = {"total": 0, "failed": 0, "copyable": 0}
+    """Dry run: the versions that would be processed, counted (`items` keeps the first few)."""
+    sent = SentVersions()
+    """What was sent, to re-read afterwards: the version HEADed, or the copy made of it (on disk: B3)."""
     starts = [0.0, 0.0]
     listed = 0
     ledger = CopyLedger(alias, bucket) if clear_checksum else None  # read by a dry run too: same candidates
@@ -224,8 +231,8 @@ def run_backlog(
             else:
                 counts["processed"] += 1
                 counts["new_versions"] += 1 if copied else 0
-                sent = BacklogItem(item.key, copied, False, "PENDING") if copied else item
-                tracked[(sent.key, sent.version_id)] = sent
+        if not error:
+            sent.add(BacklogItem(item.key, copied, False, "PENDING") if copied else item)
         if journal is not None:
             journal.record(action, mc=mc or mc_cmd, result="failed" if error else "ok", key=item.key,
                            version_id=item.version_id, new_version_id=copied or None, error=error or None,
@@ -269,7 +276,13 @@ def run_backlog(
                     if reason:
                         refuse(item, reason)
                     else:
-                        items.append(item)
+                        would["total"] += 1
+                        would["failed"] += item.status == "FAILED"
+                        would["copyable"] += not item.delete_marker and not item.purge_status
+                        if on_item is not None:
+                            on_item(item)
+                        if len(items) < failure_limit:
+                            items.append(item)
                 elif validate_one:
                     refused_before = counts["refused"]
                     items.append(item)
@@ -298,6 +311,7 @@ def run_backlog(
     except KeyboardInterrupt:
         stop.set()
         interrupted = True
+        sent.close()  # nothing is read back: the file goes (a worker's later add is ignored)
         raise
     finally:
         listing_done = True
@@ -314,35 +328,38 @@ def run_backlog(
     after: Optional[AfterRun] = None
     proof: Optional[Proof] = None
     waits: dict[str, Any] = {"wait_limit": wait_limit, "interval": poll_interval, "cancel": stop}
-    if validate_one and not error:
-        waits["quiet"] = quiet
-        proof = _prove(service, path, arn, items, tracked, select, counts["failed"] > 0, waits,
-                       lambda st, w: report(phase="proving", version_status=st, waited=w, wait_limit=wait_limit))
-    elif not dry_run and not validate_one and tracked and not interrupted:
-        after = check_after_run(service, path, arn, tracked, quiet=quiet, sample_limit=failure_limit,
-                                progress=lambda a: report(phase="checking", check=a, waited=a.waited,
-                                                          wait_limit=wait_limit), **waits)
+    try:
+        if validate_one and not error:
+            waits["quiet"] = quiet
+            proof = _prove(service, path, arn, items, sent.first, select, counts["failed"] > 0, waits,
+                           lambda st, w: report(phase="proving", version_status=st, waited=w, wait_limit=wait_limit))
+        elif not dry_run and not validate_one and len(sent) and not interrupted:
+            after = check_after_run(service, path, arn, sent, quiet=quiet, sample_limit=failure_limit,
+                                    progress=lambda a: report(phase="checking", check=a, waited=a.waited,
+                                                              wait_limit=wait_limit), **waits)
+    finally:
+        sent.close()
     return BacklogResult(
         path=str(path), arn=arn or "", total=counts["total"], processed=counts["processed"], failed=counts["failed"],
         dry_run=dry_run, clear_checksum=clear_checksum, validate_only=validate_one, items=tuple(items),
         failures=tuple(failures), new_versions=counts["new_versions"], incomplete=bool(error), error=error,
         error_exit_code=error_exit, interrupted=interrupted, resumed=resumed, skipped=select.skipped,
         already_copied=select.already_copied, refused=counts["refused"], refusals=tuple(refusals),
-        passed_over=select.passed_over,
+        passed_over=select.passed_over, item_counts=ItemCounts(**would) if dry_run else None,
         pending_deletes=counts["pending_deletes"], after=after, proof=proof,
         elapsed=elapsed, first_start=starts[0], last_start=starts[1],
     )
 
 
 def _prove(service: Any, path: BucketPath, arn: Optional[str], items: list[BacklogItem],
-           tracked: dict[tuple[str, str], BacklogItem], select: _Selection, failed: bool, waits: dict[str, Any],
+           sent: Optional[BacklogItem], select: _Selection, failed: bool, waits: dict[str, Any],
            progress: Callable[[str, float], None]) -> Optional[Proof]:
     """--validate: what the one version processed became (or, when every candidate was copied by an earlier
     run, what that earlier copy became: nothing is written then). None when there was nothing to validate."""
     alias, bucket = path.alias, path.bucket
     if items and not failed:
         item = items[0]
-        sent = next(iter(tracked.values()), item)
+        sent = sent or item
         new_vid = sent.version_id if sent.version_id != item.version_id else ""
         earlier = False
     elif not items and select.earlier is not None:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .aliases import BucketPath
-from .backlog_model import AfterRun, BacklogItem
+from .backlog_model import AfterRun
+from .backlog_sent import ReadCounts, SentVersions
 from .errors import ServerError
 from .models import DiffEntry
 
@@ -50,70 +51,66 @@ def walk_error() -> ServerError:
     return ServerError(WALK_ERROR[0].upper() + WALK_ERROR[1:], code="DiffWalkError")
 
 
-def _read_states(entries: Iterable[DiffEntry], arn: Optional[str],
-                 tracked: dict[tuple[str, str], BacklogItem]) -> dict[tuple[str, str], str]:
-    """(key, version) → PENDING/FAILED for the tracked versions still backlogged."""
-    states: dict[tuple[str, str], str] = {}
+def _listed(entries: Iterable[DiffEntry], arn: Optional[str]) -> Iterator[tuple[str, str, str]]:
+    """(key, version, PENDING/FAILED) of every version the diff lists as backlogged; raises the walk's
+    ServerError at the end when the stream ended with an error line (what was read is partial)."""
     failed = False
     for entry in entries:
         if entry.error or failed:  # the stream ends after the error line: read it to the end
             failed = True
             continue
-        ident = (entry.object, entry.version_id)
-        if ident in tracked:
-            st = backlog_status(entry, arn)
-            if st is not None:
-                states[ident] = st[0]
+        st = backlog_status(entry, arn)
+        if st is not None:
+            yield entry.object, entry.version_id, st[0]
     if failed:
         raise walk_error()
-    return states
 
 
 def check_after_run(
-    service: Any, path: BucketPath, arn: Optional[str], tracked: dict[tuple[str, str], BacklogItem], *,
+    service: Any, path: BucketPath, arn: Optional[str], sent: SentVersions, *,
     wait_limit: float, quiet: float, interval: float, cancel: threading.Event,
     progress: Optional[Callable[[AfterRun], None]] = None, sample_limit: int = 50,
 ) -> AfterRun:
-    """Re-read the diff until the tracked versions settle or `wait_limit` seconds pass (see the module doc)."""
+    """Re-read the diff until the versions `sent` settle or `wait_limit` seconds pass (see the module doc).
+
+    Each re-read marks `sent` on disk (`SentVersions.mark`): memory stays flat in the number of versions."""
     from .errors import RecoveryError
 
     start = time.monotonic()
-    states: Optional[dict[tuple[str, str], str]] = None
-    last: Optional[dict[tuple[str, str], str]] = None
+    counts: Optional[ReadCounts] = None
     last_change = start
     reads, settled, error = 0, False, ""
+    tracked = len(sent)
     while True:
         try:
-            fresh = _read_states(service.replication_diff(path.alias, path.bucket, arn=arn, prefix=path.prefix),
-                                 arn, tracked)
+            fresh = sent.mark(_listed(service.replication_diff(path.alias, path.bucket, arn=arn,
+                                                               prefix=path.prefix), arn))
         except RecoveryError as exc:
             error = f"re-reading the backlog failed: {exc.one_line()}"
             break
-        states, reads, now = fresh, reads + 1, time.monotonic()
-        if fresh != last:
-            last, last_change = fresh, now
-        pending = sum(1 for s in fresh.values() if s == "PENDING")
+        counts, reads, now = fresh, reads + 1, time.monotonic()
+        if fresh.changed:
+            last_change = now
+        pending = fresh.listed - fresh.failed
         if progress is not None:
-            progress(_result(tracked, fresh, now - start, wait_limit, reads, False, "", sample_limit))
-        if not fresh or (not pending and now - last_change >= quiet):
+            progress(_result(tracked, sent, fresh, now - start, wait_limit, reads, False, "", sample_limit))
+        if not fresh.listed or (not pending and now - last_change >= quiet):
             settled = True
             break
         if now - start >= wait_limit or cancel.is_set():
             break
         cancel.wait(max(0.0, min(interval, wait_limit - (now - start))))
     waited = time.monotonic() - start
-    if states is None:  # not one good read: nothing is known
-        return AfterRun(len(tracked), 0, 0, 0, waited, wait_limit, reads, False, error)
-    return _result(tracked, states, waited, wait_limit, reads, settled, error, sample_limit)
+    if counts is None:  # not one good read: nothing is known
+        return AfterRun(tracked, 0, 0, 0, waited, wait_limit, reads, False, error)
+    return _result(tracked, sent, counts, waited, wait_limit, reads, settled, error, sample_limit)
 
 
-def _result(tracked: dict[tuple[str, str], BacklogItem], states: dict[tuple[str, str], str], waited: float,
-            wait_limit: float, reads: int, settled: bool, error: str, sample_limit: int) -> AfterRun:
-    failed = [ident for ident, s in states.items() if s == "FAILED"]
-    pending = len(states) - len(failed)
-    return AfterRun(tracked=len(tracked), completed=len(tracked) - len(states), pending=pending, failed=len(failed),
-                    waited=waited, wait_limit=wait_limit, reads=reads, settled=settled, error=error,
-                    still_failed=tuple(tracked[i] for i in sorted(failed)[:sample_limit]))
+def _result(tracked: int, sent: SentVersions, counts: ReadCounts, waited: float, wait_limit: float, reads: int,
+            settled: bool, error: str, sample_limit: int) -> AfterRun:
+    return AfterRun(tracked=tracked, completed=tracked - counts.listed, pending=counts.listed - counts.failed,
+                    failed=counts.failed, waited=waited, wait_limit=wait_limit, reads=reads, settled=settled,
+                    error=error, still_failed=sent.still_failed(sample_limit) if counts.failed else ())
 
 
 def wait_for_version(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,26 @@ class BacklogItem:
     def op(self) -> str:
         """PUT or DEL, as `mc replicate backlog` prints it."""
         return "DEL" if self.delete_marker or self.purge_status else "PUT"
+
+
+@dataclass(frozen=True)
+class ItemCounts:
+    """Dry run: the versions that would be processed, counted (the result keeps only the first of them)."""
+
+    total: int = 0
+    failed: int = 0
+    """FAILED among them (the rest are PENDING)."""
+    copyable: int = 0
+    """Object versions among them: neither a delete marker nor a pending delete."""
+
+    @classmethod
+    def of(cls, items: Iterable[BacklogItem]) -> ItemCounts:
+        total = failed = copyable = 0
+        for i in items:
+            total += 1
+            failed += i.status == "FAILED"
+            copyable += not i.delete_marker and not i.purge_status
+        return cls(total, failed, copyable)
 
 
 @dataclass(frozen=True)
@@ -116,7 +136,7 @@ class AfterRun:
         return {"tracked": self.tracked, "completed": self.completed, "pending": self.pending,
                 "failed": self.failed, "waited_seconds": round(self.waited, 1),
                 "wait_limit_seconds": self.wait_limit, "settled": self.settled, "error": self.error,
-                "still_failed": [_item_json(i) for i in self.still_failed]}
+                "still_failed": [item_json(i) for i in self.still_failed]}
 
 
 @dataclass(frozen=True)
@@ -174,7 +194,10 @@ class BacklogResult:
     clear_checksum: bool = False
     validate_only: bool = False
     items: tuple[BacklogItem, ...] = ()
-    """Dry run: the versions that would be processed. Validate: the one processed."""
+    """Dry run: the first versions that would be processed (bounded; every one is passed to the engine's
+    `on_item` as it is listed, and counted in `item_counts`). Validate: the one processed."""
+    item_counts: Optional[ItemCounts] = None
+    """Dry run: every version that would be processed, counted (None: count `items`, see `counted`)."""
     failures: tuple[BacklogFailure, ...] = ()
     """The first failures (bounded)."""
     new_versions: int = 0
@@ -208,6 +231,11 @@ class BacklogResult:
     """Monotonic times of the first and last request start (for the achieved rate)."""
 
     @property
+    def counted(self) -> ItemCounts:
+        """The versions that would be processed (dry run), counted; `items` holds only the first of them."""
+        return self.item_counts if self.item_counts is not None else ItemCounts.of(self.items)
+
+    @property
     def achieved_rate(self) -> float:
         """Requests started per second, measured between the first and the last start."""
         n = self.processed + self.failed
@@ -239,13 +267,14 @@ class BacklogResult:
         if self.validate_only:
             doc["proof"] = self.proof.to_json() if self.proof is not None else None
         if self.dry_run or self.validate_only:
-            doc["items"] = [_item_json(i) for i in self.items]
-        doc["failures"] = [{**_item_json(f.item), "error": f.error} for f in self.failures]
-        doc["refusals"] = [{**_item_json(r.item), "reason": r.reason} for r in self.refusals]
+            doc["items"] = [item_json(i) for i in self.items]
+        doc["failures"] = [{**item_json(f.item), "error": f.error} for f in self.failures]
+        doc["refusals"] = [{**item_json(r.item), "reason": r.reason} for r in self.refusals]
         return doc
 
 
-def _item_json(i: BacklogItem) -> dict[str, Any]:
+def item_json(i: BacklogItem) -> dict[str, Any]:
+    """One version as the JSON output lists it."""
     doc = {"key": i.key, "version_id": i.version_id, "delete_marker": i.delete_marker, "status": i.status}
     if i.purge_status:
         doc["pending_delete"] = i.purge_status

@@ -33,7 +33,12 @@ class RateLimiter:
 
 
 class Watermark:
-    """Which items are finished, compactly: every key below `after`, plus `done` pairs at or above it."""
+    """Which items are finished, compactly: every key below `after`, plus `done` pairs at or above it.
+
+    The finished pairs below the lowest key in flight are dropped as the run goes (`state` does, and so does
+    `finish` when they pile up), so memory stays flat in the number of items with or without a checkpoint."""
+
+    COMPACT_AT = 1024
 
     def __init__(self, state: dict[str, Any]) -> None:
         self.after: str = state.get("after", "")
@@ -43,6 +48,7 @@ class Watermark:
         self.finished: list[tuple[str, str]] = []
         self.last_key = self.after
         self.lock = threading.Lock()
+        self._compact_at = self.COMPACT_AT
 
     def skip(self, key: str, vid: str) -> bool:
         return key < self.after or (key, vid) in self.prior_done
@@ -57,10 +63,20 @@ class Watermark:
     def finish(self, seq: int) -> None:
         with self.lock:
             self.finished.append(self.inflight.pop(seq))
+            if len(self.finished) >= self._compact_at:  # a run without a checkpoint never calls `state`
+                self._compact()
+                self._compact_at = max(self.COMPACT_AT, 2 * len(self.finished))
+
+    def _low(self) -> str:
+        return self.inflight[min(self.inflight)][0] if self.inflight else self.last_key
+
+    def _compact(self) -> str:
+        low = self._low()
+        self.finished = [p for p in self.finished if p[0] >= low]
+        return low
 
     def state(self) -> dict[str, Any]:
         with self.lock:
-            low = self.inflight[min(self.inflight)][0] if self.inflight else self.last_key
-            done = {p for p in self.finished if p[0] >= low} | {p for p in self.prior_done if p[0] >= low}
-            self.finished = [p for p in self.finished if p[0] >= low]
+            low = self._compact()
+            done = set(self.finished) | {p for p in self.prior_done if p[0] >= low}
             return {"after": low, "done": sorted(list(p) for p in done)}
