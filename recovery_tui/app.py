@@ -20,7 +20,7 @@ from recovery_tui.messages import StateChanged, StepDone, WorkerFailed
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.connect import ConnectScreen
 from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
-from recovery_tui.screens.drill import DrillFlow
+from recovery_tui.screens.drill_flow import DrillFlow
 from recovery_tui.screens.registry import SCREENS
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.secrets import redact
