@@ -53,7 +53,7 @@ def run_wizard(settings: Settings) -> int:
 
     SIGHUP, SIGTERM and SIGINT end it within two seconds from the moment this starts (`exits.ExitGuard`):
     the state saved, the lab stopped, exit code 128 + the signal. `--lab --drill` runs `_run_drill`."""
-    from recovery_tui.exits import ExitGuard, require_terminal, terminal_restorer
+    from recovery_tui.exits import ExitGuard, require_terminal
 
     if settings.drill is not None:
         return _run_drill(settings)
@@ -118,14 +118,7 @@ def run_wizard(settings: Settings) -> int:
             service = deferred = DeferredService(partial(_build_service, book, settings.region))
         app = make_app(service, aliases=names, lab=in_lab, source=source, resume=resume, settings=settings,
                        state=state)
-        guard.last_words(app.save_state)
-        guard.last_words(terminal_restorer())
-        app.on_ending = guard.ending
-        guard.tui_running(app.end_now)
-        code = app.run()
-        guard.closing()
-        _farewell(app.state)
-        return int(code or 0)
+        return _run_guarded(app, guard)
     finally:
         guard.closing()
         if app is not None:
@@ -161,6 +154,20 @@ def _build_lab_service(lab_plan: Any, settings: Settings, config_dir: str, labs:
     lab = _start_lab(lab_plan, settings)
     labs.append(lab)
     return _build_service(lab_aliases(lab, config_dir), settings.region)
+
+
+def _run_guarded(app: Any, guard: Any) -> int:
+    """Run the App under the `ExitGuard`: a signal saves the state and ends it; the farewell line after."""
+    from recovery_tui.exits import terminal_restorer
+
+    guard.last_words(app.save_state)
+    guard.last_words(terminal_restorer())
+    app.on_ending = guard.ending
+    guard.tui_running(app.end_now)
+    code = app.run()
+    guard.closing()
+    _farewell(app.state)
+    return int(code or 0)
 
 
 def _save_quietly(app: Any) -> None:
@@ -215,7 +222,7 @@ def _run_drill(settings: Settings) -> int:
     """`--lab --drill [NAME]`: the drill's lab (started now when named, after the picker otherwise), under the
     same `ExitGuard` as `run_wizard`: a signal at any moment saves, stops the drill's lab and exits."""
     from recovery_tui.app import make_app
-    from recovery_tui.exits import ExitGuard, require_terminal, terminal_restorer
+    from recovery_tui.exits import ExitGuard, require_terminal
 
     guard = ExitGuard().install()
     session = None
@@ -226,14 +233,7 @@ def _run_drill(settings: Settings) -> int:
             require_terminal()
         service, names, source = session.prepare() if session.drill is not None else (None, [], None)
         app = make_app(service, aliases=names, lab=True, source=source, drill=session, settings=settings)
-        guard.last_words(app.save_state)
-        guard.last_words(terminal_restorer())
-        app.on_ending = guard.ending
-        guard.tui_running(app.end_now)
-        code = app.run()
-        guard.closing()
-        _farewell(app.state)
-        return int(code or 0)
+        return _run_guarded(app, guard)
     finally:
         guard.closing()
         if app is not None:
