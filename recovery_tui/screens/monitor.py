@@ -16,14 +16,12 @@ for `r`. Leaving this screen never cancels the job on the server. With
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
@@ -38,6 +36,7 @@ from recovery_tui.procedure.monitor_math import (
 )
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.dialogs import ConfirmModal
+from recovery_tui.screens.monitor_messages import PollFailed, SourceCounted, StatusPolled
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.models import RemoteTarget, ReplicationMetrics, ResyncTargetStatus
 from recovery_tui.state import iso, parse_iso
@@ -51,32 +50,6 @@ if TYPE_CHECKING:
 
 BACKOFF = (2.0, 4.0, 8.0, 15.0, 30.0)
 """Seconds before each retry after consecutive transient failures (the last one repeats)."""
-
-
-@dataclass
-class StatusPolled(Message):
-    """A successful poll: the status for our ARN (None when the server has none) plus link and metrics."""
-
-    status: Optional[ResyncTargetStatus]
-    link: Optional[RemoteTarget]
-    metrics: Optional[ReplicationMetrics]
-    side_error: str = ""
-
-
-@dataclass
-class PollFailed(Message):
-    """A poll failed in a way that retrying may fix."""
-
-    error: RecoveryError
-
-
-@dataclass
-class SourceCounted(Message):
-    """Progress or result of counting the source's versions (the ETA's denominator)."""
-
-    count: int
-    done: bool
-    error: str = ""
 
 
 class MonitorScreen(StepScreen):

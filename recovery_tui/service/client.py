@@ -17,13 +17,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Iterator, Optional
 
 import botocore.exceptions
-import urllib3
 
 from .aliases import Alias, AliasBook
-from .diffstream import StreamCut, iter_diff
-from .errmap import CallContext, connection_failure
+from .diffstream import read_diff
 from .errors import AuthError, ConnectionFailure, NotFound, NotSupported, RecoveryError
-from .http import RawResponse, ca_bundle_for, to_recovery_error
+from .http import ca_bundle_for, to_recovery_error
 from .models import (
     BucketVersioning,
     DiffEntry,
@@ -258,7 +256,7 @@ class RecoveryService:
         s = self.site(alias)
         ctx = s.ctx("list unreplicated versions (replication diff)", A_DIFF, bucket, arn or "")
         resp = s.admin(ctx, "POST", "replication/diff", query, stream=True, headers={"Accept-Encoding": "identity"})
-        return _diff_entries(resp, ctx)
+        return read_diff(resp, ctx)
 
     # --- health -----------------------------------------------------------------------------------------
 
@@ -393,16 +391,3 @@ def _http_date(text: str) -> Optional[datetime]:
         return parse_go_time(parsedate_to_datetime(text)) if text else None
     except (TypeError, ValueError):
         return None
-
-
-def _diff_entries(resp: RawResponse, ctx: CallContext) -> Iterator[DiffEntry]:
-    try:
-        yield from iter_diff(resp.iter_chunks())
-    except StreamCut as exc:
-        raise ConnectionFailure(f"The replication diff stream from {ctx.alias} was cut short ({exc})",
-                                title="Diff stream cut short", hint="Run the diff again.") from None
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        err = connection_failure(ctx, exc)
-        raise ConnectionFailure(f"The replication diff stream from {ctx.alias} was cut short: {err.message}",
-                                title="Diff stream cut short",
-                                hint="Run the diff again; the list is incomplete.") from None

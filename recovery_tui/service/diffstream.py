@@ -3,11 +3,15 @@ anywhere, no end marker, and `"error"` serialised as `{}`. Pure: bytes in, `Diff
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
-from .errors import ServerError
+from .errors import ConnectionFailure, ServerError
 from .models import DiffEntry
 from .parsers import load_json, parse_go_time
+
+if TYPE_CHECKING:
+    from .errmap import CallContext
+    from .http import RawResponse
 
 
 def parse_diff_entry(d: dict[str, Any]) -> DiffEntry:
@@ -66,3 +70,21 @@ def _diff_line(line: bytes) -> Optional[DiffEntry]:
     if not isinstance(data, dict):
         raise ServerError("A replication diff line is not a JSON object", code="BadJSON")
     return parse_diff_entry(data)
+
+
+def read_diff(resp: "RawResponse", ctx: "CallContext") -> Iterator[DiffEntry]:
+    """The entries of an open diff response; a stream cut mid-body raises ConnectionFailure, never ends silently."""
+    import urllib3
+
+    from .errmap import connection_failure
+
+    try:
+        yield from iter_diff(resp.iter_chunks())
+    except StreamCut as exc:
+        raise ConnectionFailure(f"The replication diff stream from {ctx.alias} was cut short ({exc})",
+                                title="Diff stream cut short", hint="Run the diff again.") from None
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        err = connection_failure(ctx, exc)
+        raise ConnectionFailure(f"The replication diff stream from {ctx.alias} was cut short: {err.message}",
+                                title="Diff stream cut short",
+                                hint="Run the diff again; the list is incomplete.") from None
