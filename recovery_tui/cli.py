@@ -236,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("run", nargs="?", default=None, help="run ID (or a unique prefix) to show")
     j.add_argument("--json", action="store_true")
 
-    from recovery_tui.drills.cli import add_parser as add_drill_parser
+    from recovery_tui.headless.drill_args import add_drill_parser
 
     add_drill_parser(sub)
     from recovery_tui.serve.cli import add_parser as add_serve_parser

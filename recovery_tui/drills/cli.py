@@ -1,4 +1,5 @@
-"""`recovery-tui drill list` and `recovery-tui drill show NAME|FILE` (documentation of the drills on offer).
+"""`recovery-tui drill list` and `recovery-tui drill show NAME|FILE` (documentation of the drills on offer;
+their arguments are registered by `headless/drill_args.py`).
 
 Bad input (an unknown name, a malformed file) prints one line naming the file, line and key, and exits 2.
 """
@@ -15,20 +16,6 @@ from recovery_tui.drills import Catalog, DrillError, excerpts
 from recovery_tui.drills.model import Check, Drill, prose
 
 EXIT_OK, EXIT_INPUT = 0, 2
-
-
-def add_parser(sub: Any) -> None:
-    """Register `drill list|show` on the top-level subparsers."""
-    d = sub.add_parser("drill", help="list the incident drills, or show one (recovery-tui --lab --drill NAME)")
-    d_sub = d.add_subparsers(dest="drill_command", metavar="list|show", required=True)
-    ls = d_sub.add_parser("list", help="the drills on offer: built-in and instructors' files")
-    ls.add_argument("--json", action="store_true")
-    show = d_sub.add_parser("show", help="what a drill does: scenario, timeline, objectives, mistakes")
-    show.add_argument("name", metavar="NAME|FILE")
-    show.add_argument("--json", action="store_true")
-    for p in (ls, show):
-        p.add_argument("--drills-dir", action="append", default=[], metavar="DIR", type=Path,
-                       help="also read the drill files (*.toml) in DIR (repeatable)")
 
 
 def catalog(dirs: list[Path], scenarios: Optional[Sequence[str]]) -> Catalog:

@@ -35,7 +35,8 @@ def add_parser(sub: Any, scenarios: Iterable[str]) -> None:
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     s.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000; 0 picks a free one)")
     s.add_argument("--lab", action="store_true", help="every session gets its own embedded lab (training)")
-    s.add_argument("--scenario", choices=scenarios, default=None, help="lab scenario of every session (with --lab)")
+    s.add_argument("--scenario", choices=scenarios, default=None, metavar="SCENARIO",
+                   help="lab scenario of every session (with --lab), one of %(choices)s")
     s.add_argument("--drill", default=None, metavar="NAME|FILE", help="every session runs this drill (with --lab)")
     s.add_argument("--drills-dir", action="append", default=[], metavar="DIR", type=Path,
                    help="also offer the drill files in DIR")
