@@ -15,13 +15,11 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from recovery_tui.journal import Journal
 from recovery_tui.messages import StateChanged, StepDone, WorkerFailed
 from recovery_tui.screens.base import StepScreen
 from recovery_tui.screens.connect import ConnectScreen
-from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
 from recovery_tui.screens.drill_flow import DrillFlow
-from recovery_tui.screens.registry import SCREENS
+from recovery_tui.screens.registry import screen_class
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.secrets import redact
 from recovery_tui.settings import Settings, current
@@ -30,6 +28,7 @@ from recovery_tui.steps import Step
 from recovery_tui.terminal import driver_class
 
 if TYPE_CHECKING:
+    from recovery_tui.journal import Journal
     from recovery_tui.service.aliases import BucketPath
     from recovery_tui.service.client import RecoveryService
 
@@ -131,6 +130,8 @@ class RecoveryApp(DrillFlow, App[int]):
             if lab_note:
                 message = (f"A lab session saved {when} UTC for {saved.source}.\n{lab_note}\n\n"
                            f"Resume at step {saved.step.number} · {saved.step.title}? (No starts over.)")
+            from recovery_tui.screens.dialogs import ConfirmModal
+
             self.push_screen(ConfirmModal("Resume the previous session?", message, yes="Resume", no="Start over"),
                              self._resume_answer)
 
@@ -179,7 +180,7 @@ class RecoveryApp(DrillFlow, App[int]):
         """Build the screen for `step`."""
         if step is Step.CONNECT:
             return ConnectScreen(self.service, self.state, aliases=self.aliases, source=self.source)
-        return SCREENS[step](self.service, self.state)
+        return screen_class(step)(self.service, self.state)
 
     def on_step_done(self, message: StepDone) -> None:
         """A step finished: save, then show the next (or the requested) step."""
@@ -229,6 +230,8 @@ class RecoveryApp(DrillFlow, App[int]):
 
         Anything else is a bug: it gets a modal with its type and message, never a traceback.
         """
+        from recovery_tui.screens.dialogs import ErrorModal
+
         if isinstance(error, RecoveryError):
             if error.retryable:
                 body = error.message + (f"\n→ {error.hint}" if error.hint else "")
@@ -252,6 +255,8 @@ class RecoveryApp(DrillFlow, App[int]):
     def journal(self) -> Journal:
         """This run's audit journal (created on first use; its file appears with the first record)."""
         if self._journal is None:
+            from recovery_tui.journal import Journal
+
             self._journal = Journal(
                 mode="lab" if self.lab else "wizard",
                 directory=self.settings.state_dir / "journal",
@@ -268,6 +273,8 @@ class RecoveryApp(DrillFlow, App[int]):
         """Quit; while a resync runs, say plainly that it carries on on the server. A drill shows its debrief."""
         if self.show_debrief(final=False):
             return
+        from recovery_tui.screens.dialogs import ConfirmModal
+
         if self.site_running:
             message = ("Quitting stops only this window: the bucket resyncs already started [b]continue on the "
                        "server[/b]; the ones still queued wait. Starting the site resync again continues the run "

@@ -1,6 +1,7 @@
 """The wizard's steps: one `Step` enum and one table of what each step is called and which mc command it
 stands for. The App, the step header, the saved state and the screens all read it; the screen class for each
-step is bound to it in `screens/registry.py` (the UI side: this module never imports Textual).
+step is bound to it in `screens/registry.py` (the UI side: this module never imports Textual), loaded when the
+step is first shown.
 
 A `Step` is an `IntEnum` numbered from 0, so it saves as a plain integer in the session file (older files,
 which stored an int, load unchanged). Operators read steps numbered from 1: use `Step.number`.

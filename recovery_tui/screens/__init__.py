@@ -6,8 +6,9 @@ Contract (agreed between the wizard's two authors; keep it true):
   `XScreen(service: RecoveryService, state: WizardState)` (Connect also takes
   `aliases: list[str]` and `source: BucketPath | None`). It sets `STEP` (a
   `steps.Step`) and `EXPLAIN`, implements `compose_body()` and `mc_command()`.
-  `screens.registry.SCREENS` binds each `Step` to its class (plain imports: no
-  dynamic loading); `steps.STEPS` holds each step's title and mc command.
+  `screens.registry.SCREENS` binds each `Step` to a typed function that imports
+  its class when the step is first shown (no loading by name);
+  `steps.STEPS` holds each step's title and mc command.
 * The App owns the order. A screen reports completion with `self.finish()`
   (posts `messages.StepDone(step)`), or `self.finish(goto=Step.X)` to jump; the App
   saves `state` and pushes the screen for the next step:

@@ -147,10 +147,11 @@ async def test_lab_explanations_open_and_toggle(lab, wizard) -> None:
 
 
 def test_every_step_has_its_screen_and_each_screen_knows_its_step() -> None:
-    from recovery_tui.screens.registry import SCREENS
+    from recovery_tui.screens.registry import SCREENS, screen_class
     from recovery_tui.steps import Step
 
     assert list(SCREENS) == list(Step)
-    for step, cls in SCREENS.items():
+    classes = [screen_class(step) for step in Step]
+    for step, cls in zip(Step, classes, strict=True):
         assert cls.STEP is step, cls.__name__
-    assert len(set(SCREENS.values())) == len(SCREENS)
+    assert len(set(classes)) == len(SCREENS)

@@ -75,14 +75,15 @@ def listening_ports(pid: int) -> set[int]:
 
 
 class PtyApp:
-    """`recovery-tui ARGV` on a fresh 80x24 pty."""
+    """`recovery-tui ARGV` on a fresh 80x24 pty (`program`: the interpreter's arguments that start it)."""
 
-    def __init__(self, argv: Sequence[str], env: dict[str, str]) -> None:
+    def __init__(self, argv: Sequence[str], env: dict[str, str],
+                 program: Sequence[str] = ("-m", "recovery_tui")) -> None:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         full = {**os.environ, **env, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
         full.pop("TEXTUAL", None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "recovery_tui", *argv], stdin=slave, stdout=slave,
+        self.proc = subprocess.Popen([sys.executable, *program, *argv], stdin=slave, stdout=slave,
                                      stderr=slave, env=full, start_new_session=True, close_fds=True,
                                      preexec_fn=_controlling_terminal)
         os.close(slave)

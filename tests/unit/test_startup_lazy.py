@@ -26,6 +26,9 @@ def test_help_and_version_load_nothing_heavy(argv: list[str]) -> None:
     assert out.returncode == 0, out.stderr
     loaded = set(out.stderr.split())
     assert not [m for m in HEAVY if m in loaded]
+    assert "recovery_tui.drills" not in loaded  # building the parser reads no drill
+    if argv == ["--version"]:  # only --help lists the lab's scenarios
+        assert not [m for m in loaded if m.startswith("recovery_tui.lab")]
     assert "recovery-tui" in out.stdout
 
 
@@ -136,3 +139,66 @@ async def test_a_reattached_session_builds_only_its_step_and_goes_back_one_step_
         await pilot.press("escape")  # Start is a one-shot page: back from the monitor is Preflight
         await pilot.pause()
         assert type(app.screen).__name__ == "PreflightScreen"
+
+
+FIRST_FRAME_PROBE = """
+import json, os, sys
+from recovery_tui.deferred import DeferredService
+
+_open = DeferredService.open_after_first_frame
+
+
+def painted(self):  # the App calls this once step 1 is on the screen: the modules loaded until then
+    with open(os.environ["FIRST_FRAME_MODULES"] + ".tmp", "w") as fh:
+        json.dump(sorted(sys.modules), fh)
+    os.replace(os.environ["FIRST_FRAME_MODULES"] + ".tmp", os.environ["FIRST_FRAME_MODULES"])
+    _open(self)
+
+
+DeferredService.open_after_first_frame = painted
+sys.argv = ["recovery-tui", *sys.argv[1:]]
+from recovery_tui.cli import run
+
+run()
+"""
+"""Runs the console script's `run()` on a pty, and writes down `sys.modules` when step 1 has been painted."""
+
+NOT_BEFORE_STEP_ONE = (
+    "boto3", "botocore", "urllib3", "aiohttp", "recovery_tui.service.client", "recovery_tui.service.models",
+    "recovery_tui.lab.server", "recovery_tui.lab.scenarios", "recovery_tui.drills", "recovery_tui.journal",
+    "recovery_tui.report", "recovery_tui.screens.targets", "recovery_tui.screens.preflight",
+    "recovery_tui.screens.start", "recovery_tui.screens.monitor", "recovery_tui.screens.validate",
+    "recovery_tui.screens.next_steps", "recovery_tui.screens.dialogs", "recovery_tui.screens.drill",
+    "recovery_tui.screens.site_base", "textual.widgets._data_table", "textual.widgets._sparkline",
+)
+"""What step 1 does not need: the service, the lab, the later screens and their widgets, the drills."""
+
+
+@pytest.mark.parametrize("argv", [[], ["--lab"]], ids=["aliases", "lab"])
+def test_step_one_is_painted_before_the_later_screens_the_service_or_the_lab_load(argv: list[str],
+                                                                                   tmp_path: Any) -> None:
+    import json
+    import os
+
+    from helpers.ptykit import PtyApp, pty_available
+    from helpers.waiting import wait_until
+
+    if pty_available() is not None:
+        pytest.skip(str(pty_available()))
+    dump = tmp_path / "modules.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MC_HOST_")}
+    env.update({"MC_HOST_source": "http://key:secret12345@127.0.0.1:9", "MC_HOST_target":
+                "http://key:secret12345@127.0.0.1:9", "MC_CONFIG_DIR": str(tmp_path / "mc"),
+                "RECOVERY_TUI_STATE_DIR": str(tmp_path / "state"), "XDG_STATE_HOME": str(tmp_path / "xdg"),
+                "FIRST_FRAME_MODULES": str(dump)})
+    (tmp_path / "mc").mkdir()
+    app = PtyApp(argv, env, program=("-c", FIRST_FRAME_PROBE))
+    try:
+        app.expect("Step 1 of 7", timeout=60)
+        loaded = set(json.loads(wait_until(lambda: dump.exists() and dump.read_text(), timeout=60,
+                                           what="the first frame's module list")))
+    finally:
+        app.close()
+    assert {"recovery_tui.app", "recovery_tui.screens.connect", "textual.app"} <= loaded  # the probe saw step 1
+    early = sorted(m for m in loaded if any(m == name or m.startswith(name + ".") for name in NOT_BEFORE_STEP_ONE))
+    assert early == [], f"loaded before step 1 was painted: {early}"
