@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, cast
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from recovery_tui.messages import StateChanged, StepDone, WorkerFailed
 from recovery_tui.steps import Step
 from recovery_tui.widgets.explain import ExplainPane
 from recovery_tui.widgets.mc_command import McCommand
+from recovery_tui.widgets.step_footer import StepFooter
 from recovery_tui.widgets.step_header import StepHeader
 
 if TYPE_CHECKING:
@@ -97,12 +98,23 @@ class StepScreen(Screen[None]):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        self._size_classes_now()
         yield StepHeader(self.STEP, self.header_context(), id="step-header")
         yield ExplainPane(self.EXPLAIN, shown=self.app.explain_shown, id="explain")
         yield from self.compose_body()
         yield McCommand(self.mc_command(), id="mc")
-        yield Footer()
+        yield StepFooter()
         yield Static(TOO_SMALL, id="too-small")
+
+    def _size_classes_now(self) -> None:
+        """Set the breakpoint classes for the terminal's size before the widgets are first styled. Textual sets
+        them on the screen's first resize, which then restyled every widget of the screen once more before the
+        first frame (issue 9, U1); now that resize finds them set. A later resize still updates them."""
+        width, height = self.app.size
+        for size, points in ((width, self.HORIZONTAL_BREAKPOINTS), (height, self.VERTICAL_BREAKPOINTS)):
+            reached = [(at, name) for at, name in points if size >= at]
+            if reached:
+                self.add_class(max(reached)[1], update=False)
 
     def compose_body(self) -> ComposeResult:
         """The step's own widgets, between the explain pane and the mc command."""
