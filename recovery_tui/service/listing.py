@@ -28,6 +28,8 @@ next page is already being requested (`RECOVERY_TUI_PARSE_PROCESSES=0` keeps eve
 
 from __future__ import annotations
 
+import bisect
+import operator
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -57,6 +59,8 @@ from .pagexml import (  # noqa: F401  (re-exported: the reader's API lives here 
     size_of,
 )
 from .secrets import redact
+
+_KEY_OF = operator.itemgetter(KEY)
 
 
 class CutShort(ServerError):
@@ -130,6 +134,8 @@ class VersionLister:
         page = parse_page(body, delimited)
         yield page
         at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, first)
+        if at is None:  # one page (most of a prefix-parallel run's listings): nothing to pipeline
+            return
         use_pool = self.parse_processes and parsepool.workers() > 0
         pending: Optional[tuple[tuple[str, str], bytes, object, bool]] = None  # (markers it was asked at, body, future)
         error: Optional[RecoveryError] = None
@@ -266,24 +272,23 @@ def _level(lister: VersionLister, prefix: str, delimiter: str, cap: int) -> Opti
 
 
 def _split(prefix: str, s: tuple[list[str], list[Entry]], d: tuple[list[str], list[Entry]]) -> list[Unit]:
-    """One expanded level: tree units for sub-prefixes, flat units for the direct keys between them."""
-    trees = set(s[0]) | set(d[0])
-    by_key: dict[str, tuple[list[Entry], list[Entry]]] = {}
-    for side, entries in ((0, s[1]), (1, d[1])):
-        for e in entries:
-            by_key.setdefault(e[KEY], ([], []))[side].append(e)
+    """One expanded level: tree units for sub-prefixes, flat units for the direct keys between them.
+
+    Each side's direct entries are in key order, and no direct key lies inside a sub-prefix (the listing
+    rolled those up), so the entries between two consecutive sub-prefixes are one slice of each side,
+    found by bisection (no per-entry Python work)."""
+    trees = sorted(set(s[0]) | set(d[0]))
+    cuts = [[bisect.bisect_left(side, name, key=_KEY_OF) for name in trees] + [len(side)] for side in (s[1], d[1])]
     units: list[Unit] = []
-    run: Optional[Unit] = None
-    for name in sorted(trees | set(by_key)):
-        if name in trees:
-            units.append(("tree", name, [], []))
-            run = None
-            continue
-        if run is None:
-            run = ("flat", name, [], [])
-            units.append(run)
-        run[2].extend(by_key[name][0])
-        run[3].extend(by_key[name][1])
+    i = j = 0
+    for n, (ie, je) in enumerate(zip(*cuts, strict=True)):
+        if i < ie or j < je:
+            src, dst = s[1][i:ie], d[1][j:je]
+            first = min(x[0][KEY] for x in (src, dst) if x)
+            units.append(("flat", first, src, dst))
+        if n < len(trees):
+            units.append(("tree", trees[n], [], []))
+        i, j = ie, je
     return units
 
 

@@ -66,9 +66,31 @@ from .validation_report import (
     VersionDiff,
 )
 
-_flags, _key = operator.itemgetter(LATEST, DM), operator.itemgetter(KEY)
-_CURRENT, _LATEST_DM, _OLD_DM = ("t", "V"), ("t", "D"), ("f", "D")
+_latest, _kind, _key = operator.itemgetter(LATEST), operator.itemgetter(DM), operator.itemgetter(KEY)
+_ONLY_T = bytes(int(i == ord("t")) for i in range(256))  # byte translation tables: 1 where "t" / "D", else 0
+_ONLY_D = bytes(int(i == ord("D")) for i in range(256))
 ne, indexOf = operator.ne, operator.indexOf
+
+
+def _counts(chunk: list[Entry]) -> tuple[int, int, int]:
+    """(versions, current versions, delete markers) of a chunk, in C loops: an entry's `latest` ("t"/"f") and
+    `kind` ("V"/"D") are one character each, so a chunk's flags join into two strings, one character per
+    entry; the latest delete markers are the positions where both say so (an AND of two byte masks)."""
+    kinds = "".join(map(_kind, chunk))
+    latest = "".join(map(_latest, chunk))
+    dms = kinds.count("D")
+    current = latest.count("t")
+    if dms:
+        both = (int.from_bytes(latest.encode().translate(_ONLY_T), "little")
+                & int.from_bytes(kinds.encode().translate(_ONLY_D), "little"))
+        current -= both.bit_count()
+    return len(chunk), current, dms
+
+
+def _add(acc: list[int], counts: tuple[int, int, int], sign: int = 1) -> None:
+    acc[0] += sign * counts[0]
+    acc[1] += sign * counts[1]
+    acc[2] += sign * counts[2]
 
 
 def _ov(e: Optional[Entry]) -> Optional[ObjectVersion]:
@@ -89,29 +111,22 @@ class Tally:
         self.samples: dict[str, list[tuple[str, str, Optional[Entry], Optional[Entry]]]] = {c: [] for c in CLASSES}
         self.last_key = ""
 
-    @staticmethod
-    def _count(acc: list[int], chunk: list[Entry], sign: int = 1) -> None:
-        flags = list(map(_flags, chunk))
-        acc[0] += sign * len(chunk)
-        acc[1] += sign * flags.count(_CURRENT)
-        acc[2] += sign * (flags.count(_LATEST_DM) + flags.count(_OLD_DM))
-
     def compare(self, s: list[Entry], d: list[Entry]) -> None:
         """Compare two chunks covering the same key range on each side.
 
-        Equal chunks (C-speed list comparison, the common case) are counted once for both sides.
-        Otherwise `_unequal_ranges` isolates the few key ranges that differ; everything outside them
-        is identical position by position, so the target's counts are the source's minus the
-        source's side of those ranges plus the target's side.
+        The source's chunk is counted once. Equal chunks (C-speed list comparison, the common case) give
+        the target the same counts. Otherwise `_unequal_ranges` isolates the few key ranges that differ;
+        everything outside them is identical position by position, so the target's counts are the
+        source's minus the source's side of those ranges plus the target's side.
         """
-        self._count(self.src, s)
+        counts = _counts(s)
+        _add(self.src, counts)
+        _add(self.dst, counts)
         if s == d:
-            self._count(self.dst, s)
             return
         ranges = _unequal_ranges(s, d)
-        self._count(self.dst, s)
-        self._count(self.dst, [e for ls, _ in ranges for e in ls], -1)
-        self._count(self.dst, [e for _, ld in ranges for e in ld])
+        _add(self.dst, _counts([e for ls, _ in ranges for e in ls]), -1)
+        _add(self.dst, _counts([e for _, ld in ranges for e in ld]))
         only_s: set[Entry] = set()
         only_d: set[Entry] = set()
         for ls, ld in ranges:
@@ -297,7 +312,7 @@ def validate(
             if stop.is_set():
                 raise Cancelled("the validation was cancelled")
             if streams is None:
-                on_chunk(unit[2], unit[3], max(e[KEY] for e in unit[2] + unit[3]))
+                on_chunk(unit[2], unit[3], max(x[-1][KEY] for x in unit[2:] if x))  # each side in key order
             else:
                 merge(streams[0], streams[1], on_chunk)
     except RecoveryError as exc:
