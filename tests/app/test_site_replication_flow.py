@@ -15,6 +15,7 @@ from helpers.pilot import keep_notifications, screen_text, settle, wait_for
 from recovery_tui.journal import read_run
 from recovery_tui.lab import sitescen
 from recovery_tui.lab.server import Lab
+from recovery_tui.mccheck import check_command, problems_in_text
 from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal, TypeToConfirmModal
 from recovery_tui.screens.site_base import PickDamagedModal
 from recovery_tui.screens.site_monitor import SiteMonitorScreen
@@ -54,6 +55,14 @@ def journal(app: Any, action: str) -> list[dict[str, Any]]:
     if not app.journal.path.exists():
         return []
     return [{**r, **(r.get("detail") or {})} for r in read_run(app.journal.path) if r.get("action") == action]
+
+
+def unrunnable(app: Any, *texts: str) -> dict[str, Any]:
+    """Printed mc commands that would not run as printed: the journal's `mc` fields and the given prose."""
+    bad: dict[str, Any] = {r["mc"]: check_command(r["mc"]) for r in read_run(app.journal.path) if r.get("mc")}
+    for text in texts:
+        bad.update(problems_in_text(text))
+    return {cmd: p for cmd, p in bad.items() if p}
 
 
 def banner(app: Any) -> str:
@@ -138,6 +147,7 @@ async def test_site_level_recovery_keyboard_only(sr_lab: Lab, wizard: Any, monke
         await press("w")
         assert len(app.screen.session.report_paths) == 2
         assert press.count <= 40, press.count
+        assert unrunnable(app) == {}
 
 
 async def test_per_bucket_stays_an_explicit_choice(sr_lab: Lab, wizard: Any, monkeypatch: Any) -> None:
@@ -200,6 +210,7 @@ async def test_one_bucket_failed_to_start_the_rest_go_on(sr_lab: Lab, wizard: An
         await wait_for(pilot, lambda: "still reports site resync" in banner(app), what="the stuck-Ongoing note")
         text = banner(app)
         assert "Ongoing" in text and "mc admin service restart source" in text and "v validates the others" in text
+        assert unrunnable(app, text) == {}
 
 
 async def test_all_failed_is_one_clear_error_with_the_fix(sr_lab: Lab, wizard: Any, monkeypatch: Any) -> None:
@@ -218,6 +229,7 @@ async def test_all_failed_is_one_clear_error_with_the_fix(sr_lab: Lab, wizard: A
         modal = app.screen
         assert modal.title_text == "No bucket started" and "all buckets resync failed" in modal.message
         assert "mc admin service restart source" in modal.hint and "mc replicate ls source/BUCKET" in modal.hint
+        assert unrunnable(app, modal.message + "\n" + modal.hint) == {}
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, SiteMonitorScreen)
@@ -264,6 +276,7 @@ async def test_leaving_never_cancels_and_cancel_leaves_ongoing(sr_lab: Lab, wiza
         await wait_for(pilot, lambda: "still reports site resync" in banner(app), what="the Ongoing-after-cancel note")
         assert "MinIO keeps that after a cancel until it restarts (mc admin service restart source)" in banner(app)
         assert ": Ongoing ·" in str(monitor.query_one("#fleet-totals").render())  # what the server still says
+        assert unrunnable(app, banner(app)) == {}
 
 
 async def test_reattach_restores_the_site_level_run(sr_lab: Lab, wizard: Any, monkeypatch: Any) -> None:
