@@ -176,6 +176,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(("admin", "policy", "attach"), (Flag(("user", "u"), True), Flag(("group", "g"), True)),
             args=(2, None)),
     Command(("admin", "replicate", "info"), args=(1, 1)),  # facts: M cmd/admin-replicate-info.go
+    Command(("admin", "replicate", "status"), args=(1, 1)),  # facts §15.2 (printed without flags)
     Command(("admin", "replicate", "resync", "start"), args=(2, 2)),
     Command(("admin", "replicate", "resync", "cancel"), args=(2, 2)),
     Command(("admin", "replicate", "resync", "status"), args=(2, 2)),

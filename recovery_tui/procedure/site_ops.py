@@ -73,6 +73,23 @@ class SiteSession:
         """The site-replication path (one site-level resync for every bucket), unless bucket by bucket was chosen."""
         return self.site_mode and not self.per_bucket
 
+    def rules_fix(self, bucket: str) -> list[str]:
+        """The commands that give `bucket`'s target its rules back to the source. In a site-replication group
+        the servers refuse `mc replicate add` (XMinioAdminRemoteTargetDenyAdd / XMinioReplicationDenyEdit,
+        facts §15.1 and the error table): site replication manages those rules, so none is offered there."""
+        plan = self.rules.get(bucket)
+        if plan is None or self.site_mode:
+            return []
+        return list(plan.commands())
+
+    @property
+    def rules_note(self) -> str:
+        """What to do about missing rules when no command can recreate them (site replication), else ""."""
+        if not self.site_mode or not any(p.to_fix for p in self.rules.values()):
+            return ""
+        return (f"site replication manages these rules (its servers refuse `mc replicate add`); see what the "
+                f"group reports: mc admin replicate status {self.target}")
+
     def choose_per_bucket(self, per_bucket: bool) -> None:
         """Switch between the site-level resync and bucket-by-bucket resyncs (site replication only); the
         site-level one always covers every recoverable bucket."""

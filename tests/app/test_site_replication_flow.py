@@ -7,6 +7,8 @@ leaving the monitor never cancels, and a reattach restores the site-level run.""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -144,10 +146,22 @@ async def test_site_level_recovery_keyboard_only(sr_lab: Lab, wizard: Any, monke
         assert {b.bucket for b in validation.buckets} == BUCKETS
         await press("n")
         assert isinstance(app.screen, SiteReportScreen)
+        # site replication manages the rules back (its servers refuse `mc replicate add`): none is offered
+        wiped = {n for n, _, how in sitescen.SITE_REPL_BUCKETS if how == "wipe"}
+        assert {b for b, p in app.screen.session.rules.items() if p.to_fix} == wiped
+        assert app.screen.mc_command() == "mc admin replicate status target"
+        rules_text = str(app.screen.query_one("#rep-rules").render())
+        assert "mc admin replicate status target" in rules_text and "--remote-bucket" not in rules_text
         await press("w")
-        assert len(app.screen.session.report_paths) == 2
+        paths = app.screen.session.report_paths
+        assert len(paths) == 2
+        report = json.loads(Path(paths[1]).read_text())
+        rows = {b["bucket"]: b for b in report["buckets"]}
+        assert all(rows[b]["rules_to_recreate"] == [] and rows[b]["rules_missing"] == 1 for b in wiped)
+        markdown = Path(paths[0]).read_text()
+        assert "mc admin replicate status target" in markdown and "--remote-bucket" not in markdown
         assert press.count <= 40, press.count
-        assert unrunnable(app) == {}
+        assert unrunnable(app, markdown, rules_text) == {}
 
 
 async def test_per_bucket_stays_an_explicit_choice(sr_lab: Lab, wizard: Any, monkeypatch: Any) -> None:
