@@ -94,6 +94,8 @@ class SiteMonitorScreen(SiteScreen):
         self.snap: Optional[FleetSnapshot] = None
         self._cells: dict[str, tuple[str, ...]] = {}
         self._texts: dict[str, tuple[str, Optional[str]]] = {}
+        self._canceled_once = False
+        self._keys: tuple[bool, str] = (False, "")
 
     def compose_body(self) -> ComposeResult:
         yield Static("Starting…", id="fleet-totals")
@@ -111,8 +113,10 @@ class SiteMonitorScreen(SiteScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
         """`x` only on the site-level path, `m` only bucket by bucket."""
-        if action == "cancel_site":  # while a site-level resync has a bucket running
-            return self.session.site_level and (self.snap is None or any(r.running for r in self.snap.rows))
+        if action == "cancel_site":  # while a bucket runs, or the server still says Ongoing; once per monitor
+            ongoing = str(getattr(self.session.runner, "site_status", "")).lower() == "ongoing"
+            running = self.snap is None or any(r.running for r in self.snap.rows)
+            return self.session.site_level and not self._canceled_once and (running or ongoing)
         if action == "max_running":
             return not self.session.site_level
         return True
@@ -166,7 +170,9 @@ class SiteMonitorScreen(SiteScreen):
         at = self.monotonic()
         self.progress.feed(m.snap, at)
         running = any(r.running or r.status == "Queued" for r in m.snap.rows)
-        if running != self.app.site_running:
+        keys = (running, str(getattr(self.session.runner, "site_status", "")))
+        if keys != self._keys:  # x follows what runs and what the server says
+            self._keys = keys
             self.refresh_bindings()
         self.app.site_running = running
         self._draw(at)
@@ -334,6 +340,8 @@ class SiteMonitorScreen(SiteScreen):
                              lambda yes: self._cancel() if yes else None)
 
     def _cancel(self) -> None:
+        self._canceled_once = True
+        self.refresh_bindings()
         self.record("site.resync.cancel.confirm", source=self.session.source, target=self.session.target)
         self._set("#fleet-banner", "Sending the cancel…", "-note")
         self.cancel_worker()

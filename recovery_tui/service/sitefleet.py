@@ -180,13 +180,13 @@ class SiteResyncRunner(FleetRunner):
 
     def _stuck_note(self) -> str:
         """Every bucket ended, the server still says Ongoing (§15.4): why, and what clears it."""
-        head = f"every bucket has ended, but {self.src} still reports site resync {self.resync_id} Ongoing"
+        head = f"every bucket has ended, but {self.src} still reports site resync {self.resync_id[:8]} Ongoing"
         canceled = any(r.status == FAILED and "canceled" in r.detail for r in self.rows.values())
         if canceled:
             return (f"{head}: MinIO keeps that after a cancel until it restarts (mc admin service restart "
                     f"{self.src}); a new site start is refused until then")
-        return (f"{head}: bucket(s) that never started stay Pending there. To start another site resync, cancel "
-                f"this one (recovery-tui site resync cancel {self.src} {self.dst}), then restart {self.src} "
+        return (f"{head}: buckets that never started stay Pending there. To start another, cancel it "
+                f"(recovery-tui site resync cancel {self.src} {self.dst}), then restart {self.src} "
                 f"(mc admin service restart {self.src})")
 
     # -- cancel -------------------------------------------------------------------------------------

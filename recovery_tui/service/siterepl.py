@@ -122,8 +122,9 @@ def _refusal(exc: RecoveryError, alias: str, dst: str, op: str) -> RecoveryError
         return SiteResyncAllFailed(
             f"No bucket's resync to {dst} could start (the server answered 'all buckets resync failed')",
             hint=(f"Every bucket needs its replication rule and a remote target to {dst} (check one with: mc "
-                  f"replicate ls {alias}/BUCKET --json). Then restart {alias} (mc admin service restart {alias}): "
-                  "until it restarts it reports this site resync as Ongoing and refuses a new start until then."),
+                  f"replicate ls {alias}/BUCKET --json). Fix that, restart {alias} (mc admin service restart "
+                  f"{alias}), then start again: {alias} reports this site resync as Ongoing and refuses a new start "
+                  "until then."),
             code=exc.code, status=exc.status)
     if exc.code != INVALID:
         return exc

@@ -225,6 +225,13 @@ async def test_one_bucket_failed_to_start_the_rest_go_on(sr_lab: Lab, wizard: An
         text = banner(app)
         assert "Ongoing" in text and "mc admin service restart source" in text and "v validates the others" in text
         assert unrunnable(app, text) == {}
+        # the note says "cancel it": x stays offered while the server says Ongoing, once
+        assert monitor.check_action("cancel_site", ())
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the cancel confirmation")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: bool(journal(app, "site.resync.cancel")), what="the cancel journaled")
+        assert not monitor.check_action("cancel_site", ())
 
 
 async def test_all_failed_is_one_clear_error_with_the_fix(sr_lab: Lab, wizard: Any, monkeypatch: Any) -> None:
@@ -285,6 +292,7 @@ async def test_leaving_never_cancels_and_cancel_leaves_ongoing(sr_lab: Lab, wiza
         slow(sr_lab, 0.0)
         [cancel] = journal(app, "site.resync.cancel")
         assert cancel["mc"] == "mc admin replicate resync cancel source target" and cancel["status"] == "Canceled"
+        assert not monitor.check_action("cancel_site", ())  # sent once, never again from here
         await wait_for(pilot, lambda: ended(app), timeout=30, what="the rows read the cancel")
         assert any(r.detail == "canceled on the server" for r in monitor.snap.rows)
         await wait_for(pilot, lambda: "still reports site resync" in banner(app), what="the Ongoing-after-cancel note")
