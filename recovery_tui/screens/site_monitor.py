@@ -69,6 +69,12 @@ class SiteMonitorScreen(SiteScreen):
         "what each re-sent. [b]Leaving or quitting cancels nothing[/b]. Enter opens a bucket's own monitor; "
         "every bucket Completed? Validate them all (v)."
     )
+    SITE_EXPLAIN = (
+        "[b]One site-level resync[/b] (site replication) re-sends every bucket; each row is that bucket's own "
+        "resync status. [b]Leaving or quitting cancels nothing[/b]; x cancels (asks first). Enter opens a "
+        "bucket's own monitor; every bucket Completed? Validate them all (v)."
+    )
+
     BINDINGS = [
         Binding("enter", "open_bucket", "Bucket", id="site-monitor.open"),
         Binding("m", "max_running", "At once", id="site-monitor.max"),
@@ -101,12 +107,6 @@ class SiteMonitorScreen(SiteScreen):
         yield Static("Starting…", id="fleet-totals")
         yield Static("", id="fleet-banner")
         yield DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
-
-    SITE_EXPLAIN = (
-        "[b]One site-level resync[/b] (site replication) re-sends every bucket; each row is that bucket's own "
-        "resync status. [b]Leaving or quitting cancels nothing[/b]; x cancels (asks first). Enter opens a "
-        "bucket's own monitor; every bucket Completed? Validate them all (v)."
-    )
 
     def explain_text(self) -> str:
         return self.SITE_EXPLAIN if self.session.site_level else self.EXPLAIN
