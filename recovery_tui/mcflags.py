@@ -176,9 +176,13 @@ COMMANDS: tuple[Command, ...] = (
     Command(("admin", "policy", "attach"), (Flag(("user", "u"), True), Flag(("group", "g"), True)),
             args=(2, None)),
     Command(("admin", "replicate", "info"), args=(1, 1)),  # facts: M cmd/admin-replicate-info.go
+    Command(("admin", "replicate", "status"), args=(1, 1)),  # facts §15.2 (printed without flags)
     Command(("admin", "replicate", "resync", "start"), args=(2, 2)),
     Command(("admin", "replicate", "resync", "cancel"), args=(2, 2)),
     Command(("admin", "replicate", "resync", "status"), args=(2, 2)),
+    # mc cmd/admin-service.go: `service` groups `restart` and `status`; the site-resync hints (facts §15.4:
+    # a canceled or all-failed site resync reads Ongoing until the server restarts) print `restart ALIAS`.
+    Command(("admin", "service", "restart"), args=(1, 1)),
     Command(("replicate", "add"),
             (Flag(("arn",), True), Flag(("id",), True, _non_empty), Flag(("tags",), True),
              Flag(("storage-class",), True, _one_of("STANDARD", "REDUCED_REDUNDANCY", case=True)),
@@ -222,7 +226,7 @@ COMMANDS: tuple[Command, ...] = (
 GROUPS: frozenset[tuple[str, ...]] = frozenset({
     ("replicate",), ("replicate", "resync"), ("replicate", "reset"), ("admin",), ("admin", "replicate"),
     ("admin", "replicate", "resync"), ("admin", "policy"), ("admin", "bucket"), ("admin", "bucket", "remote"),
-    ("version",), ("alias",),
+    ("admin", "service"), ("version",), ("alias",),
 })
 """Command groups: running one alone only prints its help, so a printed command never stops at a group."""
 

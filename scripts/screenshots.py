@@ -155,6 +155,8 @@ SHOTS: list[tuple[str, str, Steps]] = [
     ("09-site-monitor", "site-loss", site_monitor),
     ("10-site-validate", "site-loss", site_validate),
     ("11-site-report", "site-loss", site_report),
+    ("12-site-replication-plan", "site-replication", site_plan),
+    ("13-site-replication-monitor", "site-replication", site_monitor),
 ]
 """(file name, lab scenario, steps to reach the state)."""
 

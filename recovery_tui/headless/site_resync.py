@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def snapshot_json(snap: FleetSnapshot) -> dict[str, Any]:
     t = snap.totals
     return {"status": snap.status, "buckets": [r.to_json() for r in snap.rows], "mode": snap.mode,
-            "note": snap.note, "paused": snap.paused,
+            "note": snap.note, "site": snap.site, "paused": snap.paused,
             "totals": {"buckets": t.buckets, "queued": t.queued, "running": t.running, "completed": t.completed,
                        "failed": t.failed, "excluded": t.excluded, "replicated_count": t.replicated_count,
                        "failed_count": t.failed_count, "remaining_versions": t.remaining}}
@@ -58,6 +58,8 @@ def table(snap: FleetSnapshot, title: str) -> Table:
                f"{t.excluded} excluded" + (f" · {t.remaining:,} versions to go" if t.remaining else ""))
     if snap.paused:
         caption += f"\nPAUSED: {snap.paused}"
+    if snap.site:
+        caption += f"\n{snap.site}"
     if snap.note:
         caption += f"\n{snap.note}"
     tab = Table(title=title, title_justify="left", caption=caption, caption_justify="left")

@@ -54,6 +54,8 @@ class SiteSession:
     finished_at: Optional[datetime] = None
     resume_included: Optional[set[str]] = None
     """After a reattach: the buckets the interrupted run included (kept when the plan is read again)."""
+    per_bucket: bool = False
+    """Site replication, but the operator chose bucket-by-bucket resyncs instead of the site-level one."""
 
     def choose_plan(self, plan: SitePlan) -> None:
         """A new plan: every recoverable bucket included (or, after a reattach, the run's own choice)."""
@@ -62,9 +64,38 @@ class SiteSession:
         self.included = every & self.resume_included if self.resume_included is not None else every
 
     @property
+    def site_mode(self) -> bool:
+        """Both aliases are peers of one site-replication group (the site-level resync is possible)."""
+        return self.plan is not None and self.plan.mode == SITE_MODE and self.plan.peer is not None
+
+    @property
     def site_level(self) -> bool:
-        """The site-replication path (one site-level resync for every bucket)."""
-        return self.plan is not None and self.plan.mode == SITE_MODE
+        """The site-replication path (one site-level resync for every bucket), unless bucket by bucket was chosen."""
+        return self.site_mode and not self.per_bucket
+
+    def rules_fix(self, bucket: str) -> list[str]:
+        """The commands that give `bucket`'s target its rules back to the source. In a site-replication group
+        the servers refuse `mc replicate add` (XMinioAdminRemoteTargetDenyAdd / XMinioReplicationDenyEdit,
+        facts §15.1 and the error table): site replication manages those rules, so none is offered there."""
+        plan = self.rules.get(bucket)
+        if plan is None or self.site_mode:
+            return []
+        return list(plan.commands())
+
+    @property
+    def rules_note(self) -> str:
+        """What to do about missing rules when no command can recreate them (site replication), else ""."""
+        if not self.site_mode or not any(p.to_fix for p in self.rules.values()):
+            return ""
+        return (f"site replication manages these rules (its servers refuse `mc replicate add`); see what the "
+                f"group reports: mc admin replicate status {self.target}")
+
+    def choose_per_bucket(self, per_bucket: bool) -> None:
+        """Switch between the site-level resync and bucket-by-bucket resyncs (site replication only); the
+        site-level one always covers every recoverable bucket."""
+        self.per_bucket = per_bucket
+        if self.plan is not None and not per_bucket:
+            self.included = {b.bucket for b in self.plan.recoverable()}
 
     def next_max_running(self) -> int:
         later = [n for n in MAX_RUNNING_CHOICES if n > self.max_running]
@@ -93,6 +124,15 @@ class SiteOps:
         chosen = [b.bucket for b in plan.buckets if b.bucket in session.included]
         return FleetRunner(self.service, plan, buckets=chosen, order=session.order,
                            max_running=session.max_running, **kw)
+
+    def cancel_site(self, session: SiteSession) -> str:
+        """Cancel the running site-level resync once (best-effort on the server, §15.4); returns what the
+        operator should know (the runner's note). Refusals raise `SiteResyncRefused`."""
+        runner = session.runner
+        if not isinstance(runner, SiteResyncRunner):
+            raise RecoveryError("No site-level resync runs in this session", hint="Nothing was sent.")
+        runner.cancel_site()
+        return runner.note
 
     def validate(self, session: SiteSession, progress: Optional[BucketProgress] = None,
                  cancel: Optional[threading.Event] = None) -> SiteValidation:

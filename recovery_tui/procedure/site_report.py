@@ -49,8 +49,9 @@ def checklist(session: SiteSession, snap: Optional[FleetSnapshot],
         SiteCheck("validate", f"Every included bucket IN SYNC ({len(in_sync)}/{len(included)})",
                   bool(included) and len(in_sync) == len(included)),
         SiteCheck("rules", "Replication back to the healthy site restored on every bucket"
-                  + (f" ({len(to_fix)} to recreate)" if to_fix else ""),
-                  bool(session.rules) and not to_fix and not session.rules_error, session.rules_error),
+                  + (f" ({len(to_fix)} {'missing' if session.site_mode else 'to recreate'})" if to_fix else ""),
+                  bool(session.rules) and not to_fix and not session.rules_error,
+                  session.rules_error or session.rules_note),
         SiteCheck("canary", f"Canary objects seen both ways ({len(seen)}/{len(included)} buckets)",
                   bool(included) and len(seen) == len(included)),
         SiteCheck("left-out", f"Buckets a resync could not recover fixed or accepted ({len(left_out)})",
@@ -76,7 +77,8 @@ def build_site_report(session: SiteSession, snap: Optional[FleetSnapshot], canar
                                                 "replicated": row.replicated_count, "failed": row.failed_count,
                                                 "detail": row.detail},
             "validation": None if v is None else v.to_json(),
-            "rules_to_recreate": list(rules.commands()) if rules is not None else None,
+            "rules_to_recreate": session.rules_fix(b.bucket) if rules is not None else None,
+            "rules_missing": len(rules.to_fix) if rules is not None else None,
             "canary": [{"from": c.write.alias, "to": c.peer_alias, "seen": c.seen, "seconds": c.seconds,
                         "error": c.error} for c in checks],
         })
@@ -88,6 +90,7 @@ def build_site_report(session: SiteSession, snap: Optional[FleetSnapshot], canar
         "finished_at": session.finished_at.isoformat() if session.finished_at else None,
         "buckets": buckets,
         "checklist": [{"key": c.key, "label": c.label, "done": c.done, "note": c.note} for c in items],
+        "rules_note": session.rules_note,
         "complete": all(c.done for c in items),
     }
     return _clean(report)
@@ -106,22 +109,24 @@ def _clean(value: Any) -> Any:
 def render_site_markdown(r: Mapping[str, Any]) -> str:
     lines = [f"# Site recovery: {r['source']} → {r['target']}", "",
              f"Mode: {r['mode']} · generated {r['generated_at']} by {r['tool']}", "",
-             "| bucket | plan | resync | re-sent | validation | rules to recreate | canary |",
+             "| bucket | plan | resync | re-sent | validation | rules missing | canary |",
              "|---|---|---|---|---|---|---|"]
     for b in r["buckets"]:
         plan = ("included" if b["included"] else "left out") if b["recoverable"] else f"cannot: {b['reason']}"
         res = b["resync"] or {}
         val = (b["validation"] or {}).get("verdict", "-")
-        rules = b["rules_to_recreate"]
+        rules = b["rules_missing"]
         canary = "-" if not b["canary"] else ("seen both ways" if all(c["seen"] for c in b["canary"]) else "NOT seen")
         lines.append(f"| {b['bucket']} | {plan} | {res.get('status', '-')} | {res.get('replicated', '-')} | {val} | "
-                     f"{'-' if rules is None else len(rules)} | {canary} |")
+                     f"{'-' if rules is None else rules} | {canary} |")
     lines += ["", "## Checklist", ""]
     lines += [f"- [{'x' if c['done'] else ' '}] {c['label']}" + (f" — {c['note']}" if c["note"] else "")
               for c in r["checklist"]]
     commands = [c for b in r["buckets"] for c in (b["rules_to_recreate"] or [])]
     if commands:
         lines += ["", "## Rules to recreate on the damaged site", "", "```"] + commands + ["```"]
+    if r.get("rules_note"):
+        lines += ["", "## Rules back to the healthy site", "", f"Missing on some buckets: {r['rules_note']}."]
     fixes = [f"{b['bucket']}: {b['fix']}" for b in r["buckets"] if not b["recoverable"]]
     if fixes:
         lines += ["", "## Buckets a resync could not recover", ""] + [f"- {f}" for f in fixes]

@@ -46,11 +46,15 @@ class SiteScreen(StepScreen):
 
     def compose(self) -> ComposeResult:
         yield StepHeader(self.SITE_STEP, self.header_context(), id="step-header")
-        yield ExplainPane(self.EXPLAIN, shown=self.app.explain_shown, id="explain")
+        yield ExplainPane(self.explain_text(), shown=self.app.explain_shown, id="explain")
         yield from self.compose_body()
         yield McCommand(self.mc_command(), id="mc")
         yield Footer()
         yield Static(TOO_SMALL, id="too-small")
+
+    def explain_text(self) -> str:
+        """The explain pane's text (a screen may say more on the site-level path)."""
+        return self.EXPLAIN
 
     def header_context(self) -> str:
         parts = [f"{self.session.source} → {self.session.target} (whole site)"]
@@ -120,7 +124,8 @@ def site_flow_resume(app: Any, saved: dict[str, Any]) -> None:
     from recovery_tui.screens.site_plan import SitePlanScreen
 
     session = SiteSession(source=str(saved["source"]), target=str(saved["target"]),
-                          order=str(saved.get("order", "size")), max_running=int(saved.get("max_running", 4)))
+                          order=str(saved.get("order", "size")), max_running=int(saved.get("max_running", 4)),
+                          per_bucket=bool(saved.get("per_bucket", False)))
     ops = getattr(app, "site_ops", None)
     app.push_screen(SitePlanScreen(app.service, app.state, session, ops))
     session.included = set(saved.get("included") or [])

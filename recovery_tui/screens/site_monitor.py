@@ -6,6 +6,10 @@ slots free up, polls the running ones, and posts a `FleetUpdated` per tick; the 
 stops answering shows the connection banner (new starts pause, the running resyncs go on on the server).
 Enter opens the highlighted bucket's own monitor; `m` changes how many run at once; `v` validates.
 Leaving (or quitting) never cancels anything; the run is checkpointed, so reattaching restores every row.
+
+On the site-level path (site replication) the server resyncs every bucket from ONE start: the top lines add
+the site resync as the metrics stream reports it, and `x` cancels it after a confirmation. The cancel is
+best-effort on the server and leaves the site status Ongoing until the healthy site restarts: said plainly.
 """
 
 from __future__ import annotations
@@ -40,6 +44,11 @@ class FleetUpdated(Message):
     snap: FleetSnapshot
 
 
+@dataclass
+class SiteCancelSent(Message):
+    note: str
+
+
 class AppJournal:
     """The runner's journal: the App's audit journal (thread-safe appends)."""
 
@@ -60,14 +69,21 @@ class SiteMonitorScreen(SiteScreen):
         "what each re-sent. [b]Leaving or quitting cancels nothing[/b]. Enter opens a bucket's own monitor; "
         "every bucket Completed? Validate them all (v)."
     )
+    SITE_EXPLAIN = (
+        "[b]One site-level resync[/b] (site replication) re-sends every bucket; each row is that bucket's own "
+        "resync status. [b]Leaving or quitting cancels nothing[/b]; x cancels (asks first). Enter opens a "
+        "bucket's own monitor; every bucket Completed? Validate them all (v)."
+    )
+
     BINDINGS = [
         Binding("enter", "open_bucket", "Bucket", id="site-monitor.open"),
         Binding("m", "max_running", "At once", id="site-monitor.max"),
         Binding("v", "validate", "Validate", id="site-monitor.validate"),
+        Binding("x", "cancel_site", "Cancel resync", id="site-monitor.cancel"),
     ]
     DEFAULT_CSS = """
     SiteMonitorScreen #fleet-totals { height: 2; padding: 0 1; text-style: bold; }
-    SiteMonitorScreen #fleet-banner { height: auto; max-height: 3; padding: 0 1; display: none; }
+    SiteMonitorScreen #fleet-banner { height: auto; max-height: 4; padding: 0 1; display: none; }
     SiteMonitorScreen #fleet-banner.-lost { display: block; background: $warning 30%; }
     SiteMonitorScreen #fleet-banner.-done { display: block; background: $success 30%; }
     SiteMonitorScreen #fleet-banner.-failed { display: block; background: $error 30%; }
@@ -84,11 +100,26 @@ class SiteMonitorScreen(SiteScreen):
         self.snap: Optional[FleetSnapshot] = None
         self._cells: dict[str, tuple[str, ...]] = {}
         self._texts: dict[str, tuple[str, Optional[str]]] = {}
+        self._canceled_once = False
+        self._keys: tuple[bool, str] = (False, "")
 
     def compose_body(self) -> ComposeResult:
         yield Static("Starting…", id="fleet-totals")
         yield Static("", id="fleet-banner")
         yield DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
+
+    def explain_text(self) -> str:
+        return self.SITE_EXPLAIN if self.session.site_level else self.EXPLAIN
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        """`x` only on the site-level path, `m` only bucket by bucket."""
+        if action == "cancel_site":  # while a bucket runs, or the server still says Ongoing; once per monitor
+            ongoing = str(getattr(self.session.runner, "site_status", "")).lower() == "ongoing"
+            running = self.snap is None or any(r.running for r in self.snap.rows)
+            return self.session.site_level and not self._canceled_once and (running or ongoing)
+        if action == "max_running":
+            return not self.session.site_level
+        return True
 
     def mc_command(self) -> str:
         if self.session.site_level:
@@ -139,14 +170,32 @@ class SiteMonitorScreen(SiteScreen):
         at = self.monotonic()
         self.progress.feed(m.snap, at)
         running = any(r.running or r.status == "Queued" for r in m.snap.rows)
+        keys = (running, str(getattr(self.session.runner, "site_status", "")))
+        if keys != self._keys:  # x follows what runs and what the server says
+            self._keys = keys
+            self.refresh_bindings()
         self.app.site_running = running
         self._draw(at)
         if not running and self.session.finished_at is None and m.snap.rows:
             self.session.finished_at = self.now()
 
     def worker_failed(self, worker: Any) -> None:
-        self._set("#fleet-banner", f"✗ {getattr(worker.error, 'message', worker.error)} — the resyncs already "
-                  "started go on on the server; escape and s again continues (nothing starts twice).", "-failed")
+        error = worker.error
+        if worker.group == "site-cancel":  # refused (already canceled, none in progress): the server's reason
+            hint = getattr(error, "hint", "")
+            self._set("#fleet-banner", f"✗ Cancel: {getattr(error, 'message', error)}" + (f". {hint}" if hint else ""),
+                      "-failed")
+            return
+        runner = self.session.runner
+        if runner is not None:
+            self._updated(FleetUpdated(runner.snapshot()))  # the rows as the run left them (failed ones say why)
+        message, hint = getattr(error, "message", str(error)), getattr(error, "hint", "")
+        if self.session.site_level and hint:
+            text = f"✗ {message}. {hint}"  # the server refused the site-level start: its reason and the fix
+        else:
+            text = (f"✗ {message} — the resyncs already started go on on the server; escape and s again continues "
+                    "(nothing starts twice).")
+        self._set("#fleet-banner", text, "-failed")
         self.app.site_running = False
 
     # -- drawing ------------------------------------------------------------------------------------
@@ -180,9 +229,12 @@ class SiteMonitorScreen(SiteScreen):
         site = self.progress.site(snap, at, self.now())
         t = snap.totals
         eta = "" if t.running + t.queued == 0 else f" · site ETA {human_duration(site.eta_seconds)}"
-        at_once = "" if self.session.site_level else f" · {snap.max_running} at once"
-        self._set("#fleet-totals", f"{t.completed} completed · {t.running} running · {t.queued} queued · "
-                                   f"{t.failed} failed · {t.excluded} excluded{at_once}{eta}")
+        if self.session.site_level:  # one start covers every bucket: no queue; the metrics line under the totals
+            self._set("#fleet-totals", f"{t.completed} completed · {t.running} running · {t.failed} failed · "
+                                       f"{t.excluded} excluded{eta}" + (f"\n{snap.site}" if snap.site else ""))
+        else:
+            self._set("#fleet-totals", f"{t.completed} completed · {t.running} running · {t.queued} queued · "
+                                       f"{t.failed} failed · {t.excluded} excluded · {snap.max_running} at once{eta}")
         self._banner(snap, site.stalled)
 
     def _set(self, selector: str, text: str, classes: Optional[str] = None) -> None:
@@ -222,6 +274,8 @@ class SiteMonitorScreen(SiteScreen):
                       + (" …" if len(stalled) > 4 else "") + ". Enter opens a bucket's own monitor.", "-lost")
         elif snap.status == COMPLETED:
             self._set("#fleet-banner", "✓ Every bucket Completed with no failed version. Validate them all: v", "-done")
+        elif snap.status == "Failed" and self.session.site_level and snap.note:
+            self._set("#fleet-banner", f"✗ {snap.note[0].upper()}{snap.note[1:]}. v validates the others.", "-failed")
         elif snap.status == "Failed":
             self._set("#fleet-banner", "✗ Some buckets did not complete (see detail). Validate the others (v), "
                       "fix the failed ones, then start again (it continues, never starts twice).", "-failed")
@@ -267,6 +321,40 @@ class SiteMonitorScreen(SiteScreen):
             self.notify("Site replication: the server resyncs every bucket at once.", timeout=3)
             return
         self.notify(f"{self.session.next_max_running()} resyncs at once.", timeout=3)
+
+    def action_cancel_site(self) -> None:
+        """Cancel the site-level resync, after a confirmation that says what a cancel really does (§15.4)."""
+        runner = self.session.runner
+        resync_id = str(getattr(runner, "resync_id", "") or "")
+        if not self.session.site_level:
+            return
+        if not resync_id:
+            self.notify("No site resync has started yet: nothing to cancel.", timeout=4)
+            return
+        src = self.session.source
+        message = (f"This asks [b]{src}[/b] once to cancel site resync {resync_id[:8]}. MinIO treats a cancel as "
+                   "best-effort: the buckets read Canceled, but the site status stays [b]Ongoing[/b] until "
+                   f"{src} restarts (mc admin service restart {src}), and a new site-level start is refused "
+                   "until then.\n\nLeaving this screen never cancels anything.")
+        self.app.push_screen(ConfirmModal("Cancel the site resync?", message, yes="Cancel it", no="Keep it running"),
+                             lambda yes: self._cancel() if yes else None)
+
+    def _cancel(self) -> None:
+        self._canceled_once = True
+        self.refresh_bindings()
+        self.record("site.resync.cancel.confirm", source=self.session.source, target=self.session.target)
+        self._set("#fleet-banner", "Sending the cancel…", "-note")
+        self.cancel_worker()
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="site-cancel",
+          description="Canceling the site resync")
+    def cancel_worker(self) -> None:
+        self.post_message(SiteCancelSent(self.ops.cancel_site(self.session)))
+
+    @on(SiteCancelSent)
+    def _cancel_sent(self, m: SiteCancelSent) -> None:
+        self.notify("Cancel sent (best-effort): see the banner.", timeout=4)
+        self._set("#fleet-banner", f"■ {m.note[0].upper()}{m.note[1:]}", "-note")
 
     def action_validate(self) -> None:
         snap = self.snap

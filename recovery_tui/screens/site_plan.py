@@ -5,6 +5,10 @@ each bucket: included or not, whether a resync can recover it, the versions each
 `space` includes/excludes the highlighted bucket, `a` all or none, `o` the queue order (biggest first or as
 listed), `m` how many resyncs run at once, `s` starts after ONE typed confirmation (the damaged alias).
 A bucket that cannot be resynced shows why and the command that fixes it under the table.
+
+Site replication (both aliases peers of one group, facts §15): the recommended path is ONE site-level
+resync of every bucket (`mc admin replicate resync start SRC DST`), said in the status line; `p` switches
+to bucket-by-bucket resyncs (include/exclude, order and cap apply again) and back.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from textual.worker import Worker
 from recovery_tui.procedure.monitor_math import human_bytes as human_size
 from recovery_tui.screens.dialogs import TypeToConfirmModal
 from recovery_tui.screens.site_base import SiteScreen
-from recovery_tui.service.sitemodels import SITE_MODE, BucketPlan, SitePlan
+from recovery_tui.service.sitemodels import BucketPlan, SitePlan
 from recovery_tui.steps import SiteStep
 
 
@@ -48,15 +52,17 @@ class SitePlanScreen(SiteScreen):
     SITE_STEP = SiteStep.PLAN
     AUTO_FOCUS = "#plan-table"
     EXPLAIN = (
-        "Every bucket of the [b]healthy[/b] site whose rules send to the damaged site, with the versions each "
-        "side holds now. [b]✓[/b] can be resynced; [b]✗[/b] needs the fix shown below first. Resyncs run a few "
-        "at a time (m), the rest wait, biggest first (o). One typed confirmation starts them all (s)."
+        "Every bucket the [b]healthy[/b] site replicates to the damaged one, versions on each side. [b]✓[/b] "
+        "can be resynced; [b]✗[/b] needs the fix below. Resyncs run m at a time, biggest first (o); with site "
+        "replication ONE site-level resync covers all (p: per bucket). s starts, once confirmed."
     )
     BINDINGS = [
         Binding("space", "toggle_bucket", "In/out", id="site-plan.toggle"),
         Binding("a", "toggle_all", "All/none", id="site-plan.all"),
         Binding("o", "order", "Order", id="site-plan.order"),
         Binding("m", "max_running", "At once", id="site-plan.max"),
+        Binding("p", "path(True)", "Per bucket", id="site-plan.per-bucket"),
+        Binding("p", "path(False)", "Site-level", id="site-plan.site-level"),
         Binding("s", "start", "Start", id="site-plan.start"),
         Binding("r", "reload", "Reload", id="site-plan.reload"),
     ]
@@ -72,8 +78,20 @@ class SitePlanScreen(SiteScreen):
         yield table
         yield Static("", id="plan-detail")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        """`p` only with site replication (to the other path); include/exclude, order and cap only bucket by
+        bucket."""
+        if action == "path":
+            return self.session.site_mode and bool(parameters) and parameters[0] != self.session.per_bucket
+        if action in ("toggle_bucket", "toggle_all", "order", "max_running"):
+            return not self.session.site_level
+        return True
+
     def mc_command(self) -> str:
-        """The highlighted bucket's `mc replicate ls`, or the command that fixes it (what `c` copies)."""
+        """The site-level start (site replication), the highlighted bucket's `mc replicate ls`, or the command
+        that fixes it (what `c` copies)."""
+        if self.session.site_level:
+            return f"mc admin replicate resync start {self.session.source} {self.session.target}"
         b = self._current() if self.is_mounted else None
         if b is None:
             return f"mc admin info {self.session.source}"
@@ -109,6 +127,7 @@ class SitePlanScreen(SiteScreen):
         self.record("site.plan", source=m.plan.source, target=m.plan.target, mode=m.plan.mode,
                     buckets=len(m.plan.buckets), recoverable=len(m.plan.recoverable()))
         self._show(m.plan)
+        self.refresh_bindings()
 
     def worker_failed(self, worker: Worker[object]) -> None:
         status = self.query_one("#plan-status", Static)
@@ -145,9 +164,14 @@ class SitePlanScreen(SiteScreen):
         if not plan.recoverable():
             status.update(f"✗ No bucket of {plan.source} can be resynced to {plan.target}: fix the ones below first.")
             return
-        mode = "one site-level resync (site replication)" if plan.mode == SITE_MODE else (
-            f"{self.session.max_running} at a time, {'biggest first' if self.session.order == 'size' else 'as listed'}")
-        status.update(f"{len(self.session.included)} of {len(plan.recoverable())} buckets included · {mode} · "
+        if self.session.site_level:
+            status.update(f"★ Recommended: one site-level resync, all {len(plan.recoverable())} buckets · "
+                          "p per bucket · s starts")
+            return
+        mode = (f"{self.session.max_running} at a time, "
+                f"{'biggest first' if self.session.order == 'size' else 'as listed'}")
+        back = " · p site-level" if self.session.site_mode else ""
+        status.update(f"{len(self.session.included)} of {len(plan.recoverable())} included · {mode}{back} · "
                       "s starts")
 
     def _detail(self) -> None:
@@ -184,19 +208,24 @@ class SitePlanScreen(SiteScreen):
         if not b.recoverable:
             self.notify(f"{b.bucket} cannot be resynced: {b.reason}", severity="warning", timeout=5)
             return
-        if self.session.site_level:
-            self.notify("Site replication resyncs every bucket at once; nothing to exclude.", timeout=4)
-            return
         self.session.included ^= {b.bucket}
         self._show(self.session.plan)  # type: ignore[arg-type]
 
     def action_toggle_all(self) -> None:
         plan = self.session.plan
-        if plan is None or self.session.site_level:
+        if plan is None:
             return
         every = {b.bucket for b in plan.recoverable()}
         self.session.included = set() if self.session.included == every else every
         self._show(plan)
+
+    def action_path(self, per_bucket: bool) -> None:
+        if not self.session.site_mode or per_bucket == self.session.per_bucket:
+            return
+        self.session.choose_per_bucket(per_bucket)
+        self.record("site.plan.path", path="per-bucket" if self.session.per_bucket else "site-level")
+        self._show(self.session.plan)  # type: ignore[arg-type]
+        self.refresh_bindings()
 
     def action_order(self) -> None:
         self.session.order = "given" if self.session.order == "size" else "size"
@@ -236,11 +265,12 @@ class SitePlanScreen(SiteScreen):
         self.state.extra["site"] = {"source": self.session.source, "target": self.session.target,
                                     "included": sorted(self.session.included), "order": self.session.order,
                                     "max_running": self.session.max_running,
+                                    "per_bucket": self.session.per_bucket,
                                     "started_at": self.session.started_at.isoformat()}
         self.save_state()
         self.record("site.resync.confirm", source=self.session.source, target=self.session.target,
                     buckets=sorted(self.session.included), max_running=self.session.max_running,
-                    order=self.session.order)
+                    order=self.session.order, path="site-level" if self.session.site_level else "per-bucket")
         self.finish_site(SiteMonitorScreen(self.service, self.state, self.session, self.ops))
 
 

@@ -57,6 +57,15 @@ class SiteReportScreen(SiteScreen):
     SiteReportScreen #rep-status { height: auto; padding: 0 1; color: $text-muted; }
     """
 
+    SITE_EXPLAIN = (
+        "The damaged site must replicate back again. In a site-replication group the group manages each bucket's "
+        "rules (none can be added by hand): missing ones are listed below. A canary round proves replication "
+        "works both ways (k). The site report (w) keeps one row per bucket and the checklist."
+    )
+
+    def explain_text(self) -> str:
+        return self.SITE_EXPLAIN if self.session.site_mode else self.EXPLAIN
+
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.canaries: dict[str, list[CanaryCheck]] = {}
@@ -69,7 +78,9 @@ class SiteReportScreen(SiteScreen):
         yield Static("", id="rep-status")
 
     def mc_command(self) -> str:
-        commands = [c for p in self.session.rules.values() for c in p.commands()]
+        if self.session.site_mode:
+            return f"mc admin replicate status {self.session.target}"
+        commands = [c for b in sorted(self.session.rules) for c in self.session.rules_fix(b)]
         return commands[0] if commands else f"mc replicate ls {self.session.target}/BUCKET --json"
 
     def on_mount(self) -> None:
@@ -92,8 +103,13 @@ class SiteReportScreen(SiteScreen):
             if not plan.to_fix:
                 lines.append(f"[green]✓[/] {bucket}: its rules back to {self.session.source} are in place")
                 continue
+            if self.session.site_mode:
+                lines.append(f"[red]✗[/] {bucket}: {len(plan.to_fix)} rule(s) back to {self.session.source} missing")
+                continue
             lines.append(f"[red]✗[/] {bucket}: {len(plan.to_fix)} rule(s) to recreate")
-            lines += [f"    {c}" for c in plan.commands()]
+            lines += [f"    {c}" for c in self.session.rules_fix(bucket)]
+        if self.session.rules_note:
+            lines.append(f"  → {self.session.rules_note[0].upper()}{self.session.rules_note[1:]}.")
         if m.error:
             lines.append(f"[red]✗[/] could not compare the rules: {m.error}")
         self.query_one("#rep-rules", Static).update("\n".join(lines) or "No bucket was included.")

@@ -132,14 +132,16 @@ class FleetRunner:
     def finished(self) -> bool:
         return not any(r.running or r.status == QUEUED for r in self.rows.values())
 
-    def _record(self, action: str, row: Optional[FleetRow], result: str = "ok", **detail: Any) -> None:
+    def _record(self, action: str, row: Optional[FleetRow], result: str = "ok", *, mc: str = "",
+                **detail: Any) -> None:
         if self.journal is None:
             return
-        mc = ""
-        if row is not None and action == "site.resync.start":
+        if mc or row is None:
+            pass  # a site-level action names its own mc command
+        elif action == "site.resync.start":
             mc = f"mc replicate resync start {self.src}/{row.bucket} --remote-bucket {row.arn}" + (
                 f" --older-than {q(self.older_than.text)}" if self.older_than is not None else "")
-        elif row is not None:
+        else:
             mc = f"mc replicate resync status {self.src}/{row.bucket} --remote-bucket {row.arn}"
         if row is not None:
             detail.setdefault("bucket", row.bucket)

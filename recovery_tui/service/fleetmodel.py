@@ -168,10 +168,13 @@ class FleetSnapshot:
     mode: str = ""
     note: str = ""
     max_running: int = 4
+    site: str = ""
+    """The site-level resync as the server reports it (its ID, status and figures from the metrics stream,
+    §15.5), or "" (bucket-by-bucket runs, or no sample yet)."""
 
 
 def snapshot(rows: Iterable[FleetRow], *, paused: str = "", mode: str = "", note: str = "",
-             max_running: int = 4) -> FleetSnapshot:
+             max_running: int = 4, site: str = "") -> FleetSnapshot:
     rows = [replace(r) for r in rows]
     return FleetSnapshot(rows=tuple(rows), totals=totals(rows), status=overall(rows), paused=paused, mode=mode,
-                         note=note, max_running=max_running)
+                         note=note, max_running=max_running, site=site)

@@ -9,7 +9,12 @@ damaged peer instead of a start per bucket. What the server really does shapes i
   with the server's reason; all the others follow their own bucket resync status (§4, the peer's ARN);
 * the server keeps the site status "Ongoing" while any bucket never started, and after a cancel until it
   restarts: the runner says so in `note` instead of waiting on the site status or retrying;
+* every bucket failing to start is the server's 500: each row fails ("did not start"), the error (with
+  its fix) is raised, nothing is retried;
 * `cancel_site()` sends the cancel once (best-effort on the server); the rows then read Canceled.
+
+The site start, adoption and cancel are journaled with their mc equivalent (`mc admin replicate resync
+start|status|cancel SRC DST`); `site` in each snapshot is the latest metrics sample in one line.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
+from recovery_tui.mccmd import q
+
 from .errors import ConnectionFailure, InputError, RecoveryError
 from .fleet import FleetRunner
 from .fleetmodel import FAILED, PENDING, QUEUED, FleetSnapshot, snapshot
 from .sitemodels import SITE_MODE, SiteResyncMetrics, SiteResyncOp
-from .siterepl import SiteResyncRefused, site_resync, site_resync_metrics
+from .siterepl import SiteResyncAllFailed, SiteResyncRefused, site_resync, site_resync_metrics
 
 
 class SiteResyncRunner(FleetRunner):
@@ -39,6 +46,8 @@ class SiteResyncRunner(FleetRunner):
         self.site_status = ""
         self.note = ""
         self.op: Optional[SiteResyncOp] = None
+        self.last_metrics: Optional[SiteResyncMetrics] = None
+        """The latest sample of this run's site resync (§15.5), or None."""
         cp = self.checkpoint
         if cp is not None and cp.resumed:
             self.resync_id = str(cp.state.get("resync_id", ""))
@@ -50,12 +59,26 @@ class SiteResyncRunner(FleetRunner):
 
     def snapshot(self) -> FleetSnapshot:
         with self._lock:
-            note = self.note or (f"site resync {self.resync_id}: server status {self.site_status}"
-                                 if self.resync_id and self.site_status else "")
-            return snapshot(self.rows.values(), paused=self.paused, mode=SITE_MODE, note=note)
+            return snapshot(self.rows.values(), paused=self.paused, mode=SITE_MODE, note=self.note,
+                            site=self._site_line())
+
+    def _site_line(self) -> str:
+        """`site resync 1a2b3c4d: Ongoing · 1,412 versions re-sent · 0 failed` from the latest sample."""
+        m = self.last_metrics
+        if m is None or not self.resync_id or m.resync_id != self.resync_id:
+            return f"site resync {self.resync_id[:8]}: {self.site_status or 'started'}" if self.resync_id else ""
+        return (f"site resync {m.resync_id[:8]}: {m.status or '?'} · {m.replicated_count:,} versions re-sent · "
+                f"{m.failed_count:,} failed")
+
+    def mc(self, op: str) -> str:
+        """The mc command for a site-level `op` (start, cancel, status), as printed in the journal."""
+        return f"mc admin replicate resync {op} {q(self.src)} {q(self.dst)}"
 
     def metrics(self) -> Optional[SiteResyncMetrics]:
-        return site_resync_metrics(self.service, self.src, self.peer.deployment_id)
+        m = site_resync_metrics(self.service, self.src, self.peer.deployment_id)
+        if m is not None:
+            self.last_metrics = m
+        return m
 
     # -- the start ----------------------------------------------------------------------------------
     def _start_more(self, at: float) -> None:
@@ -83,12 +106,16 @@ class SiteResyncRunner(FleetRunner):
         except SiteResyncRefused as exc:
             current = self.metrics() if "in progress" in exc.cause else None
             if current is None:
-                self._record("site.resync.site-start", None, result="refused", error=exc.one_line())
+                self._record("site.resync.site-start", None, result="refused", error=exc.one_line(),
+                             mc=self.mc("start"))
                 raise
             self._attach(current, at, "the server refused a second site resync; following the running one ({id})")
             return
+        except SiteResyncAllFailed as exc:
+            self._all_failed(exc)
+            raise
         except RecoveryError as exc:
-            self._record("site.resync.site-start", None, result="failed", error=exc.one_line())
+            self._record("site.resync.site-start", None, result="failed", error=exc.one_line(), mc=self.mc("start"))
             raise
         self.op, self.resync_id, self.site_status = op, op.resync_id, op.status
         failed = {f.bucket: f for f in op.failed}
@@ -106,11 +133,23 @@ class SiteResyncRunner(FleetRunner):
                     row.attempts += 1
         others = sorted(set(failed) - set(self.rows))
         if failed:
-            self.note = (f"{len(failed)} bucket(s) did not start; the server keeps reporting this site resync "
-                         "Ongoing while any bucket never started, so each bucket's own status is what counts here")
+            names = sorted(failed)
+            which = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            self.note = (f"{which} did not start (see the row); the server keeps reporting this site resync Ongoing "
+                         "while any bucket never started, so each bucket's own status is what counts here")
         self._record("site.resync.site-start", None, result="partial" if failed else "ok", resync_id=op.resync_id,
                      failed=[{"bucket": f.bucket, "status": f.status, "error": f.error_detail} for f in op.failed],
-                     not_in_plan=others)
+                     not_in_plan=others, mc=self.mc("start"))
+        self._save()
+
+    def _all_failed(self, exc: SiteResyncAllFailed) -> None:
+        """The 500 (§15.4): no bucket started, the answer names none. Every queued row fails with that."""
+        with self._lock:
+            for row in self.rows.values():
+                if row.status == QUEUED:
+                    row.status, row.detail = FAILED, "did not start: the server answered 'all buckets resync failed'"
+        self.note = f"{exc.message}. {exc.hint}" if exc.hint else exc.message
+        self._record("site.resync.site-start", None, result="failed", error=exc.one_line(), mc=self.mc("start"))
         self._save()
 
     def _attach(self, m: SiteResyncMetrics, at: float, text: str) -> None:
@@ -121,7 +160,7 @@ class SiteResyncRunner(FleetRunner):
             for row in self.rows.values():
                 if row.status == QUEUED:
                     row.status, row.reset_id, row.started_at, row.detail = PENDING, m.resync_id, now, ""
-        self._record("site.resync.adopt", None, resync_id=m.resync_id, status=m.status)
+        self._record("site.resync.adopt", None, resync_id=m.resync_id, status=m.status, mc=self.mc("status"))
         self._save()
 
     # -- polling ------------------------------------------------------------------------------------
@@ -141,13 +180,13 @@ class SiteResyncRunner(FleetRunner):
 
     def _stuck_note(self) -> str:
         """Every bucket ended, the server still says Ongoing (§15.4): why, and what clears it."""
-        head = f"every bucket has ended, but {self.src} still reports site resync {self.resync_id} Ongoing"
+        head = f"every bucket has ended, but {self.src} still reports site resync {self.resync_id[:8]} Ongoing"
         canceled = any(r.status == FAILED and "canceled" in r.detail for r in self.rows.values())
         if canceled:
             return (f"{head}: MinIO keeps that after a cancel until it restarts (mc admin service restart "
                     f"{self.src}); a new site start is refused until then")
-        return (f"{head}: bucket(s) that never started stay Pending there. To start another site resync, cancel "
-                f"this one (recovery-tui site resync cancel {self.src} {self.dst}), then restart {self.src} "
+        return (f"{head}: buckets that never started stay Pending there. To start another, cancel it "
+                f"(recovery-tui site resync cancel {self.src} {self.dst}), then restart {self.src} "
                 f"(mc admin service restart {self.src})")
 
     # -- cancel -------------------------------------------------------------------------------------
@@ -156,10 +195,10 @@ class SiteResyncRunner(FleetRunner):
         try:
             op = site_resync(self.service, self.src, self.peer, "cancel", target_alias=self.dst)
         except RecoveryError as exc:
-            self._record("site.resync.cancel", None, result="refused", error=exc.one_line())
+            self._record("site.resync.cancel", None, result="refused", error=exc.one_line(), mc=self.mc("cancel"))
             raise
         self._record("site.resync.cancel", None, resync_id=op.resync_id, status=op.status,
-                     failed=[f.bucket for f in op.failed])
+                     failed=[f.bucket for f in op.failed], mc=self.mc("cancel"))
         self.note = (f"cancel sent for site resync {op.resync_id}: the buckets read Canceled, but MinIO keeps "
                      f"reporting the site resync Ongoing until {self.src} restarts (mc admin service restart "
                      f"{self.src}), and refuses a new start until then")

@@ -121,9 +121,11 @@ def _refusal(exc: RecoveryError, alias: str, dst: str, op: str) -> RecoveryError
     if exc.status == 500 and "all buckets resync failed" in exc.message:
         return SiteResyncAllFailed(
             f"No bucket's resync to {dst} could start (the server answered 'all buckets resync failed')",
-            hint=(f"See each bucket's reason with: recovery-tui site resync status {alias} {dst}. The server now "
-                  f"reports this site resync as Ongoing until it restarts (mc admin service restart {alias}), "
-                  "and refuses a new start until then."), code=exc.code, status=exc.status)
+            hint=(f"Every bucket needs its replication rule and a remote target to {dst} (check one with: mc "
+                  f"replicate ls {alias}/BUCKET --json). Fix that, restart {alias} (mc admin service restart "
+                  f"{alias}), then start again: {alias} reports this site resync as Ongoing and refuses a new start "
+                  "until then."),
+            code=exc.code, status=exc.status)
     if exc.code != INVALID:
         return exc
     cause = _cause(exc)

@@ -44,6 +44,8 @@ def test_site_level_run_completes_with_one_start(lab: Lab, tmp_path: Path) -> No
     assert snap.status == COMPLETED and {r.bucket for r in snap.rows} == set(sitescen.recoverable("site-replication"))
     [start] = log.of("site.resync.site-start")
     assert start["result"] == "ok" and not log.of("site.resync.start")
+    assert start["mc"] == "mc admin replicate resync start source target"
+    assert snap.site.startswith(f"site resync {start['resync_id'][:8]}: ") and "versions re-sent" in snap.site
     assert {r.reset_id for r in snap.rows} == {start["resync_id"]}
     m = site_resync_metrics(svc, "source", lab.target.site.deployment_id)
     assert m is not None and m.complete and m.resync_id == start["resync_id"] and m.replicated_count > 0
@@ -108,9 +110,15 @@ def test_all_failed_is_one_clear_error(lab: Lab, tmp_path: Path) -> None:
         for name in lab.source.site.targets:
             lab.source.site.targets[name] = []
     lab.call(strip)
+    log = Log()
+    runner = SiteResyncRunner(svc, plan, journal=log, poll_interval=0.05)
     with pytest.raises(SiteResyncAllFailed) as info:
-        SiteResyncRunner(svc, plan, poll_interval=0.05).run()
+        runner.run()
     assert info.value.exit_code == 1 and "refuses a new start until then" in info.value.hint
+    snap = runner.snapshot()  # every row says it never started; nothing is left queued to retry
+    assert snap.rows and all(r.status == "Failed" and r.detail.startswith("did not start") for r in snap.rows)
+    [start] = log.of("site.resync.site-start")
+    assert start["result"] == "failed" and start["mc"] == "mc admin replicate resync start source target"
 
 
 def test_bucket_mode_plan_is_refused(tmp_path: Path) -> None:

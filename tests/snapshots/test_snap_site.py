@@ -5,6 +5,7 @@ validation reports) and a fixed clock keep every pixel still; no lab, no network
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 
@@ -20,7 +21,7 @@ from recovery_tui.screens.site_validate import SiteValidateScreen
 from recovery_tui.service.errors import ConnectionFailure, InputError
 from recovery_tui.service.fleetmodel import FleetRow, snapshot
 from recovery_tui.service.models import ObjectVersion
-from recovery_tui.service.sitemodels import BUCKET_MODE, BucketPlan, SitePlan
+from recovery_tui.service.sitemodels import BUCKET_MODE, SITE_MODE, BucketPlan, PeerInfo, SitePlan
 from recovery_tui.service.sitevalidate import BucketValidation, SiteValidation
 from recovery_tui.service.validation_report import SideCounts, ValidationReport, VersionDiff
 
@@ -44,6 +45,9 @@ PLAN = SitePlan(source="source", target="target", mode=BUCKET_MODE, metadata="ex
     _b("logs", 660, 494, 447_044), _b("photos", 396, 0, 269_188),
     _b("staging", 44, None, 30_868, "the target bucket staging does not exist on target",
        "mc mb --with-versioning target/staging")))
+SR_PLAN = SitePlan(source="source", target="target", mode=SITE_MODE, metadata="export",
+                   peer=PeerInfo("target", "http://127.0.0.1:9002", "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"),
+                   buckets=tuple(b for b in PLAN.buckets if b.recoverable))
 EMPTY_PLAN = SitePlan(source="source", target="target", mode=BUCKET_MODE, metadata="export",
                       buckets=tuple(b for b in PLAN.buckets if not b.recoverable))
 
@@ -139,6 +143,42 @@ def _session(plan: Optional[SitePlan] = None) -> SiteSession:
     if plan is not None:
         session.choose_plan(plan)
     return session
+
+
+def _sr_fleet(progress: float) -> Any:
+    """A site-level resync part way: docs did not start (the answer listed it), the others follow their own bucket
+    resync (all with the site resync's ID), the metrics stream's line on top."""
+    rid = "4fb08789-7d31-4b34-8012-d136cd681118"
+    rows = []
+    for b in SR_PLAN.buckets:
+        n = b.source_versions or 0
+        if b.bucket == "docs":
+            rows.append(_row("docs", "Failed", 0, n, "did not start: no valid remote target found for this peer "
+                                                     "target (6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f)"))
+        elif n >= 300:
+            rows.append(replace(_row(b.bucket, "Ongoing", int(n * progress), n), reset_id=rid))
+        else:
+            rows.append(replace(_row(b.bucket, "Completed", n, n), reset_id=rid))
+    return snapshot(rows, mode=SITE_MODE,
+                    note="docs did not start (see the row); the server keeps reporting this site resync Ongoing "
+                         "while any bucket never started, so each bucket's own status is what counts here",
+                    site=f"site resync 4fb08789: Ongoing · {int(51_320 * progress):,} versions re-sent · 0 failed")
+
+
+class TestSiteReplication:
+    def test_plan(self, snap_compare: Any) -> None:
+        """Both aliases peers of one group: the status line recommends ONE site-level resync (p: per bucket), the mc
+        line is `mc admin replicate resync start source target`, the footer drops the per-bucket keys."""
+        ops = FakeOps(plan=SR_PLAN)
+        assert snap_compare(_app(ops), terminal_size=(80, 24), run_before=_show(
+            lambda app: SitePlanScreen(app.service, app.state, _session(), ops)))
+
+    def test_monitor(self, snap_compare: Any) -> None:
+        """During a site-level resync: the metrics line under the totals, docs Failed with the server's reason, the
+        note on the banner, each bucket's own progress; x cancels, m is gone."""
+        ops = FakeOps(runner=FakeRunner([_sr_fleet(0.3), _sr_fleet(0.4)]))
+        assert snap_compare(_app(ops), terminal_size=(80, 24), run_before=_show(
+            lambda app: SiteMonitorScreen(app.service, app.state, _session(SR_PLAN), ops), times=[0.0, 30.0]))
 
 
 class TestSitePlan:
