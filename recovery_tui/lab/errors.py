@@ -53,6 +53,11 @@ DESCRIPTIONS: dict[str, tuple[int, str]] = {
                                                      "in the request is invalid."),
     "InvalidBucketState": (409, "The request is not valid with the current state of the bucket."),
     "ReplicationConfigurationNotFoundError": (404, "The replication configuration was not found"),
+    # facts §2 / §15.1: a server in a site-replication group manages bucket targets and rules itself
+    "XMinioReplicationDenyEdit": (400, "Cannot alter local replication config since this server is in a cluster "
+                                       "replication setup"),
+    "XMinioAdminRemoteTargetDenyAdd": (400, "Cannot add remote target endpoint since this server is in a cluster "
+                                            "replication setup"),
     "NoSuchBucketPolicy": (404, "The bucket policy does not exist"),
     "NoSuchTagSet": (404, "The TagSet does not exist"),
     "NoSuchLifecycleConfiguration": (404, "The lifecycle configuration does not exist"),

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from recovery_tui.lab import listing, s3_objects, store
-from recovery_tui.lab.auth import authorize, request_body
+from recovery_tui.lab.auth import access_key, authorize, request_body
 from recovery_tui.lab.errors import XML_DECL, LabError
 from recovery_tui.lab.xmlfmt import OWNER_ID, OWNER_NAME, S3_NS, esc, iso
 
@@ -83,7 +83,10 @@ async def handle_s3(rt: "SiteRuntime", request: web.Request) -> web.StreamRespon
     if method == "DELETE":
         if "replication" in q:
             authorize(rt, request, "s3:PutReplicationConfiguration", bucket=bucket)
-            _bucket(rt, bucket).replication_xml = None
+            b = _bucket(rt, bucket)
+            if rt.site.site_repl is not None:  # refused for everyone, root included (§15.1)
+                raise LabError("XMinioReplicationDenyEdit", bucket=bucket)
+            b.replication_xml = None
             return web.Response(status=204)
         if any(k in q for k in _UNSUPPORTED):
             raise LabError("NotImplemented", bucket=bucket)
@@ -253,6 +256,9 @@ def put_replication(rt: "SiteRuntime", request: web.Request, bucket: str) -> web
     """PutBucketReplication: validated and normalised by `replconfig` when available (§1)."""
     authorize(rt, request, "s3:PutReplicationConfiguration", bucket=bucket)
     b = _bucket(rt, bucket)
+    if rt.site.site_repl is not None and access_key(request) != rt.site.access_key:
+        # MinIO lets only the root credential (site replication's own peer calls) edit the rules here (§15.1)
+        raise LabError("XMinioReplicationDenyEdit", bucket=bucket)
     if b.versioning != "Enabled":
         raise LabError("InvalidRequest", "Versioning must be 'Enabled' on the bucket to apply a replication "
                        "configuration", bucket=bucket)

@@ -44,6 +44,10 @@ class Plan:
     rules: tuple[RulePlan, ...]
     target_has_config: bool
     remote_target_present: bool
+    site_replication: str = ""
+    """The target's site-replication group ("" when none was seen): the group manages bucket targets and rules
+    itself and refuses `mc replicate add` (XMinioAdminRemoteTargetDenyAdd / XMinioReplicationDenyEdit, §15.1)."""
+    target_alias: str = ""
 
     @property
     def to_fix(self) -> tuple[RulePlan, ...]:
@@ -54,8 +58,16 @@ class Plan:
         """True when every source rule has a matching rule on the target."""
         return bool(self.rules) and not self.to_fix
 
+    @property
+    def status_command(self) -> str:
+        """Under site replication, the one command that shows whether the group has the rules back (§15.2)."""
+        return f"mc admin replicate status {self.target_alias or 'TARGET'}" if self.site_replication else ""
+
     def commands(self) -> list[str]:
-        """Every command, in order (the remote target first when it is missing)."""
+        """Every command, in order (the remote target first when it is missing); under site replication only
+        the group's status, since the server refuses to add targets or rules itself."""
+        if self.site_replication:
+            return [self.status_command] if self.to_fix else []
         out: list[str] = []
         for r in self.to_fix:
             out.extend(c for c in r.commands if c not in out)

@@ -11,7 +11,7 @@ ways (canary objects), load-balancer traffic restored — is kept in the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Optional
 
 from rich.text import Text
@@ -31,7 +31,7 @@ from recovery_tui.screens.dialogs import ConfirmModal
 from recovery_tui.screens.next_steps_canary import CanaryDone, CanaryFlow, CanaryRemoved, CanaryWaiting
 from recovery_tui.screens.next_steps_rules import GROUP as RULES_GROUP
 from recovery_tui.screens.next_steps_rules import RuleActions, RulesWritten
-from recovery_tui.service.errors import NotFound
+from recovery_tui.service.errors import NotFound, RecoveryError
 from recovery_tui.state import ChecklistItem
 from recovery_tui.steps import Step
 from recovery_tui.widgets.checklist import Checklist
@@ -113,6 +113,12 @@ def render_plan(plan: Optional[Plan], source: str, target: str, error: str = "",
         t.append(f"✔ {target} has rules matching the source's {len(plan.rules)} rule(s).", style="bold green")
         return t
     where = "has no replication configuration" if not plan.target_has_config else "differs from the source"
+    if plan.site_replication:
+        t.append(f"i {target} {where}, but it is in site-replication group '{plan.site_replication}': the group "
+                 "recreates bucket targets and rules itself (mc replicate add is refused there). Check it:\n",
+                 style="bold cyan")
+        t.append(f"$ {plan.status_command}")
+        return t
     t.append(f"✘ {target} {where}: recreate {len(plan.to_fix)} rule(s)\n", style="bold red")
     if any(r.status == "missing" for r in plan.to_fix):
         t.append("  Press a: the wizard recreates them here (typed yes; journaled; no object touched).\n"
@@ -212,8 +218,18 @@ class NextStepsScreen(StepScreen):
             remotes = []
         url = getattr(getattr(self.service, "aliases", None), "get", lambda _a: None)(st.source_alias)
         source_url = getattr(url, "url", "") or "https://SOURCE_HOST:PORT"
-        return compare(source_cfg, target_cfg, st.arn, target_path=f"{target_alias or 'TARGET'}/{target_bucket}",
+        plan = compare(source_cfg, target_cfg, st.arn, target_path=f"{target_alias or 'TARGET'}/{target_bucket}",
                        source_url=source_url, source_bucket=st.source_bucket, target_remotes=remotes)
+        group = self._site_group(target_alias) if target_alias and plan.to_fix else ""
+        return replace(plan, site_replication=group, target_alias=target_alias or "")
+
+    def _site_group(self, alias: str) -> str:
+        """The site-replication group `alias` belongs to ("" when none, or when the info cannot be read:
+        the per-bucket commands are then offered as before, and the server would say if it refuses them)."""
+        try:
+            return self.service.site_replication_group(alias)
+        except RecoveryError:
+            return ""
 
     # -- messages -----------------------------------------------------------------------------------
 

@@ -64,8 +64,12 @@ class RuleActions:
         if self.busy:
             self.screen.notify("The rules are being written already.", timeout=3)
             return
+        plan = self.screen.plan
+        if plan is not None and plan.site_replication:
+            self.screen.notify(f"Nothing to recreate here: site replication manages the rules "
+                               f"({plan.status_command}).", timeout=6)
+            return
         if not missing:
-            plan = self.screen.plan
             why = ("the comparison failed: press r to read both sides again" if plan is None and
                    self.screen._plan_error else
                    "the comparison is still running" if plan is None else
@@ -97,7 +101,7 @@ class RuleActions:
         target_bucket = st.target_bucket or st.source_bucket
         target, source = f"{st.target_alias}/{target_bucket}", st.source
         plan = self.screen.compute_plan()  # re-checked right before the writes
-        missing = [r for r in plan.to_fix if r.status == "missing"]
+        missing = [r for r in plan.to_fix if r.status == "missing"] if not plan.site_replication else []
         added: list[Any] = []
         error = ""
         for r in missing:

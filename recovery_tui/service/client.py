@@ -142,6 +142,13 @@ class RecoveryService:
                        [("bucket", bucket), ("type", "")])
         return parse_remote_targets(resp.body)
 
+    def site_replication_group(self, alias: str) -> str:
+        """The site-replication group `alias` is in ("" when none; `unnamed` for a group without a name), §15.1."""
+        from .siterepl import site_replication_info
+
+        info = site_replication_info(self, alias)
+        return (info.name or "unnamed") if info.enabled else ""
+
     def targets(self, alias: str, bucket: str) -> list[TargetView]:
         """Rules joined with remote targets, as `mc replicate ls` shows them ([] with no configuration)."""
         config = self.replication_config(alias, bucket)

@@ -104,3 +104,41 @@ def test_compare_differs_gives_update_command() -> None:
     same = compare(src, ReplicationConfig(rules=(rule("arn:other"),)), rule().destination_arn,
                    target_path="t/d", source_url="http://h:9000", source_bucket="data")
     assert same.restored and same.commands() == []
+
+
+async def test_site_replication_target_gets_no_mc_replicate_add() -> None:
+    """A target in a site-replication group refuses `mc replicate add` (XMinioAdminRemoteTargetDenyAdd, §15.1):
+    the plan says the group manages the rules, prints the group's status command, and `a` writes nothing."""
+    svc = FakeService()
+    svc.configs["target"] = None
+    svc.link = None
+    svc.site_groups["target"] = "dr-group"
+    app, st, _ = _setup(svc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = NextStepsScreen(svc, st)
+        await app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.plan is not None)
+        text = str(screen.query_one("#ns-plan", Static).render())
+        assert "site-replication group 'dr-group'" in text and "$ mc replicate add" not in text
+        assert "$ mc admin replicate status target" in text
+        assert st.extra["rules_to_recreate"] == ["mc admin replicate status target"]
+        await pilot.press("a")
+        await pilot.pause()
+        said = " ".join(str(n.message) for n in app._notifications)
+        assert "site replication manages the rules" in said
+        assert "add_replication_rule" not in svc.calls and not isinstance(app.screen, ConfirmModal)
+
+
+async def test_unreadable_site_replication_info_keeps_the_per_bucket_commands() -> None:
+    from recovery_tui.service.errors import AccessDenied
+
+    svc = FakeService()
+    svc.configs["target"] = None
+    svc.fail["site_replication_group"] = AccessDenied("Access Denied", code="AccessDenied")
+    app, st, _ = _setup(svc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = NextStepsScreen(svc, st)
+        await app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.plan is not None)
+        assert "site_replication_group" in svc.calls
+        assert st.extra["rules_to_recreate"][0].startswith("mc replicate add target/data")

@@ -86,6 +86,7 @@ class FakeService:
             "target": ReplicationConfig(rules=(rule(REVERSE_ARN, "t4rg3tru1e1d00000002"),)),
         }
         self.diff: list[DiffEntry] = []
+        self.site_groups: dict[str, str] = {}
         self.calls: list[str] = []
         self._lock = threading.Lock()
 
@@ -112,6 +113,10 @@ class FakeService:
     def remote_targets(self, alias: str, bucket: str) -> list[RemoteTarget]:
         self._maybe_fail("remote_targets")
         return [self.link] if self.link else []
+
+    def site_replication_group(self, alias: str) -> str:
+        self._maybe_fail("site_replication_group")
+        return self.site_groups.get(alias, "")
 
     def replication_metrics(self, alias: str, bucket: str) -> ReplicationMetrics:
         self._maybe_fail("replication_metrics")

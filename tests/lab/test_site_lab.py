@@ -235,3 +235,22 @@ def test_export_bucket_metadata_zip(sr_lab: Lab) -> None:
     assert {n.split("/")[0] for n in zipfile.ZipFile(io.BytesIO(one.body)).namelist()} == {"logs"}
     missing = call(sr_lab.source, "GET", "/minio/admin/v3/export-bucket-metadata", [("bucket", "nope")])
     assert missing.status == 404 and missing.json()["Code"] == "NoSuchBucket"
+
+
+def test_site_replication_refuses_bucket_targets_and_rule_edits(sr_lab: Lab) -> None:
+    """§15.1: a server in a site-replication group refuses a new bucket target and a rule deletion (anyone)
+    and a rule edit by anyone but the root credential; the lab does the same, so the wizard never offers them."""
+    from recovery_tui.lab.madmin_crypt import encrypt_data
+
+    rt = sr_lab.target
+    bucket = next(iter(sorted(rt.site.buckets)))
+    doc = {"sourcebucket": bucket, "endpoint": "127.0.0.1:1", "targetbucket": "elsewhere", "type": "replication",
+           "credentials": {"accessKey": "AK", "secretKey": "SK"}, "secure": False}
+    body = encrypt_data(rt.site.secret_key, json.dumps(doc).encode())
+    r = call(rt, "PUT", "/minio/admin/v3/set-remote-target", [("bucket", bucket)], body)
+    assert r.status == 400 and r.json()["Code"] == "XMinioAdminRemoteTargetDenyAdd", r.text
+    r = call(rt, "DELETE", f"/{bucket}", [("replication", "")])
+    assert r.status == 400 and b"XMinioReplicationDenyEdit" in r.body, r.text
+    config = call(rt, "GET", f"/{bucket}", [("replication", "")])
+    if config.status == 200:  # the root credential may still write the group's own rules back
+        assert call(rt, "PUT", f"/{bucket}", [("replication", "")], config.body).status == 200
