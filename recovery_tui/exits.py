@@ -24,7 +24,8 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Callable, NoReturn, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, NoReturn, Optional
 
 from recovery_tui.service.errors import InputError
 
@@ -134,6 +135,27 @@ class ExitGuard:
             except BaseException:  # noqa: BLE001 - last words are best effort; the exit must happen
                 pass
         os._exit(self.code if self.code is not None else 1)
+
+
+@contextmanager
+def headless_signals() -> Iterator[None]:
+    """For a headless command: SIGHUP and SIGTERM unwind like Ctrl+C does (`Interrupted(128 + signum)` raised in
+    the main thread), so its `finally` blocks, its journal's "interrupted" record and its last words run instead
+    of the process vanishing mid-line. Main thread only (elsewhere, e.g. a test's worker thread, a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_interrupted(signum: int, frame: Any) -> None:
+        raise Interrupted(128 + signum)
+
+    previous = {sig: signal.signal(sig, raise_interrupted)
+                for sig in (getattr(signal, n) for n in ("SIGHUP", "SIGTERM") if hasattr(signal, n))}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def terminal_restorer() -> Callable[[], None]:

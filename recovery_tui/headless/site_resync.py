@@ -23,6 +23,7 @@ from typing import Any, Optional
 from rich.live import Live
 from rich.table import Table
 
+from recovery_tui.exits import Interrupted
 from recovery_tui.headless.common import journal, parse_older_than
 from recovery_tui.headless.output import Output
 from recovery_tui.headless.site import load_plan, parse_buckets
@@ -133,10 +134,13 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
         live.start()
     try:
         snap = runner.run()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         running = sum(1 for r in runner.rows.values() if r.running)
-        out.notice(f"interrupted: {running} resync(s) go on on the server; run the same command again to continue "
-                   "(it never starts a bucket twice).")
+        try:  # after a hangup the terminal is gone: the checkpoint and the journal still say it
+            out.notice(f"interrupted: {running} resync(s) go on on the server; run the same command again to "
+                       "continue (it never starts a bucket twice).")
+        except OSError:
+            pass
         raise
     finally:
         if live is not None:
