@@ -12,6 +12,7 @@ from typing import Any, Iterator, Optional
 
 import pytest
 
+from helpers.fleetkit import starts
 from helpers.pilot import keep_notifications, screen_text, settle, wait_for
 from recovery_tui.app import make_app
 from recovery_tui.lab import sitescen
@@ -140,11 +141,12 @@ async def test_damaged_site_offline_when_the_run_starts_pauses_then_resumes(site
         await wait_for(pilot, lambda: monitor.snap is not None and bool(monitor.snap.paused), what="the pause")
         banner = str(monitor.query_one("#fleet-banner").render())
         assert "Connection lost" in banner and "damaged site target does not answer" in banner
-        assert monitor.snap.totals.running == 0 and not site_lab.call(lambda: dict(site_lab.source.replicator.resync.starts))
+        assert monitor.snap.totals.running == 0 and starts(site_lab) == {}  # nothing started while it is down
         site_lab.faults.set_offline("target", False)
         await wait_for(pilot, lambda: finished(monitor), timeout=120, what="the run after the site came back")
         assert monitor.snap.status == "Completed" and not monitor.snap.paused
         assert "Every bucket Completed" in str(monitor.query_one("#fleet-banner").render())
+        assert starts(site_lab) == {b: 1 for b in sitescen.recoverable("site-loss")}
 
 
 async def test_bucket_deleted_mid_run_fails_its_row_only(site_lab: Lab, tmp_path: Path) -> None:
