@@ -54,7 +54,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """
     if args.command == "journal":
         return _dispatch(args, settings)
-    from recovery_tui.exits import Interrupted, headless_signals
+    from recovery_tui.exits import headless_signals
     from recovery_tui.headless import common
     from recovery_tui.service.errors import RecoveryError
 
@@ -71,10 +71,9 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if log is not None:
             log.record(name, mc=mc, result="error", exit_code=exc.exit_code, error=exc.one_line())
         raise
-    except (KeyboardInterrupt, Interrupted) as exc:
+    except KeyboardInterrupt as exc:  # Ctrl+C, or SIGHUP/SIGTERM (a SignalInterrupt with its exit code)
         if log is not None:
-            log.record(name, mc=mc, result="interrupted",
-                       exit_code=exc.code if isinstance(exc, Interrupted) else 130)
+            log.record(name, mc=mc, result="interrupted", exit_code=getattr(exc, "code", 130))
         raise
     finally:
         common.end_run()

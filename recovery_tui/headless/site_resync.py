@@ -23,7 +23,6 @@ from typing import Any, Optional
 from rich.live import Live
 from rich.table import Table
 
-from recovery_tui.exits import Interrupted
 from recovery_tui.headless.common import journal, parse_older_than
 from recovery_tui.headless.output import Output
 from recovery_tui.headless.site import load_plan, parse_buckets
@@ -134,7 +133,7 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
         live.start()
     try:
         snap = runner.run()
-    except (KeyboardInterrupt, Interrupted):
+    except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM (exits.headless_signals)
         running = sum(1 for r in runner.rows.values() if r.running)
         try:  # after a hangup the terminal is gone: the checkpoint and the journal still say it
             out.notice(f"interrupted: {running} resync(s) go on on the server; run the same command again to "
