@@ -384,9 +384,12 @@ def main(argv: Optional[Sequence[str]] = None, *, program: bool = False) -> int:
     except RecoveryError as exc:
         sys.stderr.write(f"recovery-tui: {redact(exc.one_line())}\n")
         return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("recovery-tui: interrupted\n")
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl+C; SIGHUP/SIGTERM in a headless command carry their own code
+        try:
+            sys.stderr.write("recovery-tui: interrupted\n")
+        except OSError:  # the terminal went away (SIGHUP)
+            pass
+        return int(getattr(exc, "code", 130))
     except Interrupted as exc:  # a signal during the wizard's startup (recovery_tui/exits.py)
         return _wizard_ended(exc.code, program)
     except BrokenPipeError:

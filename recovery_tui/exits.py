@@ -24,7 +24,8 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Callable, NoReturn, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, NoReturn, Optional
 
 from recovery_tui.service.errors import InputError
 
@@ -134,6 +135,36 @@ class ExitGuard:
             except BaseException:  # noqa: BLE001 - last words are best effort; the exit must happen
                 pass
         os._exit(self.code if self.code is not None else 1)
+
+
+class SignalInterrupt(KeyboardInterrupt):
+    """SIGHUP or SIGTERM during a headless command: a KeyboardInterrupt (so every `except KeyboardInterrupt` that
+    saves a checkpoint runs for it too) that carries the shell's exit code (129, 143)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@contextmanager
+def headless_signals() -> Iterator[None]:
+    """For a headless command: SIGHUP and SIGTERM unwind exactly as Ctrl+C does (`SignalInterrupt(128 + signum)`
+    raised in the main thread), so its checkpoint saves, `finally` blocks and journal's "interrupted" record run
+    instead of the process vanishing mid-line. Main thread only (elsewhere, e.g. a test's worker thread, a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_interrupted(signum: int, frame: Any) -> None:
+        raise SignalInterrupt(128 + signum)
+
+    previous = {sig: signal.signal(sig, raise_interrupted)
+                for sig in (getattr(signal, n) for n in ("SIGHUP", "SIGTERM") if hasattr(signal, n))}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def terminal_restorer() -> Callable[[], None]:

@@ -54,6 +54,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     """
     if args.command == "journal":
         return _dispatch(args, settings)
+    from recovery_tui.exits import headless_signals
     from recovery_tui.headless import common
     from recovery_tui.service.errors import RecoveryError
 
@@ -64,14 +65,15 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     log = common.start_run(name.replace(" ", "-"), settings)
     mc = _mc_equivalent(args)
     try:
-        code = _dispatch(args, settings)
+        with headless_signals():  # SIGHUP/SIGTERM unwind as Ctrl+C does: journaled, checkpoints kept
+            code = _dispatch(args, settings)
     except RecoveryError as exc:
         if log is not None:
             log.record(name, mc=mc, result="error", exit_code=exc.exit_code, error=exc.one_line())
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl+C, or SIGHUP/SIGTERM (a SignalInterrupt with its exit code)
         if log is not None:
-            log.record(name, mc=mc, result="interrupted", exit_code=130)
+            log.record(name, mc=mc, result="interrupted", exit_code=getattr(exc, "code", 130))
         raise
     finally:
         common.end_run()

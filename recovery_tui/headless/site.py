@@ -30,6 +30,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return _plan(args, settings)
     if args.site_command == "validate":
         return _validate(args, settings)
+    if args.site_command == "canary":
+        from recovery_tui.headless.site_canary import run as run_canary
+
+        return run_canary(args, settings)
     from recovery_tui.headless.site_resync import run as run_resync
 
     return run_resync(args, settings)

@@ -1,4 +1,4 @@
-"""The `recovery-tui site …` command line (issue 11, item 6): plan, resync start|status|cancel, validate."""
+"""The `recovery-tui site …` command line (issue 11, item 6): plan, resync start|status|cancel, validate, canary."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _max_running(text: str) -> int:
 def add_site_parser(sub: argparse._SubParsersAction, *hooks: Hook) -> None:
     """Add `site` and its subcommands to the main parser's subcommands; `hooks` add --insecure/--region."""
     site = sub.add_parser("site", help="recover every damaged bucket of a site: plan, resync, validate")
-    site_sub = site.add_subparsers(dest="site_command", metavar="plan|resync|validate", required=True)
+    site_sub = site.add_subparsers(dest="site_command", metavar="plan|resync|validate|canary", required=True)
 
     def pair(p: argparse.ArgumentParser) -> None:
         p.add_argument("source", metavar="SRC", help="alias of the healthy site")
@@ -64,6 +64,19 @@ def add_site_parser(sub: argparse._SubParsersAction, *hooks: Hook) -> None:
     cancel = rs_sub.add_parser("cancel", help="cancel the site-replication resync (mc admin replicate resync "
                                               "cancel); site replication only")
     pair(cancel)
+
+    canary = site_sub.add_parser("canary", help="one canary round per bucket or a sample: a small object under "
+                                                 ".recovery-tui-canary/ on each side, looked for on the other "
+                                                 "(mc pipe, mc stat --version-id)")
+    pair(canary)
+    canary.add_argument("--buckets", default=None, metavar="A,B", help="only these buckets")
+    canary.add_argument("--sample", type=int, default=None, metavar="N", help="a sample of N buckets (see --pick)")
+    canary.add_argument("--pick", choices=("biggest", "random"), default="biggest",
+                        help="which N with --sample: the biggest (default) or at random")
+    canary.add_argument("--seed", type=int, default=None, help="the random pick's seed (to repeat a sample)")
+    canary.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="how long to look for each canary on the other side (default 30)")
+    canary.add_argument("--yes", action="store_true", help="confirm without typing the damaged alias")
 
     val = site_sub.add_parser("validate", help="compare every recoverable bucket version by version")
     pair(val)

@@ -135,10 +135,13 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
         live.start()
     try:
         snap = runner.run()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM (exits.headless_signals)
         running = sum(1 for r in runner.rows.values() if r.running)
-        out.notice(f"interrupted: {running} resync(s) go on on the server; run the same command again to continue "
-                   "(it never starts a bucket twice).")
+        try:  # after a hangup the terminal is gone: the checkpoint and the journal still say it
+            out.notice(f"interrupted: {running} resync(s) go on on the server; run the same command again to "
+                       "continue (it never starts a bucket twice).")
+        except OSError:
+            pass
         raise
     finally:
         if live is not None:

@@ -25,7 +25,8 @@ the lab's own loop thread, where the `a*` coroutine variants must be awaited ins
   `percent` % of them (0 <= percent < 100): the versions in flight finish and the job sits, Ongoing, at
   exactly that count until released. `held_resyncs()` lists the jobs sitting there (what a test waits on).
 * `clear()` — all sites online, no latency, no replication failures, no diff error, no resync hold, no inventory faults.
-* `state() -> dict` — the current faults and a per-site summary (no secrets).
+* `state() -> dict` — the current faults and a per-site summary (no secrets), with `resync_starts`: resyncs
+  begun per bucket since the lab started (what proves a run never started a bucket twice).
 
 HTTP control endpoint (unauthenticated, served on both sites, loopback only):
 
@@ -258,12 +259,17 @@ class FaultController:
                        for name, b in list(rt.site.buckets.items())}
             sites[rt.site.name] = {"url": rt.url, "port": rt.port, "online": rt.site.online,
                                    "latency": latency.get(rt.site.name, 0.0), "flavor": rt.site.flavor,
-                                   "buckets": buckets}
+                                   "buckets": buckets, "resync_starts": _starts(rt)}
         with self._lock:
             inventory = {k: {"fault": f, "pace": p, "rows_per_file": r} for k, (f, p, r) in self._inventory.items()}
         return {"sites": sites, "fail_replication": patterns, "diff_error_after": diff_error,
                 "copy_checksum": getattr(self._lab, "copy_checksum", "keep"), "inventory": inventory,
                 "resync_hold": {"percent": hold, "held": self.held_resyncs()}}
+
+
+def _starts(rt: Any) -> dict[str, int]:
+    """Resyncs begun per bucket on this site (`Resyncer.starts`)."""
+    return dict(getattr(getattr(rt.replicator, "resync", None), "starts", {}))
 
 
 def _json(doc: Any, status: int = 200) -> web.Response:

@@ -91,6 +91,9 @@ class Resyncer:
         self.rep = replicator
         self.delay = DEFAULT_DELAY
         self.jobs: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self.starts: dict[str, int] = {}
+        """Resyncs begun per bucket since the lab started (bucket and site-level starts alike): what a test
+        reads to prove a run never started a bucket twice (the record itself keeps only the latest ResetID)."""
         self._taken: dict[tuple[str, str], _Taken] = {}
 
     @property
@@ -169,6 +172,7 @@ class Resyncer:
         rec = b.resync.get(arn)
         if rec is not None and rec.status in ACTIVE:
             raise ValueError(f"Resync of bucket {bucket} is already in progress for remote bucket {arn}")
+        self.starts[bucket] = self.starts.get(bucket, 0) + 1
         b.resync[arn] = store.ResyncRecord(arn=arn, reset_id=reset_id, status="Pending",
                                           start_time=store.utcnow(), bucket=bucket)
         self.jobs[(bucket, arn)] = asyncio.create_task(self._job(bucket, arn, reset_id, before))

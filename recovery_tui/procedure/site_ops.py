@@ -16,17 +16,11 @@ from typing import Any, Callable, Optional
 
 from recovery_tui.procedure.next_steps_plan import Plan as RulesPlan
 from recovery_tui.procedure.next_steps_plan import compare
-from recovery_tui.service.canary import (
-    CanaryCheck,
-    CanaryWrite,
-    canary_key,
-    put_canary,
-    run_round_trip,
-    wait_for_replica,
-)
+from recovery_tui.service.canary import CanaryCheck
 from recovery_tui.service.discovery import count_versions, discover
 from recovery_tui.service.errors import RecoveryError
 from recovery_tui.service.fleet import FleetRunner, open_checkpoint
+from recovery_tui.service.sitecanary import canary_round, one_way_buckets
 from recovery_tui.service.sitefleet import SiteResyncRunner
 from recovery_tui.service.sitemodels import SITE_MODE, SitePlan
 from recovery_tui.service.sitevalidate import BucketProgress, SiteValidation, validate_site
@@ -56,6 +50,10 @@ class SiteSession:
     """After a reattach: the buckets the interrupted run included (kept when the plan is read again)."""
     per_bucket: bool = False
     """Site replication, but the operator chose bucket-by-bucket resyncs instead of the site-level one."""
+    canary_sample: Optional[list[str]] = None
+    """The buckets of the last canary round (None: no round yet); the others were not sampled."""
+    canary_one_way: set[str] = field(default_factory=set)
+    """Buckets of that round whose canary could go one way only (rules back missing): never "seen both ways"."""
 
     def choose_plan(self, plan: SitePlan) -> None:
         """A new plan: every recoverable bucket included (or, after a reattach, the run's own choice)."""
@@ -140,31 +138,27 @@ class SiteOps:
         return validate_site(self.service, session.plan, buckets=sorted(session.included), progress=progress,
                              cancel=cancel)
 
-    def canaries(self, session: SiteSession, run_id: str, *, timeout: float = 30.0) -> dict[str, list[CanaryCheck]]:
-        """One canary round per included bucket (4 at a time): a small object under `.recovery-tui-canary/`
-        written on each side and watched for on the other. A bucket whose target still lacks its rules back
-        gets only the healthy → damaged canary (the other cannot arrive before the rules are recreated)."""
+    def canaries(self, session: SiteSession, run_id: str, *, buckets: Optional[list[str]] = None,
+                 timeout: float = 30.0,
+                 on_done: Optional[Callable[[str, list[CanaryCheck]], None]] = None) -> dict[str, list[CanaryCheck]]:
+        """One canary round over `buckets` (the operator's sample; default every included bucket), 4 at a time
+        (`service.sitecanary.canary_round`): a small object under `.recovery-tui-canary/` written on each side
+        and watched for on the other. A bucket whose target still lacks its rules back gets only the healthy →
+        damaged canary (the other cannot arrive before the rules are recreated): its result stays "unknown"."""
         plan = session.plan
         assert plan is not None
-        rows = [b for b in plan.buckets if b.bucket in session.included]
+        chosen = [b for b in (buckets if buckets is not None else sorted(session.included)) if b in session.included]
+        session.canary_one_way = self.one_way(session, chosen)
+        return canary_round(self.service, plan, chosen, run_id, one_way=session.canary_one_way, timeout=timeout,
+                            on_done=on_done)
 
-        def one(row: Any) -> tuple[str, list[CanaryCheck]]:
-            a, b = (plan.source, row.bucket), (plan.target, row.target_bucket or row.bucket)
-            try:
-                rules = session.rules.get(row.bucket)
-                if rules is not None and rules.to_fix:
-                    body = f"recovery-tui canary {run_id} written on {plan.source}\n".encode()
-                    write = put_canary(self.service, a[0], a[1], canary_key(a[0], run_id), body)
-                    return row.bucket, [wait_for_replica(self.service, write, b[0], b[1], timeout=timeout)]
-                return row.bucket, run_round_trip(self.service, a, b, run_id, timeout=timeout)
-            except RecoveryError as exc:
-                write = CanaryWrite(a[0], a[1], canary_key(a[0], run_id), "")
-                return row.bucket, [CanaryCheck(write, b[0], False, 0.0, exc.one_line())]
-
-        if not rows:
-            return {}
-        with ThreadPoolExecutor(min(4, len(rows))) as pool:
-            return dict(pool.map(one, rows))
+    def one_way(self, session: SiteSession, buckets: list[str]) -> set[str]:
+        """The buckets whose canary can only go healthy → damaged: their rules back are missing (from the
+        rules comparison when it ran, else read now)."""
+        if session.rules and not session.rules_error:
+            return {b for b in buckets if (p := session.rules.get(b)) is None or p.to_fix}
+        assert session.plan is not None
+        return one_way_buckets(self.service, session.plan, buckets)
 
     def rules(self, session: SiteSession) -> dict[str, RulesPlan]:
         """Per included bucket: the rules its target bucket must get back to replicate to the source again."""

@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from recovery_tui import __version__
+from recovery_tui.mccmd import q
 from recovery_tui.paths import write_private
 from recovery_tui.procedure.site_ops import SiteSession
 from recovery_tui.report import ReportPaths, reports_dir
 from recovery_tui.service.canary import CanaryCheck
 from recovery_tui.service.fleetmodel import FleetSnapshot
 from recovery_tui.service.secrets import redact
+from recovery_tui.service.sitecanary import SEEN, verdict
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,9 @@ def checklist(session: SiteSession, snap: Optional[FleetSnapshot],
     val = {b.bucket: b for b in session.validation.buckets} if session.validation is not None else {}
     in_sync = [b for b in included if b in val and val[b].in_sync]
     to_fix = [b for b, p in session.rules.items() if p.to_fix]
-    seen = [b for b in included if canaries.get(b) and all(c.seen for c in canaries[b])]
+    sampled = canary_sample(session, canaries)
+    seen = [b for b in sampled if canary_verdict(session, canaries, b) == SEEN]
+    of = f" of {len(included)}" if len(sampled) != len(included) else ""
     left_out = [b for b in (session.plan.buckets if session.plan else ()) if not b.recoverable]
     return [
         SiteCheck("resync", f"Every included bucket's resync Completed ({len(completed)}/{len(included)})",
@@ -52,11 +56,39 @@ def checklist(session: SiteSession, snap: Optional[FleetSnapshot],
                   + (f" ({len(to_fix)} {'missing' if session.site_mode else 'to recreate'})" if to_fix else ""),
                   bool(session.rules) and not to_fix and not session.rules_error,
                   session.rules_error or session.rules_note),
-        SiteCheck("canary", f"Canary objects seen both ways ({len(seen)}/{len(included)} buckets)",
-                  bool(included) and len(seen) == len(included)),
+        SiteCheck("canary", f"Canary objects seen both ways ({len(seen)}/{len(sampled)} sampled buckets{of})",
+                  bool(sampled) and len(seen) == len(sampled),
+                  "" if len(seen) == len(sampled) else "a canary not proven is unknown, never a pass"),
         SiteCheck("left-out", f"Buckets a resync could not recover fixed or accepted ({len(left_out)})",
                   not left_out, "; ".join(f"{b.bucket}: {b.fix}" for b in left_out)),
     ]
+
+
+def canary_sample(session: SiteSession, canaries: Mapping[str, list[CanaryCheck]]) -> list[str]:
+    """The buckets of the canary round (the operator's sample), among the included ones."""
+    chosen = session.canary_sample if session.canary_sample is not None else sorted(canaries)
+    return [b for b in chosen if b in session.included]
+
+
+def canary_verdict(session: SiteSession, canaries: Mapping[str, list[CanaryCheck]], bucket: str) -> Optional[str]:
+    """"seen both ways", "NOT seen" or "unknown" for a sampled bucket (`service.sitecanary.verdict`); None when
+    it was not in the round."""
+    if bucket not in canary_sample(session, canaries):
+        return None
+    return verdict(canaries.get(bucket, []), bucket in session.canary_one_way)
+
+
+def canary_mc(canaries: Mapping[str, list[CanaryCheck]]) -> str:
+    """The mc commands a canary round stands for (for the journal): each write, and the read on the peer."""
+    out = []
+    for checks in canaries.values():
+        for c in checks:
+            if not c.write.version_id:
+                continue
+            peer = f"{c.peer_alias}/{c.peer_bucket or c.write.bucket}/{c.write.key}"
+            out.append(f"echo canary | mc pipe {q(f'{c.write.alias}/{c.write.bucket}/{c.write.key}')}; "
+                       f"mc stat --version-id {c.write.version_id} {q(peer)}")
+    return "; ".join(out)
 
 
 def build_site_report(session: SiteSession, snap: Optional[FleetSnapshot], canaries: Mapping[str, list[CanaryCheck]],
@@ -80,7 +112,8 @@ def build_site_report(session: SiteSession, snap: Optional[FleetSnapshot], canar
             "rules_to_recreate": session.rules_fix(b.bucket) if rules is not None else None,
             "rules_missing": len(rules.to_fix) if rules is not None else None,
             "canary": [{"from": c.write.alias, "to": c.peer_alias, "seen": c.seen, "seconds": c.seconds,
-                        "error": c.error} for c in checks],
+                        "error": c.error, "key": c.write.key, "version_id": c.write.version_id} for c in checks],
+            "canary_verdict": canary_verdict(session, canaries, b.bucket),
         })
     items = checklist(session, snap, canaries)
     report = {
@@ -116,7 +149,8 @@ def render_site_markdown(r: Mapping[str, Any]) -> str:
         res = b["resync"] or {}
         val = (b["validation"] or {}).get("verdict", "-")
         rules = b["rules_missing"]
-        canary = "-" if not b["canary"] else ("seen both ways" if all(c["seen"] for c in b["canary"]) else "NOT seen")
+        canary = b.get("canary_verdict") or ("not sampled" if any(x.get("canary_verdict") for x in r["buckets"])
+                                             else "-")
         lines.append(f"| {b['bucket']} | {plan} | {res.get('status', '-')} | {res.get('replicated', '-')} | {val} | "
                      f"{'-' if rules is None else rules} | {canary} |")
     lines += ["", "## Checklist", ""]
@@ -147,4 +181,5 @@ def write_site_report(session: SiteSession, snap: Optional[FleetSnapshot], canar
     return paths
 
 
-__all__ = ["SiteCheck", "checklist", "build_site_report", "render_site_markdown", "write_site_report"]
+__all__ = ["SiteCheck", "checklist", "canary_sample", "canary_verdict", "canary_mc", "build_site_report",
+           "render_site_markdown", "write_site_report"]

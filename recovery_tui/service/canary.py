@@ -38,6 +38,12 @@ class CanaryCheck:
     seen: bool
     seconds: float
     error: str = ""
+    proven_absent: bool = False
+    """Not seen, and proven so: the peer answered "no such version" to every look until the timeout. A canary
+    not seen for any other reason (its write failed, the peer did not answer, the wait was cancelled) proves
+    nothing either way: its result is unknown."""
+    peer_bucket: str = ""
+    """The bucket looked in on the peer ("" when unknown: the write's own bucket name)."""
 
 
 def canary_key(site: str, run_id: str) -> str:
@@ -76,16 +82,20 @@ def wait_for_replica(
             progress(write, peer_alias, round(clock() - start, 1))
         try:
             service.head_version(peer_alias, peer_bucket, write.key, write.version_id)
-            return CanaryCheck(write, peer_alias, True, round(clock() - start, 1))
+            return CanaryCheck(write, peer_alias, True, round(clock() - start, 1), peer_bucket=peer_bucket)
         except NotFound:
             last_error = ""
         except RecoveryError as exc:
             if not exc.retryable:
-                return CanaryCheck(write, peer_alias, False, round(clock() - start, 1), exc.one_line())
+                return CanaryCheck(write, peer_alias, False, round(clock() - start, 1), exc.one_line(),
+                                   peer_bucket=peer_bucket)
             last_error = exc.title
         if clock() - start >= timeout or cancelled():
-            return CanaryCheck(write, peer_alias, False, round(clock() - start, 1),
-                               last_error or f"not replicated within {timeout:.0f}s")
+            waited = clock() - start
+            proven = not last_error and waited >= timeout  # every look answered "not there"
+            return CanaryCheck(write, peer_alias, False, round(waited, 1),
+                               last_error or (f"not replicated within {timeout:.0f}s" if proven else "cancelled"),
+                               proven_absent=proven, peer_bucket=peer_bucket)
         sleep(interval)
 
 
