@@ -237,7 +237,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         lines += ["", "## Canary objects", "", "| written on | key | seen on the other side | removed |",
                   "|---|---|---|---|"]
         for c in canaries:
-            seen = f"yes ({c.get('seconds')}s)" if c.get("seen_on_peer") else "no"
+            seen = (f"yes ({c.get('seconds')}s)" if c.get("seen_on_peer") else
+                    "no" if c.get("proven_absent", True) else "unknown")
             lines.append(f"| {c.get('site')} | `{_md_escape(str(c.get('key')))}` | {seen} | {_v(c.get('removed'))} |")
     lines += ["", "## Checklist", ""]
     for item in r.get("checklist") or []:

@@ -23,6 +23,15 @@ if TYPE_CHECKING:
     from recovery_tui.screens.next_steps import NextStepsScreen
 
 
+def _word(c: Any, *, long: bool = False) -> str:
+    """"seen in Ns"; "NOT seen" only when proven (the peer said "no such version" until the timeout);
+    otherwise "unknown" (a failed write, a peer that did not answer, a cancelled wait prove nothing)."""
+    if c.seen:
+        return f"seen in {c.seconds}s"
+    word = "NOT seen" if getattr(c, "proven_absent", False) else "unknown"
+    return f"{word} ({c.error})" if long and c.error else word
+
+
 @dataclass
 class CanaryDone(Message):
     """The canary round trip finished (`checks`: list of `CanaryCheck`)."""
@@ -99,23 +108,26 @@ class CanaryFlow:
         self.busy = False
         s.state.extra["canaries"] = [
             {"site": c.write.alias, "key": c.write.key, "version_id": c.write.version_id, "peer": c.peer_alias,
-             "seen_on_peer": c.seen, "seconds": c.seconds, "error": c.error, "removed": False} for c in checks]
+             "seen_on_peer": c.seen, "proven_absent": bool(getattr(c, "proven_absent", False)),
+             "seconds": c.seconds, "error": c.error, "removed": False} for c in checks]
         ok = all(c.seen for c in checks)
+        absent = any(not c.seen and getattr(c, "proven_absent", False) for c in checks)
         st = s.state
         peers = {st.source_alias: st.source_bucket, st.target_alias: st.target_bucket or st.source_bucket}
         mc = "; ".join(
             f"mc pipe {q(f'{c.write.alias}/{c.write.bucket}/{c.write.key}')}; "
             f"mc stat --version-id {c.write.version_id or 'null'} "
             f"{q(f'{c.peer_alias}/{peers.get(c.peer_alias, c.write.bucket)}/{c.write.key}')}" for c in checks)
-        s.record("canary", mc=mc, result="ok" if ok else "failed", seen=[c.seen for c in checks])
-        summary = "; ".join(f"{c.write.alias}→{c.peer_alias} " + (f"seen in {c.seconds}s" if c.seen else
-                            f"NOT seen ({c.error})") for c in checks)
-        s.set_canary_line(("✔ Canary: " if ok else "✘ Canary: ") + " · ".join(
-            f"{c.write.alias}→{c.peer_alias} " + (f"seen in {c.seconds}s" if c.seen else "NOT seen") for c in checks))
+        s.record("canary", mc=mc, result="ok" if ok else "failed" if absent else "unknown",
+                 seen=[c.seen for c in checks])
+        summary = "; ".join(f"{c.write.alias}→{c.peer_alias} " + _word(c, long=True) for c in checks)
+        s.set_canary_line(("✔ Canary: " if ok else "✘ Canary: " if absent else "? Canary: ") + " · ".join(
+            f"{c.write.alias}→{c.peer_alias} " + _word(c) for c in checks))
         if ok:
             s.tick_item("replication-verified", note=summary)
         else:
-            s.notify(summary, title="Canary not replicated", severity="error", timeout=10)
+            s.notify(summary, title="Canary not replicated" if absent else "Canary result unknown",
+                     severity="error" if absent else "warning", timeout=10)
         canaries = s.state.extra["canaries"]
         written = [c for c in canaries if c.get("version_id")]
         if written:  # never leave a canary behind unasked, seen or not

@@ -142,3 +142,35 @@ async def test_unreadable_site_replication_info_keeps_the_per_bucket_commands() 
         await wait_for(pilot, lambda: screen.plan is not None)
         assert "site_replication_group" in svc.calls
         assert st.extra["rules_to_recreate"][0].startswith("mc replicate add target/data")
+
+
+async def test_canary_not_proven_is_unknown_never_not_seen() -> None:
+    """A canary whose peer did not answer proves nothing: the line says unknown (?), the journal 'unknown', the
+    report 'unknown'; only a peer that said "no such version" until the timeout makes it NOT seen (✘)."""
+    from recovery_tui.report import build_report, render_markdown
+    from recovery_tui.screens.next_steps_canary import CanaryDone
+    from recovery_tui.service.canary import CanaryCheck, CanaryWrite
+
+    svc = FakeService()
+    app, st, _ = _setup(svc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = NextStepsScreen(svc, st)
+        await app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.plan is not None)
+        w1 = CanaryWrite("source", "data", ".recovery-tui-canary/a", "v1")
+        w2 = CanaryWrite("target", "data", ".recovery-tui-canary/b", "v2")
+        unknown = [CanaryCheck(w1, "target", True, 1.0),
+                   CanaryCheck(w2, "source", False, 3.0, "connection refused", proven_absent=False)]
+        screen.post_message(CanaryDone(unknown))
+        await wait_for(pilot, lambda: "? Canary" in str(screen.query_one("#ns-canary", Static).render()))
+        line = str(screen.query_one("#ns-canary", Static).render())
+        assert "target→source unknown" in line and "NOT seen" not in line
+        assert not next(i for i in st.checklist if i.key == "replication-verified").done
+        assert "| target | `.recovery-tui-canary/b` | unknown |" in render_markdown(build_report(st))
+        await pilot.press("escape")  # the removal question
+        await pilot.pause()
+        absent = [CanaryCheck(w2, "source", False, 3.0, "not replicated within 3s", proven_absent=True)]
+        screen.post_message(CanaryDone(absent))
+        await wait_for(pilot, lambda: "✘ Canary" in str(screen.query_one("#ns-canary", Static).render()))
+        assert "NOT seen" in str(screen.query_one("#ns-canary", Static).render())
+
