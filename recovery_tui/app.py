@@ -95,6 +95,8 @@ class RecoveryApp(DrillFlow, App[int]):
         """A `training.DrillSession` for `--lab --drill` (picker, briefing, timeline, debrief), else None."""
         self.site_running = False
         """A whole-site run (issue 11) has resyncs queued or running (the fleet monitor keeps it current)."""
+        self.site_level_run = False
+        """That run is one site-level resync (site replication): nothing is queued on this side."""
         self.site_ops: Any = None
         """The whole-site screens' calls to the servers; None builds the real ones (tests script them)."""
         self.on_ending: Optional[Callable[[int], None]] = None
@@ -276,7 +278,10 @@ class RecoveryApp(DrillFlow, App[int]):
         from recovery_tui.screens.dialogs import ConfirmModal
 
         if self.site_running:
-            message = ("Quitting stops only this window: the bucket resyncs already started [b]continue on the "
+            message = ("Quitting stops only this window: the site-level resync [b]continues on the server[/b]; "
+                       "the wizard follows it again when you come back (it never starts a second one)."
+                       if self.site_level_run and not self.lab else
+                       "Quitting stops only this window: the bucket resyncs already started [b]continue on the "
                        "server[/b]; the ones still queued wait. Starting the site resync again continues the run "
                        "(it never starts a bucket twice)." if not self.lab else
                        "This is the [b]lab[/b]: quitting stops both lab sites and every resync with them.")

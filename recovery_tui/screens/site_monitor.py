@@ -162,6 +162,7 @@ class SiteMonitorScreen(SiteScreen):
 
         runner.on_update = updated
         self.app.site_running = True
+        self.app.site_level_run = bool(self.session.site_level)
         runner.run()
 
     @on(FleetUpdated)
