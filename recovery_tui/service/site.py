@@ -70,21 +70,11 @@ class SiteClient:
         self.http = SignedHttp(alias, region=region, timeouts=timeouts, ca_bundle=ca_bundle)
         self._lock = threading.Lock()
         self._admin_version = ADMIN_VERSIONS[0]
-        self._session = _session()
-        self.s3 = self._make_boto(self._session, retry)
+        session = _session()
+        self.s3 = self._make_boto(session, retry)
         """Reads (and anything idempotent)."""
-        self._s3_write: Any = None
-
-    @property
-    def s3_write(self) -> Any:
-        """CopyObject, PutObject, DeleteObject: one attempt, never retried automatically.
-
-        Made on first use (most SiteClients only read; a boto3 client costs ~10 ms of CPU to build); a bad
-        endpoint or config has already failed building `s3`, which shares both."""
-        with self._lock:
-            if self._s3_write is None:
-                self._s3_write = self._make_boto(self._session, WRITE_ONCE)
-            return self._s3_write
+        self.s3_write = self._make_boto(session, WRITE_ONCE)
+        """CopyObject: one attempt, never retried automatically."""
 
     def __repr__(self) -> str:
         return f"SiteClient(alias={self.alias.name!r}, url={self.alias.url!r})"
