@@ -15,8 +15,6 @@ from typing import Any, Callable, Mapping, Optional, TypeVar
 import boto3
 import botocore.config
 import botocore.exceptions
-import botocore.loaders
-import botocore.session
 
 from .aliases import Alias
 from .errmap import CallContext, connection_failure, from_client_error, map_error, parse_wire_error
@@ -28,25 +26,6 @@ from .secrets import redact
 T = TypeVar("T")
 ADMIN_VERSIONS = ("v3", "v4")
 """Admin API prefixes tried in order (§9.4): v3 first, v4 on 426 XMinioAdminVersionMismatch."""
-
-_loader_lock = threading.Lock()
-_loader: Optional[botocore.loaders.Loader] = None
-
-
-def _session() -> boto3.session.Session:
-    """A fresh boto3 session over the process's one botocore data loader.
-
-    A new session parses botocore's S3 model and endpoint rules (several MB of JSON, ~0.1 s of CPU) again;
-    the loader caches them, so every SiteClient shares one. The loaded models are only read, as they are by
-    several clients of one session; each session and client is still its own (credentials, config)."""
-    global _loader
-    with _loader_lock:
-        if _loader is None:
-            _loader = botocore.loaders.create_loader()
-        loader = _loader
-    core = botocore.session.get_session()
-    core.register_component("data_loader", loader)
-    return boto3.session.Session(botocore_session=core)
 
 
 class SiteClient:
@@ -70,7 +49,7 @@ class SiteClient:
         self.http = SignedHttp(alias, region=region, timeouts=timeouts, ca_bundle=ca_bundle)
         self._lock = threading.Lock()
         self._admin_version = ADMIN_VERSIONS[0]
-        session = _session()
+        session = boto3.session.Session()
         self.s3 = self._make_boto(session, retry)
         """Reads (and anything idempotent)."""
         self.s3_write = self._make_boto(session, WRITE_ONCE)
