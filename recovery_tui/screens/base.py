@@ -20,13 +20,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, cast
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from recovery_tui.messages import StateChanged, StepDone, WorkerFailed
 from recovery_tui.steps import Step
 from recovery_tui.widgets.explain import ExplainPane
-from recovery_tui.widgets.footer import Footer
 from recovery_tui.widgets.mc_command import McCommand
 from recovery_tui.widgets.step_header import StepHeader
 
