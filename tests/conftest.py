@@ -38,6 +38,16 @@ def no_backoff_sleeps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
 
 
+@pytest.fixture(autouse=True)
+def short_backlog_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The backlog's read-back settles after 1 s without a change (none PENDING) instead of 5 s: on a lab
+    every change lands within milliseconds, and scenarios whose versions stay FAILED (checksum-failures)
+    otherwise wait the full 5 s in every run. Only the quiet period: what counts as settled is unchanged."""
+    from recovery_tui.service import backlog
+
+    monkeypatch.setattr(backlog, "QUIET", 1.0)
+
+
 @pytest.fixture
 def lab_defaults() -> dict[str, Any]:
     """Keyword arguments every `lab_factory` lab gets unless a test overrides them (a suite may override this)."""

@@ -125,7 +125,7 @@ def run_backlog(
     failure_limit: int = 50,
     progress_interval: float = 0.2,
     wait_limit: float = WAIT_LIMIT,
-    quiet: float = QUIET,
+    quiet: Optional[float] = None,
     poll_interval: float = 1.0,
 ) -> BacklogResult:
     """Re-trigger replication of the backlog under `path` (see the module docstring).
@@ -138,6 +138,7 @@ def run_backlog(
     """
     if concurrent < 1:
         raise ValueError("concurrent must be at least 1")
+    quiet = QUIET if quiet is None else quiet  # read at call time (the test suite shortens it)
     alias, bucket = path.alias, path.bucket
     state = dict(checkpoint.state) if checkpoint is not None else {}
     counts = {"processed": int(state.get("processed", 0)), "failed": int(state.get("failed", 0)),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import pytest
 from test_late_steps_lab import state_for, text, wait_for
 
 from recovery_tui.journal import read_run
@@ -31,6 +32,7 @@ def journal_records(app: Any) -> list[dict[str, Any]]:
     return read_run(app._journal.path) if app._journal is not None else []
 
 
+@pytest.mark.slow  # Validate or Next steps through to the proof/canary on a lab
 async def test_total_loss_rules_recreated_from_next_steps_then_canary_both_ways(
         lab_factory: Callable[..., Lab], wizard: Callable[..., Any]) -> None:
     lab = lab_factory("total-loss")
@@ -111,6 +113,7 @@ async def _to_proof(pilot: Any, app: Any, screen: Any) -> None:
     await pilot.press("y")
 
 
+@pytest.mark.slow  # Validate or Next steps through to the proof/canary on a lab
 async def test_checksum_failures_unproven_copy_stops_after_one_write(
         lab_factory: Callable[..., Lab], wizard: Callable[..., Any]) -> None:
     """Community MinIO keeps the checksum on a copy (§22): the one copy FAILS too, the rest is not offered."""
@@ -146,6 +149,7 @@ async def test_checksum_failures_unproven_copy_stops_after_one_write(
         assert all(r["version_id"] in md for r in dry["refusals"])
 
 
+@pytest.mark.slow  # Validate or Next steps through to the proof/canary on a lab
 async def test_checksum_failures_proven_copy_then_the_rest_with_refusals_listed(
         lab_factory: Callable[..., Lab], wizard: Callable[..., Any]) -> None:
     """A server that recomputes the checksum: the proof passes, the rest is copied after the typed bucket

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
@@ -181,6 +182,7 @@ async def test_a_pending_item_keeps_a_space_before_its_label() -> None:
             assert words[2] in ("Permissions", "No"), words  # "… checkingPermissions" ran together
 
 
+@pytest.mark.slow  # 15,000 versions: the count must pass 5,000 on both sides
 def test_a_long_version_count_reports_how_far_it_got(lab_factory: Callable[..., Lab], tmp_path: Path) -> None:
     """The direction check's counts are never silent: every 5,000 versions a pending item says how far."""
     from recovery_tui.lab.scenarios import arn_for

@@ -62,7 +62,8 @@ def _drive(app: PtyApp, point: str) -> set[int]:
     wait_until(lambda: _python_running(pid), what="python started")
     if point == "spawned":
         return set()
-    ports = wait_until(lambda: p if len(p := listening_ports(pid)) >= 2 else None, what="the lab listening")
+    ports = wait_until(lambda: p if len(p := listening_ports(pid)) >= 2 else None, interval=0.05,
+                       what="the lab listening")
     if point == "lab-up":
         return ports
     app.expect("Step 1 of 7", 30)

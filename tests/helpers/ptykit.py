@@ -60,6 +60,8 @@ def listening_ports(pid: int) -> set[int]:
                 inodes.add(link[8:-1])
     except OSError:
         return set()
+    if not inodes:  # no socket yet: skip reading the (host-wide, often long) TCP tables
+        return set()
     ports: set[int] = set()
     for table in ("tcp", "tcp6"):
         try:

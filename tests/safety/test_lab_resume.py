@@ -33,6 +33,7 @@ def launch() -> Iterator:
         app.close()
 
 
+@pytest.mark.slow  # the real console script on a pty, started twice
 @pytest.mark.skipif(pty_available() is not None, reason=str(pty_available()))
 def test_sighup_in_the_lab_then_resume_at_the_same_step(launch) -> None:
     app = launch("--scenario", "total-loss")

@@ -91,6 +91,7 @@ def _hook_wizard(monkeypatch: pytest.MonkeyPatch, seen: Seen) -> None:
     monkeypatch.setattr(App, "notify", app_notify)
 
 
+@pytest.mark.slow  # a whole wizard run per scenario
 @pytest.mark.parametrize("scenario", NAMES)
 async def test_wizard_prints_only_runnable_mc_commands(scenario: str, lab_factory: Any, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
