@@ -64,7 +64,7 @@ def _to_fleet_monitor(app: PtyApp) -> None:
     app.expect("Pick the damaged site", 10)
     app.mark()
     app.press("enter")
-    app.expect("buckets included", 60)
+    app.expect(" included · ", 60)
     app.press("o", "m")  # as listed; 4 → 8 at once
     app.expect(f"{AT_ONCE} at a time, as listed", 10)
     app.press("s")
