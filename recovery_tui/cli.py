@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 from recovery_tui import __version__
 from recovery_tui.exits import Interrupted, end_process
+from recovery_tui.headless.arg_types import (
+    insecure_here,
+    non_negative_number,
+    positive_int,
+    region,
+    region_here,
+    seconds,
+)
 from recovery_tui.service.errors import InputError, RecoveryError
 from recovery_tui.service.secrets import redact
 from recovery_tui.settings import DEFAULT_REGION, Settings, in_effect
@@ -30,66 +37,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: {message} — see `{self.prog} --help`.\n")
         raise SystemExit(EXIT_INPUT)
-
-
-def _positive_int(name: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got '{text}'") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
-        return value
-
-    return parse
-
-
-def _non_negative_number(name: str) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number (objects per second), got '{text}'") from None
-        if value < 0 or value != value:
-            raise argparse.ArgumentTypeError(f"{name} must be 0 (unlimited) or more, got {text}")
-        return value
-
-    return parse
-
-
-def _seconds(name: str) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number of seconds, got '{text}'") from None
-        if value < 0 or value != value or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"{name} must be 0 or more seconds, got {text}")
-        return value
-
-    return parse
-
-
-def _insecure_here(parser: argparse.ArgumentParser) -> None:
-    """Accept `--insecure` after the command too, as mc does (it never resets a global `--insecure`)."""
-    parser.add_argument("--insecure", action="store_true", default=argparse.SUPPRESS,
-                        help="do not verify TLS certificates (as mc --insecure)")
-
-
-_REGION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
-
-
-def _region(text: str) -> str:
-    if not _REGION.match(text or ""):
-        raise argparse.ArgumentTypeError(f"--region must be a region name like us-east-1, got '{text}'")
-    return text
-
-
-def _region_here(parser: argparse.ArgumentParser) -> None:
-    """Accept `--region` after the command too (it never resets a global `--region`)."""
-    parser.add_argument("--region", type=_region, default=argparse.SUPPRESS, metavar="REGION",
-                        help=f"SigV4 signing region of the servers (default {DEFAULT_REGION})")
 
 
 class _ScenarioNames:
@@ -121,10 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lab", action="store_true", help="start the embedded two-site lab and open the wizard on it")
     p.add_argument("--scenario", choices=names, default=None, metavar="SCENARIO",
                    help="lab scenario, one of %(choices)s (with --lab; default partial-loss)")
-    p.add_argument("--objects", type=_positive_int("--objects"), default=None, help="versions to seed (scenario large)")
+    p.add_argument("--objects", type=positive_int("--objects"), default=None, help="versions to seed (scenario large)")
     p.add_argument("--source", metavar="ALIAS/BUCKET", help="preselect the healthy source bucket in the wizard")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (as mc --insecure)")
-    p.add_argument("--region", type=_region, default=DEFAULT_REGION, metavar="REGION",
+    p.add_argument("--region", type=region, default=DEFAULT_REGION, metavar="REGION",
                    help=f"SigV4 signing region of the servers (default {DEFAULT_REGION}, as MinIO's)")
     p.add_argument("--fresh", action="store_true",
                    help="ignore a saved session and start the wizard from the first step")
@@ -139,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = lab_sub.add_parser("serve", help="run the two lab sites in the foreground")
     serve.add_argument("--scenario", choices=names, default="partial-loss", metavar="SCENARIO",
                        help="one of %(choices)s (default %(default)s)")
-    serve.add_argument("--objects", type=_positive_int("--objects"), default=None)
+    serve.add_argument("--objects", type=positive_int("--objects"), default=None)
     serve.add_argument("--seed", type=int, default=0)
     serve.add_argument("--source-port", type=int, default=0)
     serve.add_argument("--target-port", type=int, default=0)
@@ -181,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("source", metavar="SRC/BUCKET")
     v.add_argument("target", metavar="DST/BUCKET")
     v.add_argument("--prefix", default="")
-    v.add_argument("--parallel", type=_positive_int("--parallel"), default=None, help="list prefixes concurrently")
+    v.add_argument("--parallel", type=positive_int("--parallel"), default=None, help="list prefixes concurrently")
     v.add_argument("--limit", type=int, default=20, help="differences to print (rich output)")
     v.add_argument("--checkpoint", default=None, metavar="FILE", help="resume from / save to this checkpoint")
     v.add_argument("--engine", default="auto", metavar="ENGINE",
@@ -197,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--target-manifest", default=None, metavar="KEY|FILE", help="use this inventory report")
     v.add_argument("--differences", default=None, metavar="FILE", help="write every difference here (JSON lines)")
     v.add_argument("--fallback-listing", action="store_true", help="if an inventory job fails, use the listing engine")
-    v.add_argument("--inventory-threshold", type=_positive_int("--inventory-threshold"), default=None, metavar="N",
+    v.add_argument("--inventory-threshold", type=positive_int("--inventory-threshold"), default=None, metavar="N",
                    help="with --engine auto: versions from which the inventory engine is used (default 1000000)")
     v.add_argument("--stall-timeout", type=float, default=600.0, help=argparse.SUPPRESS)
     v.add_argument("--poll-interval", type=float, default=2.0, help=argparse.SUPPRESS)
@@ -206,9 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("resync-backlog", help="re-trigger PENDING/FAILED versions (mc replicate resync-backlog)")
     b.add_argument("path", metavar="ALIAS/BUCKET[/PREFIX]")
     b.add_argument("--arn", default=None, help="only versions backlogged for this replication target")
-    b.add_argument("-c", "--concurrent", type=_positive_int("--concurrent"), default=10,
+    b.add_argument("-c", "--concurrent", type=positive_int("--concurrent"), default=10,
                    help="HEAD requests in flight at once (default 10)")
-    b.add_argument("--rate-limit", type=_non_negative_number("--rate-limit"), default=0.0,
+    b.add_argument("--rate-limit", type=non_negative_number("--rate-limit"), default=0.0,
                    help="objects per second at most (default 0: unlimited)")
     b.add_argument("--dry-run", action="store_true", help="list what would be processed; send nothing")
     b.add_argument("--clear-checksum", action="store_true",
@@ -217,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="try one version and prove its effect (with --clear-checksum: the copy's checksum "
                         "and replication)")
     b.add_argument("--yes", action="store_true", help="run --clear-checksum without a proving --validate (journaled)")
-    b.add_argument("--wait", type=_seconds("--wait"), default=60.0, metavar="SECONDS",
+    b.add_argument("--wait", type=seconds("--wait"), default=60.0, metavar="SECONDS",
                    help="how long to wait for what was sent to replicate before the summary (default 60)")
     b.add_argument("--checkpoint", default=None, metavar="FILE")
     b.add_argument("--json", action="store_true")
@@ -225,12 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     old_b.add_argument("rest", nargs=argparse.REMAINDER)
 
     for command_parser in (t, start, status, rstat, v, b):
-        _insecure_here(command_parser)
-        _region_here(command_parser)
+        insecure_here(command_parser)
+        region_here(command_parser)
 
     from recovery_tui.headless.site_args import add_site_parser
 
-    add_site_parser(sub, _insecure_here, _region_here)
+    add_site_parser(sub, insecure_here, region_here)
 
     j = sub.add_parser("journal", help="list past runs, or show one")
     j.add_argument("run", nargs="?", default=None, help="run ID (or a unique prefix) to show")
