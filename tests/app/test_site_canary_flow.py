@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from textual.widgets import SelectionList, Static
 
+from helpers.labkit import site_loss_lab
 from helpers.pilot import settle, wait_for
 from recovery_tui.lab.server import Lab
 from recovery_tui.procedure.site_ops import SiteOps, SiteSession
@@ -25,11 +26,8 @@ pytestmark = pytest.mark.slow  # a canary round on a site lab through the wizard
 
 @pytest.fixture
 def site_lab() -> Any:
-    lab = Lab(scenario="site-loss", objects=40, resync_delay=0.0).start()
-    try:
+    with site_loss_lab(40) as lab:
         yield lab
-    finally:
-        lab.stop()
 
 
 def canary_buckets(lab: Lab) -> set[str]:

@@ -12,6 +12,7 @@ import pytest
 from textual.widgets import DataTable
 
 from helpers.fleetkit import starts
+from helpers.labkit import site_loss_lab
 from helpers.pilot import settle, wait_for
 from recovery_tui.lab import sitescen
 from recovery_tui.lab.server import Lab
@@ -39,11 +40,8 @@ class Keys:
 
 @pytest.fixture
 def site_lab() -> Any:
-    lab = Lab(scenario="site-loss", objects=150, resync_delay=0.0).start()
-    try:
+    with site_loss_lab(150) as lab:
         yield lab
-    finally:
-        lab.stop()
 
 
 async def test_whole_site_recovery_keyboard_only(site_lab: Lab, wizard: Any, monkeypatch: Any, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from typing import Iterator
 import pytest
 
 from helpers.fleetkit import FLEET, HeadlessRun, checkpoint_rows, starts, statuses, wait_mid_fleet
+from helpers.labkit import site_loss_lab
 from recovery_tui.lab.server import Lab
 
 pytestmark = pytest.mark.slow  # real processes on a site lab
@@ -23,12 +24,8 @@ ARGS = ["--buckets", ",".join(FLEET), "--max-running", "2", "--interval", "0.05"
 
 @pytest.fixture
 def site_lab() -> Iterator[Lab]:
-    lab = Lab(scenario="site-loss", objects=40, resync_delay=0.0).start()
-    lab.faults.hold_resync(0)
-    try:
+    with site_loss_lab(40, hold=True) as lab:
         yield lab
-    finally:
-        lab.stop()
 
 
 def test_damaged_site_offline_mid_run_pauses_exits_3_then_continues(site_lab: Lab) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Iterator, Optional
 import pytest
 
 from helpers.fleetkit import starts
+from helpers.labkit import site_loss_lab
 from helpers.pilot import keep_notifications, screen_text, settle, wait_for
 from recovery_tui.app import make_app
 from recovery_tui.lab import sitescen
@@ -32,11 +33,8 @@ FAST = RetryPolicy(name="TEST_FAST", attempts=1)
 
 @pytest.fixture
 def site_lab() -> Iterator[Lab]:
-    lab = Lab(scenario="site-loss", objects=40, resync_delay=0.0).start()
-    try:
+    with site_loss_lab(40) as lab:
         yield lab
-    finally:
-        lab.stop()
 
 
 @pytest.fixture(autouse=True)

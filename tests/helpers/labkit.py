@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import pytest
 
@@ -23,6 +24,19 @@ from recovery_tui.service.client import RecoveryService
 from recovery_tui.state import WizardState
 
 BUCKET = "data"
+
+
+@contextmanager
+def site_loss_lab(objects: int, *, hold: bool = False) -> Iterator[Lab]:
+    """The `site-loss` lab, started (no resync delay) and stopped on the way out; `hold` keeps every started
+    bucket's resync Ongoing, re-sending nothing, until `lab.faults` releases it."""
+    lab = Lab(scenario="site-loss", objects=objects, resync_delay=0.0).start()
+    if hold:
+        lab.faults.hold_resync(0)
+    try:
+        yield lab
+    finally:
+        lab.stop()
 
 
 def book_for(lab: Lab, tmp_path: Path, **kw: Any) -> AliasBook:

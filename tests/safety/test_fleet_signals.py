@@ -25,6 +25,7 @@ from helpers.fleetkit import (
     statuses,
     wait_mid_fleet,
 )
+from helpers.labkit import site_loss_lab
 from helpers.waiting import wait_until
 from recovery_tui.journal import list_runs, read_run
 from recovery_tui.lab.server import Lab
@@ -36,12 +37,8 @@ RUNNING, QUEUED = FLEET[1:3], FLEET[3:]
 
 @pytest.fixture
 def site_lab() -> Iterator[Lab]:
-    lab = Lab(scenario="site-loss", objects=60, resync_delay=0.0).start()
-    lab.faults.hold_resync(0)  # a started bucket sits Ongoing, re-sending nothing, until released
-    try:
+    with site_loss_lab(60, hold=True) as lab:
         yield lab
-    finally:
-        lab.stop()
 
 
 @pytest.mark.parametrize("way", [signal.SIGINT, signal.SIGHUP], ids=["Ctrl+C", "SIGHUP"])

@@ -16,7 +16,7 @@ from typing import Iterator
 import pytest
 
 from helpers.fleetkit import EXIT_WITHIN, checkpoint_rows, server_records, starts, statuses, wait_mid_fleet
-from helpers.labkit import saved_state
+from helpers.labkit import saved_state, site_loss_lab
 from helpers.ptykit import PtyApp, pty_available
 from recovery_tui.lab import sitescen
 from recovery_tui.lab.server import Lab
@@ -35,12 +35,8 @@ TOTALS = f"1 completed · {len(RUNNING)} running · {len(QUEUED)} queued"
 
 @pytest.fixture
 def site_lab() -> Iterator[Lab]:
-    lab = Lab(scenario="site-loss", objects=60, resync_delay=0.0).start()
-    lab.faults.hold_resync(0)  # a started bucket sits Ongoing, re-sending nothing, until released
-    try:
+    with site_loss_lab(60, hold=True) as lab:
         yield lab
-    finally:
-        lab.stop()
 
 
 @pytest.fixture
