@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 
 from helpers.fleetkit import starts
 from helpers.labkit import site_loss_lab
-from helpers.pilot import settle, wait_for
+from helpers.pilot import Keys, settle, wait_for
 from recovery_tui.lab import sitescen
 from recovery_tui.lab.server import Lab
 from recovery_tui.screens.dialogs import TypeToConfirmModal
@@ -24,18 +24,6 @@ from recovery_tui.screens.site_report import SiteReportScreen
 from recovery_tui.screens.site_validate import DiffModal, SiteValidateScreen
 
 pytestmark = pytest.mark.slow  # the whole-site flow through the wizard on a site lab
-
-
-class Keys:
-    """Presses keys and counts them."""
-
-    def __init__(self, pilot: Any) -> None:
-        self.pilot, self.count = pilot, 0
-
-    async def __call__(self, *keys: str) -> None:
-        self.count += len(keys)
-        await self.pilot.press(*keys)
-        await settle(self.pilot, 4)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from helpers.pilot import keep_notifications, screen_text, settle, wait_for
+from helpers.pilot import Keys, keep_notifications, screen_text, settle, wait_for
 from recovery_tui.journal import read_run
 from recovery_tui.lab import sitescen
 from recovery_tui.lab.server import Lab
@@ -29,18 +29,6 @@ pytestmark = pytest.mark.slow  # the site-level flow through the wizard on a sit
 
 START_MC = "mc admin replicate resync start source target"
 BUCKETS = set(sitescen.recoverable("site-replication"))
-
-
-class Keys:
-    """Presses keys and counts them."""
-
-    def __init__(self, pilot: Any) -> None:
-        self.pilot, self.count = pilot, 0
-
-    async def __call__(self, *keys: str) -> None:
-        self.count += len(keys)
-        await self.pilot.press(*keys)
-        await settle(self.pilot, 4)
 
 
 @pytest.fixture

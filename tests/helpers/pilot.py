@@ -76,3 +76,15 @@ def screen_text(app: Any) -> str:
     else:
         parts.extend(f"{note.title} {note.message}" for note in list(getattr(app, "_notifications", [])))
     return "\n".join(parts)
+
+
+class Keys:
+    """Presses keys and counts them (the keystroke budgets of the keyboard-only walks), settling after each."""
+
+    def __init__(self, pilot: Any) -> None:
+        self.pilot, self.count = pilot, 0
+
+    async def __call__(self, *keys: str) -> None:
+        self.count += len(keys)
+        await self.pilot.press(*keys)
+        await settle(self.pilot, 4)
