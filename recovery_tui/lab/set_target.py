@@ -162,7 +162,7 @@ async def set_remote_target(rt: Any, request: web.Request) -> web.Response:
     same = next((t for t in existing if _same(t, tgt)), None)
     if same is not None:
         return web.Response(status=200, text=json.dumps(same.arn), content_type="application/json")
-    if getattr(rt.site, "site_repl", None) is not None:  # a new target under site replication (§15.1)
+    if rt.site.site_repl is not None:  # a new target under site replication (§15.1)
         raise LabError("XMinioAdminRemoteTargetDenyAdd", bucket=bucket, json=True)
     if str(doc.get("type") or "") != "replication":
         raise LabError("XMinioAdminRemoteARNTypeInvalid", "The bucket remote ARN type is not valid",
