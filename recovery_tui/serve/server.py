@@ -38,6 +38,19 @@ QUIT_GRACE = 5.0
 """Seconds a session's process gets to quit (its lab stops too) before it is terminated, then killed."""
 
 
+async def _group_gone(pgid: int, timeout: float = 3.0) -> bool:
+    """Wait (bounded) until no process of group `pgid` is left: a killed child lingers until it is reaped."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
 @dataclass
 class SessionOptions:
     argv: list[str]
@@ -113,6 +126,7 @@ class Session(AppService):
                 os.killpg(process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+            await _group_gone(process.pid)  # "stopped" is said only once nothing of the group is left
         if task is not None:
             try:
                 await asyncio.wait_for(task, 3.0)

@@ -206,6 +206,6 @@ def test_a_browser_leaving_mid_drill_ends_its_process_and_lab(served) -> None:
 
     pid = asyncio.run(scenario())
     wait_gone(pid)
-    with pytest.raises(ProcessLookupError):
-        os.killpg(pid, 0)  # nothing left in the session's process group
     s.read_until(r"session 1 ended \(browser closed the page\); process and lab stopped")
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)  # once the server says so, nothing is left in the session's process group
