@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.widgets import Static
 
 from helpers.clock import FixedClock
@@ -61,6 +62,7 @@ async def test_polls_until_completed_then_offers_validate() -> None:
         assert any(isinstance(m, StepDone) and m.step == 4 for m in seen)
 
 
+@pytest.mark.slow
 async def test_transient_error_keeps_last_sample_then_recovers() -> None:
     svc = FakeService()
     st = make_state(source_versions=4000)

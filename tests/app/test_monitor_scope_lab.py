@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable
 
+import pytest
+
 from helpers.labkit import drain_replication
 from recovery_tui.lab import replconfig
 from recovery_tui.lab.server import Lab
@@ -47,6 +49,7 @@ async def test_prefix_rule_total_matches_the_server(lab: Lab, wizard: Callable[.
         assert shown.source_total == under and shown.view is not None and shown.view.fraction == 1.0
 
 
+@pytest.mark.slow
 async def test_monitor_shows_both_sides(lab: Lab, wizard: Callable[..., Any]) -> None:
     """Issue 13 item 6: under the progress panel, `mc replicate status` of the source and of the target: link,
     queued, failures in the last minute / hour, transfer rate and replicas received (the target's grow)."""

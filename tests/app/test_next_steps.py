@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Static
 
 from helpers.clock import FixedClock
@@ -27,6 +28,7 @@ def _setup(svc: FakeService, **kw: Any) -> tuple[Any, Any, list[Any]]:
     return app, st, seen
 
 
+@pytest.mark.slow
 async def test_checklist_ticks_with_timestamps_and_export() -> None:
     svc = FakeService()
     app, st, seen = _setup(svc, validation={"in_sync": True, "incomplete": False, "source": {"versions": 160}})

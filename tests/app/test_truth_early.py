@@ -84,6 +84,7 @@ async def test_connect_offers_the_side_that_replicates_first(lab_factory: Callab
         assert isinstance(app.screen, TargetsScreen) and app.state.source == "source/data"
 
 
+@pytest.mark.slow
 async def test_a_source_with_fewer_versions_blocks_until_overridden(lab: Lab, tmp_path: Path) -> None:
     """partial-loss picked the wrong way round (target/data as the source): Start is blocked; `o` + typing
     the override word allows it, and the journal records the override with both counts."""
@@ -113,6 +114,7 @@ async def test_a_source_with_fewer_versions_blocks_until_overridden(lab: Lab, tm
         assert any(a.get("action") == "preflight.override" for a in actions), actions
 
 
+@pytest.mark.slow
 async def test_back_from_the_monitor_rechecks_and_keeps_keys_working(lab_factory: Callable[..., Lab],
                                                                      wizard: Any) -> None:
     lab = lab_factory("partial-loss", resync_delay=0.5)  # ~8 s: it still runs when we come back
@@ -156,6 +158,7 @@ async def test_back_from_the_monitor_rechecks_and_keeps_keys_working(lab_factory
             assert isinstance(app.screen, MonitorScreen)
 
 
+@pytest.mark.slow
 async def test_permissions_are_unknown_when_a_site_cannot_be_asked(lab_factory: Callable[..., Lab],
                                                                    wizard: Any) -> None:
     lab = lab_factory("target-offline")

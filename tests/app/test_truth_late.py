@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import pytest
 from textual.widgets import Static
 
 from helpers.clock import T0, FixedClock
@@ -220,6 +221,7 @@ def _lab_state(app: Any, lab: Lab) -> Any:
     return st
 
 
+@pytest.mark.slow
 async def test_canary_wait_is_shown_and_counts_agree(lab_factory: Callable[..., Lab], wizard: Any) -> None:
     """total-loss: the target has no rule back, so target→source is never seen: the wait is on screen, the
     removal question and the toast count the same objects, and the load-balancer item asks first."""

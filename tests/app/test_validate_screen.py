@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.widgets import Static
 
 from helpers.clock import FixedClock
@@ -31,6 +32,7 @@ def verdict(screen: ValidateScreen) -> str:
     return str(screen.query_one("#val-verdict", Static).render())
 
 
+@pytest.mark.slow
 async def test_differences_table_filter_and_class_cycle() -> None:
     app, svc, st, seen = await open_validate(None)
     async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:

@@ -9,6 +9,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from helpers.waiting import wait_until
 from recovery_tui.lab.scenarios import arn_for
 from recovery_tui.service.aliases import AliasBook, BucketPath
@@ -61,6 +63,7 @@ def test_what_replicated_after_the_run_is_read_back(lab: Any) -> None:
     assert r.ok and len(want) == 4
 
 
+@pytest.mark.slow
 def test_still_failed_after_the_run_is_counted_and_not_ok(lab: Any) -> None:
     want = _failed(lab, "sf/", 3)
     lab.faults.fail_replication("sf/o00[01]")

@@ -29,6 +29,7 @@ def test_site_offline_exit_3_one_line(lab: Lab, site: str, argv: list[str], caps
     assert site in r.err and "unreachable" in r.err
 
 
+@pytest.mark.slow
 def test_latency_and_replication_failures_still_answer(lab: Lab, capsys, monkeypatch) -> None:
     use_lab_env(lab, monkeypatch)
     lab.faults.set_latency("target", 0.05)
@@ -52,6 +53,7 @@ def test_wiped_target_is_missing_not_in_sync(lab_factory, capsys, monkeypatch) -
     assert r.code == 1 and report["target"]["versions"] == 0 and report["missing_on_target"] > 0
 
 
+@pytest.mark.slow
 def test_watch_survives_a_transient_loss(lab: Lab, capsys, monkeypatch) -> None:
     use_lab_env(lab, monkeypatch)
     lab.faults.set_latency("target", 0.05)  # a resync that lasts a few polls

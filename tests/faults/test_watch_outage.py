@@ -8,6 +8,8 @@ import json
 import re
 import threading
 
+import pytest
+
 from helpers.labkit import arn_of, run_main, use_lab_env
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.client import RecoveryService
@@ -17,6 +19,7 @@ FAILED_POLLS = 3
 """Polls that must hit the outage before the site comes back."""
 
 
+@pytest.mark.slow
 def test_outage_after_first_sample(lab: Lab, capsys, monkeypatch) -> None:
     use_lab_env(lab, monkeypatch)
     lab.faults.hold_resync(50)  # the resync is still running at the first sample (released with the outage's end)

@@ -58,6 +58,7 @@ def test_targets_json(env: Any, lab: Lab, capsys: Any) -> None:
     assert doc["recoveryTui"]["online"] is True and doc["recoveryTui"]["alias"] == "target"
 
 
+@pytest.mark.slow
 def test_validate_json_and_exit_codes(env: Any, capsys: Any) -> None:
     code, out, _ = run(capsys, "validate", "source/data", "target/data", "--json")
     doc = json.loads(out)
@@ -120,6 +121,7 @@ def test_offline_site_exit_3(env: Any, lab: Lab, capsys: Any) -> None:
     assert code == 3 and err.strip()
 
 
+@pytest.mark.slow
 def test_resync_start_and_status_json(env: Any, lab: Lab, capsys: Any) -> None:
     """`mc replicate resync start|status --json` documents (§18), one line each when piped."""
     arn = arn_for(lab.target)

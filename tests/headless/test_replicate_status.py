@@ -118,6 +118,7 @@ def test_one_way_target_says_it_has_no_outbound_rule(capsys: Any, monkeypatch: A
         lab.stop()
 
 
+@pytest.mark.slow
 def test_offline_link_exits_1_and_missing_bucket_2(capsys: Any, monkeypatch: Any) -> None:
     lab = Lab(scenario="target-offline", objects=30).start()
     try:

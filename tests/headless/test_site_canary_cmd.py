@@ -60,6 +60,7 @@ def test_named_buckets_seen_both_ways_exit_0_and_journaled(loss: Lab, capsys: An
                for r in writes)
 
 
+@pytest.mark.slow
 def test_one_way_bucket_is_unknown_exit_1(loss: Lab, capsys: Any) -> None:
     code, out, _ = run(capsys, "site", "canary", "source", "target", "--buckets", "photos", "--yes", "--json",
                        "--timeout", "20")

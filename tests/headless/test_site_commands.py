@@ -97,6 +97,7 @@ def test_damaged_site_offline_exit_3(loss: Lab, capsys: Any) -> None:
     assert code == 3 and out == "" and "damaged site target does not answer" in one_line(err)
 
 
+@pytest.mark.slow
 def test_resync_start_status_validate_contracts_and_journal(loss: Lab, capsys: Any) -> None:
     code, out, err = run(capsys, "site", "resync", "start", "source", "target", "--yes", "--json",
                          "--max-running", "3", "--interval", "0.05")
@@ -157,6 +158,7 @@ def sr(monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
         lab.stop()
 
 
+@pytest.mark.slow
 def test_site_replication_headless(sr: Lab, capsys: Any) -> None:
     code, out, _ = run(capsys, "site", "plan", "source", "target", "--json")
     assert code == 0 and json.loads(out)["mode"] == "site-replication"

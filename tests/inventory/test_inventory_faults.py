@@ -121,6 +121,7 @@ def _download(lab: Any, site: str, manifest_key: str, into: Path) -> Path:
     return into / "manifest.json"
 
 
+@pytest.mark.slow
 def test_reports_given_as_local_file_and_as_s3_key(aistor: Any, tmp_path: Path) -> None:
     lab = aistor("partial-loss")
     keys = _kept_report(lab, tmp_path)
@@ -145,6 +146,7 @@ def test_reports_given_as_local_file_and_as_s3_key(aistor: Any, tmp_path: Path) 
         validate_inventory(service, SRC, DST, options=options(tmp_path, source_manifest="source/recovery-tui-reports/"))
 
 
+@pytest.mark.slow
 def test_csv_report_columns_mapped_by_name(aistor: Any, tmp_path: Path) -> None:
     """A CSV report whose columns come in another order and spell VersionId AWS's way gives the same result."""
     lab = aistor("partial-loss")

@@ -35,6 +35,7 @@ def lab(lab_factory: Any, monkeypatch: pytest.MonkeyPatch) -> Lab:
 FAST = ("--poll-interval", "0.02")
 
 
+@pytest.mark.slow
 def test_inventory_json_matches_listing(lab: Lab, capsys: Any, tmp_path: Path) -> None:
     code_l, out_l, _ = run(capsys, "validate", "source/data", "target/data", "--engine", "listing", "--json")
     diffs = tmp_path / "d.jsonl"
@@ -62,6 +63,7 @@ def test_journal_records_jobs_with_runnable_mc_commands(lab: Lab, capsys: Any) -
     assert deletes[0]["mc"] == f"mc inventory delete source/data {puts[0]['detail']['job']}"
 
 
+@pytest.mark.slow
 def test_target_fault_prints_unknown_and_nulls(lab: Lab, capsys: Any) -> None:
     lab.faults.set_inventory("target", "missing-file", rows_per_file=40)
     code, out, _ = run(capsys, "validate", "source/data", "target/data", "--engine", "inventory", "--json", *FAST)

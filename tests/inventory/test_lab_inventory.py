@@ -71,6 +71,7 @@ def error_of(fn: Any) -> HttpStatusError:
     return exc.value
 
 
+@pytest.mark.slow
 def test_put_runs_once_and_writes_the_documented_layout(lab_factory: Any) -> None:
     lab = lab_factory("partial-loss", flavor="aistor")
     assert json.loads(send(lab, "GET", [("continuation-token", "")]).body) == {"items": None}
@@ -112,6 +113,7 @@ def test_put_runs_once_and_writes_the_documented_layout(lab_factory: Any) -> Non
     assert objects_under(lab, "source", "recovery-tui-reports", run_folder)  # delete leaves the files
 
 
+@pytest.mark.slow
 def test_csv_report_with_compression_is_zstd(lab_factory: Any) -> None:
     lab = lab_factory("healthy", flavor="aistor")
     put(lab, "c1", fmt="csv", comp="on")
@@ -167,6 +169,7 @@ def test_community_server_has_no_inventory_route(lab_factory: Any) -> None:
 
 
 @pytest.mark.parametrize("fault", ["fail", "missing-file", "truncate", "schema", "partial"])
+@pytest.mark.slow
 def test_faults_shape_the_run(lab_factory: Any, fault: str) -> None:
     lab = lab_factory("partial-loss", flavor="aistor")
     lab.faults.set_inventory("source", fault, rows_per_file=40)

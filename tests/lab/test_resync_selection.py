@@ -84,6 +84,7 @@ def test_delete_markers_need_versioned_delete_replication(lab: Lab) -> None:
     assert replicated + failed == want
 
 
+@pytest.mark.slow
 def test_replicas_are_resynced_in_active_active(lab: Lab) -> None:
     """A version written on the target reaches the source as a REPLICA; the source's resync re-sends it too."""
     from helpers.waiting import wait_until as wait_for

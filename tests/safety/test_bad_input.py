@@ -98,6 +98,7 @@ def test_wrong_region_is_one_line(lab: Lab, capsys: pytest.CaptureFixture[str], 
     assert "eu-north-1" in r.err
 
 
+@pytest.mark.slow
 def test_missing_bucket_exit_2(lab: Lab, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
     use_lab_env(lab, monkeypatch)
     arn = arn_of(lab)

@@ -134,6 +134,7 @@ def _backlog_command() -> str:
 
 
 @pytest.mark.parametrize("scenario", NAMES)
+@pytest.mark.slow
 def test_headless_prints_only_runnable_mc_commands(scenario: str, lab_factory: Any, capsys: Any,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     lab: Lab = lab_factory(scenario, objects=40)

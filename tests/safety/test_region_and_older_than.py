@@ -24,6 +24,7 @@ def test_wrong_region_names_the_region_flag(lab: Lab, argv: list[str], capsys, m
     assert "--region us-east-1" in r.err and "eu-west-1" not in r.err.split("—")[1], r.err
 
 
+@pytest.mark.slow
 def test_right_region_works(lab: Lab, capsys, monkeypatch) -> None:
     use_lab_env(lab, monkeypatch)
     r = run_main(["--region", "us-east-1", "targets", "source/data", "--json"], capsys)
@@ -146,6 +147,7 @@ def test_older_than_takes_what_mc_takes_and_says_what_the_server_drops(lab: Lab,
              capsys)
 
 
+@pytest.mark.slow
 def test_older_than_is_sent_as_mc_sends_it(lab: Lab, tmp_path) -> None:
     """`60d` → `older-than=1.44µs` (minio-go's Duration.String() of 1440 ns); ≤ 0 h → no parameter (§19)."""
     from helpers.labkit import book_for

@@ -166,6 +166,7 @@ def test_remote_targets_and_target_view(lab: Any, svc: RecoveryService) -> None:
     assert svc.site("source").admin_version == "v3"
 
 
+@pytest.mark.slow
 def test_resync_round_trip(lab: Any, svc: RecoveryService) -> None:
     """Like MinIO, the lab's resync `replicationCount` counts every eligible version it walked (§3 "What the
     resync does"); the versions actually transferred (= the missing ones) show in the per-ARN metrics."""

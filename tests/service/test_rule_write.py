@@ -95,6 +95,7 @@ def _set_target(svc: RecoveryService, doc: dict[str, Any], password: str) -> Any
     return site.admin(site.ctx("set a remote target"), "PUT", "set-remote-target", [("bucket", "data")], body=body)
 
 
+@pytest.mark.slow
 def test_set_remote_target_refusals(lab_factory: Any, tmp_path: Path) -> None:
     lab = lab_factory("total-loss")
     svc = make_service(lab, tmp_path)

@@ -81,6 +81,7 @@ def test_a_sampled_round_writes_only_canary_keys_in_the_sample(lab: Lab, tmp_pat
     assert len(checks["photos"]) == 1 and checks["photos"][0].seen  # healthy → damaged did arrive
 
 
+@pytest.mark.slow
 def test_not_replicated_is_not_seen_and_an_offline_peer_is_unknown(lab: Lab, tmp_path: Path) -> None:
     svc, plan = plan_of(lab, tmp_path, retry=FAST)
     lab.faults.fail_replication(CANARY_PREFIX + "*")

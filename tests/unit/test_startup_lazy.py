@@ -68,6 +68,7 @@ def test_a_failed_build_reaches_every_caller() -> None:
     assert calls == [1]
 
 
+@pytest.mark.slow
 async def test_step_one_is_painted_while_the_service_is_still_being_built() -> None:
     from recovery_tui.app import make_app
     from recovery_tui.widgets.step_header import StepHeader
