@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
-from helpers.pilot import settle
+from helpers.pilot import settle, wait_for
 from recovery_tui.app import make_app
 from recovery_tui.screens.connect import ConnectScreen
 from recovery_tui.screens.dialogs import ConfirmModal, ErrorModal
@@ -79,9 +79,10 @@ async def test_error_router_modal_toast_and_no_traceback() -> None:
     app = make_app(NoService(), aliases=[], lab=False, persist=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.route_error(ConnectionFailure("source: connection refused", hint="Is it up?"))
-        await pilot.pause()
+        # a toast is a message the app handles later (App.notify posts it): wait for it, not for one pause
+        await wait_for(pilot, lambda: any("connection refused" in n.message for n in app._notifications),
+                       what="the connection-refused toast")
         assert not isinstance(app.screen, ErrorModal)
-        assert any("connection refused" in n.message for n in app._notifications)
         app.route_error(AccessDenied("not allowed", action="s3:ResetBucketReplicationState"))
         await pilot.pause()
         assert isinstance(app.screen, ErrorModal)
