@@ -316,6 +316,12 @@ class Lab:
                     log.warning("replicator stop failed: %s", redact(repr(exc)))
         for rt in (self.source, self.target):
             await rt.stop()
+        # whatever still runs on the loop (an inventory run, a held resync job) ends with the servers, as a
+        # process that exits ends its jobs; cancelled and awaited, not left pending for the garbage collector
+        rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
 
     def stop(self) -> None:
         """Shut both sites down, stop the loop and join its thread. Idempotent."""
