@@ -73,7 +73,7 @@ async def drive_full_wizard(pilot: Any, app: Any, *, monitor_timeout: float = 40
     nxt = app.screen
     await wait_for(pilot, lambda: nxt.plan is not None, timeout=20, what="next-steps plan")
     reached.append("next-steps")
-    nxt.canary_timeout = 6.0  # total-loss has no way back: do not wait the full default
+    nxt.canary_timeout = 3.0  # total-loss has no way back: do not wait the full default (the lab replicates in ms)
     await pilot.press("k")
     await wait_for(pilot, lambda: _name(app) == "ConfirmModal", what="canary confirmation")
     await pilot.press("y")
