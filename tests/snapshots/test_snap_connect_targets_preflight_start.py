@@ -16,7 +16,8 @@ from recovery_tui.app import make_app
 
 from snap_helpers import SNAP_SECRETS
 
-pytestmark = pytest.mark.slow  # SVG snapshots of the wizard on a lab
+pytestmark = [pytest.mark.slow,  # SVG snapshots
+              pytest.mark.xdist_group("snap-ports-29101")]  # its labs bind PORTS: one worker runs them all
 
 PORTS = (29101, 29102)
 """This module's lab ports (other snapshot modules use their own pair)."""

@@ -20,7 +20,8 @@ from recovery_tui.screens.next_steps import NextStepsScreen
 from recovery_tui.screens.validate import ValidateScreen
 from recovery_tui.service.errors import AccessDenied, ConnectionFailure
 
-pytestmark = pytest.mark.slow  # SVG snapshots
+pytestmark = [pytest.mark.slow,  # SVG snapshots
+              pytest.mark.xdist_group("snap-ports-29111")]  # its labs bind PORTS: one worker runs them all
 
 PORTS = (29111, 29112)
 
