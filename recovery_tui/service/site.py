@@ -44,7 +44,7 @@ class SiteClient:
         self.region = region
         self.timeouts = timeouts
         self.retry = retry
-        """The policy for reads (boto3's max_attempts and the raw path's retries)."""
+        """The policy for reads (boto3's total_max_attempts and the raw path's retries)."""
         self.ca_bundle = ca_bundle
         self.http = SignedHttp(alias, region=region, timeouts=timeouts, ca_bundle=ca_bundle)
         self._lock = threading.Lock()
@@ -69,7 +69,7 @@ class SiteClient:
             signature_version="s3v4",
             connect_timeout=self.timeouts.connect,
             read_timeout=self.timeouts.read,
-            retries={"mode": "standard", "max_attempts": policy.boto_max_attempts()},
+            retries={"mode": "standard", "total_max_attempts": policy.boto_max_attempts()},
             s3={"addressing_style": "path"},
         )
         try:
