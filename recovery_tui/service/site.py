@@ -76,11 +76,23 @@ class SiteClient:
         self.http = SignedHttp(alias, region=region, timeouts=timeouts, ca_bundle=ca_bundle)
         self._lock = threading.Lock()
         self._admin_version = ADMIN_VERSIONS[0]
-        session = _session()
-        self.s3 = self._make_boto(session, retry)
+        self._session = _session()
+        self.s3 = self._make_boto(self._session, retry)
         """Reads (and anything idempotent)."""
-        self.s3_write = self._make_boto(session, WRITE_ONCE)
-        """CopyObject: one attempt, never retried automatically."""
+        self._write_lock = threading.Lock()
+        self._s3_write: Any = None
+
+    @property
+    def s3_write(self) -> Any:
+        """CopyObject, PutObject, DeleteObject: one attempt (WRITE_ONCE), never retried automatically.
+
+        Built on first use: most SiteClients only read, and a client costs ~4 ms of CPU. Its own lock (`_lock`
+        guards the admin version and is not re-entrant); the session is used by no one else after `__init__`. A
+        bad endpoint or TLS setting has already failed building `s3`, which shares them."""
+        with self._write_lock:
+            if self._s3_write is None:
+                self._s3_write = self._make_boto(self._session, WRITE_ONCE)
+            return self._s3_write
 
     def __repr__(self) -> str:
         return f"SiteClient(alias={self.alias.name!r}, url={self.alias.url!r})"

@@ -3,6 +3,8 @@ parsed once, and nothing else is shared (each client keeps its own endpoint, cre
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import botocore.loaders
@@ -61,3 +63,26 @@ def test_each_client_keeps_its_own_endpoint_credentials_and_config() -> None:
                                    WRITE_ONCE.boto_max_attempts(), "path")
     assert seen(fast.s3) == ("http://127.0.0.1:9200", "AK-fast", 1.0, 2.0, READ_POLICY.boto_max_attempts(), "path")
     assert slow.s3.meta.events is not fast.s3.meta.events
+
+
+def test_the_write_client_is_built_once_on_first_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str] = []
+    real = site.SiteClient._make_boto
+
+    def counting(self: site.SiteClient, session: Any, policy: RetryPolicy) -> Any:
+        built.append(policy.name)
+        return real(self, session, policy)
+
+    monkeypatch.setattr(site.SiteClient, "_make_boto", counting)
+    client = site.SiteClient(_alias("w", 9300, "w"))
+    assert built == [READ_POLICY.name]
+    together = threading.Barrier(4)
+
+    def first_use(_: int) -> Any:
+        together.wait(10)
+        return client.s3_write
+
+    with ThreadPoolExecutor(4) as pool:
+        writers = list(pool.map(first_use, range(4)))
+    assert built == [READ_POLICY.name, WRITE_ONCE.name]
+    assert all(w is writers[0] for w in writers) and writers[0] is not client.s3
