@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable
 
-from helpers.labkit import drain_replication
-from helpers.waiting import wait_until
+from helpers.labkit import drain_replication, wait_source_sees_target_offline
 from recovery_tui.lab import replconfig
 from recovery_tui.lab.server import Lab
 from recovery_tui.screens.monitor import MonitorScreen
@@ -77,10 +76,8 @@ async def test_monitor_shows_both_sides(lab: Lab, wizard: Callable[..., Any]) ->
         assert target.startswith("Target") and f"received {received:,}" in target and "queued" in target
     lab.faults.set_offline("target", True)
     try:
-        # the source learns that its target is gone from its own health probe (every second); the job is
-        # Completed, so the monitor reads both sides once: open it only once the source knows
-        wait_until(lambda: lab.call(lambda: not any(t.online for t in lab.source.site.targets["data"])),
-                   what="the source's health probe marks the target offline")
+        # the job is Completed, so the monitor reads both sides once: open it only once the source knows
+        wait_source_sees_target_offline(lab)
         app = wizard(lab)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
