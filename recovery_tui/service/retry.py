@@ -75,7 +75,8 @@ class RetryPolicy:
         return random.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
 
     def boto_max_attempts(self) -> int:
-        """The `max_attempts` for botocore's "standard" retry mode."""
+        """Attempts for botocore's "standard" retry mode, as its `total_max_attempts` (the first included); its
+        `max_attempts` counts retries: given there, WRITE_ONCE sent a write twice and READ_POLICY a read 4 times."""
         return self.attempts
 
 

@@ -15,6 +15,8 @@ from typing import Any, Callable, Mapping, Optional, TypeVar
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.loaders
+import botocore.session
 
 from .aliases import Alias
 from .errmap import CallContext, connection_failure, from_client_error, map_error, parse_wire_error
@@ -26,6 +28,31 @@ from .secrets import redact
 T = TypeVar("T")
 ADMIN_VERSIONS = ("v3", "v4")
 """Admin API prefixes tried in order (§9.4): v3 first, v4 on 426 XMinioAdminVersionMismatch."""
+
+_loader_lock = threading.Lock()
+_loader: Optional[botocore.loaders.Loader] = None
+
+
+def _session() -> boto3.session.Session:
+    """A fresh boto3 session over the process's one botocore data loader.
+
+    Each session's own loader parsed botocore's S3 model and endpoint rules again (several MB of JSON, ~80 ms of
+    CPU per SiteClient). Only that static data is shared, as botocore already shares it between the clients of one
+    session (the documents are only read); each session keeps its own config, credentials and event handlers, and
+    each client its own copy of them. The loader is the one botocore makes for the first session (AWS_DATA_PATH
+    honoured); boto3 adds its data folder to it once, not once per session."""
+    global _loader
+    with _loader_lock:
+        core = botocore.session.get_session()
+        if _loader is None:
+            _loader = core.get_component("data_loader")
+            return boto3.session.Session(botocore_session=core)
+        core.register_component("data_loader", _loader)
+        paths = _loader.search_paths
+        known = len(paths)
+        session = boto3.session.Session(botocore_session=core)
+        del paths[known:]  # boto3 appended its data folder again (already there)
+        return session
 
 
 class SiteClient:
@@ -44,16 +71,28 @@ class SiteClient:
         self.region = region
         self.timeouts = timeouts
         self.retry = retry
-        """The policy for reads (boto3's max_attempts and the raw path's retries)."""
+        """The policy for reads (boto3's total_max_attempts and the raw path's retries)."""
         self.ca_bundle = ca_bundle
         self.http = SignedHttp(alias, region=region, timeouts=timeouts, ca_bundle=ca_bundle)
         self._lock = threading.Lock()
         self._admin_version = ADMIN_VERSIONS[0]
-        session = boto3.session.Session()
-        self.s3 = self._make_boto(session, retry)
+        self._session = _session()
+        self.s3 = self._make_boto(self._session, retry)
         """Reads (and anything idempotent)."""
-        self.s3_write = self._make_boto(session, WRITE_ONCE)
-        """CopyObject: one attempt, never retried automatically."""
+        self._write_lock = threading.Lock()
+        self._s3_write: Any = None
+
+    @property
+    def s3_write(self) -> Any:
+        """CopyObject, PutObject, DeleteObject: one attempt (WRITE_ONCE), never retried automatically.
+
+        Built on first use: most SiteClients only read, and a client costs ~4 ms of CPU. Its own lock (`_lock`
+        guards the admin version and is not re-entrant); the session is used by no one else after `__init__`. A
+        bad endpoint or TLS setting has already failed building `s3`, which shares them."""
+        with self._write_lock:
+            if self._s3_write is None:
+                self._s3_write = self._make_boto(self._session, WRITE_ONCE)
+            return self._s3_write
 
     def __repr__(self) -> str:
         return f"SiteClient(alias={self.alias.name!r}, url={self.alias.url!r})"
@@ -69,7 +108,7 @@ class SiteClient:
             signature_version="s3v4",
             connect_timeout=self.timeouts.connect,
             read_timeout=self.timeouts.read,
-            retries={"mode": "standard", "max_attempts": policy.boto_max_attempts()},
+            retries={"mode": "standard", "total_max_attempts": policy.boto_max_attempts()},
             s3={"addressing_style": "path"},
         )
         try:

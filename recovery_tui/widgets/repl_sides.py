@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.message import Message
 from textual.widgets import Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 ReadStatus = Callable[[str, str], Any]
 """`read(alias, bucket)` → one side's replication status (the service's `replication_status`, handed in by the
@@ -101,6 +101,7 @@ class ReplSides(Static):
         self.read = read
         self._in_flight = False
         self._again = False
+        self._reading: Optional[Worker[None]] = None
 
     def poll(self) -> None:
         """Read both sides again (once the read under way, if any, has finished)."""
@@ -108,7 +109,7 @@ class ReplSides(Static):
             self._again = True
             return
         self._in_flight = True
-        self._read()
+        self._reading = self._read()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="repl-sides",
           description="Reading both sides' replication status")
@@ -133,7 +134,9 @@ class ReplSides(Static):
             self.poll()
 
     def on_worker_state_changed(self, event: Any) -> None:
-        if event.worker.group == "repl-sides" and event.state.name in ("ERROR", "CANCELLED"):
+        # only the read under way: starting the follow-up read cancels the worker that has just posted its
+        # answer (exclusive group), and that worker's CANCELLED must not let a second read start beside it
+        if event.worker is self._reading and event.state.name in ("ERROR", "CANCELLED"):
             self._in_flight = False
 
     def show(self, sides: Sequence[Side]) -> None:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import pytest
 
-from helpers.labkit import drain_replication
+from helpers.labkit import drain_replication, wait_source_sees_target_offline
 from recovery_tui.lab import replconfig
 from recovery_tui.lab.server import Lab
 from recovery_tui.screens.monitor import MonitorScreen
@@ -79,6 +79,8 @@ async def test_monitor_shows_both_sides(lab: Lab, wizard: Callable[..., Any]) ->
         assert target.startswith("Target") and f"received {received:,}" in target and "queued" in target
     lab.faults.set_offline("target", True)
     try:
+        # the job is Completed, so the monitor reads both sides once: open it only once the source knows
+        wait_source_sees_target_offline(lab)
         app = wizard(lab)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()

@@ -17,6 +17,7 @@ from typing import Any, Iterator, Optional, Sequence
 import pytest
 
 from helpers.pilot import keep_notifications
+from helpers.waiting import wait_until
 from recovery_tui.app import RecoveryApp, make_app
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.aliases import AliasBook, BucketPath
@@ -110,6 +111,14 @@ def drain_replication(lab: Lab) -> None:
         rep = rt.replicator
         lab.call(rep.drain, 30.0)
         assert not lab.call(lambda r=rep: bool(r._inflight)), f"{rt.site.name}: replication still busy after 30 s"
+
+
+def wait_source_sees_target_offline(lab: Lab, bucket: str = BUCKET) -> None:
+    """Wait until the source's own health probe (every second) has marked its remote target offline: what
+    `set_offline("target", True)` (or the target-offline scenario) does to the source's view, a probe later.
+    A screen that reads the source once must not race that probe."""
+    wait_until(lambda: lab.call(lambda: not any(t.online for t in lab.source.site.targets[bucket])),
+               what="the source's health probe marks its remote target offline")
 
 
 def versions_of(lab: Lab, site: str, bucket: str = BUCKET) -> set[tuple[str, str]]:

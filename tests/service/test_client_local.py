@@ -157,6 +157,22 @@ def test_read_policy_retries_503_write_once_does_not(server: Server, tmp_path: P
     assert len(puts) == 1 and "older-than=168ns" in puts[0] and "reset-id=rid-1" in puts[0]
 
 
+def test_boto_calls_get_the_policys_attempts_write_once_one(server: Server, tmp_path: Path) -> None:
+    """The boto3 clients too: a CopyObject answered 503 is sent once (WRITE_ONCE), a read three times (READ_POLICY)."""
+    busy = S.xml_error("SlowDown", "Please reduce your request rate.")
+    server.routes["PUT /src/k"] = reply(503, busy)
+    server.routes["GET /src"] = reply(503, busy)
+    svc = service(server.url, tmp_path)
+    with pytest.raises(ServerError) as info:
+        svc.copy_to_self("site", "src", "k", "v1")
+    assert info.value.retryable
+    assert [s.split("?")[0] for s in server.seen] == ["PUT /src/k"]
+    server.seen.clear()
+    with pytest.raises(ServerError):
+        svc.versioning("site", "src")
+    assert [s.split("?")[0] for s in server.seen] == ["GET /src"] * READ_POLICY.attempts
+
+
 def test_health_refused_is_a_report_not_an_exception(tmp_path: Path) -> None:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from helpers.clock import FixedClock
+from helpers.labkit import wait_source_sees_target_offline
 from helpers.pilot import settle
 from recovery_tui.app import make_app
 
@@ -101,7 +102,9 @@ class TestPreflight:
 
     def test_target_offline_blocks(self, snap_compare, snap_lab, snap_app) -> None:
         """target-offline: health BLOCK naming the target, with a hint; Start disabled; verdict says fix + r."""
-        assert snap_compare(snap_app(snap_lab("target-offline", ports=PORTS)), run_before=_to_preflight)
+        lab = snap_lab("target-offline", ports=PORTS)
+        wait_source_sees_target_offline(lab)  # "source reports the remote target … offline" is in the picture
+        assert snap_compare(snap_app(lab), run_before=_to_preflight)
 
 
 class TestStart:
