@@ -7,6 +7,7 @@ import asyncio
 from typing import Any, Callable
 
 from helpers.labkit import drain_replication
+from helpers.waiting import wait_until
 from recovery_tui.lab import replconfig
 from recovery_tui.lab.server import Lab
 from recovery_tui.screens.monitor import MonitorScreen
@@ -76,6 +77,10 @@ async def test_monitor_shows_both_sides(lab: Lab, wizard: Callable[..., Any]) ->
         assert target.startswith("Target") and f"received {received:,}" in target and "queued" in target
     lab.faults.set_offline("target", True)
     try:
+        # the resync is Completed, so the monitor asks both sides' status only once: only after the source's health
+        # probe (once a second) has seen its target down does that answer say OFFLINE
+        wait_until(lambda: lab.call(lambda: not lab.source.site.targets["data"][0].online), timeout=10,
+                   what="the source sees its target offline")
         app = wizard(lab)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
