@@ -71,7 +71,7 @@ async def _shows(pilot: Any, expected: list[tuple[str, str, bool]], what: str) -
     screen = pilot.app.screen
     for footer_id in ("#stock", "#ours"):
         footer = screen.query_one(footer_id)
-        await wait_for(pilot, lambda: footer_keys(footer) == expected, timeout=10, what=f"{footer_id} {what}")
+        await wait_for(pilot, lambda f=footer: footer_keys(f) == expected, timeout=10, what=f"{footer_id} {what}")
 
 
 async def test_the_footer_follows_enabled_shown_and_focus_changes_and_skips_only_true_repeats() -> None:
