@@ -172,7 +172,7 @@ def apply(lab: Any, name: str, *, objects: Optional[int] = None, seed: int = 0) 
     """Seed `lab` with scenario `name` (see SCENARIOS); deterministic for a given seed.
 
     The store is mutated on the lab's loop thread (through `lab.call` when available); the
-    `target-offline` fault is injected afterwards from the calling thread.
+    `target-offline` fault is injected afterwards (`_take_target_offline`).
     """
     if name not in NAMES:
         raise ValueError(f"unknown scenario {name!r}; choose one of: {', '.join(NAMES)}")
@@ -182,11 +182,25 @@ def apply(lab: Any, name: str, *, objects: Optional[int] = None, seed: int = 0) 
         import asyncio
 
         try:
-            loop = asyncio.get_running_loop()
+            on_loop_thread = asyncio.get_running_loop() is getattr(lab, "_loop", None)
         except RuntimeError:
-            lab.faults.set_offline("target", True)
-        else:  # already on the loop thread: cannot block on it
-            loop.create_task(lab.faults.aset_offline("target", True))
+            on_loop_thread = False
+        if on_loop_thread:  # cannot block on the loop from its own thread
+            asyncio.get_running_loop().create_task(_take_target_offline(lab))
+        else:
+            lab.call(_take_target_offline, lab)
+
+
+async def _take_target_offline(lab: Any) -> None:
+    """The target site goes down and the source has already seen it down: the scenario starts in its steady state.
+
+    The source's health loop (replication.py) probes its remote targets once a second, so without this probe the
+    source would keep reporting the target online for up to a second after the lab started, and what a reader of
+    the scenario saw (the Preflight's health item, `replicate status`) would depend on how soon it asked."""
+    await lab.faults.aset_offline("target", True)
+    check_health = getattr(lab.source.replicator, "check_health", None)
+    if check_health is not None:
+        await check_health()
 
 
 def _seed(lab: Any, name: str, objects: Optional[int], seed: int) -> bool:

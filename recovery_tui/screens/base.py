@@ -26,8 +26,8 @@ from textual.worker import Worker, WorkerState
 from recovery_tui.messages import StateChanged, StepDone, WorkerFailed
 from recovery_tui.steps import Step
 from recovery_tui.widgets.explain import ExplainPane
+from recovery_tui.widgets.footer import Footer
 from recovery_tui.widgets.mc_command import McCommand
-from recovery_tui.widgets.step_footer import StepFooter
 from recovery_tui.widgets.step_header import StepHeader
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class StepScreen(Screen[None]):
         yield ExplainPane(self.EXPLAIN, shown=self.app.explain_shown, id="explain")
         yield from self.compose_body()
         yield McCommand(self.mc_command(), id="mc")
-        yield StepFooter()
+        yield Footer()
         yield Static(TOO_SMALL, id="too-small")
 
     def _size_classes_now(self) -> None:

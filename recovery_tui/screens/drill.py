@@ -18,12 +18,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from recovery_tui.drills import debrief
 from recovery_tui.drills.model import Drill, prose
 from recovery_tui.drills.scoring import Score, read_records, score
+from recovery_tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from recovery_tui.drills import Catalog

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from recovery_tui.procedure.site_ops import SiteOps, SiteSession
@@ -23,6 +23,7 @@ from recovery_tui.screens.base import TOO_SMALL, StepScreen
 from recovery_tui.screens.dialogs import MODAL_CSS
 from recovery_tui.steps import SiteStep
 from recovery_tui.widgets.explain import ExplainPane
+from recovery_tui.widgets.footer import Footer
 from recovery_tui.widgets.mc_command import McCommand
 from recovery_tui.widgets.step_header import StepHeader
 

@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, SelectionList, Static
+from textual.widgets import Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from recovery_tui.screens.dialogs import MODAL_CSS
 from recovery_tui.service.sitecanary import by_size, sample
 from recovery_tui.service.sitemodels import BucketPlan
+from recovery_tui.widgets.footer import Footer
 
 DEFAULT_K = 3
 """The sample size `b`/`r` start from."""

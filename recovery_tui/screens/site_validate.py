@@ -18,7 +18,7 @@ from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from recovery_tui.screens.dialogs import MODAL_CSS
 from recovery_tui.screens.site_base import SiteScreen
@@ -26,6 +26,7 @@ from recovery_tui.service.sitevalidate import DIFFERENCES, IN_SYNC, UNKNOWN, Buc
 from recovery_tui.service.validate import ValidationProgress
 from recovery_tui.steps import SiteStep
 from recovery_tui.widgets.diff_table import DiffTable, rows_from
+from recovery_tui.widgets.footer import Footer
 
 STYLE = {IN_SYNC: "green", DIFFERENCES: "red", UNKNOWN: "yellow"}
 

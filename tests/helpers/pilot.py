@@ -78,6 +78,13 @@ def screen_text(app: Any) -> str:
     return "\n".join(parts)
 
 
+def footer_keys(footer: Any) -> list[tuple[str, str, bool]]:
+    """What a `Footer` shows, left to right: (key, description, enabled) per key."""
+    from textual.widgets._footer import FooterKey
+
+    return [(k.key, k.description, not k.has_class("-disabled")) for k in footer.query(FooterKey)]
+
+
 class Keys:
     """Presses keys and counts them (the keystroke budgets of the keyboard-only walks), settling after each."""
 

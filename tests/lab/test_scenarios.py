@@ -51,6 +51,8 @@ def test_scenario_invariants(name: str) -> None:
             assert 0 < len(s_ids - t_ids) < len(s_ids)
         if name == "target-offline":
             assert lab.faults.is_offline("target")
+            # and the source has seen it so already, not at its next health probe (up to a second later)
+            assert not src.targets[BUCKET][0].online
         assert any(v.checksum_broken for v in versions) == (name == "checksum-failures")
         # the reverse direction is configured too (active-active) unless the target lost it
         if name != "total-loss":
