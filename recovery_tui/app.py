@@ -111,6 +111,7 @@ class RecoveryApp(DrillFlow, App[int]):
 
     def on_mount(self) -> None:
         if self.drill_mount():
+            self.call_after_refresh(self._first_frame_painted)  # a drill too: the collector back on
             return
         self.push_screen(self.make_step(Step.CONNECT))
         notice = self.state.extra.pop("startup_notice", "")

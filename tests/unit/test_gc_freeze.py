@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Iterator
 
 import pytest
@@ -40,6 +41,21 @@ def test_the_first_frame_freezes_start_up_only_when_the_cli_held_the_collector_o
     app._first_frame_painted()
     assert gc.get_freeze_count() > 10_000 and gc.isenabled()
     assert len(gc.get_objects()) < gc.get_freeze_count()  # what the collector still walks: not start-up's objects
+
+
+async def test_a_drill_turns_the_collector_back_on_after_its_first_frame(collector: None) -> None:
+    """`--lab --drill` starts through `cli._run_wizard` too (collector off): its first frame (the drill picker)
+    turns it back on, as step 1's does; it stayed off for the whole drill before."""
+    from recovery_tui.drills import Catalog
+    from recovery_tui.lab.scenarios import NAMES
+
+    drill = SimpleNamespace(drill=None, catalog=Catalog(scenarios=NAMES))  # no drill named: the picker
+    app = make_app(NoService(), aliases=[], lab=True, persist=False, drill=drill)  # type: ignore[arg-type]
+    gc.disable()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "DrillPickerScreen"
+        assert gc.isenabled() and gc.get_freeze_count() > 10_000
 
 
 def test_the_wizards_service_is_frozen_and_each_site_adds_few_objects(collector: None, tmp_path: Path) -> None:
