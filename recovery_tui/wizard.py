@@ -139,15 +139,23 @@ def _build_service(book: AliasBook, region: str) -> Any:
     lab just started as well) is frozen out of the collector's walks (`gc.freeze()`, as the App does with
     start-up's objects): it lives as long as the process. Walking it, with start-up's objects and a per-alias
     copy of the model, made each full collection 80-130 ms of CPU with every thread stopped, two or three
-    of them in six seconds of typing: a key pressed then waited that long (issue 9, U2)."""
+    of them in six seconds of typing: a key pressed then waited that long (issue 9, U2). The collector is held
+    off while it is built (it allocates much and frees little, as start-up does): a full collection midway,
+    ~40 ms with the UI stopped, walked what was about to be frozen anyway."""
     import gc
 
-    from recovery_tui.service.client import RecoveryService
-    from recovery_tui.service.site import preload_boto
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        from recovery_tui.service.client import RecoveryService
+        from recovery_tui.service.site import preload_boto
 
-    service = RecoveryService(book, region=region)
-    preload_boto(region)
-    gc.freeze()
+        service = RecoveryService(book, region=region)
+        preload_boto(region)
+    finally:
+        gc.freeze()
+        if was_on:  # off before the first frame (a lab session to resume): the App turns it on
+            gc.enable()
     return service
 
 
