@@ -111,6 +111,7 @@ class RecoveryApp(DrillFlow, App[int]):
 
     def on_mount(self) -> None:
         if self.drill_mount():
+            self.call_after_refresh(self._first_frame_painted)  # a drill too: the collector back on
             return
         self.push_screen(self.make_step(Step.CONNECT))
         notice = self.state.extra.pop("startup_notice", "")
@@ -139,7 +140,15 @@ class RecoveryApp(DrillFlow, App[int]):
 
     def _first_frame_painted(self) -> None:
         """Step 1 is on the screen: the garbage collector back on (the CLI holds it off while the wizard
-        starts) and the service built (a `DeferredService` from wizard.py waits for this)."""
+        starts) and the service built (a `DeferredService` from wizard.py waits for this).
+
+        What start-up built (Textual, the stylesheet, our modules: ~75k objects) lives as long as the process:
+        `gc.freeze()` moves it where the collector never walks it again. A full collection walks every object
+        it tracks with the UI thread stopped; walking these too made one cost ~100 ms, which a key pressed at
+        that moment waited for (issue 9, U2). Only when the CLI held the collector off: a test's App (collector
+        on) freezes nothing, so a test process does not keep earlier tests' garbage forever."""
+        if not gc.isenabled():
+            gc.freeze()  # start-up's few hundred unreachable objects are kept with it: nothing was collected yet
         gc.enable()
         opened = getattr(type(self.service), "open_after_first_frame", None)  # looked up on the class: a
         if opened is not None:  # test double answering every attribute is not a DeferredService

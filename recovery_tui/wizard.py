@@ -133,10 +133,30 @@ def run_wizard(settings: Settings) -> int:
 
 
 def _build_service(book: AliasBook, region: str) -> Any:
-    """The real service (boto3 and all), built by `DeferredService` once step 1 is on the screen."""
-    from recovery_tui.service.client import RecoveryService
+    """The real service (boto3 and all), built by `DeferredService` once step 1 is on the screen.
 
-    return RecoveryService(book, region=region)
+    botocore's S3 model is parsed here too (`preload_boto`), then all of it (~85k objects; with `--lab`, the
+    lab just started as well) is frozen out of the collector's walks (`gc.freeze()`, as the App does with
+    start-up's objects): it lives as long as the process. Walking it, with start-up's objects and a per-alias
+    copy of the model, made each full collection 80-130 ms of CPU with every thread stopped, two or three
+    of them in six seconds of typing: a key pressed then waited that long (issue 9, U2). The collector is held
+    off while it is built (it allocates much and frees little, as start-up does): a full collection midway,
+    ~40 ms with the UI stopped, walked what was about to be frozen anyway."""
+    import gc
+
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        from recovery_tui.service.client import RecoveryService
+        from recovery_tui.service.site import preload_boto
+
+        service = RecoveryService(book, region=region)
+        preload_boto(region)
+    finally:
+        gc.freeze()
+        if was_on:  # off before the first frame (a lab session to resume): the App turns it on
+            gc.enable()
+    return service
 
 
 def _start_lab(lab_plan: Any, settings: Settings) -> Any:

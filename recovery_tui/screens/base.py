@@ -14,6 +14,7 @@ override `worker_failed()` to reset the screen's own loading state.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, cast
 
@@ -45,6 +46,14 @@ TOO_SMALL = (
     "(q quits; a running resync continues on the server.)"
 )
 """Shown over the whole screen below 80x24."""
+
+COPIED_TOAST_SECONDS = 5.0
+"""How long the "Copied to the clipboard" toast stays."""
+COPIED_TOAST_AGAIN_AFTER = 4.0
+"""`c` pressed again with the same command shows a fresh toast only once the last one is this old: until then
+that one (the same words) is still on the screen for at least another second. Every press copies; only the
+toast is not stacked again (issue 9, U2: fifty identical toasts from a held or repeated `c` covered the screen,
+and each new one made Textual lay out and render all of them, ~45 ms of the UI thread per press)."""
 
 
 class StepScreen(Screen[None]):
@@ -89,6 +98,8 @@ class StepScreen(Screen[None]):
         """The run's state, shared with the App (which saves it)."""
         self.returning = False
         """Set when a later step was closed onto this one (escape): its next resume calls `reentered()`."""
+        self._copied_toast: tuple[str, float] = ("", 0.0)
+        """The command the last "Copied" toast showed and when (`time.monotonic`)."""
 
     @property
     def app(self) -> "RecoveryApp":  # type: ignore[override]
@@ -217,10 +228,15 @@ class StepScreen(Screen[None]):
             self.notify("No mc command for this step yet.", timeout=3)
             return
         self.app.copy_to_clipboard(command)
+        now = time.monotonic()
+        shown, at = self._copied_toast
+        if shown == command and now - at < COPIED_TOAST_AGAIN_AFTER:
+            return  # the toast saying so is still up (see COPIED_TOAST_AGAIN_AFTER)
+        self._copied_toast = (command, now)
         self.notify(
             f"{command}\n(if your terminal ignores OSC 52 copies, select the line at the bottom)",
             title="Copied to the clipboard",
-            timeout=5,
+            timeout=COPIED_TOAST_SECONDS,
         )
 
     def action_quit_wizard(self) -> None:

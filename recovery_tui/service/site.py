@@ -55,6 +55,14 @@ def _session() -> boto3.session.Session:
         return session
 
 
+def preload_boto(region: str = "us-east-1") -> None:
+    """Parse botocore's S3 model and endpoint rules into the process's shared loader now, in the calling thread
+    (the wizard does it while building its service, after step 1 is painted), so the first call to a site does
+    not. Makes one client that connects nowhere and is dropped: making a client does no I/O."""
+    _session().client("s3", region_name=region, endpoint_url="http://127.0.0.1:9",
+                      aws_access_key_id="preload", aws_secret_access_key="preload")
+
+
 class SiteClient:
     """One deployment: a boto3 client for S3 and a signed raw path for MinIO extensions and admin."""
 

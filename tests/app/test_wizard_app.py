@@ -147,6 +147,42 @@ async def test_lab_explanations_open_and_toggle(lab, wizard) -> None:
         assert any("mc replicate ls source/data" in n.message for n in app._notifications)
 
 
+async def test_copy_pressed_again_copies_every_time_but_does_not_stack_the_toast(lab, wizard, monkeypatch) -> None:
+    """Issue 9, U2: `c` pressed ten times copies ten times (ten OSC 52 writes) and leaves one "Copied" toast; the
+    same command shows a fresh toast once the last one is COPIED_TOAST_AGAIN_AFTER old; another command at once."""
+    from types import SimpleNamespace
+
+    from recovery_tui.screens import base
+
+    clock = SimpleNamespace(monotonic=lambda: 100.0)
+    monkeypatch.setattr(base, "time", clock)  # this module's clock only (asyncio keeps the real one)
+    app = wizard(lab)
+    copies: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(app, "copy_to_clipboard", copies.append)
+
+        def toasts() -> list[str]:
+            return [n.message for n in app._notifications if n.title == "Copied to the clipboard"]
+
+        await pilot.press(*"c" * 10)
+        await pilot.pause()
+        assert copies == ["mc replicate ls source/data --json"] * 10
+        assert len(toasts()) == 1 and toasts()[0].startswith("mc replicate ls source/data --json\n")
+        clock.monotonic = lambda: 100.0 + base.COPIED_TOAST_AGAIN_AFTER - 0.01
+        await pilot.press("c")
+        await pilot.pause()
+        assert len(copies) == 11 and len(toasts()) == 1
+        clock.monotonic = lambda: 100.0 + base.COPIED_TOAST_AGAIN_AFTER
+        await pilot.press("c")
+        await pilot.pause()
+        assert len(copies) == 12 and len(toasts()) == 2
+        monkeypatch.setattr(app.screen, "mc_command", lambda: "mc replicate ls target/data")
+        await pilot.press("c")
+        await pilot.pause()
+        assert copies[-1] == "mc replicate ls target/data" and len(toasts()) == 3
+
+
 def test_every_step_has_its_screen_and_each_screen_knows_its_step() -> None:
     from recovery_tui.screens.registry import SCREENS, screen_class
     from recovery_tui.steps import Step

@@ -4,6 +4,7 @@ negative-looking `--older-than -3d` is explained in one line (exit 2), not argpa
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 
 import pytest
@@ -76,11 +77,14 @@ def test_wizard_gets_the_region(monkeypatch) -> None:
     monkeypatch.setattr(app_module, "make_app", lambda service, **kw: FakeApp(service))
     monkeypatch.setattr("recovery_tui.exits.require_terminal", lambda: None)  # pytest's stdin is no terminal
     monkeypatch.setattr("recovery_tui.wizard._farewell", lambda state: None)
-    for argv, want in ((["--fresh", "--region", "eu-west-1"], "eu-west-1"), (["--fresh"], "us-east-1")):
-        args = cli.build_parser().parse_args(argv)
-        assert isinstance(args, argparse.Namespace)
-        assert cli._run_wizard(Settings.from_args(args)) == 0
-        assert seen[-1] == want
+    try:
+        for argv, want in ((["--fresh", "--region", "eu-west-1"], "eu-west-1"), (["--fresh"], "us-east-1")):
+            args = cli.build_parser().parse_args(argv)
+            assert isinstance(args, argparse.Namespace)
+            assert cli._run_wizard(Settings.from_args(args)) == 0
+            assert seen[-1] == want
+    finally:  # `_run_wizard` holds the collector off until a first frame this FakeApp never paints
+        gc.enable()
 
 
 @pytest.mark.parametrize("value", ["-30", "30", "30x", "1mo", "d", "7d-"])
