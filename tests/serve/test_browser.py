@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from serve_helpers import ROOT, plain
+from serve_helpers import plain
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -102,7 +102,7 @@ def requested_urls(driver: Any) -> set[str]:
     return {u for u in urls if u.startswith(("http:", "https:", "ws:", "wss:"))}
 
 
-def test_served_wizard_in_chromium_reaches_targets(served, browser: Any) -> None:
+def test_served_wizard_in_chromium_reaches_targets(served, browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -118,8 +118,7 @@ def test_served_wizard_in_chromium_reaches_targets(served, browser: Any) -> None
     wait_screen(browser, "Reload", after="Step 2 of 7")  # this screen's footer: the whole screen has arrived
     # let the canvas paint the last frame before the screenshot (two animation frames)
     browser.execute_async_script("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));")
-    out = ROOT / "screenshots" / "browser-targets.png"
-    out.parent.mkdir(exist_ok=True)
+    out = tmp_path / "browser-targets.png"  # a test run never rewrites the repository's screenshots/
     assert browser.save_screenshot(str(out)) and out.stat().st_size > 10_000
     # air-gapped: every request went to this server
     origin = s.url.rstrip("/").replace("http://", "")
