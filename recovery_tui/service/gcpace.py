@@ -11,7 +11,8 @@ deferred (the young ones still run as before, 0.03 s).
 `bulk()` keeps generation 0's threshold as it is (young garbage, the app's included, is collected as
 often as before) and raises generations 1 and 2 to at least 1,000 while any bulk step runs; the last step
 to finish puts the thresholds back. Nothing is turned off: deferred collections run when they are due
-again. The scope is a `with` block that never spans a `yield`, so it always ends.
+again. The scope is a `with` block that never spans a `yield`, so it always ends. A threshold changed by
+other code while a bulk step runs is overwritten by the saved one when the last step ends.
 """
 
 from __future__ import annotations
