@@ -95,7 +95,7 @@ class VersionLister:
         if key_marker and version_id_marker:
             query.append(("version-id-marker", version_id_marker))
         try:
-            return self._site.http.send("GET", f"/{self.bucket}", sorted(query), ctx=self._ctx).body
+            return self._site.http.send("GET", f"/{self.bucket}", sorted(query), ctx=self._ctx, lean=True).body
         except HttpStatusError as exc:
             raise to_recovery_error(exc, self._ctx) from None
 

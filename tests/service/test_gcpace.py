@@ -73,9 +73,9 @@ class _Watching(_Http):
         super().__init__(*a, **kw)
         self.during: list[tuple[int, int, int]] = []
 
-    def send(self, method, path, query, *, ctx):  # noqa: ANN001
+    def send(self, method, path, query, *, ctx, lean=False):  # noqa: ANN001
         self.during.append(gc.get_threshold())
-        return super().send(method, path, query, ctx=ctx)
+        return super().send(method, path, query, ctx=ctx, lean=lean)
 
 
 def test_listing_defers_only_while_fetching_and_parsing(thresholds, monkeypatch) -> None:
