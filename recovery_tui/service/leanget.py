@@ -46,7 +46,10 @@ def get(pool: object, host: str, target: str, headers: Mapping[str, str], read_t
     get_conn, put_conn = getattr(pool, "_get_conn", None), getattr(pool, "_put_conn", None)
     if get_conn is None or put_conn is None:
         return None
-    conn = get_conn()
+    try:
+        conn = get_conn()
+    except Exception:  # a closed or exhausted pool: the usual path says what is wrong
+        return None
     keep = False
     try:
         sock = getattr(conn, "sock", None)
