@@ -13,6 +13,8 @@ query as given, so what is signed is exactly what is sent.
 botocore's blacklist, host from the URL) without building an `AWSRequest`: the signing key is
 derived once per day and region, and the canonical request is one string join. It is checked
 against botocore's signature in tests; `prepare` still returns botocore's signed request.
+`send(lean=True)` (the listing's GETs) reads a plain Content-Length answer on an already open pooled
+connection directly (`leanget`), and goes through urllib3 for everything else.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from botocore.auth import S3SigV4Auth, _host_from_url
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from . import leanget
 from .aliases import Alias
 from .errmap import CallContext, connection_failure, map_error, parse_wire_error
 from .errors import RecoveryError
@@ -220,8 +223,12 @@ class SignedHttp:
         stream: bool = False,
         sign: bool = True,
         timeouts: Optional[Timeouts] = None,
+        lean: bool = False,
     ) -> RawResponse:
-        """Send with `policy`'s retries; >= 400 raises HttpStatusError, no answer raises ConnectionFailure."""
+        """Send with `policy`'s retries; >= 400 raises HttpStatusError, no answer raises ConnectionFailure.
+
+        `lean` (a body-less GET, e.g. a listing page): on a connection the pool already has open, write the
+        request and read a plain Content-Length answer directly (`leanget`); otherwise the usual path."""
         t = timeouts or self.timeouts
         timeout = urllib3.Timeout(connect=t.connect, read=t.read)
         attempt = 0
@@ -235,6 +242,24 @@ class SignedHttp:
                 hdrs = self.signer.sign(method, epath, qs, body, headers)
             else:
                 hdrs = dict(headers or {})
+            if lean and method == "GET" and not body and not stream:
+                try:
+                    pool = self.pool.connection_from_host(self._origin[1], self._origin[2], self._origin[0])
+                    target = self._base_path + epath + (f"?{qs}" if qs else "")
+                    got = leanget.get(pool, self.signer.host, target, hdrs, t.read)
+                except TimeoutError as exc:
+                    if policy.should_retry_connection(attempt):
+                        time.sleep(policy.delay(attempt))
+                        continue
+                    raise connection_failure(ctx, exc) from None
+                if got is not None:
+                    status, resp_headers, data = got
+                    if status < 400:
+                        return RawResponse(status, resp_headers, body=data)
+                    if policy.should_retry_status(status, attempt):
+                        time.sleep(policy.delay(attempt, resp_headers))
+                        continue
+                    raise HttpStatusError(status, resp_headers, data)
             try:
                 # The site's connection pool, asked for the already encoded path and query: the pool manager's
                 # `request` would parse the whole URL again and percent-encode it twice more, a per-character

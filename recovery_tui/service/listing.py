@@ -35,7 +35,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, Optional
 
-from . import parsepool
+from . import gcpace, parsepool
 from .errors import RecoveryError, ServerError
 from .http import HttpStatusError, to_recovery_error
 from .pagexml import (  # noqa: F401  (re-exported: the reader's API lives here for callers and tests)
@@ -95,7 +95,7 @@ class VersionLister:
         if key_marker and version_id_marker:
             query.append(("version-id-marker", version_id_marker))
         try:
-            return self._site.http.send("GET", f"/{self.bucket}", sorted(query), ctx=self._ctx).body
+            return self._site.http.send("GET", f"/{self.bucket}", sorted(query), ctx=self._ctx, lean=True).body
         except HttpStatusError as exc:
             raise to_recovery_error(exc, self._ctx) from None
 
@@ -129,9 +129,9 @@ class VersionLister:
         order, and any failure stops the listing there, as without the pool.
         """
         first = (start_after, "")
-        body = self._request(prefix, first[0], first[1], delimiter)
         delimited = bool(delimiter)
-        page = parse_page(body, delimited)
+        with gcpace.bulk():  # never held across a yield (see gcpace)
+            page = parse_page(self._request(prefix, first[0], first[1], delimiter), delimited)
         yield page
         at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, first)
         if at is None:  # one page (most of a prefix-parallel run's listings): nothing to pipeline
@@ -141,7 +141,8 @@ class VersionLister:
         error: Optional[RecoveryError] = None
         while at is not None:
             try:
-                body = self._request(prefix, at[0], at[1], delimiter)
+                with gcpace.bulk():
+                    body = self._request(prefix, at[0], at[1], delimiter)
             except RecoveryError:
                 if pending is not None:
                     yield self._finish(pending)  # what was fetched before the failure still counts
@@ -151,7 +152,8 @@ class VersionLister:
                 if pending is not None:
                     yield self._finish(pending)
                     pending = None
-                page = parse_page(body, delimited)
+                with gcpace.bulk():
+                    page = parse_page(body, delimited)
                 yield page
                 at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, at)
                 continue
@@ -169,6 +171,10 @@ class VersionLister:
             raise error
 
     def _finish(self, pending: tuple[tuple[str, str], bytes, object, bool]) -> RawPage:
+        with gcpace.bulk():
+            return self._finish_page(pending)
+
+    def _finish_page(self, pending: tuple[tuple[str, str], bytes, object, bool]) -> RawPage:
         asked, body, fut, delimited = pending
         try:
             status, out = fut.result()  # type: ignore[attr-defined]

@@ -29,7 +29,6 @@ import operator
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from itertools import islice
 from typing import Any, Callable, Optional
 
 from .aliases import BucketPath
@@ -178,14 +177,19 @@ def _unequal_ranges(s: list[Entry], d: list[Entry]) -> list[tuple[list[Entry], l
     A lazy `map(ne)` over both lists finds the next position where they disagree (C speed, stops there);
     the range is the rest of the smaller of the two keys found there, on each side (so a key's versions are
     compared as sets, never by position); then the scan goes on after it. The unmatched tails form the last
-    range. Cost: one C-level comparison per entry plus a bisection per differing key.
+    range. Cost: one C-level comparison per entry plus a bisection per differing key. Each scan starts from
+    a list iterator set to its position (`__setstate__`, O(1)): `islice(s, i, None)` would step over the
+    first i entries again for every difference, quadratic in a chunk with many of them.
     """
     out: list[tuple[list[Entry], list[Entry]]] = []
     i = j = 0
     ns, nd = len(s), len(d)
     while i < ns and j < nd:
+        its, itd = iter(s), iter(d)
+        its.__setstate__(i)  # type: ignore[attr-defined]
+        itd.__setstate__(j)  # type: ignore[attr-defined]
         try:
-            k = indexOf(map(ne, islice(s, i, None), islice(d, j, None)), True)
+            k = indexOf(map(ne, its, itd), True)
         except ValueError:  # equal up to the end of the shorter one
             k = min(ns - i, nd - j)
             i, j = i + k, j + k

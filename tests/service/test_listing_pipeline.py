@@ -37,7 +37,7 @@ class _Http:
     def __init__(self, b: Bucket, fail_at: int = -1, cut_at: int = -1) -> None:
         self.b, self.calls, self.fail_at, self.cut_at = b, 0, fail_at, cut_at
 
-    def send(self, method, path, query, *, ctx):  # noqa: ANN001
+    def send(self, method, path, query, *, ctx, lean=False):  # noqa: ANN001
         q = dict(query)
         self.calls += 1
         if self.calls == self.fail_at:
