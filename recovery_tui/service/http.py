@@ -188,6 +188,8 @@ class SignedHttp:
                 if ca_bundle:
                     kw["ca_certs"] = ca_bundle
         self.pool = urllib3.PoolManager(**kw)  # type: ignore[arg-type]
+        self._lean = True
+        """`send(lean=True)` may read answers directly (`leanget`); off after an answer it could not read."""
         origin = urllib3.util.parse_url(alias.url)
         self._origin = (origin.scheme or "http", origin.host or "", origin.port)
         self._base_path = alias.url.split("://", 1)[-1].partition("/")[2]
@@ -242,11 +244,13 @@ class SignedHttp:
                 hdrs = self.signer.sign(method, epath, qs, body, headers)
             else:
                 hdrs = dict(headers or {})
-            if lean and method == "GET" and not body and not stream:
+            if lean and self._lean and method == "GET" and not body and not stream:
                 try:
                     pool = self.pool.connection_from_host(self._origin[1], self._origin[2], self._origin[0])
                     target = self._base_path + epath + (f"?{qs}" if qs else "")
                     got = leanget.get(pool, self.signer.host, target, hdrs, t.read)
+                except leanget.Unreadable:
+                    self._lean, got = False, None  # this server answers in another shape: later pages the usual way
                 except TimeoutError as exc:
                     if policy.should_retry_connection(attempt):
                         time.sleep(policy.delay(attempt))

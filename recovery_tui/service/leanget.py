@@ -15,7 +15,10 @@ listed version, on top of ~1.7). So the listing's GETs take this path when they 
   again the usual way (a GET of a listing page changes nothing). A timeout is raised as `TimeoutError`, for
   the caller's retry policy, as urllib3's read timeout would be;
 * the connection goes back to the pool only when the answer ended exactly where its length said and the
-  server did not say `Connection: close`.
+  server did not say `Connection: close`;
+* a server whose answer it could not read (`Unreadable`) is asked every later page the usual way only
+  (`SignedHttp` turns the path off), so no server is asked each page twice. MinIO's XML answers carry a
+  Content-Length (`writeResponse` in cmd/api-response.go sets it from the body), as the lab's do.
 """
 
 from __future__ import annotations
@@ -39,10 +42,16 @@ class _Unsupported(Exception):
 
 Answer = tuple[int, dict[str, str], bytes]
 
+class Unreadable(Exception):
+    """The request was sent but the server's answer is not one this reader handles (chunked, compressed, no
+    length, HTTP/1.0, 1xx): the caller sends it again the usual way and should stop taking this path for that
+    server, or every page would be asked twice."""
+
 
 def get(pool: object, host: str, target: str, headers: Mapping[str, str], read_timeout: Optional[float]
         ) -> Optional[Answer]:
-    """(status, headers, body) of `GET target` on one of `pool`'s open connections; None to go the usual way."""
+    """(status, headers, body) of `GET target` on one of `pool`'s open connections; None to go the usual way
+    (nothing sent, or a connection the server had closed); raises `Unreadable` for an answer of another shape."""
     get_conn, put_conn = getattr(pool, "_get_conn", None), getattr(pool, "_put_conn", None)
     if get_conn is None or put_conn is None:
         return None
@@ -64,7 +73,9 @@ def get(pool: object, host: str, target: str, headers: Mapping[str, str], read_t
         return status, hdrs, body
     except TimeoutError:
         raise
-    except (_Unsupported, OSError, ValueError, UnicodeError):
+    except (_Unsupported, ValueError, UnicodeError):
+        raise Unreadable() from None
+    except OSError:
         return None
     finally:
         if not keep:

@@ -91,7 +91,11 @@ def lean_uses(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     real = leanget.get
 
     def counting(*a: Any, **kw: Any) -> Any:
-        got = real(*a, **kw)
+        try:
+            got = real(*a, **kw)
+        except leanget.Unreadable:
+            uses.append(False)
+            raise
         uses.append(got is not None)
         return got
 
@@ -124,10 +128,13 @@ def test_same_answer_and_headers_as_urllib3(server: Any, lean_uses: list[bool]) 
 def test_other_answers_are_sent_again_the_usual_way(server: Any, lean_uses: list[bool], answer: Any) -> None:
     http = _http(server)
     http.send("GET", "/data", QUERY, ctx=CTX)  # opens the connection
-    server.script = [answer, answer]
+    server.script = [answer, answer, answer]
     got = http.send("GET", "/data", QUERY, ctx=CTX, lean=True)
     assert got.body == BODY  # de-chunked / decoded by urllib3, as without lean
     assert lean_uses == [False] and len(server.seen) == 3
+    # a server that answers in that shape once is asked every later page once, the usual way only
+    again = http.send("GET", "/data", QUERY, ctx=CTX, lean=True)
+    assert again.body == BODY and lean_uses == [False] and len(server.seen) == 4
 
 
 def test_no_reuse_after_connection_close_or_a_longer_answer(server: Any, lean_uses: list[bool]) -> None:
