@@ -30,6 +30,10 @@ from .fleetmodel import FAILED, PENDING, QUEUED, FleetSnapshot, snapshot
 from .sitemodels import SITE_MODE, SiteResyncMetrics, SiteResyncOp
 from .siterepl import SiteResyncAllFailed, SiteResyncRefused, site_resync, site_resync_metrics
 
+SITE_READS_AT_END = 3
+"""Ticks after every bucket ended on which the run still asks for the site-level status before it ends
+saying that status is unknown (a metrics read that fails right then must not hide a site resync left
+Ongoing, §15.4)."""
 
 class SiteResyncRunner(FleetRunner):
     """See the module docstring; `buckets`/`order`/`max_running` do not apply (the server resyncs all)."""
@@ -48,6 +52,10 @@ class SiteResyncRunner(FleetRunner):
         self.op: Optional[SiteResyncOp] = None
         self.last_metrics: Optional[SiteResyncMetrics] = None
         """The latest sample of this run's site resync (§15.5), or None."""
+        self._site_read_at_end = False
+        """The site-level status was read on a tick where every bucket had ended."""
+        self._unread_at_end = 0
+        """Ticks since every bucket ended on which that status could not be read."""
         cp = self.checkpoint
         if cp is not None and cp.resumed:
             self.resync_id = str(cp.state.get("resync_id", ""))
@@ -164,18 +172,34 @@ class SiteResyncRunner(FleetRunner):
         self._save()
 
     # -- polling ------------------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        """Every bucket ended and the site-level status was read after that (the one place that says whether
+        the server still holds the site resync Ongoing, §15.4), or could not be read `SITE_READS_AT_END` times."""
+        if not super().finished:
+            return False
+        return not self.resync_id or self._site_read_at_end or self._unread_at_end >= SITE_READS_AT_END
+
     def _poll(self, at: float) -> bool:
         ok = super()._poll(at)
         if not ok or not self.resync_id:
             return ok
+        ended = super().finished
         try:
             m = self.metrics()
         except RecoveryError:
             m = None
         if m is not None and m.resync_id == self.resync_id:
             self.site_status = m.status
-            if m.status.lower() == "ongoing" and not any(r.running for r in self.rows.values()):
+            self._site_read_at_end = ended
+            if m.status.lower() == "ongoing" and ended:
                 self.note = self._stuck_note()
+        elif ended:
+            self._unread_at_end += 1
+            if self._unread_at_end >= SITE_READS_AT_END:  # replaces a start's note, as the stuck note does
+                self.note = (f"every bucket has ended; the status of site resync {self.resync_id[:8]} could not be "
+                             f"read from {self.src}'s metrics (last seen: {self.site_status or 'unknown'}): see "
+                             f"{self.mc('status')}")
         return ok
 
     def _stuck_note(self) -> str:

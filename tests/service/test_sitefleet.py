@@ -4,17 +4,18 @@ against the `site-replication` lab: one start, failures listed per bucket, the O
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
 from recovery_tui.lab import sitescen
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.discovery import discover
-from recovery_tui.service.errors import InputError
+from recovery_tui.service.errors import ConnectionFailure, InputError
+from recovery_tui.service.fleet import FleetRunner
 from recovery_tui.service.fleetmodel import COMPLETED, FAILED
 from recovery_tui.service.fleetstatus import fleet_status
-from recovery_tui.service.sitefleet import SiteResyncRunner
+from recovery_tui.service.sitefleet import SITE_READS_AT_END, SiteResyncRunner
 from recovery_tui.service.siterepl import (
     SiteResyncAllFailed,
     SiteResyncRefused,
@@ -63,6 +64,35 @@ def test_partial_failure_fails_those_rows_and_says_why(lab: Lab, tmp_path: Path)
     assert rows["docs"].status == FAILED and "no valid remote target found for this peer" in rows["docs"].detail
     assert all(r.clean for b, r in rows.items() if b != "docs")
     assert "never started" in snap.note and "Ongoing" in snap.note and "site resync cancel source target" in snap.note
+
+
+@pytest.mark.parametrize(("unread", "said"), [(2, "never started"), (99, "could not be read")])
+def test_the_site_status_is_read_after_every_bucket_ended(lab: Lab, tmp_path: Path, unread: int, said: str) -> None:
+    """The metrics read on the tick where the last bucket ends fails (a cut stream): the run asks again on the
+    next ticks instead of ending without the site-level status; unread SITE_READS_AT_END times, it ends saying
+    that status is unknown and how to read it."""
+    svc = make_service(lab, tmp_path)
+    plan = discover(svc, "source", "target")
+    lab.call(lambda: lab.source.site.targets.__setitem__("docs", []))  # the site status then stays Ongoing
+    runner = SiteResyncRunner(svc, plan, poll_interval=0.05)
+    real, left, asked = runner.metrics, [unread], []
+
+    def cut_at_the_end() -> Any:
+        if FleetRunner.finished.fget(runner):  # type: ignore[attr-defined]  # every bucket has ended
+            asked.append(1)
+            if left[0] > 0:
+                left[0] -= 1
+                raise ConnectionFailure("source: the metrics stream was cut")
+        return real()
+
+    runner.metrics = cut_at_the_end  # type: ignore[method-assign]
+    snap = runner.run()
+    assert said in snap.note
+    if unread < SITE_READS_AT_END:
+        assert len(asked) == unread + 1 and runner.site_status == "Ongoing" and "Ongoing" in snap.note
+    else:
+        assert len(asked) == SITE_READS_AT_END
+        assert "mc admin replicate resync status source target" in snap.note
 
 
 def test_already_running_is_followed_and_second_start_refused(lab: Lab, tmp_path: Path) -> None:
