@@ -244,52 +244,43 @@ class SignedHttp:
                 hdrs = self.signer.sign(method, epath, qs, body, headers)
             else:
                 hdrs = dict(headers or {})
+            target = self._base_path + epath + (f"?{qs}" if qs else "")
+            got: Optional[tuple[int, dict[str, str], bytes]] = None
             if lean and self._lean and method == "GET" and not body and not stream:
                 try:
-                    pool = self.pool.connection_from_host(self._origin[1], self._origin[2], self._origin[0])
-                    target = self._base_path + epath + (f"?{qs}" if qs else "")
-                    got = leanget.get(pool, self.signer.host, target, hdrs, t.read)
+                    got = leanget.get(self._site_pool(), self.signer.host, target, hdrs, t.read)
                 except leanget.Unreadable:
-                    self._lean, got = False, None  # this server answers in another shape: later pages the usual way
+                    self._lean = False  # this server answers in another shape: later pages the usual way
                 except TimeoutError as exc:
                     if policy.should_retry_connection(attempt):
                         time.sleep(policy.delay(attempt))
                         continue
                     raise connection_failure(ctx, exc) from None
-                if got is not None:
-                    status, resp_headers, data = got
-                    if status < 400:
-                        return RawResponse(status, resp_headers, body=data)
-                    if policy.should_retry_status(status, attempt):
-                        time.sleep(policy.delay(attempt, resp_headers))
+            if got is None:
+                try:
+                    resp = self._site_pool().urlopen(
+                        method.upper(), target, body=body or None, headers=hdrs, timeout=timeout,
+                        preload_content=False, redirect=False, retries=False, assert_same_host=False,
+                    )
+                except (urllib3.exceptions.HTTPError, OSError) as exc:
+                    if policy.should_retry_connection(attempt) and not _is_tls_failure(exc):
+                        time.sleep(policy.delay(attempt))
                         continue
-                    raise HttpStatusError(status, resp_headers, data)
-            try:
-                # The site's connection pool, asked for the already encoded path and query: the pool manager's
-                # `request` would parse the whole URL again and percent-encode it twice more, a per-character
-                # Python loop over a listing's markers (~100 µs a request), for the same bytes on the wire.
-                resp = self.pool.connection_from_host(self._origin[1], self._origin[2], self._origin[0]).urlopen(
-                    method.upper(), self._base_path + epath + (f"?{qs}" if qs else ""), body=body or None, headers=hdrs,
-                    timeout=timeout, preload_content=False, redirect=False, retries=False, assert_same_host=False,
-                )
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
-                if policy.should_retry_connection(attempt) and not _is_tls_failure(exc):
-                    time.sleep(policy.delay(attempt))
-                    continue
-                raise connection_failure(ctx, exc) from None
-            status = resp.status
-            resp_headers = {k: v for k, v in resp.headers.items()}
-            if status < 400 and stream:
-                return RawResponse(status, resp_headers, stream=resp)
-            try:
-                data = resp.read(decode_content=True)
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                    raise connection_failure(ctx, exc) from None
+                resp_headers = {k: v for k, v in resp.headers.items()}
+                if resp.status < 400 and stream:
+                    return RawResponse(resp.status, resp_headers, stream=resp)
+                try:
+                    data = resp.read(decode_content=True)
+                except (urllib3.exceptions.HTTPError, OSError) as exc:
+                    resp.release_conn()
+                    if policy.should_retry_connection(attempt):
+                        time.sleep(policy.delay(attempt))
+                        continue
+                    raise connection_failure(ctx, exc) from None
                 resp.release_conn()
-                if policy.should_retry_connection(attempt):
-                    time.sleep(policy.delay(attempt))
-                    continue
-                raise connection_failure(ctx, exc) from None
-            resp.release_conn()
+                got = resp.status, resp_headers, data
+            status, resp_headers, data = got
             if status < 400:
                 return RawResponse(status, resp_headers, body=data)
             if policy.should_retry_status(status, attempt):
@@ -297,6 +288,11 @@ class SignedHttp:
                 continue
             raise HttpStatusError(status, resp_headers, data)
 
+    def _site_pool(self) -> urllib3.HTTPConnectionPool:
+        """The site's connection pool, asked for the already encoded path and query: the pool manager's
+        `request` would parse the whole URL again and percent-encode it twice more, a per-character Python
+        loop over a listing's markers (~100 µs a request), for the same bytes on the wire."""
+        return self.pool.connection_from_host(self._origin[1], self._origin[2], self._origin[0])
 
 def _is_tls_failure(exc: BaseException) -> bool:
     """Certificate problems do not go away on retry."""
