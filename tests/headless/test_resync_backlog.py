@@ -16,20 +16,10 @@ from typing import Any, Callable
 
 import pytest
 
-from recovery_tui.cli import main
+from helpers.labkit import run_cli as run
 from recovery_tui.journal import list_runs, read_run
 from recovery_tui.lab.server import Lab
 from recovery_tui.paths import state_dir
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 def _use(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> Lab:

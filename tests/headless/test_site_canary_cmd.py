@@ -9,31 +9,18 @@ from typing import Any, Iterator
 
 import pytest
 
-from recovery_tui.cli import main
+from helpers.labkit import run_cli as run
+from helpers.labkit import site_loss_lab, use_lab_env
 from recovery_tui.journal import list_runs, read_run
 from recovery_tui.lab.server import Lab
 from recovery_tui.service.canary import CANARY_PREFIX
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
-
-
 @pytest.fixture
 def loss(monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
-    lab = Lab(scenario="site-loss", objects=40, resync_delay=0.0).start()
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
-    try:
+    with site_loss_lab(40) as lab:
+        use_lab_env(lab, monkeypatch)
         yield lab
-    finally:
-        lab.stop()
 
 
 def canary_buckets(lab: Lab) -> dict[str, set[str]]:

@@ -12,7 +12,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from recovery_tui.cli import main
+from helpers.labkit import run_cli as run
+from helpers.labkit import site_loss_lab, use_lab_env
 from recovery_tui.journal import list_runs, read_run
 from recovery_tui.lab import sitescen
 from recovery_tui.lab.server import Lab
@@ -23,16 +24,6 @@ VALIDATE_KEYS = {"bucket", "in_sync", "missing_on_target", "extra_on_target"}
 STATUSES = {"Queued", "Pending", "Ongoing", "Completed", "Failed", "Excluded"}
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
-
-
 def one_line(err: str) -> str:
     lines = [line for line in err.splitlines() if line.strip() and not line.startswith(("note:", " "))]
     assert len(lines) == 1, err
@@ -41,13 +32,9 @@ def one_line(err: str) -> str:
 
 @pytest.fixture
 def loss(monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
-    lab = Lab(scenario="site-loss", objects=120, resync_delay=0.0).start()
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
-    try:
+    with site_loss_lab(120) as lab:
+        use_lab_env(lab, monkeypatch)
         yield lab
-    finally:
-        lab.stop()
 
 
 def test_plan_json_contract_and_exit_1_for_buckets_needing_a_fix(loss: Lab, capsys: Any) -> None:

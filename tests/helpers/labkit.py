@@ -86,6 +86,13 @@ def run_main(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> Run:
     return Run(int(code), captured.out, captured.err)
 
 
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`run_main` as (code, stdout, stderr), for tests that unpack it; a traceback in either fails the test."""
+    r = run_main(argv, capsys)
+    assert "Traceback" not in r.out + r.err
+    return r.code, r.out, r.err
+
+
 def run_process(argv: Sequence[str], env: Optional[dict[str, str]] = None, timeout: float = 60,
                 **kw: Any) -> Run:
     """The real console script (`python -m recovery_tui`) in a subprocess."""

@@ -10,18 +10,8 @@ from typing import Any
 
 import pytest
 
-from recovery_tui.cli import main
+from helpers.labkit import run_cli as run
 from recovery_tui.lab.server import Lab
-
-
-def run(capsys: Any, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 @pytest.fixture
