@@ -17,7 +17,8 @@ import pytest
 from recovery_tui.service import gcpace
 from recovery_tui.service.errmap import CallContext
 from recovery_tui.service.listing import VersionLister
-from tests.service.test_listing_pipeline import _bucket, _Http
+
+from .test_listing_pipeline import _bucket, _Http
 
 
 @pytest.fixture
