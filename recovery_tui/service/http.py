@@ -19,11 +19,13 @@ connection directly (`leanget`), and goes through urllib3 for everything else.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import hashlib
 import hmac
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from typing import Iterator, Mapping, Optional, Sequence
@@ -75,10 +77,33 @@ def ca_bundle_for(env: Mapping[str, str]) -> Optional[str]:
             parts.append(open(p, "rb").read())
         except OSError:
             continue
-    fd, path = tempfile.mkstemp(prefix="recovery-tui-ca-", suffix=".pem")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(b"\n".join(parts))
+    pem = b"\n".join(parts)
+    with _BUNDLES_LOCK:
+        path = _BUNDLES.get(pem)
+        if path is None or not os.path.isfile(path):
+            fd, path = tempfile.mkstemp(prefix="recovery-tui-ca-", suffix=".pem")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pem)
+            if not _BUNDLES:
+                atexit.register(_remove_bundles)
+            _BUNDLES[pem] = path
     return path
+
+
+_BUNDLES: dict[bytes, str] = {}
+"""The bundles this process wrote, by content: one file per distinct bundle, removed at exit (each headless
+command and each service used to leave a ~240 KB file in the temp directory for good)."""
+_BUNDLES_LOCK = threading.Lock()
+
+
+def _remove_bundles() -> None:
+    with _BUNDLES_LOCK:
+        for path in _BUNDLES.values():
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        _BUNDLES.clear()
 
 
 @dataclass

@@ -58,11 +58,12 @@ def test_ca_from_mc_certs_dir(tls_lab: Lab, capsys, monkeypatch, tmp_path: Path)
 
 
 @pytest.mark.slow
-def test_ssl_cert_file_as_a_process(tls_lab: Lab) -> None:
-    env = {**tls_lab.env(), "SSL_CERT_FILE": str(tls_lab.ca_pem_path)}
+def test_ssl_cert_file_as_a_process(tls_lab: Lab, tmp_path: Path) -> None:
+    env = {**tls_lab.env(), "SSL_CERT_FILE": str(tls_lab.ca_pem_path), "TMPDIR": str(tmp_path)}
     r = run_process(["validate", "source/data", "target/data", "--json"], env=env)
     assert r.code == 0, r.err
     assert json.loads(r.out)["in_sync"] is True
+    assert list(tmp_path.iterdir()) == []  # the combined CA bundle it wrote is gone at exit
     r = run_process(["targets", "source/data"], env=tls_lab.env())
     assert_one_line_error(r, 3)
 
@@ -75,6 +76,8 @@ def test_service_verifies_and_honours_insecure_and_cas(tls_lab: Lab, tmp_path: P
     assert RecoveryService(AliasBook(env=env, insecure=True)).list_buckets("source") == ["data"]
     with_ca = {**env, "SSL_CERT_FILE": str(tls_lab.ca_pem_path)}
     assert RecoveryService(AliasBook(env=with_ca)).list_buckets("target") == ["data"]
+    # one bundle file per distinct bundle, however many services a process builds
+    assert RecoveryService(AliasBook(env=with_ca)).ca_bundle == RecoveryService(AliasBook(env=with_ca)).ca_bundle
 
 
 def test_wizard_insecure_flag_reaches_the_alias_book(monkeypatch) -> None:
