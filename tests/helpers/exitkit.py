@@ -10,6 +10,7 @@ point, each with its own state directory.
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import time
@@ -21,6 +22,7 @@ from typing import Optional
 
 import requests
 
+from helpers import procinfo
 from helpers.ptykit import PtyApp, listening_ports
 from helpers.waiting import wait_until
 from recovery_tui.state import WizardState
@@ -128,7 +130,12 @@ def _signal_at(point: str, way: str, state_dir: Path) -> Outcome:
         else:
             app.press("ctrl+c")
         code = app.wait(EXIT_WITHIN + 1)
-        return Outcome(way, code, time.monotonic() - start, ports, sent_at, app.text(since_mark=False))
+        seconds = time.monotonic() - start
+        output = app.text(since_mark=False)
+        if code is None:  # say what it was doing (and how the test's own process handles SIGINT)
+            output += f"\n[still running: {procinfo.describe(app.proc.pid)}; test process: " \
+                      f"{procinfo.describe(os.getpid())}]"
+        return Outcome(way, code, seconds, ports, sent_at, output)
     finally:
         app.close()
 
@@ -146,7 +153,8 @@ def check_signals_at(point: str, tmp_path: Path) -> None:
     for o in outcomes:
         signum = WAYS[o.way]
         where = f"{o.way} at {point}"
-        assert o.code is not None and o.seconds <= EXIT_WITHIN, f"{where}: still running after {o.seconds:.1f} s"
+        assert o.code is not None and o.seconds <= EXIT_WITHIN, \
+            f"{where}: still running after {o.seconds:.1f} s\n{o.output[-600:]}"
         # before its handlers exist the process ends by the signal's default action (nothing started yet), or,
         # for SIGINT while Python itself is still starting, by its KeyboardInterrupt
         allowed = {128 + signum} | ({-signum} if point == "spawned" else set())

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from helpers import procinfo
 from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
 
@@ -85,8 +86,9 @@ class HeadlessRun:
         self.proc.send_signal(sig)
         try:
             out, err = self.proc.communicate(timeout=EXIT_WITHIN + 1)
-        except subprocess.TimeoutExpired:
-            return None, time.monotonic() - start, ""
+        except subprocess.TimeoutExpired:  # say what it was doing (and how the test's own process handles SIGINT)
+            return None, time.monotonic() - start, f"{procinfo.describe(self.proc.pid)}; test process: " \
+                f"{procinfo.describe(os.getpid())}"
         return self.proc.returncode, time.monotonic() - start, err
 
     def finish(self, timeout: float = 120) -> tuple[int, str, str]:

@@ -51,7 +51,7 @@ def test_headless_run_interrupted_mid_fleet_then_continued(site_lab: Lab, way: i
         code, seconds, err = first.interrupt(way)
     finally:
         first.close()
-    assert code is not None and seconds <= EXIT_WITHIN, f"still running {seconds:.1f} s after the signal"
+    assert code is not None and seconds <= EXIT_WITHIN, f"still running {seconds:.1f} s after the signal ({err})"
     assert code == 128 + way, (code, err[-800:])
     assert "Traceback" not in err and "run the same command again" in err
 
