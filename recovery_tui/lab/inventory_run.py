@@ -64,8 +64,8 @@ class _Writer:
     """Collects the walked versions and stores full files in the destination bucket.
 
     The walk appends `store.Version` references to `pending`; `capture()` reads their fields into the
-    current file's columns. The walk calls it before every await, so each field
-    is read in the same turn of the loop as the walk saw the version, as when it was read row by row."""
+    current file's columns. The walk calls it before every await, so each field is read in the same turn
+    of the loop as the walk saw the version (as when each row was read on its own)."""
 
     def __init__(self, rt: "SiteRuntime", job: "InventoryJob", base: str, fault: Optional[str],
                  rows_per_file: int) -> None:
