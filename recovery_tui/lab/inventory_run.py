@@ -23,14 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
-import json
-from datetime import datetime, timezone
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Optional
 
 from recovery_tui.lab import store
 from recovery_tui.lab.gofmt import dumps
+from recovery_tui.lab.inventory_encode import Captured, encode
 
 if TYPE_CHECKING:
     from recovery_tui.lab.inventory import InventoryJob
@@ -39,8 +36,6 @@ if TYPE_CHECKING:
 BATCH_KEYS = 2000
 """Keys walked between two yields to the loop (and two status updates)."""
 DEFAULT_ROWS_PER_FILE = 1_000_000
-BOOL_FIELDS = frozenset({"IsMultipart", "IsBucketKeyEnabled", "IsDeleteMarker", "IsLatest"})
-TIME_FIELDS = frozenset({"ObjectLockRetainUntilDate", "AccessTime"})
 
 
 class LabFault(Exception):
@@ -55,98 +50,10 @@ def columns_for(config: dict[str, Any]) -> list[str]:
     return cols
 
 
-Row = tuple  # (key, version id, size, etag, delete marker, last modified, replication status, latest, seq)
-
-
-def columns_of(names: list[str], bucket: str, raw: list[Row]) -> dict[str, list[Any]]:
-    """Each report column's values from the buffered rows (transposed once, in the encoding thread)."""
-    n = len(raw)
-    if not n:
-        return {c: [] for c in names}
-    keys, vids, sizes, etags, dms, mtimes, repl, latest, seqs = (list(map(itemgetter(i), raw)) for i in range(9))
-    known: dict[str, list[Any]] = {
-        "Key": keys, "VersionID": vids, "Size": sizes, "IsDeleteMarker": dms, "LastModifiedDate": mtimes,
-        "IsLatest": latest, "SequenceNumber": seqs, "ETag": [None if d else e for e, d in zip(etags, dms, strict=True)],
-        "ReplicationStatus": [r or None for r in repl]}
-    out = {}
-    for c in names:
-        if c in known:
-            out[c] = known[c]
-        elif c == "Bucket":
-            out[c] = [bucket] * n
-        elif c == "StorageClass":
-            out[c] = ["STANDARD"] * n
-        else:
-            out[c] = [False if c in BOOL_FIELDS else None] * n
-    return out
-
-
-def encode(columns: list[str], bucket: str, raw: list[Row], fmt: str, compress: bool) -> bytes:
-    """One report file's bytes (runs in a worker thread)."""
-    rows = columns_of(columns, bucket, raw)
-    if fmt == "json":
-        out = io.StringIO()
-        n = len(rows[columns[0]]) if columns else 0
-        for i in range(n):
-            doc = {c: rows[c][i] for c in columns}
-            if isinstance(doc.get("LastModifiedDate"), datetime):
-                doc["LastModifiedDate"] = _rfc3339(doc["LastModifiedDate"])
-            out.write(json.dumps(doc, ensure_ascii=False) + "\n")
-        data = out.getvalue().encode()
-    else:
-        import pyarrow as pa
-
-        fields = []
-        for c in columns:
-            if c in ("SequenceNumber", "Size"):
-                t = pa.int64()
-            elif c == "LastModifiedDate" or c in TIME_FIELDS:
-                t = pa.timestamp("ms", tz="UTC")
-            elif c in BOOL_FIELDS:
-                t = pa.bool_()
-            else:
-                t = pa.string()
-            fields.append(pa.field(c, t))
-        table = pa.table({c: _arrow(rows[c], f.type) for c, f in zip(columns, fields, strict=True)},
-                         schema=pa.schema(fields))
-        sink = io.BytesIO()
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            few = [c for c in columns if c not in ("Key", "VersionID", "SequenceNumber", "LastModifiedDate")]
-            pq.write_table(table, sink, compression="zstd" if compress else "none", row_group_size=128 * 1024,
-                           use_dictionary=few)
-            return sink.getvalue()
-        import pyarrow.csv as pcsv
-
-        pcsv.write_csv(table, sink)
-        data = sink.getvalue()
-    if compress:
-        import pyarrow as pa
-
-        data = bytes(pa.compress(data, codec="zstd", asbytes=True))
-    return data
-
-
-def _arrow(values: list[Any], typ: Any) -> Any:
-    """A column as an Arrow array; times go through epoch milliseconds (one conversion per distinct value)."""
-    import pyarrow as pa
-
-    if pa.types.is_timestamp(typ):  # keyed by object identity: the versions keep every value alive meanwhile
-        ms: dict[int, Optional[int]] = {}
-        get = ms.get
-        out = []
-        for v in values:
-            m = get(id(v), -1)
-            if m == -1:
-                m = ms[id(v)] = None if v is None else int(v.timestamp() * 1000)
-            out.append(m)
-        return pa.array(out, pa.int64()).cast(typ)
-    return pa.array(values, typ)
-
-
-def _rfc3339(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def _encode_file(columns: list[str], bucket: str, cap: Captured, fmt: str, compress: bool) -> tuple[bytes, str]:
+    """A report file's bytes and their MD5 (hex), in the worker thread."""
+    data = encode(columns, bucket, cap, fmt, compress)
+    return data, hashlib.md5(data).hexdigest()
 
 
 def _join(*parts: str) -> str:
@@ -154,7 +61,11 @@ def _join(*parts: str) -> str:
 
 
 class _Writer:
-    """Buffers rows and stores full files in the destination bucket."""
+    """Collects the walked versions and stores full files in the destination bucket.
+
+    The walk appends `store.Version` references to `pending`; `capture()` reads their fields into the
+    current file's columns. The walk calls it before every await, so each field is read in the same turn
+    of the loop as the walk saw the version (as when each row was read on its own)."""
 
     def __init__(self, rt: "SiteRuntime", job: "InventoryJob", base: str, fault: Optional[str],
                  rows_per_file: int) -> None:
@@ -164,39 +75,53 @@ class _Writer:
         self.dest = rt.site.buckets[str(cfg["bucket"])]
         self.columns = columns_for(job.config)
         self.written_columns = [c for c in self.columns if not (fault == "schema" and c == "ETag")]
-        self.rows: list[Row] = []
+        self.current_only = job.config.get("versions") == "current"
+        self.pending: list[store.Version] = []
+        self.captured = Captured(current_only=self.current_only)
+        self.buffered = 0
+        """Rows of the current file so far (captured and pending)."""
         self.rows_per_file = rows_per_file
         self.files: list[dict[str, Any]] = []
         self.seq = 0
+        """Rows of the run in files already written (the SequenceNumber before the current file's first)."""
 
-    def add(self, v: store.Version, latest: bool) -> None:
-        self.seq += 1
-        self.rows.append((v.key, v.version_id, v.size, v.etag, v.delete_marker, v.last_modified,
-                          v.replication_status, latest, self.seq))
-
-    @property
-    def buffered(self) -> int:
-        return len(self.rows)
+    def capture(self) -> None:
+        p, c = self.pending, self.captured
+        if p:  # one comprehension per field: the fastest way to read slots from a million objects
+            c.key += [v.key for v in p]
+            c.version_id += [v.version_id for v in p]
+            c.size += [v.size for v in p]
+            c.etag += [v.etag for v in p]
+            c.delete_marker += [v.delete_marker for v in p]
+            c.last_modified += [v.last_modified for v in p]
+            c.replication_status += [v.replication_status for v in p]
+            p.clear()
 
     async def flush(self, final: bool = False) -> None:
+        self.capture()
         if not self.buffered and not (final and not self.files):
             return
-        rows, self.rows = self.rows, []
-        data = await asyncio.get_running_loop().run_in_executor(
-            None, encode, self.written_columns, self.job.bucket, rows, self.fmt, self.compress)
+        cap, n = self.captured, self.buffered
+        cap.first_seq = self.seq
+        self.captured, self.buffered = Captured(current_only=self.current_only), 0
+        data, md5 = await asyncio.get_running_loop().run_in_executor(
+            None, _encode_file, self.written_columns, self.job.bucket, cap, self.fmt, self.compress)
+        self.seq += n
         ext = {"parquet": "parquet", "csv": "csv", "json": "json"}[self.fmt]
         if self.compress and self.fmt != "parquet":
             ext += ".zst"
         key = _join(self.base, "files", f"part-{len(self.files) + 1:05d}.{ext}")
-        self.files.append({"key": key, "size": len(data), "MD5checksum": hashlib.md5(data).hexdigest()})
-        stored = data[: len(data) // 2] if self.fault == "truncate" and len(self.files) == 1 else data
-        self.put(key, stored, "application/octet-stream")
-        self.job.records_written += len(rows)
+        self.files.append({"key": key, "size": len(data), "MD5checksum": md5})
+        if self.fault == "truncate" and len(self.files) == 1:
+            self.put(key, data[: len(data) // 2], "application/octet-stream")
+        else:
+            self.put(key, data, "application/octet-stream", etag=md5)  # the object's ETag is that same MD5
+        self.job.records_written += n
         self.job.output_files = len(self.files)
 
-    def put(self, key: str, data: bytes, ctype: str) -> None:
+    def put(self, key: str, data: bytes, ctype: str, etag: Optional[str] = None) -> None:
         vid = store.new_version_id() if self.dest.versioning == "Enabled" else store.NULL_VERSION
-        self.dest.add_version(store.Version(key, vid, data, content_type=ctype))
+        self.dest.add_version(store.Version(key, vid, data, content_type=ctype, etag=etag))
 
     def manifest(self, job: "InventoryJob") -> bytes:
         files = list(self.files)
@@ -221,6 +146,46 @@ def _matches(prefixes: Optional[list[Any]], key: str) -> bool:
     return not prefixes or any(key.startswith(str(p)) for p in prefixes)
 
 
+def _walk(job: "InventoryJob", writer: _Writer, src: store.Bucket, keys: list[str], i: int, stop: int,
+          prefixes: Optional[list[Any]]) -> int:
+    """Walk `keys[i:stop]` into the writer, stopping early after a key that fills the current file;
+    returns where it stopped. Brings the job's counters and last keys up to date and captures the
+    walked versions' fields (no await in between: one turn of the loop)."""
+    get = src.versions.get
+    none: list[store.Version] = []
+    pending = writer.pending
+    current_only = writer.current_only
+    full = writer.rows_per_file
+    buffered, scanned, matched = writer.buffered, job.scanned_count, job.matched_count
+    last_matched = None
+    begin = i
+    while i < stop:
+        key = keys[i]
+        i += 1
+        versions = get(key, none)
+        n = len(versions)
+        scanned += n
+        if not n or (prefixes and not _matches(prefixes, key)):
+            continue
+        if current_only:
+            pending.append(versions[0])
+            n = 1
+        else:
+            pending += versions
+        buffered += n
+        matched += n
+        last_matched = key
+        if buffered >= full:
+            break
+    if i > begin:
+        job.scanned = keys[i - 1]
+    if last_matched is not None:
+        job.matched = last_matched
+    job.scanned_count, job.matched_count, writer.buffered = scanned, matched, buffered
+    writer.capture()
+    return i
+
+
 async def run(rt: "SiteRuntime", job: "InventoryJob") -> None:
     """Run `job` once to the end (Completed), or until its fault stops it (Failed / frozen)."""
     fault, pace, rows_per_file = rt.lab.faults.inventory(rt.site.name)
@@ -231,7 +196,6 @@ async def run(rt: "SiteRuntime", job: "InventoryJob") -> None:
     job.scanned_count = job.matched_count = job.records_written = job.output_files = 0
     run_ts = job.start_time.strftime("%Y-%m-%dT%H-%M-%S.%f")[:-3] + "Z"
     base = _join(str(cfg["destination"].get("prefix") or ""), job.bucket, job.id, run_ts)
-    current_only = cfg.get("versions") == "current"
     prefixes = (cfg.get("filters") or {}).get("prefix") if isinstance(cfg.get("filters"), dict) else None
     try:
         src = rt.site.buckets.get(job.bucket)
@@ -239,21 +203,14 @@ async def run(rt: "SiteRuntime", job: "InventoryJob") -> None:
             raise LabFault(f"bucket {job.bucket} no longer exists")
         writer = _Writer(rt, job, base, fault, rows_per_file or _rows_hint(cfg))
         keys = list(src.keys)  # strict mode: the namespace as it stands when the run starts
-        half = len(keys) // 2
+        half = len(keys) // 2 if fault in ("fail", "stall") else -1
         for start in range(0, max(len(keys), 1), BATCH_KEYS):
-            for idx in range(start, min(start + BATCH_KEYS, len(keys))):
-                if idx == half and fault in ("fail", "stall"):
-                    await _fault_stop(job, fault)
-                key = keys[idx]
-                versions = src.versions.get(key, ())
-                job.scanned_count += len(versions)
-                job.scanned = key
-                if not versions or not _matches(prefixes, key):
-                    continue
-                for i, v in enumerate(versions[:1] if current_only else versions):
-                    writer.add(v, i == 0)
-                job.matched_count += 1 if current_only else len(versions)
-                job.matched = key
+            end = min(start + BATCH_KEYS, len(keys))
+            i = start
+            while i < end:
+                if i == half:
+                    await _fault_stop(job, str(fault))
+                i = _walk(job, writer, src, keys, i, half if i < half < end else end, prefixes)
                 if writer.buffered >= writer.rows_per_file:
                     await writer.flush()
             job.last_update = store.utcnow()

@@ -10,11 +10,13 @@ to list from one machine. Per side, unless a report is given (`source_manifest` 
    with a small marker object under the tool's prefix); a reports bucket that *is* the validated bucket
    works, its `recovery-tui-inventory/` prefix is then left out of the comparison;
 3. create one job (`recovery-tui-<bucket>-<UTC timestamp>`, `versions: all`, the needed fields, Parquet,
-   strict, `schedule: once`) and poll its status (scanned, matched, written): after 0.25 s, then
-   backing off to every `poll_interval`;
-   Failed/Canceled, or no progress for `stall_timeout`, ends that side's job with its errors;
-4. accept the run only when it is Completed, its manifest says completed without partial results and
-   every file matches the manifest's size and MD5 (`inventory_files`), then compare (`inventory_compare`);
+   strict, `schedule: once`) and poll its status (scanned, matched, written) at a pace that follows the
+   job's age (`next_poll`: a tenth of a second at first, then 15 % of the time it has run, at most every
+   `poll_interval`); Failed/Canceled, or no progress for `stall_timeout`, ends that side's job with its errors;
+4. as soon as one side's job is Completed, read its report in a worker thread while the other side's job
+   still runs (one thread per side): accept the run only when it is Completed, its manifest says completed
+   without partial results and every file matches the manifest's size and MD5 (`inventory_files`); once
+   both sides are read, compare (`inventory_compare`);
 5. delete the jobs (unless `keep_jobs`) and, on consent (`delete_reports`), the report files.
 
 A side whose job failed or whose report is incomplete leaves the parts that depend on it UNKNOWN (never
@@ -28,6 +30,7 @@ import shutil
 import tempfile
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,6 +46,7 @@ from .inventory_options import (  # noqa: F401  (re-exported: the engine's API)
     InventoryOptions,
     InventoryProgress,
     job_id,
+    next_poll,
     require_scale,
     save_yaml,
 )
@@ -59,11 +63,14 @@ class _Side:
     manifest: Optional[str]
     job_id: str = ""
     job_created: bool = False
+    created_at: float = 0.0
     status: Optional[JobStatus] = None
     failure: str = ""
     report: Optional[SideReport] = None
     manifest_key: str = ""
     report_keys: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What reading this side's report has to say (merged into the report's notes in side order)."""
 
 
 class InventoryValidation:
@@ -83,6 +90,11 @@ class InventoryValidation:
         self.started = time.monotonic()
         self.fetched = 0
         self.cleaned = False
+        self._lock = threading.Lock()
+        """Serialises the progress callback and the fetched-bytes count (reader threads call them too)."""
+        self._stop_reads = threading.Event()
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._reads: dict[str, Future[SideReport]] = {}
         stamp = (options.now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
         for s in self.sides:
             s.job_id = job_id(s.path.bucket, stamp)
@@ -104,31 +116,55 @@ class InventoryValidation:
         workdir = Path(tempfile.mkdtemp(prefix="recovery-tui-inventory-", dir=self.opts.temp_dir))
         report: Optional[ValidationReport] = None
         fallback = ""
+        reader = ReportReader(self.service, workdir, self._on_fetch, cancel=self._stop_reads)
         try:
             for s in jobs:
                 self._create(s)
-            self._wait([s for s in jobs if s.job_created])
+            for s in self.sides:  # a given report needs no job: read it while the other side's job runs
+                if s.manifest is not None:
+                    self._start_read(s, reader)
+            self._wait([s for s in jobs if s.job_created], lambda s: self._start_read(s, reader))
             failed = [s for s in jobs if s.failure]
             if failed and self.opts.fallback_listing:
                 why = "; ".join(f"{s.label} job {s.failure}" for s in failed)
                 fallback = f"inventory: {why}: validated with the listing engine instead (--fallback-listing)"
             else:
-                reader = ReportReader(self.service, workdir, self._on_fetch)
                 for s in self.sides:
-                    s.report = self._read(s, reader)
+                    future = self._reads.get(s.label)
+                    s.report = future.result() if future is not None else self._read(s, reader)
+                for s in self.sides:
+                    self.notes += s.notes
                 report = self._compare(workdir)
         except RecoveryError as exc:  # say which jobs could not be cleaned up, with the command that does it
+            self._end_reads()
             self._cleanup()
             left = [n for n in self.notes if n.startswith("could not delete")]
             if left:
                 exc.hint = "; ".join(([exc.hint] if exc.hint else []) + left)
             raise
         finally:
+            self._end_reads()
             self._cleanup()
             shutil.rmtree(workdir, ignore_errors=True)
         if report is None:
             return self.listing([fallback] + self.notes)
         return replace(report, notes=tuple(self.notes), elapsed=time.monotonic() - self.started)
+
+    def _start_read(self, s: _Side, reader: ReportReader) -> None:
+        """Read `s`'s report in a worker thread (one per side), unless its job failed."""
+        if s.failure:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=len(self.sides), thread_name_prefix="recovery-tui-report")
+        self._reads[s.label] = self._pool.submit(self._read, s, reader)
+
+    def _end_reads(self) -> None:
+        """Stop the reads still running (at their next chunk) and wait for them: nothing may still write
+        into the work folder, nor change the report keys `_cleanup` deletes, once this returns."""
+        if self._pool is not None:
+            self._stop_reads.set()
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _check_reports_bucket(self, s: _Side) -> None:
         alias, bucket = s.path.alias, self.opts.reports_bucket
@@ -156,7 +192,7 @@ class InventoryValidation:
         except RecoveryError as exc:
             self._record("inventory.put", mc, "failed", s, error=exc.one_line())
             raise
-        s.job_created = True
+        s.job_created, s.created_at = True, time.monotonic()
         self._record("inventory.put", mc, "ok", s)
 
     def _record(self, action: str, mc: str, result: str, s: _Side, **detail: Any) -> None:
@@ -164,14 +200,16 @@ class InventoryValidation:
             self.opts.journal.record(action, mc=mc, result=result, bucket=f"{s.path.alias}/{s.path.bucket}",
                                      job=s.job_id, **detail)
 
-    def _wait(self, sides: list[_Side]) -> None:
+    def _wait(self, sides: list[_Side], on_completed: Callable[[_Side], None]) -> None:
+        """Poll each job (`next_poll`) until it has ended; `on_completed(side)` as soon as one is Completed."""
         marks: dict[str, tuple[Any, float]] = {}
+        due = {s.label: s.created_at + next_poll(0.0, self.opts.poll_interval) for s in sides}
         pending = list(sides)
-        polls = 0
         while pending:
             if self.cancel.is_set():
                 raise Cancelled("the validation was cancelled")
-            for s in list(pending):
+            polled = [s for s in pending if due[s.label] <= time.monotonic()]
+            for s in polled:
                 st = self.api.status(s.path.alias, s.path.bucket, s.job_id, self.opts.reports_bucket)
                 s.status = st
                 now = time.monotonic()
@@ -180,6 +218,7 @@ class InventoryValidation:
                     marks[s.label] = (st.progress_mark, now)
                 if st.state == "Completed":
                     pending.remove(s)
+                    on_completed(s)
                 elif st.finished:
                     s.failure = _failure(st.state.lower(), st)
                     pending.remove(s)
@@ -187,10 +226,12 @@ class InventoryValidation:
                     s.failure = _failure(f"stalled (no progress for {self.opts.stall_timeout:g}s, state {st.state})",
                                          st)
                     pending.remove(s)
-            self._emit("jobs")
-            if pending:  # quick first looks (a small bucket is done in a second), then every poll_interval
-                self.cancel.wait(min(self.opts.poll_interval, 0.25 * 1.5 ** polls))
-                polls += 1
+                else:
+                    due[s.label] = now + next_poll(now - s.created_at, self.opts.poll_interval)
+            if polled:
+                self._emit("jobs")
+            if pending:
+                self.cancel.wait(max(0.0, min(due[s.label] for s in pending) - time.monotonic()))
 
     def _read(self, s: _Side, reader: ReportReader) -> SideReport:
         if s.failure:
@@ -199,10 +240,11 @@ class InventoryValidation:
             report = self._given_manifest(s, reader)
         else:
             assert s.status is not None
-            s.manifest_key = s.status.manifest_path
-            if not s.manifest_key:
+            key = s.status.manifest_path
+            if not key:
                 return SideReport(s.label, problems=["the job completed without a manifestPath"])
-            report = reader.from_bucket(s.label, s.path.alias, self.opts.reports_bucket, s.manifest_key)
+            report = reader.from_bucket(s.label, s.path.alias, self.opts.reports_bucket, key)
+            s.manifest_key = key  # only once read: a read stopped half-way leaves no key list to half-delete
         m = report.manifest
         if m is not None and m.source_bucket and m.source_bucket != s.path.bucket:
             raise InputError(f"the {s.label} report is an inventory of bucket '{m.source_bucket}', not "
@@ -215,7 +257,7 @@ class InventoryValidation:
         text = s.manifest or ""
         local = Path(text).expanduser()
         if local.is_file():
-            self.notes.append(f"{s.label}: report read from {local}")
+            s.notes.append(f"{s.label}: report read from {local}")
             return reader.from_local(s.label, local)
         alias, _, rest = text.partition("/")
         if alias and rest and alias in self.service.aliases.names():
@@ -225,7 +267,7 @@ class InventoryValidation:
         if not key:
             raise InputError(f"--{s.label}-manifest '{text}' is neither a local file nor ALIAS/BUCKET/KEY",
                              hint="Give the path of a manifest.json, or its S3 key.")
-        self.notes.append(f"{s.label}: report {alias}/{bucket}/{key}")
+        s.notes.append(f"{s.label}: report {alias}/{bucket}/{key}")
         return reader.from_bucket(s.label, alias, bucket, key)
 
     def _compare(self, workdir: Path) -> ValidationReport:
@@ -297,13 +339,15 @@ class InventoryValidation:
 
     # -- progress --------------------------------------------------------------------------------------
     def _on_fetch(self, _label: str, size: int) -> None:
-        self.fetched += size
+        with self._lock:
+            self.fetched += size
         self._emit("fetch")
 
     def _emit(self, phase: str) -> None:
         if self.progress is not None:
-            self.progress(InventoryProgress(phase, self.sides[0].status, self.sides[1].status, self.fetched,
-                                            time.monotonic() - self.started))
+            with self._lock:
+                self.progress(InventoryProgress(phase, self.sides[0].status, self.sides[1].status, self.fetched,
+                                                time.monotonic() - self.started))
 
 
 def _failure(what: str, st: JobStatus) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -25,6 +26,7 @@ import urllib3
 
 from .errmap import connection_failure
 from .errors import NotFound, RecoveryError
+from .listing import Cancelled
 
 REQUIRED = {"key": ("key",), "vid": ("versionid",), "dm": ("isdeletemarker",), "latest": ("islatest",),
             "size": ("size",), "etag": ("etag",)}
@@ -174,11 +176,14 @@ def _decompress(path: Path) -> Path:
 class ReportReader:
     """Fetches a side's report into `workdir` (one sub-folder per side)."""
 
-    def __init__(self, service: Any, workdir: Path, progress: Optional[Callable[[str, int], None]] = None) -> None:
+    def __init__(self, service: Any, workdir: Path, progress: Optional[Callable[[str, int], None]] = None,
+                 cancel: Optional[threading.Event] = None) -> None:
         self.service = service
         self.workdir = workdir
         self.progress = progress
         """Called with (side label, bytes just fetched) for every chunk of a report file."""
+        self.cancel = cancel or threading.Event()
+        """Set: a read stops at its next chunk (Cancelled). Sides may be read in two threads at once."""
 
     def _get(self, alias: str, bucket: str, key: str, dest: Optional[Path], label: str) -> tuple[bytes, int, str]:
         """GET an object; into `dest` (streamed, returns b"") or into memory. Returns (body, size, md5)."""
@@ -189,6 +194,10 @@ class ReportReader:
         out = open(dest, "wb") if dest is not None else None
         try:
             for chunk in resp.iter_chunks(1 << 20):
+                if self.cancel.is_set():
+                    if resp.stream is not None:
+                        resp.stream.close()  # the rest of the body is unread: this connection is not reused
+                    raise Cancelled("the report read was stopped")
                 md5.update(chunk)
                 size += len(chunk)
                 if out is not None:

@@ -12,6 +12,17 @@ from .inventory_api import JobSpec, JobStatus
 
 DEFAULT_REPORTS_BUCKET = "recovery-tui-reports"
 REPORTS_PREFIX = "recovery-tui-inventory/"
+FIRST_POLL = 0.1
+"""Seconds before a job's first status read, and the shortest wait between two."""
+POLL_SHARE = 0.15
+"""A running job is read again after this share of the time it has run (so it is seen done at most ~15 %
+later than it was, and a long job is not read ten times a second)."""
+
+
+def next_poll(age: float, interval: float) -> float:
+    """Seconds until the next status read of a job that has run for `age` seconds (`interval` = the
+    longest wait, `--poll-interval`)."""
+    return min(interval, max(FIRST_POLL, POLL_SHARE * age))
 
 
 @dataclass
