@@ -154,6 +154,20 @@ class UnitPlan:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="validate")
         self._reserve = ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate-next")
         self._top = self._child(("tree", prefix, [], []), 0, most or 8 * want, after)
+        if max_depth > 0:
+            self._start_threads(workers - 2)
+
+    def _start_threads(self, n: int) -> None:
+        """Start the pool's other threads while the root's listings are in flight. A pool starts a thread per
+        submit, each a few GIL hand-offs; unstarted, they would be started one by one when the first wide
+        level is found, its requests waiting behind them. Each placeholder job holds its thread until all
+        are started (so every submit starts a new one), then they all end."""
+        started = threading.Event()
+        try:
+            for _ in range(n):
+                self._pool.submit(started.wait, 5.0)
+        finally:
+            started.set()
 
     def close(self) -> None:
         """Stop every listing (their threads end at their next page) and drop the queued jobs."""
