@@ -266,7 +266,8 @@ def validate(
     mid-way (the report says `incomplete`); an unknown alias or bucket-path problem raises InputError.
 
     `parallel`: None or 1 lists each side with one paginator (both sides at once); N > 1 splits the
-    prefix by delimiter listings and lists up to N prefixes at a time on each side.
+    prefix by delimiter listings and lists the parts found meanwhile, 2 × N requests at a time over both
+    sides (`prefixplan`).
     `cancel`: set it from another thread to stop; the report comes back incomplete ("cancelled").
     """
     p = _effective_prefix(source, target, prefix)
