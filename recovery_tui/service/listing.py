@@ -28,11 +28,8 @@ next page is already being requested (`RECOVERY_TUI_PARSE_PROCESSES=0` keeps eve
 
 from __future__ import annotations
 
-import bisect
-import operator
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, Optional
 
 from . import gcpace, parsepool
@@ -59,8 +56,6 @@ from .pagexml import (  # noqa: F401  (re-exported: the reader's API lives here 
     size_of,
 )
 from .secrets import redact
-
-_KEY_OF = operator.itemgetter(KEY)
 
 
 class CutShort(ServerError):
@@ -248,110 +243,3 @@ class Cancelled(RecoveryError):
     """The operator (or the wizard) stopped the job."""
 
     default_title = "Cancelled"
-
-
-def start_stream(
-    pool: ThreadPoolExecutor, stop: threading.Event, lister: VersionLister, prefix: str, start_after: str = ""
-) -> PageStream:
-    """Queue a listing on `pool`; pages arrive on the returned stream in order."""
-    stream = PageStream(stop)
-    pool.submit(stream.produce, lister, prefix, start_after)
-    return stream
-
-
-# --- prefix discovery (prefix-parallel mode) ---------------------------------------------------------
-
-Unit = tuple[str, str, list[Entry], list[Entry]]
-"""("tree", prefix, [], []) = everything under prefix; ("flat", first key, src entries, dst entries)."""
-
-
-def _level(lister: VersionLister, prefix: str, delimiter: str, cap: int) -> Optional[tuple[list[str], list[Entry]]]:
-    """Common prefixes and direct entries one level under `prefix`; None when more than `cap` entries."""
-    prefixes: list[str] = []
-    entries: list[Entry] = []
-    for page in lister.pages(prefix, delimiter=delimiter):
-        prefixes.extend(page.prefixes)
-        entries.extend(page.entries)
-        if len(entries) > cap:
-            return None
-    return prefixes, entries
-
-
-def _split(prefix: str, s: tuple[list[str], list[Entry]], d: tuple[list[str], list[Entry]]) -> list[Unit]:
-    """One expanded level: tree units for sub-prefixes, flat units for the direct keys between them.
-
-    Each side's direct entries are in key order, and no direct key lies inside a sub-prefix (the listing
-    rolled those up), so the entries between two consecutive sub-prefixes are one slice of each side,
-    found by bisection (no per-entry Python work)."""
-    trees = sorted(set(s[0]) | set(d[0]))
-    cuts = [[bisect.bisect_left(side, name, key=_KEY_OF) for name in trees] + [len(side)] for side in (s[1], d[1])]
-    units: list[Unit] = []
-    i = j = 0
-    for n, (ie, je) in enumerate(zip(*cuts, strict=True)):
-        if i < ie or j < je:
-            src, dst = s[1][i:ie], d[1][j:je]
-            first = min(x[0][KEY] for x in (src, dst) if x)
-            units.append(("flat", first, src, dst))
-        if n < len(trees):
-            units.append(("tree", trees[n], [], []))
-        i, j = ie, je
-    return units
-
-
-def discover_units(
-    pool: ThreadPoolExecutor, src: VersionLister, dst: VersionLister, prefix: str, *,
-    want: int, delimiter: str = "/", max_depth: int = 3, cap: int = 1000, most: Optional[int] = None,
-) -> list[Unit]:
-    """Split `prefix` into ordered, disjoint units by delimiter listings of both sides, level by level.
-    Concatenated in order, the units cover the same keys, in the same order, as one listing of `prefix`.
-
-    Every tree unit of a level is listed one level down, all at once (one request each when it fits a page):
-    its sub-prefixes become tree units, its direct keys flat units (already listed), unless either side has
-    more than `cap` direct entries (the unit then stays a tree, listed whole later). Levels go on while they
-    split something, up to `max_depth` levels, and stop once there are `most` tree units (default 8 × `want`).
-    Splitting every unit, not just until there are `want` of them, keeps one large prefix from becoming
-    the single long listing the parallel run waits for at its end."""
-    most = most or 8 * want
-    units: list[Unit] = [("tree", prefix, [], [])]
-    for _ in range(max_depth):
-        trees = [u for u in units if u[0] == "tree"]
-        if not trees or len(trees) >= most:
-            break
-        jobs = {u[1]: (pool.submit(_level, src, u[1], delimiter, cap), pool.submit(_level, dst, u[1], delimiter, cap))
-                for u in trees}
-        changed = False
-        out: list[Unit] = []
-        for u in units:
-            if u[0] != "tree":
-                out.append(u)
-                continue
-            s, d = (f.result() for f in jobs[u[1]])
-            if s is None or d is None or (not s[0] and not d[0] and not s[1] and not d[1]):
-                out.append(u)
-                continue
-            out.extend(_split(u[1], s, d))
-            changed = True
-        units = out
-        if not changed:
-            break
-    return units
-
-
-def resume_units(units: list[Unit], after: str) -> list[tuple[Unit, str]]:
-    """The units still to compare after key `after`, each with the key to start after ("" = from its start)."""
-    if not after:
-        return [(u, "") for u in units]
-    out: list[tuple[Unit, str]] = []
-    for u in units:
-        kind, name = u[0], u[1]
-        if kind == "tree":
-            if after.startswith(name):
-                out.append((u, after))
-            elif after < name:
-                out.append((u, ""))
-        else:
-            s = [e for e in u[2] if e[KEY] > after]
-            d = [e for e in u[3] if e[KEY] > after]
-            if s or d:
-                out.append((("flat", name, s, d), ""))
-    return out

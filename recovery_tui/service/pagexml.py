@@ -13,6 +13,7 @@ import operator
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from typing import AnyStr
 
 from .errors import ServerError
 
@@ -107,9 +108,17 @@ def parse_page(body: bytes, delimited: bool = True) -> RawPage:
     )
 
 
+def _first_entry(text: AnyStr, version: AnyStr, marker: AnyStr) -> int:
+    """Where the first entry starts (len(text) when there is none). The delete marker is looked for only before
+    the first version: a page of versions only is not scanned to its end for one."""
+    v = text.find(version)
+    d = text.find(marker, 0, v if v >= 0 else len(text))
+    return d if d >= 0 else v if v >= 0 else len(text)
+
+
 def _tags(text: str) -> tuple[bool, str, str]:
     """(IsTruncated, NextKeyMarker, NextVersionIdMarker), read before the first entry when they are there."""
-    first = min((i for i in (text.find("<Version>"), text.find("<DeleteMarker>")) if i >= 0), default=len(text))
+    first = _first_entry(text, "<Version>", "<DeleteMarker>")
     tags = dict(_TAG.findall(text, 0, first)) or dict(_TAG.findall(text))
     return (tags.get("IsTruncated") == "true", _unescape(tags.get("NextKeyMarker", "")),
             tags.get("NextVersionIdMarker", ""))
@@ -118,10 +127,10 @@ def _tags(text: str) -> tuple[bool, str, str]:
 def markers(body: bytes) -> tuple[bool, str, str]:
     """The pagination fields of a `ListVersionsResult` page, as `parse_page` reads them, without parsing
     the entries (the page head only, when the fields are there)."""
-    ends = [i for i in (body.find(b"<Version>"), body.find(b"<DeleteMarker>")) if i >= 0]
-    head = body[:min(ends)] if ends else body
+    first = _first_entry(body, b"<Version>", b"<DeleteMarker>")
+    head = body[:first]
     got = _tags(head.decode("utf-8", "replace"))
-    if got == (False, "", "") and ends and b"<IsTruncated>" not in head:
+    if got == (False, "", "") and first < len(body) and b"<IsTruncated>" not in head:
         got = _tags(body.decode("utf-8", "replace"))
     return got
 

@@ -28,7 +28,6 @@ import bisect
 import operator
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Optional
 
 from .aliases import BucketPath
@@ -46,14 +45,12 @@ from .listing import (
     Entry,
     PageStream,
     VersionLister,
-    discover_units,
     is_dm,
     is_latest,
-    resume_units,
     size_of,
-    start_stream,
 )
 from .models import ObjectVersion
+from .prefixplan import UnitPlan
 from .validation_report import (
     CLASSES,
     EXTRA,
@@ -269,7 +266,8 @@ def validate(
     mid-way (the report says `incomplete`); an unknown alias or bucket-path problem raises InputError.
 
     `parallel`: None or 1 lists each side with one paginator (both sides at once); N > 1 splits the
-    prefix by delimiter listings and lists up to N prefixes at a time on each side.
+    prefix by delimiter listings and lists the parts found meanwhile, 2 × N requests at a time over both
+    sides (`prefixplan`).
     `cancel`: set it from another thread to stop; the report comes back incomplete ("cancelled").
     """
     p = _effective_prefix(source, target, prefix)
@@ -300,19 +298,13 @@ def validate(
             progress(_sample(tally, now - started))
 
     error, error_exit = "", 0
-    pool = ThreadPoolExecutor(max_workers=2 * width, thread_name_prefix="validate")
+    # Prefix-parallel (width > 1): the prefix is split into units while they are listed, with no barrier
+    # between discovery levels (`prefixplan`); each unit's two listings start as soon as the unit is known, up
+    # to 2 × width requests at a time, and the merge takes the units in key order. One unit otherwise.
+    plan = UnitPlan(src, dst, p, stop=stop, workers=2 * width, after=tally.last_key, want=2 * width,
+                    max_depth=3 if width > 1 else 0)
     try:
-        if width > 1:
-            units = discover_units(pool, src, dst, p, want=2 * width)
-        else:
-            units = [("tree", p, [], [])]
-        # Every tree unit's two listings are queued now, in key order: the pool runs `width` units at a
-        # time (each producer blocks on its bounded queue until the merge reaches it), the merge
-        # consumes them in order. FIFO scheduling means the unit being merged has always started.
-        plan = [(u, None if u[0] == "flat" else (start_stream(pool, stop, src, u[1], after),
-                                                  start_stream(pool, stop, dst, u[1], after)))
-                for u, after in resume_units(units, tally.last_key)]
-        for unit, streams in plan:
+        for unit, streams in plan.units():
             if stop.is_set():
                 raise Cancelled("the validation was cancelled")
             if streams is None:
@@ -329,8 +321,7 @@ def validate(
             checkpoint.save(tally.state())  # Ctrl-C: keep what was compared, resume later
         raise
     finally:
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
+        plan.close()
     incomplete = bool(error)
     if checkpoint is not None:
         checkpoint.save(tally.state(), done=not incomplete)

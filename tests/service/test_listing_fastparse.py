@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from recovery_tui.lab import listing as lab_listing
 from recovery_tui.lab.store import Bucket, Version
 from recovery_tui.service import listing
+from recovery_tui.service.pagexml import _first_entry
 
 
 def _page_bytes() -> bytes:
@@ -41,3 +44,13 @@ def test_an_entry_neither_regex_reads_falls_back_to_elementtree() -> None:
     body = body.replace(b"<X>true</IsLatest>", b"", 1)
     page = listing.parse_page(body)
     assert page == listing._parse_page_etree(body) and len(page.entries) == 7
+
+
+@pytest.mark.parametrize("body", ["<H/>", "<H/><Version>1</Version>", "<H/><DeleteMarker>1</DeleteMarker>",
+                                  "<H/><Version>1</Version><DeleteMarker>2</DeleteMarker>",
+                                  "<H/><DeleteMarker>1</DeleteMarker><Version>2</Version>"])
+def test_first_entry_is_the_earlier_of_both_kinds(body: str) -> None:
+    """A delete marker is looked for only before the first version; the answer is the naive one's."""
+    naive = min((i for i in (body.find("<Version>"), body.find("<DeleteMarker>")) if i >= 0), default=len(body))
+    assert _first_entry(body, "<Version>", "<DeleteMarker>") == naive
+    assert _first_entry(body.encode(), b"<Version>", b"<DeleteMarker>") == naive

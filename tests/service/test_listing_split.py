@@ -1,4 +1,4 @@
-"""Prefix discovery's level split (`listing._split`) against a per-key reference on random delimiter listings:
+"""Prefix discovery's level split (`prefixplan._split`) against a per-key reference on random delimiter listings:
 tree units for the sub-prefixes, flat units for the direct keys between them, in key order, with each side's
 entries (several versions per key) kept in listing order."""
 
@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from recovery_tui.service.listing import KEY, _split, make_entry
+from recovery_tui.service.listing import KEY, make_entry
+from recovery_tui.service.prefixplan import _split
 
 
 def _reference(s, d):

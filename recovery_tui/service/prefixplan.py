@@ -1,0 +1,271 @@
+"""Prefix-parallel validation's plan: a prefix split into ordered, disjoint units, discovered and listed as a pipeline.
+
+A unit is ("tree", prefix, [], []), everything under the prefix, listed by one page stream per side, or
+("flat", first key, src entries, dst entries), a run of direct keys that discovery has already listed.
+Concatenated in key order the units cover the same keys, in the same order, as one listing of the prefix, so
+the merge over them counts and finds the same as one paginator per side.
+
+Discovery lists a tree prefix one level down on both sides, with a delimiter (`_level`), and `_split` turns
+the two answers into tree units for the sub-prefixes and flat units for the direct keys between them. There
+is no barrier between levels: once both sides of a prefix have answered, its children exist, and each child
+tree is at once either split further (its two delimiter listings are queued) or final (its two listings are
+queued), while other subtrees are still being discovered. The merge walks the tree in key order and waits
+only for the node or the unit it has reached.
+
+A tree is final at depth `max_depth`, when either side has more than `cap` direct entries under it (it is
+listed whole), when neither side has anything under it, or when its budget is spent. The budget bounds
+discovery without a level-wide count (which would need every node of a level, a barrier): the root starts
+with `most` (default 8 × `want`), a node shares its budget out equally among its tree children (a chain of
+single sub-prefixes keeps all of it), and a child is split further only with a budget of at least one. The
+units depend on the listings only, never on timing.
+
+Threads: `workers` threads run discovery listings and unit listings in the order they became ready (one
+request each at a time). A unit's listing blocks on its bounded page queue until the merge reaches it, so
+all those threads may be held by units ahead of the merge; whatever the merge waits for (the node it is at,
+the unit it is at) is therefore also handed to a reserve pair of threads, and runs once, on whichever thread
+takes it first. The merge never waits for a job queued behind blocked ones, and memory stays bounded (at most
+`workers` + 2 running streams of at most four pages each).
+
+With a checkpoint, units wholly before the key compared last are dropped as they appear (never split or
+listed), and the unit holding that key starts after it (`resume_unit`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import operator
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterator, Optional, Union
+
+from .listing import KEY, Cancelled, Entry, PageStream, VersionLister
+
+Unit = tuple[str, str, list[Entry], list[Entry]]
+"""("tree", prefix, [], []) = everything under prefix; ("flat", first key, src entries, dst entries)."""
+Streams = tuple[PageStream, PageStream]
+
+_KEY_OF = operator.itemgetter(KEY)
+
+
+def _level(lister: VersionLister, prefix: str, delimiter: str, cap: int) -> Optional[tuple[list[str], list[Entry]]]:
+    """Common prefixes and direct entries one level under `prefix`; None when more than `cap` entries."""
+    prefixes: list[str] = []
+    entries: list[Entry] = []
+    for page in lister.pages(prefix, delimiter=delimiter):
+        prefixes.extend(page.prefixes)
+        entries.extend(page.entries)
+        if len(entries) > cap:
+            return None
+    return prefixes, entries
+
+
+def _split(prefix: str, s: tuple[list[str], list[Entry]], d: tuple[list[str], list[Entry]]) -> list[Unit]:
+    """One expanded level: tree units for sub-prefixes, flat units for the direct keys between them.
+
+    Each side's direct entries are in key order, and no direct key lies inside a sub-prefix (the listing
+    rolled those up), so the entries between two consecutive sub-prefixes are one slice of each side,
+    found by bisection (no per-entry Python work)."""
+    trees = sorted(set(s[0]) | set(d[0]))
+    cuts = [[bisect.bisect_left(side, name, key=_KEY_OF) for name in trees] + [len(side)] for side in (s[1], d[1])]
+    units: list[Unit] = []
+    i = j = 0
+    for n, (ie, je) in enumerate(zip(*cuts, strict=True)):
+        if i < ie or j < je:
+            src, dst = s[1][i:ie], d[1][j:je]
+            first = min(x[0][KEY] for x in (src, dst) if x)
+            units.append(("flat", first, src, dst))
+        if n < len(trees):
+            units.append(("tree", trees[n], [], []))
+        i, j = ie, je
+    return units
+
+
+def resume_unit(u: Unit, after: str) -> Optional[tuple[Unit, str]]:
+    """What of unit `u` is still to compare after key `after`, with the key its listing starts after ("" = from
+    its start); None when all of it lies before `after`. A tree whose prefix `after` does not start with lies
+    wholly on one side of `after` (they differ at a character inside the prefix)."""
+    if not after:
+        return u, ""
+    kind, name = u[0], u[1]
+    if kind == "tree":
+        if after.startswith(name):
+            return u, after
+        return (u, "") if after < name else None
+    s = [e for e in u[2] if e[KEY] > after]
+    d = [e for e in u[3] if e[KEY] > after]
+    return (("flat", name, s, d), "") if s or d else None
+
+
+def resume_units(units: list[Unit], after: str) -> list[tuple[Unit, str]]:
+    """The units still to compare after key `after`, each with the key to start after ("" = from its start)."""
+    return [r for r in (resume_unit(u, after) for u in units) if r is not None]
+
+
+class _Once:
+    """A job that runs at most once, on whichever thread takes it first."""
+
+    __slots__ = ("fn", "args", "_claim")
+
+    def __init__(self, fn: Callable[..., None], *args: Any) -> None:
+        self.fn, self.args, self._claim = fn, args, threading.Lock()
+
+    @property
+    def taken(self) -> bool:
+        return self._claim.locked()
+
+    def __call__(self) -> None:
+        if self._claim.acquire(blocking=False):
+            self.fn(*self.args)
+
+
+class _Node:
+    """A tree prefix being split: both sides' delimiter listings one level under it, then its children."""
+
+    __slots__ = ("prefix", "depth", "budget", "after", "sides", "left", "lock", "done", "children", "error", "jobs")
+
+    def __init__(self, prefix: str, depth: int, budget: int, after: str) -> None:
+        self.prefix, self.depth, self.budget, self.after = prefix, depth, budget, after
+        self.sides: list[Optional[tuple[list[str], list[Entry]]]] = [None, None]
+        self.left = 2
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.children: list[Item] = []
+        self.error: Optional[BaseException] = None
+        self.jobs: tuple[_Once, ...] = ()
+
+
+Ready = tuple[Unit, Optional[tuple[Streams, tuple[_Once, _Once]]]]
+"""A final unit: a flat one (None) or a tree one with its two streams and the jobs that fill them."""
+Item = Union[_Node, Ready]
+
+
+class UnitPlan:
+    """Discovers `prefix`'s units and lists them, pipelined (module docstring); `units()` hands them over in key
+    order. `max_depth=0` makes the whole prefix one unit (one paginator per side). Close it when done."""
+
+    def __init__(
+        self, src: VersionLister, dst: VersionLister, prefix: str, *, stop: threading.Event, workers: int,
+        after: str = "", want: int = 1, delimiter: str = "/", max_depth: int = 3, cap: int = 1000,
+        most: Optional[int] = None,
+    ) -> None:
+        self.listers = (src, dst)
+        self.stop = stop
+        self.delimiter, self.max_depth, self.cap = delimiter, max_depth, cap
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="validate")
+        self._reserve = ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate-next")
+        self._top = self._child(("tree", prefix, [], []), 0, most or 8 * want, after)
+        if max_depth > 0:
+            self._start_threads(workers - 2)
+
+    def _start_threads(self, n: int) -> None:
+        """Start the pool's other threads while the root's listings are in flight. A pool starts a thread per
+        submit, each a few GIL hand-offs; unstarted, they would be started one by one when the first wide
+        level is found, its requests waiting behind them. Each placeholder job holds its thread until all
+        are started (so every submit starts a new one), then they all end."""
+        started = threading.Event()
+        try:
+            for _ in range(n):
+                self._pool.submit(started.wait, 5.0)
+        finally:
+            started.set()
+
+    def close(self) -> None:
+        """Stop every listing (their threads end at their next page) and drop the queued jobs."""
+        self.stop.set()
+        for pool in (self._pool, self._reserve):
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def units(self) -> Iterator[tuple[Unit, Optional[Streams]]]:
+        """Every unit in key order, a tree unit with its two page streams (its listing started, or started now);
+        raises a discovery failure (RecoveryError) when the walk reaches it, Cancelled when stopped."""
+        stack: list[Iterator[Item]] = [iter([self._top])] if self._top is not None else []
+        while stack:
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+            elif isinstance(item, _Node):
+                stack.append(iter(self._wait(item)))
+            else:
+                unit, listing = item
+                if listing is None:
+                    yield unit, None
+                    continue
+                self._hurry(listing[1])
+                yield unit, listing[0]
+
+    # --- the walk's side ---
+
+    def _hurry(self, jobs: tuple[_Once, ...]) -> None:
+        """The merge waits for these: let the reserve threads run them unless a worker already took them."""
+        if self.max_depth <= 0:
+            return  # one unit, nothing else in the pool: its workers take it at once
+        for job in jobs:
+            if not job.taken:
+                self._reserve.submit(job)
+
+    def _wait(self, node: _Node) -> list[Item]:
+        self._hurry(node.jobs)
+        while not node.done.wait(0.2):
+            if self.stop.is_set():
+                raise Cancelled("the validation was cancelled")
+        if node.error is not None:
+            raise node.error
+        children, node.children = node.children, []  # what the walk has passed is not kept
+        return children
+
+    # --- the workers' side ---
+
+    def _child(self, u: Unit, depth: int, budget: int, after: str) -> Optional[Item]:
+        """A unit found under a node (or the root) as the walk will see it: dropped when it lies wholly before
+        `after`; a tree split further (a node, its listings queued) or final (its two listings queued)."""
+        resumed = resume_unit(u, after)
+        if resumed is None:
+            return None
+        u, start = resumed
+        if u[0] != "tree":
+            return u, None
+        if depth < self.max_depth and budget >= 1:
+            node = _Node(u[1], depth, budget, start)
+            node.jobs = (_Once(self._level_job, node, 0), _Once(self._level_job, node, 1))
+            for job in node.jobs:
+                self._pool.submit(job)
+            return node
+        streams = (PageStream(self.stop), PageStream(self.stop))
+        jobs = (_Once(streams[0].produce, self.listers[0], u[1], start),
+                _Once(streams[1].produce, self.listers[1], u[1], start))
+        for job in jobs:
+            self._pool.submit(job)
+        return u, (streams, jobs)
+
+    def _level_job(self, node: _Node, side: int) -> None:
+        try:
+            if self.stop.is_set():
+                raise Cancelled("the validation was cancelled")
+            found = _level(self.listers[side], node.prefix, self.delimiter, self.cap)
+        except BaseException as exc:  # noqa: BLE001  (handed to the walk, which raises it where it stands)
+            found = None
+            with node.lock:
+                node.error = node.error or exc
+        with node.lock:
+            node.sides[side] = found
+            node.left -= 1
+            if node.left:
+                return
+        try:
+            if node.error is None:
+                node.children = self._expand(node)
+        except BaseException as exc:  # noqa: BLE001  (a pool shut down by close(), or a bug: the walk raises it)
+            node.error = exc
+        finally:
+            node.done.set()
+
+    def _expand(self, node: _Node) -> list[Item]:
+        """The node's children once both sides answered; the node itself, final, when it does not split."""
+        s, d = node.sides
+        if s is None or d is None or not (s[0] or d[0] or s[1] or d[1]):
+            stays = self._child(("tree", node.prefix, [], []), self.max_depth, 0, node.after)
+            return [stays] if stays is not None else []
+        units = _split(node.prefix, s, d)
+        share = node.budget // max(1, sum(u[0] == "tree" for u in units))
+        out = (self._child(u, node.depth + 1, share, node.after) for u in units)
+        return [c for c in out if c is not None]
