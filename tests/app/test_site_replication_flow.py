@@ -181,11 +181,11 @@ async def test_already_running_is_followed_not_started(sr_lab: Lab, wizard: Any,
     app = wizard(sr_lab)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await to_plan(pilot, app)
-        slow(sr_lab, 0.2)
+        sr_lab.faults.hold_resync(0)  # the running resync cannot end before the wizard meets it (a pace could)
         first = site_resync(app.service, "source", screen.session.plan.peer, "start")  # e.g. another operator
         monitor = await start(pilot, app)
         assert "already running" in banner(app) and first.resync_id in banner(app)
-        slow(sr_lab, 0.0)
+        sr_lab.faults.release_resync()
         await wait_for(pilot, lambda: ended(app), timeout=60, what="the running resync ended")
         assert monitor.snap.status == "Completed"
         assert {r.reset_id for r in monitor.snap.rows} == {first.resync_id}
