@@ -296,13 +296,13 @@ async def test_reattach_restores_the_site_level_run(sr_lab: Lab, wizard: Any, mo
     app = wizard(sr_lab)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_plan(pilot, app)
-        slow(sr_lab, 0.5)
+        sr_lab.faults.hold_resync(0)  # running until released, however slow the machine (a pace was not)
         await start(pilot, app)
         await wait_for(pilot, lambda: app.screen.snap.totals.running > 0, what="resyncs running")
         [site_start] = journal(app, "site.resync.site-start")
     saved = WizardState.load(lab=True)
     assert saved is not None and saved.resumable and saved.extra["site"]["per_bucket"] is False
-    slow(sr_lab, 0.0)
+    sr_lab.faults.release_resync()
     again = wizard(sr_lab, resume=saved)
     async with again.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
