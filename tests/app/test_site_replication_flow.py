@@ -64,11 +64,6 @@ def ended(app: Any) -> bool:
     return snap is not None and bool(snap.rows) and not any(r.running or r.status == "Queued" for r in snap.rows)
 
 
-def slow(lab: Lab, seconds: float) -> None:
-    """The lab's pace per re-sent version (lowered again to let a held resync finish)."""
-    lab.source.replicator.resync.delay = seconds  # type: ignore[attr-defined]
-
-
 def running_on_server(lab: Lab) -> set[str]:
     """Buckets whose resync is Pending/Ongoing on the healthy site."""
     return lab.call(lambda: {n for n, b in lab.source.site.buckets.items()
@@ -181,11 +176,11 @@ async def test_already_running_is_followed_not_started(sr_lab: Lab, wizard: Any,
     app = wizard(sr_lab)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await to_plan(pilot, app)
-        slow(sr_lab, 0.2)
+        sr_lab.faults.hold_resync(0)  # the running resync cannot end before the wizard meets it (a pace could)
         first = site_resync(app.service, "source", screen.session.plan.peer, "start")  # e.g. another operator
         monitor = await start(pilot, app)
         assert "already running" in banner(app) and first.resync_id in banner(app)
-        slow(sr_lab, 0.0)
+        sr_lab.faults.release_resync()
         await wait_for(pilot, lambda: ended(app), timeout=60, what="the running resync ended")
         assert monitor.snap.status == "Completed"
         assert {r.reset_id for r in monitor.snap.rows} == {first.resync_id}
@@ -256,7 +251,7 @@ async def test_leaving_never_cancels_and_cancel_leaves_ongoing(sr_lab: Lab, wiza
     app = wizard(sr_lab)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_plan(pilot, app)
-        slow(sr_lab, 0.5)  # every bucket stays running until the cancel
+        sr_lab.faults.hold_resync(0)  # every bucket stays running until the cancel, however slow the machine
         monitor = await start(pilot, app)
         await wait_for(pilot, lambda: any(r.status == "Ongoing" for r in monitor.snap.rows), what="a bucket Ongoing")
         await pilot.press("escape")  # leave the monitor: nothing is canceled
@@ -277,7 +272,7 @@ async def test_leaving_never_cancels_and_cancel_leaves_ongoing(sr_lab: Lab, wiza
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the cancel confirmation")
         await pilot.press("y")
         await wait_for(pilot, lambda: bool(journal(app, "site.resync.cancel")), what="the cancel journaled")
-        slow(sr_lab, 0.0)
+        sr_lab.faults.release_resync()
         [cancel] = journal(app, "site.resync.cancel")
         assert cancel["mc"] == "mc admin replicate resync cancel source target" and cancel["status"] == "Canceled"
         assert not monitor.check_action("cancel_site", ())  # sent once, never again from here
@@ -296,13 +291,13 @@ async def test_reattach_restores_the_site_level_run(sr_lab: Lab, wizard: Any, mo
     app = wizard(sr_lab)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_plan(pilot, app)
-        slow(sr_lab, 0.5)
+        sr_lab.faults.hold_resync(0)  # running until released, however slow the machine (a pace was not)
         await start(pilot, app)
         await wait_for(pilot, lambda: app.screen.snap.totals.running > 0, what="resyncs running")
         [site_start] = journal(app, "site.resync.site-start")
     saved = WizardState.load(lab=True)
     assert saved is not None and saved.resumable and saved.extra["site"]["per_bucket"] is False
-    slow(sr_lab, 0.0)
+    sr_lab.faults.release_resync()
     again = wizard(sr_lab, resume=saved)
     async with again.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

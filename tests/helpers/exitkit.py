@@ -18,12 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import requests
 
 from helpers import procinfo
-from helpers.ptykit import PtyApp, listening_ports
+from helpers.ptykit import PtyApp, listening_ports, socket_inodes
 from helpers.waiting import wait_until
 from recovery_tui.state import WizardState
 
@@ -58,14 +58,31 @@ def _python_running(pid: int) -> bool:
         return False
 
 
+def _lab_listening(pid: int) -> Callable[[], Optional[set[int]]]:
+    """A probe for `wait_until`: the lab's two ports once process `pid` listens on them. The host-wide TCP tables
+    (thousands of rows on a busy machine, ~10 ms of CPU a read) are read again only when the process's sockets
+    changed since the last read, or half a second later (a socket seen before its `listen()`)."""
+    last: list[Any] = [None, 0.0]
+
+    def probe() -> Optional[set[int]]:
+        inodes = socket_inodes(pid)
+        now = time.monotonic()
+        if len(inodes) < 2 or (inodes == last[0] and now - last[1] < 0.5):
+            return None
+        last[:] = [inodes, now]
+        ports = listening_ports(pid, inodes)
+        return ports if len(ports) >= 2 else None
+
+    return probe
+
+
 def _drive(app: PtyApp, point: str) -> set[int]:
     """Bring the wizard to `point`; returns the lab's ports (empty at "spawned")."""
     pid = app.proc.pid
     wait_until(lambda: _python_running(pid), what="python started")
     if point == "spawned":
         return set()
-    ports = wait_until(lambda: p if len(p := listening_ports(pid)) >= 2 else None, interval=0.05,
-                       what="the lab listening")
+    ports = wait_until(_lab_listening(pid), interval=0.05, what="the lab listening")
     if point == "lab-up":
         return ports
     app.expect("Step 1 of 7", 30)

@@ -47,8 +47,8 @@ def _controlling_terminal() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def listening_ports(pid: int) -> set[int]:
-    """TCP ports process `pid` listens on (Linux /proc; empty elsewhere or once it is gone)."""
+def socket_inodes(pid: int) -> frozenset[str]:
+    """The inodes of the sockets process `pid` holds open (Linux /proc; empty elsewhere or once it is gone)."""
     inodes: set[str] = set()
     try:
         for fd in os.listdir(f"/proc/{pid}/fd"):
@@ -59,7 +59,15 @@ def listening_ports(pid: int) -> set[int]:
             if link.startswith("socket:["):
                 inodes.add(link[8:-1])
     except OSError:
-        return set()
+        return frozenset()
+    return frozenset(inodes)
+
+
+def listening_ports(pid: int, inodes: Optional[frozenset[str]] = None) -> set[int]:
+    """TCP ports process `pid` listens on (Linux /proc; empty elsewhere or once it is gone); `inodes`: its
+    sockets, when just read with `socket_inodes`."""
+    if inodes is None:
+        inodes = socket_inodes(pid)
     if not inodes:  # no socket yet: skip reading the (host-wide, often long) TCP tables
         return set()
     ports: set[int] = set()
@@ -70,6 +78,8 @@ def listening_ports(pid: int) -> set[int]:
         except OSError:
             continue
         for row in rows:
+            if " 0A " not in row:  # 0A: LISTEN (the state column); most of a busy host's rows are not
+                continue
             cols = row.split()
             if len(cols) > 9 and cols[3] == "0A" and cols[9] in inodes:  # 0A: LISTEN
                 ports.add(int(cols[1].rsplit(":", 1)[1], 16))

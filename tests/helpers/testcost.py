@@ -4,11 +4,14 @@ The quick subset (`pytest -m "not slow"`) is the suite minus its long tests. A t
 own worker on a quiet machine, its call takes more than `SLOW_WALL` seconds or more than `SLOW_CPU` seconds of
 this process's CPU (the in-process labs included; a child process's CPU counts once it is reaped). This plugin
 measures both for every test and, at the end, lists the tests that break the rule either way: long but not
-marked, marked but short. It changes no outcome; run it with `-n 0` so that one test's figures are its own.
+marked, marked but short. Then it lists the `TOP` costliest tests counted with their fixtures' setup and
+teardown (what the suite pays for them); with `TESTCOST_OUT=file.json` it writes every test's figures, to
+compare two runs. It changes no outcome; run it with `-n 0` so that one test's figures are its own.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import Any, Generator
@@ -17,6 +20,7 @@ import pytest
 
 SLOW_WALL = 2.0
 SLOW_CPU = 1.0
+TOP = 30
 
 
 def _cpu() -> float:
@@ -27,6 +31,7 @@ def _cpu() -> float:
 class _Costs:
     def __init__(self) -> None:
         self.rows: list[tuple[str, float, float, bool]] = []
+        self.whole: dict[str, list[float]] = {}   # nodeid -> [wall, CPU] of setup + call + teardown
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, None]:
@@ -34,6 +39,12 @@ class _Costs:
         yield
         self.rows.append((item.nodeid, time.perf_counter() - wall, _cpu() - cpu,
                           item.get_closest_marker("slow") is not None))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:
+        wall, cpu = time.perf_counter(), _cpu()
+        yield
+        self.whole[item.nodeid] = [time.perf_counter() - wall, _cpu() - cpu]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         long = [r for r in self.rows if r[1] > SLOW_WALL or r[2] > SLOW_CPU]
@@ -49,6 +60,18 @@ class _Costs:
             tr.write_line(f"{title}: {len(rows)}")
             for nodeid, wall, cpu, _ in sorted(rows, key=lambda r: -r[1]):
                 tr.write_line(f"  {wall:6.2f} s {cpu:6.2f} CPU-s  {nodeid}")
+        # the costliest tests with their fixtures' setup and teardown (a module-scoped fixture's cost falls on
+        # the test that starts or ends it)
+        top = sorted(self.whole.items(), key=lambda kv: -kv[1][1])[:TOP]
+        tr.write_line(f"costliest {len(top)} with setup and teardown "
+                      f"(all: {sum(v[0] for v in self.whole.values()):.1f} s, "
+                      f"{sum(v[1] for v in self.whole.values()):.1f} CPU-s)")
+        for nodeid, (wall, cpu) in top:
+            tr.write_line(f"  {wall:6.2f} s {cpu:6.2f} CPU-s  {nodeid}")
+        out = os.environ.get("TESTCOST_OUT")   # every test's figures as JSON, to compare two runs
+        if out:
+            with open(out, "w") as f:
+                json.dump({"call": {r[0]: r[1:3] for r in self.rows}, "whole": self.whole}, f, indent=0)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -13,8 +14,19 @@ from recovery_tui.service.aliases import AliasBook, BucketPath
 from recovery_tui.service.client import RecoveryService
 from recovery_tui.service.inventory_engine import InventoryOptions
 
-pytest.importorskip("duckdb")
-pytest.importorskip("pyarrow")
+for _needed in ("duckdb", "pyarrow"):  # looked up, not imported: the tests import them when they run
+    if importlib.util.find_spec(_needed) is None:
+        pytest.skip(f"could not import {_needed!r}: the inventory engine needs it", allow_module_level=True)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """One xdist worker runs every inventory test: duckdb and pyarrow (~0.4 CPU-s of imports) load in that
+    worker only, not in each."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("inventory"))
 
 SRC, DST = BucketPath("source", "data"), BucketPath("target", "data")
 

@@ -5,7 +5,8 @@ keyboard as far as the scenario allows (resync, validation, backlog re-trigger, 
 removed with consent, report); on checksum-failures the headless `--clear-checksum` copies run too.
 Afterwards pre-existing ⊆ after on both sites, and the only new versions are replicas on the target
 (versions the source already had), `--clear-checksum` copies on the source of keys that were FAILED,
-and nothing under the canary prefix (removed with consent).
+and nothing under the canary prefix (removed with consent). The same run's printed mc commands must all run
+as printed (test_printed_mc_commands.py's promise, checked here so that each scenario's wizard runs once).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from helpers.labkit import run_main, use_lab_env, versions_of, wizard_for
+from helpers.printed import WIZARD_IN_NOTHING_LOST, Seen, collect_kept, collect_plan, hook_wizard
 from helpers.wizard_drive import drive_full_wizard
 from recovery_tui.lab.server import Lab
 
@@ -22,14 +24,7 @@ pytestmark = pytest.mark.slow  # a whole wizard run per scenario
 
 CANARY = ".recovery-tui-canary/"
 
-EXPECTED = {
-    "healthy": "canaries",
-    "partial-loss": "canaries",
-    "total-loss": "canaries",
-    "target-offline": "preflight",
-    "checksum-failures": "canaries",
-    "large": "canaries",
-}
+EXPECTED = WIZARD_IN_NOTHING_LOST
 """The furthest stage each scenario must reach."""
 
 
@@ -38,10 +33,16 @@ async def test_full_wizard_run_loses_no_version(scenario: str, lab_factory, tmp_
                                                 monkeypatch) -> None:
     lab: Lab = lab_factory(scenario, objects=300 if scenario == "large" else 60)
     before = {site: versions_of(lab, site) for site in ("source", "target")}
+    seen = Seen()
+    hook_wizard(monkeypatch, seen)
     app = wizard_for(lab, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        reached = await drive_full_wizard(pilot, app)
+        reached = await drive_full_wizard(pilot, app, monitor_timeout=60)
+        collect_plan(seen, app)
+    collect_kept(seen, app)
     assert EXPECTED[scenario] in reached, reached
+    assert seen.count() >= 5, (reached, seen.lines)
+    assert seen.problems() == {}  # every mc command this run printed runs as printed
     if scenario == "target-offline":
         assert reached == ["preflight"] and not app.state.reset_id
     failed_keys: set[str] = set()

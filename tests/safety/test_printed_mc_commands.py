@@ -4,7 +4,8 @@ item 4; facts §18–§21; `recovery_tui.mcflags` is the table of mc's real subc
 Collected from what an operator sees or keeps: each screen's mc-command line, checklist hints, error modals and
 notifications, the next-steps plan, the exported report, the headless commands' output (text and JSON, stdout
 and stderr) and every `mc=` field of the journal. Command lines (mc widget, journal) are checked whole; prose
-(hints, output, report) through `extract_commands`.
+(hints, output, report) through `extract_commands` (`helpers.printed`). The wizard of the scenarios in
+`helpers.printed.WIZARD_IN_NOTHING_LOST` is checked the same way in test_nothing_lost.py, on that test's run.
 """
 
 from __future__ import annotations
@@ -16,101 +17,32 @@ from typing import Any
 import pytest
 
 from helpers.labkit import arn_of, run_main, use_lab_env, wizard_for
+from helpers.printed import WIZARD_IN_NOTHING_LOST, Seen, collect_kept, collect_plan, hook_wizard
 from helpers.wizard_drive import drive_full_wizard
-from recovery_tui.journal import list_runs, read_run
 from recovery_tui.lab.scenarios import NAMES
 from recovery_tui.lab.server import Lab
-from recovery_tui.mccheck import check_command, extract_commands, problems_in_text
-
-
-class Seen:
-    """What was printed: whole command lines and prose."""
-
-    def __init__(self) -> None:
-        self.lines: dict[str, str] = {}
-        self.prose: dict[str, str] = {}
-
-    def line(self, text: str, where: str) -> None:
-        for part in (p.strip() for p in text.split("; mc ") if p.strip()):
-            self.lines.setdefault(part if part.startswith("mc ") else "mc " + part, where)
-
-    def text(self, text: str, where: str) -> None:
-        if "mc " in text:
-            self.prose.setdefault(text, where)
-
-    def journal(self) -> None:
-        for run in list_runs():
-            for rec in read_run(run.path):
-                if rec.get("mc"):
-                    self.line(rec["mc"], f"journal {rec['action']}")
-
-    def problems(self) -> dict[str, Any]:
-        bad: dict[str, Any] = {}
-        for line, where in self.lines.items():
-            p = check_command(line)
-            if p:
-                bad[f"{where}: {line}"] = p
-        for text, where in self.prose.items():
-            for cmd, p in problems_in_text(text).items():
-                bad[f"{where}: {cmd}"] = p
-        return bad
-
-    def count(self) -> int:
-        return len(self.lines) + sum(len(extract_commands(t)) for t in self.prose)
-
-
-def _hook_wizard(monkeypatch: pytest.MonkeyPatch, seen: Seen) -> None:
-    from textual.app import App
-
-    from recovery_tui.screens.dialogs import ErrorModal
-    from recovery_tui.widgets.checklist import Checklist
-    from recovery_tui.widgets.mc_command import McCommand
-
-    render, prompt, modal, notify = McCommand.render, Checklist._prompt, ErrorModal.__init__, App.notify
-
-    def mc_render(self: McCommand) -> Any:
-        if self.command:
-            seen.line(self.command, f"mc widget of {type(self.screen).__name__}")
-        return render(self)
-
-    def check_prompt(self: Checklist, item: Any) -> Any:
-        seen.text(item.hint, f"checklist {item.key}")
-        return prompt(self, item)
-
-    def error_modal(self: ErrorModal, title: str, message: str, hint: str = "", **kw: Any) -> None:
-        seen.text(f"{message}\n{hint}", f"error modal {title}")
-        modal(self, title, message, hint, **kw)
-
-    def app_notify(self: App, message: str, *a: Any, **kw: Any) -> None:
-        seen.text(str(message), "notification")
-        notify(self, message, *a, **kw)
-
-    monkeypatch.setattr(McCommand, "render", mc_render)
-    monkeypatch.setattr(Checklist, "_prompt", check_prompt)
-    monkeypatch.setattr(ErrorModal, "__init__", error_modal)
-    monkeypatch.setattr(App, "notify", app_notify)
 
 
 @pytest.mark.slow  # a whole wizard run per scenario
-@pytest.mark.parametrize("scenario", NAMES)
+@pytest.mark.parametrize("scenario", [n for n in NAMES if n not in WIZARD_IN_NOTHING_LOST])
 async def test_wizard_prints_only_runnable_mc_commands(scenario: str, lab_factory: Any, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other scenarios' wizard runs are checked the same way in test_nothing_lost.py (one run, two
+    promises: `helpers.printed.WIZARD_IN_NOTHING_LOST`)."""
     lab: Lab = lab_factory(scenario, objects=40)
     seen = Seen()
-    _hook_wizard(monkeypatch, seen)
+    hook_wizard(monkeypatch, seen)
     app = wizard_for(lab, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         reached = await drive_full_wizard(pilot, app, monitor_timeout=60)
-        plan = getattr(app.screen, "plan", None)
-        if plan is not None:
-            for cmd in plan.commands():
-                seen.line(cmd, "next-steps plan")
-    report = (app.state.extra.get("report") or {}).get("markdown")
-    if report:
-        seen.text(Path(report).read_text(encoding="utf-8"), "report")
-    seen.journal()
+        collect_plan(seen, app)
+    collect_kept(seen, app)
     assert seen.count() >= 5, (reached, seen.lines)
     assert seen.problems() == {}
+
+
+def test_every_scenario_has_its_wizard_run_checked() -> None:
+    assert set(WIZARD_IN_NOTHING_LOST) < set(NAMES)  # the split above leaves no scenario out
 
 
 def _documents(text: str) -> list[Any]:
