@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from helpers import procinfo
+from helpers.ptykit import foreground_signals
 from helpers.waiting import wait_until
 from recovery_tui.lab.server import Lab
 
@@ -78,7 +79,8 @@ class HeadlessRun:
         env = {**os.environ, **lab.env(), "PYTHONPATH": os.pathsep.join(sys.path)}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "recovery_tui", "site", "resync", "start", "source", "target", "--yes", *extra],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            preexec_fn=foreground_signals)
 
     def interrupt(self, sig: int) -> tuple[Optional[int], float, str]:
         """Send `sig`; the exit code (None: still running after EXIT_WITHIN + 1 s), seconds taken, stderr."""

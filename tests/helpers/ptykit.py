@@ -13,6 +13,7 @@ import fcntl
 import os
 import re
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -42,8 +43,19 @@ def strip_ansi(text: str) -> str:
     return ANSI.sub("", text)
 
 
+def foreground_signals() -> None:
+    """In the child (a `preexec_fn`): SIGINT and SIGQUIT at their default, as for a command an operator starts in
+    the foreground. A suite started as a background job (`pytest &` in a shell without job control) runs with both
+    ignored, an ignored signal stays ignored across exec, and the child would never see the Ctrl+C a test sends:
+    that, not the product, failed the two Ctrl+C tests in such runs (the test process showed SigIgn bit 2)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 def _controlling_terminal() -> None:
-    """In the child, after `setsid`: the pty on stdin becomes its controlling terminal."""
+    """In the child, after `setsid`: the pty on stdin becomes its controlling terminal; signals as in the
+    foreground (`foreground_signals`)."""
+    foreground_signals()
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
