@@ -259,6 +259,14 @@ class SignedHttp:
         t = timeouts or self.timeouts
         timeout = urllib3.Timeout(connect=t.connect, read=t.read)
         attempt = 0
+
+        def wait_or_raise(exc: BaseException, retryable: bool = True) -> None:
+            """No answer: wait `policy`'s delay when another attempt is allowed, else ConnectionFailure."""
+            if retryable and policy.should_retry_connection(attempt):
+                time.sleep(policy.delay(attempt))
+                return
+            raise connection_failure(ctx, exc) from None
+
         while True:
             attempt += 1
             qs = encode_query(query)
@@ -277,10 +285,8 @@ class SignedHttp:
                 except leanget.Unreadable:
                     self._lean = False  # this server answers in another shape: later pages the usual way
                 except TimeoutError as exc:
-                    if policy.should_retry_connection(attempt):
-                        time.sleep(policy.delay(attempt))
-                        continue
-                    raise connection_failure(ctx, exc) from None
+                    wait_or_raise(exc)
+                    continue
             if got is None:
                 try:
                     resp = self._site_pool().urlopen(
@@ -288,10 +294,8 @@ class SignedHttp:
                         preload_content=False, redirect=False, retries=False, assert_same_host=False,
                     )
                 except (urllib3.exceptions.HTTPError, OSError) as exc:
-                    if policy.should_retry_connection(attempt) and not _is_tls_failure(exc):
-                        time.sleep(policy.delay(attempt))
-                        continue
-                    raise connection_failure(ctx, exc) from None
+                    wait_or_raise(exc, retryable=not _is_tls_failure(exc))
+                    continue
                 resp_headers = {k: v for k, v in resp.headers.items()}
                 if resp.status < 400 and stream:
                     return RawResponse(resp.status, resp_headers, stream=resp)
@@ -299,10 +303,8 @@ class SignedHttp:
                     data = resp.read(decode_content=True)
                 except (urllib3.exceptions.HTTPError, OSError) as exc:
                     resp.release_conn()
-                    if policy.should_retry_connection(attempt):
-                        time.sleep(policy.delay(attempt))
-                        continue
-                    raise connection_failure(ctx, exc) from None
+                    wait_or_raise(exc)
+                    continue
                 resp.release_conn()
                 got = resp.status, resp_headers, data
             status, resp_headers, data = got
@@ -318,6 +320,7 @@ class SignedHttp:
         `request` would parse the whole URL again and percent-encode it twice more, a per-character Python
         loop over a listing's markers (~100 µs a request), for the same bytes on the wire."""
         return self.pool.connection_from_host(self._origin[1], self._origin[2], self._origin[0])
+
 
 def _is_tls_failure(exc: BaseException) -> bool:
     """Certificate problems do not go away on retry."""
