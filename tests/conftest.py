@@ -4,11 +4,21 @@ MC_HOST_ variables; `lab_factory`/`lab` start labs on ephemeral loopback ports a
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
 
 from recovery_tui.lab.server import Lab
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the xdist controller, before the workers start: rewrite the test modules' asserts once for all of them
+    (`helpers.pyccache`)."""
+    if not hasattr(config, "workerinput") and (config.getoption("numprocesses", None) or 0):
+        from helpers.pyccache import prewrite
+
+        prewrite(config, Path(__file__).parent)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
