@@ -68,7 +68,12 @@ class _Costs:
                       f"{sum(v[1] for v in self.whole.values()):.1f} CPU-s)")
         for nodeid, (wall, cpu) in top:
             tr.write_line(f"  {wall:6.2f} s {cpu:6.2f} CPU-s  {nodeid}")
+
+    def pytest_sessionfinish(self) -> None:
         out = os.environ.get("TESTCOST_OUT")   # every test's figures as JSON, to compare two runs
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if out and worker:  # under xdist (figures shared with other workers) each writes out.gw0, out.gw1, ...
+            out = f"{out}.{worker}"
         if out:
             with open(out, "w") as f:
                 json.dump({"call": {r[0]: r[1:3] for r in self.rows}, "whole": self.whole}, f, indent=0)
