@@ -125,7 +125,9 @@ class PtyApp:
             try:
                 ready, _, _ = select.select([self.master], [], [], 0.1)
                 if not ready:
-                    if self.proc.poll() is not None:
+                    # ended: read once more what it wrote between that select and its exit (a startup
+                    # KeyboardInterrupt's traceback was lost that way), then stop
+                    if self.proc.poll() is not None and not select.select([self.master], [], [], 0)[0]:
                         return
                     continue
                 data = os.read(self.master, 65536)
