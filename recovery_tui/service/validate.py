@@ -43,6 +43,7 @@ from .listing import (
     VID,
     Cancelled,
     Entry,
+    Page,
     PageStream,
     VersionLister,
     is_dm,
@@ -202,25 +203,39 @@ def _unequal_ranges(s: list[Entry], d: list[Entry]) -> list[tuple[list[Entry], l
     return out
 
 
+def _entries(page: object, other: object) -> list[Entry]:
+    """A pulled page's entries: a `Page` takes those of the other side's last page when both pages' bytes are
+    the same from their first entry on (`Page.share`: one parse for the pair, and the chunks compare equal at
+    once, entry by entry the same objects); otherwise it is parsed. Lists are pages parsed already (from
+    memory: benchmarks and tests)."""
+    if isinstance(page, Page):
+        if isinstance(other, Page):
+            page.share(other)
+        return page.entries
+    return page  # type: ignore[return-value]
+
+
 def merge(src: PageStream, dst: PageStream, on_chunk: Callable[[list[Entry], list[Entry], str], None]) -> None:
     """Merge two key-ordered page streams; `on_chunk(src_chunk, dst_chunk, last_key)` gets every key range
     once, complete on both sides. Raises the first listing failure (nothing after it is compared)."""
     sb: list[Entry] = []
     db: list[Entry] = []
     s_end = d_end = False
+    s_page: object = None  # each side's last page, for the other side's next page to share (`_entries`)
+    d_page: object = None
     while True:
         if not s_end and (not sb or d_end or (db and sb[-1][KEY] <= db[-1][KEY])):
-            page = src.next_page()
-            if page is None:
+            s_page = src.next_page()
+            if s_page is None:
                 s_end = True
             else:
-                sb += page
+                sb += _entries(s_page, d_page)
         if not d_end and (not db or s_end or (sb and db[-1][KEY] <= sb[-1][KEY])):
-            page = dst.next_page()
-            if page is None:
+            d_page = dst.next_page()
+            if d_page is None:
                 d_end = True
             else:
-                db += page
+                db += _entries(d_page, s_page)
         if s_end and d_end:
             if sb or db:
                 on_chunk(sb, db, max(sb[-1][KEY] if sb else "", db[-1][KEY] if db else ""))
