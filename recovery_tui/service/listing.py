@@ -20,10 +20,13 @@ tuples compare, hash and sort in C, which the diff engine relies on.
 Both the benchmark's "raw floor" and the validation engine use `VersionLister`, so
 the benchmark measures the engine's own overhead honestly.
 
-The reader itself lives in `pagexml` (light imports); when a listing has more than one page, the
-following pages can be parsed by `parsepool`'s worker processes (outside this process's GIL; by default on
-hosts with 4+ cores) while the
-next page is already being requested (`RECOVERY_TUI_PARSE_PROCESSES=0` keeps everything in-process).
+The reader itself lives in `pagexml` (light imports). A page comes out of `VersionLister.pages` as received
+(`Page`): the next page is requested with the markers read from its head, and its entries are parsed when
+first asked for, on the thread that asks (the merge's). The validation merge lets a target page whose bytes
+from its first entry on equal the source's page take that page's entries instead (`Page.share`): a bucket in
+sync is parsed once, not twice. When a listing has more than one page, the following pages can instead be
+parsed by `parsepool`'s worker processes (outside this process's GIL; by default on hosts with 4+ cores)
+while the next page is already being requested (`RECOVERY_TUI_PARSE_PROCESSES=0` keeps everything in-process).
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ markers; their sum is what `mc ls -r --versions | wc -l` prints (facts §12). A 
 versionId whose delete still waits to replicate is hidden from the source's listing (§17, which
 corrects §12), so until that delete replicates the target's copy of it counts as extra on target.
 
-How the merge stays exact and cheap: a chunk is every buffered entry whose key is below
+How the merge stays exact and cheap: a target page whose bytes from its first entry on equal the source's
+page (a bucket in sync: the same request answered with the same entries) takes that page's entries unparsed
+(`listing.Page.share`), so both sides hold the same entry objects. A chunk is every buffered entry whose key is below
 the smaller of the two sides' last buffered keys (a key may continue on the next page, so
 the last key waits). If the two chunks are equal as lists (C speed, the common case of a
 healthy pair) they are counted once for both sides; otherwise a lazy C-level scan finds the
