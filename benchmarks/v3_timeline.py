@@ -9,7 +9,8 @@
   request and the last answer. A slot is empty only when no request is ready to send (a barrier, the start,
   the end), so on a quiet machine this is the pipeline's structural idle; under CPU load requests take
   longer and the figure shrinks;
-* wall time, the client's CPU seconds and the labs'.
+* wall time, the client's CPU seconds and the labs';
+* how many target pages took the source page's entries unparsed (`listing.Page.share`) of those tried.
 
 It is a diagnostic beside V3, not part of it: V3's figures and its definition are in `benchmarks/parallel.py`.
 """
@@ -45,6 +46,14 @@ def main(runs: int = 3) -> None:
     pids = (a.proc.pid, b.proc.pid)
     events: list[tuple[float, float, bool]] = []
     send = listing.VersionLister._request
+    share = listing.Page.share
+    shared = [0, 0]  # (taken, tried)
+
+    def counted(self: Any, other: Any) -> bool:
+        took = share(self, other)
+        shared[0] += took
+        shared[1] += 1
+        return took
 
     def timed(self: Any, prefix: str, key_marker: str, vid_marker: str, delimiter: str) -> bytes:
         t = time.perf_counter()
@@ -59,8 +68,10 @@ def main(runs: int = 3) -> None:
         a.set_latency("source", 0.02)
         b.set_latency("target", 0.02)
         listing.VersionLister._request = timed  # type: ignore[method-assign]
+        listing.Page.share = counted  # type: ignore[method-assign]
         for _ in range(runs):
             events.clear()
+            shared[:] = [0, 0]
             labs0, client0, t0 = sum(labproc.cpu_seconds(p) for p in pids), time.process_time(), time.perf_counter()
             r = validate(service, SRC, DST, parallel=16)
             wall = time.perf_counter() - t0
@@ -71,9 +82,11 @@ def main(runs: int = 3) -> None:
                   f"{len(events) - len(units)} discovery requests, {len(units)} unit listings, the first sent at "
                   f"{(min(s for s, _, _ in units) - t0) * 1000:.0f} ms; slot-idle {idle:.2f} of {SLOTS * span:.2f} "
                   f"slot-s ({idle / (SLOTS * span) * 100:.0f}%); {r.source_counts.versions:,}+"
-                  f"{r.target_counts.versions:,} versions, incomplete={r.incomplete}")
+                  f"{r.target_counts.versions:,} versions, incomplete={r.incomplete}; pages shared {shared[0]} of "
+                  f"{shared[1]} tried")
     finally:
         listing.VersionLister._request = send  # type: ignore[method-assign]
+        listing.Page.share = share  # type: ignore[method-assign]
         a.stop()
         b.stop()
 

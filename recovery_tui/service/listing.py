@@ -20,10 +20,13 @@ tuples compare, hash and sort in C, which the diff engine relies on.
 Both the benchmark's "raw floor" and the validation engine use `VersionLister`, so
 the benchmark measures the engine's own overhead honestly.
 
-The reader itself lives in `pagexml` (light imports); when a listing has more than one page, the
-following pages can be parsed by `parsepool`'s worker processes (outside this process's GIL; by default on
-hosts with 4+ cores) while the
-next page is already being requested (`RECOVERY_TUI_PARSE_PROCESSES=0` keeps everything in-process).
+The reader itself lives in `pagexml` (light imports). A page comes out of `VersionLister.pages` as received
+(`Page`): the next page is requested with the markers read from its head, and its entries are parsed when
+first asked for, on the thread that asks (the merge's). The validation merge lets a target page whose bytes
+from its first entry on equal the source's page take that page's entries instead (`Page.share`): a bucket in
+sync is parsed once, not twice. When a listing has more than one page, the following pages can instead be
+parsed by `parsepool`'s worker processes (outside this process's GIL; by default on hosts with 4+ cores)
+while the next page is already being requested (`RECOVERY_TUI_PARSE_PROCESSES=0` keeps everything in-process).
 """
 
 from __future__ import annotations
@@ -48,11 +51,13 @@ from .pagexml import (  # noqa: F401  (re-exported: the reader's API lives here 
     Entry,
     RawPage,
     _parse_page_etree,
+    entries_start,
     is_dm,
     is_latest,
     make_entry,
     markers,
     parse_page,
+    read_page,
     size_of,
 )
 from .secrets import redact
@@ -62,6 +67,83 @@ class CutShort(ServerError):
     """A listing said "truncated" without a marker to continue from: the rest is unknown."""
 
     default_title = "Listing cut short"
+
+
+class Page:
+    """One ListObjectVersions answer as received: its markers read from its head at once (`pagexml.markers`),
+    its entries and common prefixes parsed when first asked for (`entries`, `prefixes`), on the asking thread.
+
+    `share(other)` gives a page the entries of the other side's page instead of parsing its own, when the
+    two pages' bytes are equal from their first entry on (each page's own head, which differs at least by
+    the bucket's name and the marker's listing id, is not compared): `pagexml.read_page` shows those bytes
+    alone decide the entries once `other` was read by the regular-expression readers. A bucket in sync
+    answers the same request on both sides with the same entries' bytes, so one page of each such pair is
+    parsed and the merge finds the two chunks equal at once (the same entry objects); any difference, a page
+    not read that way or a delimited page takes the usual path.
+    """
+
+    __slots__ = ("body", "delimited", "where", "start", "truncated", "next_key_marker", "next_version_id_marker",
+                 "_raw", "_regex", "shared")
+
+    def __init__(self, body: bytes, delimited: bool, where: str = "") -> None:
+        self.body, self.delimited, self.where = body, delimited, where
+        self.start = entries_start(body)
+        self.truncated, self.next_key_marker, self.next_version_id_marker = markers(body, self.start)
+        self._raw: Optional[RawPage] = None
+        self._regex = False
+        self.shared = False
+        """True when the entries were taken from the other side's equal page (never parsed)."""
+
+    @classmethod
+    def parsed(cls, raw: RawPage, body: bytes, delimited: bool) -> Page:
+        """A page parsed already (ElementTree, a parse process): its parsed markers, never shared from."""
+        page = cls.__new__(cls)
+        page.body, page.delimited, page.where, page.start = body, delimited, "", len(body)
+        page.truncated, page.next_key_marker, page.next_version_id_marker = (
+            raw.truncated, raw.next_key_marker, raw.next_version_id_marker)
+        page._raw, page._regex, page.shared = raw, False, False
+        return page
+
+    def _read(self) -> RawPage:
+        raw = self._raw
+        if raw is None:
+            with gcpace.bulk():
+                raw, self._regex = read_page(self.body, self.delimited)
+            if (raw.truncated, raw.next_key_marker, raw.next_version_id_marker) != (
+                    self.truncated, self.next_key_marker, self.next_version_id_marker):
+                # never with the regular-expression readers (the same fields); ElementTree may read others
+                raise CutShort(f"the listing of {self.where} gave inconsistent page markers", hint="Run it again.")
+            self._raw = raw
+        return raw
+
+    @property
+    def entries(self) -> list[Entry]:
+        return self._read().entries
+
+    @property
+    def prefixes(self) -> list[str]:
+        return self._read().prefixes
+
+    def share(self, other: Page) -> bool:
+        """Take `other`'s entries if this page is still unread and both pages' bytes from their first entry on
+        are equal (see the class); True when taken. `other` must have been read already."""
+        if (self._raw is not None or self.delimited or other.delimited or not other._regex
+                or len(self.body) - self.start != len(other.body) - other.start
+                or b"<ListVersionsResult" not in self.body):
+            return False
+        if not self.body.endswith(memoryview(other.body)[other.start:]):  # memcmp, no copy (same length: equal)
+            return False
+        assert other._raw is not None
+        self._raw = RawPage(other._raw.entries, [], self.truncated, self.next_key_marker, self.next_version_id_marker)
+        self._regex = self.shared = True
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Page):
+            return NotImplemented
+        return self._read() == other._read()
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class VersionLister:
@@ -114,19 +196,24 @@ class VersionLister:
             raise CutShort(f"the listing of {self.alias}/{self.bucket} did not advance", hint="Run it again.")
         return next_key, next_vid
 
-    def pages(self, prefix: str = "", start_after: str = "", delimiter: str = "") -> Iterator[RawPage]:
+    def pages(self, prefix: str = "", start_after: str = "", delimiter: str = "") -> Iterator[Page]:
         """Every page under `prefix`, beginning after every version of key `start_after` (when given).
 
-        The first page is parsed here. When the listing goes on (a large listing), later pages are
-        parsed by the parse processes (`parsepool`, if `parse_processes` allows) while the next page
-        is already requested with the markers read from the page's head (`pagexml.markers`, the same
-        reading `parse_page` does; checked against the parsed page, which wins). Pages come out in
-        order, and any failure stops the listing there, as without the pool.
+        A page comes out as received (`Page`): read when its entries are first asked for, on the thread that
+        asks, or never when the other side's page had the same entries' bytes (`Page.share`); the next page
+        is requested with the markers read from its head (`pagexml.markers`, the very fields `parse_page`
+        reads from a `<ListVersionsResult>` page). A page that is not one (another server's document, read
+        by ElementTree) is parsed here and its parsed markers continue the listing, as before. When the
+        listing goes on (a large listing), later pages may be parsed by the parse processes (`parsepool`,
+        if `parse_processes` allows) while the next page is already requested (checked against the parsed
+        page, which wins). Pages come out in order, and any failure stops the listing there, as without
+        the pool.
         """
         first = (start_after, "")
         delimited = bool(delimiter)
-        with gcpace.bulk():  # never held across a yield (see gcpace)
-            page = parse_page(self._request(prefix, first[0], first[1], delimiter), delimited)
+        with gcpace.bulk():
+            body = self._request(prefix, first[0], first[1], delimiter)
+        page = self._page(body, delimited)
         yield page
         at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, first)
         if at is None:  # one page (most of a prefix-parallel run's listings): nothing to pipeline
@@ -143,12 +230,11 @@ class VersionLister:
                     yield self._finish(pending)  # what was fetched before the failure still counts
                 raise
             fut = parsepool.submit(body, delimited) if use_pool else None
-            if fut is None:  # in-process: parse now, the next markers from the parsed page
+            if fut is None:  # in-process: the page as received, the next markers from it
                 if pending is not None:
                     yield self._finish(pending)
                     pending = None
-                with gcpace.bulk():
-                    page = parse_page(body, delimited)
+                page = self._page(body, delimited)
                 yield page
                 at = self._next_markers(page.truncated, page.next_key_marker, page.next_version_id_marker, at)
                 continue
@@ -165,9 +251,17 @@ class VersionLister:
         if error is not None:
             raise error
 
-    def _finish(self, pending: tuple[tuple[str, str], bytes, object, bool]) -> RawPage:
+    def _page(self, body: bytes, delimited: bool) -> Page:
+        """A page read when first asked (`Page`), or parsed now when it is not a `<ListVersionsResult>`
+        (ElementTree: its markers are the parsed ones, and an unreadable page fails here, as before)."""
+        if b"<ListVersionsResult" in body:
+            return Page(body, delimited, f"{self.alias}/{self.bucket}")
         with gcpace.bulk():
-            return self._finish_page(pending)
+            return Page.parsed(parse_page(body, delimited), body, delimited)
+
+    def _finish(self, pending: tuple[tuple[str, str], bytes, object, bool]) -> Page:
+        with gcpace.bulk():
+            return Page.parsed(self._finish_page(pending), pending[1], pending[3])
 
     def _finish_page(self, pending: tuple[tuple[str, str], bytes, object, bool]) -> RawPage:
         asked, body, fut, delimited = pending
@@ -215,7 +309,7 @@ class PageStream:
         """Run in a worker thread: list, hand pages over, end with a sentinel or the failure."""
         try:
             for page in lister.pages(prefix, start_after):
-                if not self._put(page.entries):
+                if not self._put(page):
                     return
             self._put(_END)
         except RecoveryError as exc:
@@ -223,8 +317,9 @@ class PageStream:
         except Exception as exc:  # an unexpected bug must still end the stream, never hang the merge
             self._put(ServerError(redact(f"listing failed: {type(exc).__name__}: {exc}")))
 
-    def next_page(self) -> Optional[list[Entry]]:
-        """The next page's entries; None at the end; raises the producer's RecoveryError."""
+    def next_page(self) -> Optional[Page]:
+        """The next page (read when its entries are asked for); None at the end; raises the producer's
+        RecoveryError."""
         while True:
             try:
                 item = self.queue.get(timeout=0.2)

@@ -88,15 +88,29 @@ def _unescape(text: str) -> str:
 def parse_page(body: bytes, delimited: bool = True) -> RawPage:
     """Parse a `ListVersionsResult`; raises ServerError when it is not one. `delimited=False` (a listing asked
     without a delimiter, which has no common prefixes) saves scanning the page for them."""
+    return read_page(body, delimited)[0]
+
+
+def read_page(body: bytes, delimited: bool = True) -> tuple[RawPage, bool]:
+    """`parse_page`, and whether its entries came from the regular-expression readers (True) or from
+    ElementTree (False).
+
+    With the regular-expression readers (the document holds `<ListVersionsResult`, as MinIO's does), the
+    entries depend on the page's bytes from its first entry on only (`entries_start`), never on its head:
+    every match of the strict, catch-all and general expressions begins with `<Version>` or
+    `<DeleteMarker>`, none of which occurs before that point, the expressions only look forward, the count
+    of elements the general reader is checked against has nothing to count in the head, and UTF-8 decoding
+    restarts at that point's ASCII `<`. So two such pages whose bytes from their first entry on are equal
+    have equal entries (`listing.Page.share` relies on this). ElementTree reads the whole document."""
     text = body.decode("utf-8", "replace")
     if "<ListVersionsResult" not in text:
-        return _parse_page_etree(body)
+        return _parse_page_etree(body), False
     entries: list[Entry] = _STRICT.findall(text)
     if any(map(_CATCH_ALL, entries)):  # some element is not in MinIO's exact shape: the general reader
         expected = text.count("<Version>") + text.count("<DeleteMarker>")
         found = _ENTRY.findall(text)
         if len(found) != expected:
-            return _parse_page_etree(body)
+            return _parse_page_etree(body), False
         entries = [(k, e, s or "0", latest[0], v, t[0], "") for t, k, e, s, latest, v in found]
     if "&" in "".join(map(_KEY, entries)):  # an escaped character in some key: unescape those keys
         entries = [(html.unescape(e[0]),) + e[1:] if "&" in e[0] else e for e in entries]
@@ -105,7 +119,12 @@ def parse_page(body: bytes, delimited: bool = True) -> RawPage:
         entries=entries,
         prefixes=[_unescape(p) for p in _PREFIX.findall(text)] if delimited and "<CommonPrefixes>" in text else [],
         truncated=truncated, next_key_marker=next_key, next_version_id_marker=next_vid,
-    )
+    ), True
+
+
+def entries_start(body: bytes) -> int:
+    """Where a page's first `<Version>`/`<DeleteMarker>` starts (len(body) when it has none)."""
+    return _first_entry(body, b"<Version>", b"<DeleteMarker>")
 
 
 def _first_entry(text: AnyStr, version: AnyStr, marker: AnyStr) -> int:
@@ -124,10 +143,11 @@ def _tags(text: str) -> tuple[bool, str, str]:
             tags.get("NextVersionIdMarker", ""))
 
 
-def markers(body: bytes) -> tuple[bool, str, str]:
+def markers(body: bytes, first: int = -1) -> tuple[bool, str, str]:
     """The pagination fields of a `ListVersionsResult` page, as `parse_page` reads them, without parsing
-    the entries (the page head only, when the fields are there)."""
-    first = _first_entry(body, b"<Version>", b"<DeleteMarker>")
+    the entries (the page head only, when the fields are there). `first`: `entries_start(body)` if known."""
+    if first < 0:
+        first = entries_start(body)
     head = body[:first]
     got = _tags(head.decode("utf-8", "replace"))
     if got == (False, "", "") and first < len(body) and b"<IsTruncated>" not in head:

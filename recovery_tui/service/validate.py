@@ -10,7 +10,9 @@ markers; their sum is what `mc ls -r --versions | wc -l` prints (facts §12). A 
 versionId whose delete still waits to replicate is hidden from the source's listing (§17, which
 corrects §12), so until that delete replicates the target's copy of it counts as extra on target.
 
-How the merge stays exact and cheap: a chunk is every buffered entry whose key is below
+How the merge stays exact and cheap: a target page whose bytes from its first entry on equal the source's
+page (a bucket in sync: the same request answered with the same entries) takes that page's entries unparsed
+(`listing.Page.share`), so both sides hold the same entry objects. A chunk is every buffered entry whose key is below
 the smaller of the two sides' last buffered keys (a key may continue on the next page, so
 the last key waits). If the two chunks are equal as lists (C speed, the common case of a
 healthy pair) they are counted once for both sides; otherwise a lazy C-level scan finds the
@@ -43,6 +45,7 @@ from .listing import (
     VID,
     Cancelled,
     Entry,
+    Page,
     PageStream,
     VersionLister,
     is_dm,
@@ -202,25 +205,39 @@ def _unequal_ranges(s: list[Entry], d: list[Entry]) -> list[tuple[list[Entry], l
     return out
 
 
+def _entries(page: object, other: object) -> list[Entry]:
+    """A pulled page's entries: a `Page` takes those of the other side's last page when both pages' bytes are
+    the same from their first entry on (`Page.share`: one parse for the pair, and the chunks compare equal at
+    once, entry by entry the same objects); otherwise it is parsed. Lists are pages parsed already (from
+    memory: benchmarks and tests)."""
+    if isinstance(page, Page):
+        if isinstance(other, Page):
+            page.share(other)
+        return page.entries
+    return page  # type: ignore[return-value]
+
+
 def merge(src: PageStream, dst: PageStream, on_chunk: Callable[[list[Entry], list[Entry], str], None]) -> None:
     """Merge two key-ordered page streams; `on_chunk(src_chunk, dst_chunk, last_key)` gets every key range
     once, complete on both sides. Raises the first listing failure (nothing after it is compared)."""
     sb: list[Entry] = []
     db: list[Entry] = []
     s_end = d_end = False
+    s_page: object = None  # each side's last page, for the other side's next page to share (`_entries`)
+    d_page: object = None
     while True:
         if not s_end and (not sb or d_end or (db and sb[-1][KEY] <= db[-1][KEY])):
-            page = src.next_page()
-            if page is None:
+            s_page = src.next_page()
+            if s_page is None:
                 s_end = True
             else:
-                sb += page
+                sb += _entries(s_page, d_page)
         if not d_end and (not db or s_end or (sb and db[-1][KEY] <= sb[-1][KEY])):
-            page = dst.next_page()
-            if page is None:
+            d_page = dst.next_page()
+            if d_page is None:
                 d_end = True
             else:
-                db += page
+                db += _entries(d_page, s_page)
         if s_end and d_end:
             if sb or db:
                 on_chunk(sb, db, max(sb[-1][KEY] if sb else "", db[-1][KEY] if db else ""))

@@ -101,7 +101,7 @@ def _drain(plan: UnitPlan) -> tuple[list[Any], list[Any]]:
             continue
         for side, stream in zip(sides, streams, strict=True):
             while (page := stream.next_page()) is not None:
-                side.extend(page)
+                side.extend(page.entries)
     return sides
 
 

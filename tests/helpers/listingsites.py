@@ -21,12 +21,13 @@ from recovery_tui.service.errmap import CallContext
 from recovery_tui.service.http import RawResponse
 
 Hook = Callable[[str, str, str, str], None]
+Rewrite = Callable[[str, bytes], bytes]
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
 class _Http:
-    def __init__(self, alias: str, bucket: Bucket, hook: Optional[Hook]) -> None:
-        self.alias, self.bucket, self.hook = alias, bucket, hook
+    def __init__(self, alias: str, bucket: Bucket, hook: Optional[Hook], rewrite: Optional[Rewrite] = None) -> None:
+        self.alias, self.bucket, self.hook, self.rewrite = alias, bucket, hook, rewrite
         self.lock = threading.Lock()  # the lab's store is read on one loop thread; here on many
 
     def send(self, method: str, path: str, query: Iterable[tuple[str, str]], *, ctx: Any, lean: bool = False
@@ -38,12 +39,13 @@ class _Http:
             body = lab_listing.list_versions(self.bucket, prefix=q.get("prefix", ""), delimiter=q.get("delimiter", ""),
                                              key_marker=q.get("key-marker", ""),
                                              vid_marker=q.get("version-id-marker", ""), max_keys=int(q["max-keys"]))
-        return RawResponse(200, {}, body=body.encode())
+        raw = body.encode()
+        return RawResponse(200, {}, body=self.rewrite(self.alias, raw) if self.rewrite is not None else raw)
 
 
-def sites(src: Bucket, dst: Bucket, hook: Optional[Hook] = None) -> Any:
+def sites(src: Bucket, dst: Bucket, hook: Optional[Hook] = None, rewrite: Optional[Rewrite] = None) -> Any:
     """A service-like object with sites "src" and "dst" serving `src` and `dst`."""
-    by_alias = {alias: SimpleNamespace(http=_Http(alias, b, hook), ctx=lambda *a: CallContext(*a))
+    by_alias = {alias: SimpleNamespace(http=_Http(alias, b, hook, rewrite), ctx=lambda *a: CallContext(*a))
                 for alias, b in (("src", src), ("dst", dst))}
     return SimpleNamespace(site=lambda alias: by_alias[alias])
 
