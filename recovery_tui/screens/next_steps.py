@@ -369,7 +369,9 @@ class NextStepsScreen(StepScreen):
         self.state.extra["report"] = {"markdown": str(paths.markdown), "json": str(paths.json)}
         self.save_state()
         self.record("report", result="written", path=str(paths.markdown))
-        self.query_one("#ns-report", Static).update(f"Report written: {short_path(paths.markdown)} (and .json)")
+        line = self.query_one("#ns-report", Static)
+        room = line.content_size.width - len("Report written:  (and .json)")  # the path gets what is left
+        line.update(f"Report written: {short_path(paths.markdown, max(20, room))} (and .json)")
         return True
 
     def action_done(self) -> None:

@@ -176,3 +176,25 @@ async def test_canary_not_proven_is_unknown_never_not_seen() -> None:
         await wait_for(pilot, lambda: "✘ Canary" in str(screen.query_one("#ns-canary", Static).render()))
         assert "NOT seen" in str(screen.query_one("#ns-canary", Static).render())
 
+
+
+async def test_the_report_line_fits_80_columns_with_a_long_state_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the report went is one line at 80x24: the path is shortened from the left ("…"), so its file name
+    and "(and .json)" always show (a fixed 52-character path cut the line's end off at 80 columns)."""
+    deep = tmp_path / "operators-home" / ".local" / "state" / "recovery-tui-for-the-incident-of-the-night"
+    monkeypatch.setenv("RECOVERY_TUI_STATE_DIR", str(deep))
+    svc = FakeService()
+    app, st, _ = _setup(svc, validation={"in_sync": True, "incomplete": False, "source": {"versions": 160}})
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = NextStepsScreen(svc, st)
+        await app.push_screen(screen)
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        line = screen.query_one("#ns-report", Static)
+        text = str(line.render())
+        md = Path(st.extra["report"]["markdown"])
+        assert md.exists() and str(md).startswith(str(deep))
+        assert text.startswith("Report written: …") and text.endswith(f"{md.name} (and .json)"), text
+        assert len(text) <= line.content_size.width, (len(text), line.content_size.width)
