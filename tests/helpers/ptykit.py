@@ -166,6 +166,15 @@ class PtyApp:
             time.sleep(0.05)
         raise AssertionError(f"{needle!r} not seen within {timeout}s:\n{self.text()[-1500:]}")
 
+    def expect_all(self, *needles: str, timeout: float = 10.0) -> str:
+        """`expect` for several needles: a screen may arrive in more than one write, so what one needle returns
+        need not hold the others yet; this waits until every one is there (in any order)."""
+        end = time.monotonic() + timeout
+        text = ""
+        for needle in needles:
+            text = self.expect(needle, max(0.1, end - time.monotonic()))
+        return text
+
     def press(self, *keys: str) -> None:
         for key in keys:
             os.write(self.master, KEYS.get(key, key).encode())

@@ -18,6 +18,7 @@ import pytest
 from helpers.fleetkit import EXIT_WITHIN, checkpoint_rows, server_records, starts, statuses, wait_mid_fleet
 from helpers.labkit import saved_state, site_loss_lab
 from helpers.ptykit import PtyApp, pty_available
+from helpers.waiting import wait_until
 from recovery_tui.lab import sitescen
 from recovery_tui.lab.server import Lab
 
@@ -96,8 +97,10 @@ def test_fleet_monitor_interrupted_then_reattached(site_lab: Lab, launch, way: s
     assert session is not None and session.extra["site"]["target"] == "target"
 
     again = launch()
-    offer = again.expect("Resume the previous session?", 30)
-    assert "whole-site run source → target" in " ".join(offer.split())
+    again.expect("Resume the previous session?", 30)
+    # the dialog may arrive in more than one write, its line wrapped: wait for the words, across line ends
+    wait_until(lambda: "whole-site run source → target" in " ".join(again.text().split()), timeout=10,
+               what="the offer naming the whole-site run")
     again.mark()
     again.press("y")
     again.expect(TOTALS, 60)  # every row back: the held ones followed, the rest still queued

@@ -105,8 +105,7 @@ def test_sighup_on_the_monitor_reattaches_to_the_same_resync(launch, lab: Lab) -
     state = saved_state(lab_mode=False)
     assert state.step == 4 and state.reset_id == reset_id
     again = launch()
-    offer = again.expect("Resume the previous session?", 15)
-    assert "ResetID" in offer and "step 5" in offer, offer[-800:]
+    again.expect_all("Resume the previous session?", "ResetID", "step 5", timeout=15)
     again.mark()
     again.press("y")
     again.expect("Step 5 of 7", 15)
