@@ -69,6 +69,14 @@ class CutShort(ServerError):
     default_title = "Listing cut short"
 
 
+def _consistent(raw: RawPage, head: tuple[bool, str, str], where: str) -> RawPage:
+    """`raw`, when its parsed pagination fields are those read from the page's head (which the listing went
+    on with); CutShort otherwise."""
+    if (raw.truncated, raw.next_key_marker, raw.next_version_id_marker) != head:
+        raise CutShort(f"the listing of {where} gave inconsistent page markers", hint="Run it again.")
+    return raw
+
+
 class Page:
     """One ListObjectVersions answer as received: its markers read from its head at once (`pagexml.markers`),
     its entries and common prefixes parsed when first asked for (`entries`, `prefixes`), on the asking thread.
@@ -109,11 +117,9 @@ class Page:
         if raw is None:
             with gcpace.bulk():
                 raw, self._regex = read_page(self.body, self.delimited)
-            if (raw.truncated, raw.next_key_marker, raw.next_version_id_marker) != (
-                    self.truncated, self.next_key_marker, self.next_version_id_marker):
-                # never with the regular-expression readers (the same fields); ElementTree may read others
-                raise CutShort(f"the listing of {self.where} gave inconsistent page markers", hint="Run it again.")
-            self._raw = raw
+            # never differs with the regular-expression readers (the same fields); ElementTree may read others
+            self._raw = raw = _consistent(raw, (self.truncated, self.next_key_marker, self.next_version_id_marker),
+                                          self.where)
         return raw
 
     @property
@@ -138,12 +144,6 @@ class Page:
         self._regex = self.shared = True
         return True
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Page):
-            return NotImplemented
-        return self._read() == other._read()
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 class VersionLister:
@@ -271,17 +271,13 @@ class VersionLister:
             return parse_page(body, delimited)
         if status != "ok":
             raise ServerError(str(out), title="Unreadable listing")
-        entries, prefixes, truncated, next_key, next_vid = out  # type: ignore[misc]
-        if (truncated, next_key, next_vid) != markers(body):  # never: same reader; but never trust blindly
-            raise CutShort(f"the listing of {self.alias}/{self.bucket} gave inconsistent page markers",
-                           hint="Run it again.")
-        return RawPage(entries, prefixes, truncated, next_key, next_vid)
+        # never differs (the same reader in the parse process); but never trust blindly
+        return _consistent(RawPage(*out), markers(body), f"{self.alias}/{self.bucket}")  # type: ignore[misc]
 
     def entries(self, prefix: str = "", start_after: str = "") -> Iterator[Entry]:
         """Every entry under `prefix`, one at a time (for small listings and tests)."""
         for page in self.pages(prefix, start_after):
             yield from page.entries
-
 
 
 # --- background streams ------------------------------------------------------------------------------
