@@ -19,12 +19,18 @@ with `most` (default 8 × `want`), a node shares its budget out equally among it
 single sub-prefixes keeps all of it), and a child is split further only with a budget of at least one. The
 units depend on the listings only, never on timing.
 
-Threads: `workers` threads run discovery listings and unit listings in the order they became ready (one
-request each at a time). A unit's listing blocks on its bounded page queue until the merge reaches it, so
-all those threads may be held by units ahead of the merge; whatever the merge waits for (the node it is at,
-the unit it is at) is therefore also handed to a reserve pair of threads, and runs once, on whichever thread
-takes it first. The merge never waits for a job queued behind blocked ones, and memory stays bounded (at most
-`workers` + 2 running streams of at most four pages each).
+Threads: `workers` threads run discovery listings and unit listings, the ready one nearest the merge in key
+order first (`_KeyOrderPool`; one request each at a time). A unit's listing blocks on its bounded page queue
+(or at the page gate) until the merge reaches it, so all those threads may be held by units ahead of the
+merge; whatever the merge waits for (the node it is at, the unit it is at) is therefore also handed to a
+reserve pair of threads, and runs once, on whichever thread takes it first. The merge never waits for a job
+queued behind blocked ones.
+
+Memory: the pages listed ahead of the merge are bounded all together, not per stream (a unit whose listing
+has ended holds no thread, so per-stream bounds alone let the threads list the whole bucket while the merge
+is at an earlier unit): `LOOKAHEAD` × `workers` pages, plus the one page each listing has in flight; the
+streams of the unit the merge is at are never held back (`listing.PageGate`). Flat units hold the entries
+discovery listed for them until the merge reaches them: at most the budget's nodes × `cap` entries a side.
 
 With a checkpoint, units wholly before the key compared last are dropped as they appear (never split or
 listed), and the unit holding that key starts after it (`resume_unit`).
@@ -33,18 +39,22 @@ listed), and the unit holding that key starts after it (`resume_unit`).
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import operator
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterator, Optional, Union
 
-from .listing import KEY, Cancelled, Entry, PageStream, VersionLister
+from .listing import KEY, Cancelled, Entry, PageGate, PageStream, VersionLister
 
 Unit = tuple[str, str, list[Entry], list[Entry]]
 """("tree", prefix, [], []) = everything under prefix; ("flat", first key, src entries, dst entries)."""
 Streams = tuple[PageStream, PageStream]
 
 _KEY_OF = operator.itemgetter(KEY)
+LOOKAHEAD = 8
+"""Pages the units' listings may hold ahead of the merge, all together, per worker thread (`PageGate`)."""
 
 
 def _level(lister: VersionLister, prefix: str, delimiter: str, cap: int) -> Optional[tuple[list[str], list[Entry]]]:
@@ -118,6 +128,54 @@ class _Once:
             self.fn(*self.args)
 
 
+class _KeyOrderPool:
+    """Worker threads that run the ready job nearest the merge first: the smallest key (a node's or a unit's
+    prefix; the walk takes them in key order), the source's before the target's, then the first submitted.
+    With the pages listed ahead bounded (`PageGate`), those pages are then the ones the merge needs next. In
+    submission order (a plain thread pool) a subtree discovered early but far ahead in key order could fill the
+    lookahead, every thread would wait at the gate, and the units the merge needs next would be listed by the
+    two reserve threads only, a round trip at a time. A job's failure is its own to report (`_level_job`
+    and `PageStream.produce` hand theirs to the walk); a thread never ends because of one."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[str, int, int, _Once]] = []
+        self._cond = threading.Condition()
+        self._closed = False
+        self._seq = itertools.count()
+        self._threads = 0
+
+    def start(self, n: int) -> None:
+        for _ in range(n):
+            self._threads += 1
+            threading.Thread(target=self._run, name=f"validate-{self._threads}", daemon=True).start()
+
+    def submit(self, key: str, side: int, job: _Once) -> None:
+        with self._cond:
+            if not self._closed:
+                heapq.heappush(self._heap, (key, side, next(self._seq), job))
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                job = heapq.heappop(self._heap)[3]
+            try:
+                job()
+            except BaseException:  # noqa: BLE001,S110  (see the class: the job has reported it)
+                pass
+
+    def close(self) -> None:
+        """Drop the queued jobs; each thread ends once its running job returns."""
+        with self._cond:
+            self._closed = True
+            self._heap.clear()
+            self._cond.notify_all()
+
+
 class _Node:
     """A tree prefix being split: both sides' delimiter listings one level under it, then its children."""
 
@@ -151,29 +209,21 @@ class UnitPlan:
         self.listers = (src, dst)
         self.stop = stop
         self.delimiter, self.max_depth, self.cap = delimiter, max_depth, cap
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="validate")
+        self._pool = _KeyOrderPool()
+        self._pool.start(2)  # the root's two listings go at once; the other threads start while they are in flight
         self._reserve = ThreadPoolExecutor(max_workers=2, thread_name_prefix="validate-next")
+        self._gate = PageGate(LOOKAHEAD * workers)
         self._top = self._child(("tree", prefix, [], []), 0, most or 8 * want, after)
         if max_depth > 0:
-            self._start_threads(workers - 2)
-
-    def _start_threads(self, n: int) -> None:
-        """Start the pool's other threads while the root's listings are in flight. A pool starts a thread per
-        submit, each a few GIL hand-offs; unstarted, they would be started one by one when the first wide
-        level is found, its requests waiting behind them. Each placeholder job holds its thread until all
-        are started (so every submit starts a new one), then they all end."""
-        started = threading.Event()
-        try:
-            for _ in range(n):
-                self._pool.submit(started.wait, 5.0)
-        finally:
-            started.set()
+            self._pool.start(workers - 2)  # all now: started one by one when the first wide level is found,
+            # that level's requests would wait behind them
 
     def close(self) -> None:
         """Stop every listing (their threads end at their next page) and drop the queued jobs."""
         self.stop.set()
-        for pool in (self._pool, self._reserve):
-            pool.shutdown(wait=False, cancel_futures=True)
+        self._gate.wake()
+        self._pool.close()
+        self._reserve.shutdown(wait=False, cancel_futures=True)
 
     def units(self) -> Iterator[tuple[Unit, Optional[Streams]]]:
         """Every unit in key order, a tree unit with its two page streams (its listing started, or started now);
@@ -190,6 +240,9 @@ class UnitPlan:
                 if listing is None:
                     yield unit, None
                     continue
+                for stream in listing[0]:
+                    stream.current = True
+                self._gate.wake()
                 self._hurry(listing[1])
                 yield unit, listing[0]
 
@@ -227,14 +280,14 @@ class UnitPlan:
         if depth < self.max_depth and budget >= 1:
             node = _Node(u[1], depth, budget, start)
             node.jobs = (_Once(self._level_job, node, 0), _Once(self._level_job, node, 1))
-            for job in node.jobs:
-                self._pool.submit(job)
+            for side, job in enumerate(node.jobs):
+                self._pool.submit(u[1], side, job)
             return node
-        streams = (PageStream(self.stop), PageStream(self.stop))
+        streams = (PageStream(self.stop, gate=self._gate), PageStream(self.stop, gate=self._gate))
         jobs = (_Once(streams[0].produce, self.listers[0], u[1], start),
                 _Once(streams[1].produce, self.listers[1], u[1], start))
-        for job in jobs:
-            self._pool.submit(job)
+        for side, job in enumerate(jobs):
+            self._pool.submit(u[1], side, job)
         return u, (streams, jobs)
 
     def _level_job(self, node: _Node, side: int) -> None:

@@ -4,7 +4,8 @@ Two in-memory sites answer with the lab's own listing bytes (`helpers.listingsit
 watched, held or failed. Shown here: the parallel engine reports exactly what the sequential one does on trees
 of varied shape; a unit's listing starts while another subtree is still being discovered (no level barrier);
 resuming after any key lists exactly the rest and never touches a subtree wholly before that key; a failure in
-discovery or in a unit's listing makes the report incomplete, with nothing after it called missing.
+discovery or in a unit's listing makes the report incomplete, with nothing after it called missing; while the
+merge waits for one unit, the other units' listings stop once the plan's lookahead of pages is held.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from helpers.listingsites import bucket, random_pair, sites
 from recovery_tui.service.aliases import BucketPath
 from recovery_tui.service.errors import ConnectionFailure
 from recovery_tui.service.listing import VersionLister
-from recovery_tui.service.prefixplan import UnitPlan
+from recovery_tui.service.prefixplan import LOOKAHEAD, UnitPlan
 from recovery_tui.service.validate import validate
 
 SRC, DST = BucketPath("src", "data"), BucketPath("dst", "data")
@@ -165,3 +166,69 @@ def test_cancel_while_discovery_waits() -> None:
     finally:
         release.set()
     assert r.incomplete and "cancelled" in r.error
+
+
+def test_listings_stop_at_the_lookahead_while_the_merge_waits() -> None:
+    """300 one-page units. The source's listing of the first one is held, so the merge waits there; the other
+    units' listings may hold LOOKAHEAD x workers pages between them (plus one each thread has in hand), not
+    the whole bucket (599 pages: what they listed before `PageGate`). Released, the result is the sequential
+    one's."""
+    specs = [(f"p{i:03d}/k{j}", f"v{i}-{j}", 1, False) for i in range(300) for j in range(2)]
+    release = threading.Event()
+    served: list[str] = []
+    lock = threading.Lock()
+
+    def hook(alias: str, prefix: str, delimiter: str, marker: str) -> None:
+        if delimiter:
+            return
+        if alias == "src" and prefix == "p000/":
+            release.wait(HANG)
+            return
+        with lock:
+            served.append(prefix)
+
+    service = sites(bucket(specs), bucket(specs[1:]), hook)
+    result: list[Any] = []
+    th = threading.Thread(target=lambda: result.append(_run(service, parallel=4)), daemon=True)
+    th.start()
+    try:
+        last, stable = -1, 0
+        for _ in range(100):  # until nothing more is listed for 0.3 s (at most 5 s)
+            threading.Event().wait(0.05)
+            stable = stable + 1 if len(served) == last else 0
+            last = len(served)
+            if stable >= 6:
+                break
+        workers = 2 * 4  # validate's threads for parallel=4
+        assert len(served) <= LOOKAHEAD * workers + workers + 2, f"{len(served)} unit pages listed ahead"
+    finally:
+        release.set()
+        th.join(HANG)
+    assert result and _result(result[0]) == _result(_run(sites(bucket(specs), bucket(specs[1:]))))
+    assert result[0].missing_on_target == 1 and not result[0].incomplete
+
+
+def test_workers_take_the_ready_job_nearest_the_merge_first() -> None:
+    """Jobs queued while the one thread is busy run in key order (then source before target), not in the order
+    they were found: with the lookahead bounded, a subtree found early but far ahead must not take the pages."""
+    from recovery_tui.service.prefixplan import _KeyOrderPool, _Once
+
+    pool = _KeyOrderPool()
+    busy, done = threading.Event(), threading.Event()
+    ran: list[tuple[str, int]] = []
+
+    def hold() -> None:
+        busy.wait(HANG)
+
+    try:
+        pool.start(1)
+        pool.submit("", 0, _Once(hold))
+        for key, side in (("reports/", 1), ("logs/2024/", 0), ("reports/", 0), ("docs/b/", 1), ("docs/a/", 0)):
+            pool.submit(key, side, _Once(ran.append, (key, side)))
+        pool.submit("~", 0, _Once(done.set))
+        busy.set()
+        assert done.wait(HANG)
+    finally:
+        busy.set()
+        pool.close()
+    assert ran == [("docs/a/", 0), ("docs/b/", 1), ("logs/2024/", 0), ("reports/", 0), ("reports/", 1)]
