@@ -135,14 +135,19 @@ def _lose(lab: Any, rng: random.Random, fraction: float, site: str = "target") -
 
 
 def _seed_large(lab: Any, rng: random.Random, arn: str, objects: int) -> None:
-    """`objects` versions on the source (and the target, minus ~1%), built in bulk."""
+    """`objects` versions on the source (and the target, minus ~1%), built in bulk.
+
+    The versions are dated from the start of the current UTC day, not from the second the seeding began: a
+    replica keeps its source's modification time (the replicator sends `X-Minio-Source-Mtime`, facts §11),
+    so the two sides list the same bytes for a version, also when the benchmarks seed the two sides in two
+    lab processes with the same seed (`benchmarks/labproc.pair`), seconds apart."""
     src: store.Bucket = lab.source.site.buckets[BUCKET]
     dst: store.Bucket = lab.target.site.buckets[BUCKET]
     data = b"lab large scenario payload\n" * 4
     etag = store.etag_of(data)
     done: dict[str, str] = {arn: "COMPLETED"}  # shared: the replicator replaces, never mutates
     replica: dict[str, str] = {}
-    now = store.utcnow().replace(microsecond=0)
+    now = store.utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     times = [now - timedelta(days=90) + timedelta(seconds=37 * i) for i in range(8)]
     per_key = 4
     n_keys = max(1, (objects + per_key - 1) // per_key)

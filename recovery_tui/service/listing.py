@@ -22,9 +22,10 @@ the benchmark measures the engine's own overhead honestly.
 
 The reader itself lives in `pagexml` (light imports). A page comes out of `VersionLister.pages` as received
 (`Page`): the next page is requested with the markers read from its head, and its entries are parsed when
-first asked for, on the thread that asks (the merge's). The validation merge lets a target page whose bytes
-from its first entry on equal the source's page take that page's entries instead (`Page.share`): a bucket in
-sync is parsed once, not twice. When a listing has more than one page, the following pages can instead be
+first asked for, on the thread that asks (the merge's). The validation merge lets each page take the entries
+of the other side's last page where their bytes agree (`Page.share`; `pageshare` for pages that agree in
+stretches): a replica lists the same bytes as its source for every version it holds, so a bucket in sync is
+parsed about once, not twice. When a listing has more than one page, the following pages can instead be
 parsed by `parsepool`'s worker processes (outside this process's GIL; by default on hosts with 4+ cores)
 while the next page is already being requested (`RECOVERY_TUI_PARSE_PROCESSES=0` keeps everything in-process).
 """
@@ -38,6 +39,7 @@ from typing import Iterator, Optional
 from . import gcpace, parsepool
 from .errors import RecoveryError, ServerError
 from .http import HttpStatusError, to_recovery_error
+from .pageshare import entries_like
 from .pagexml import (  # noqa: F401  (re-exported: the reader's API lives here for callers and tests)
     _ENTRY,
     _STRICT,
@@ -91,7 +93,7 @@ class Page:
     """
 
     __slots__ = ("body", "delimited", "where", "start", "truncated", "next_key_marker", "next_version_id_marker",
-                 "_raw", "_regex", "shared")
+                 "_raw", "_regex", "shared", "_text")
 
     def __init__(self, body: bytes, delimited: bool, where: str = "") -> None:
         self.body, self.delimited, self.where = body, delimited, where
@@ -99,6 +101,7 @@ class Page:
         self.truncated, self.next_key_marker, self.next_version_id_marker = markers(body, self.start)
         self._raw: Optional[RawPage] = None
         self._regex = False
+        self._text: Optional[str] = None
         self.shared = False
         """True when the entries were taken from the other side's equal page (never parsed)."""
 
@@ -109,14 +112,22 @@ class Page:
         page.body, page.delimited, page.where, page.start = body, delimited, "", len(body)
         page.truncated, page.next_key_marker, page.next_version_id_marker = (
             raw.truncated, raw.next_key_marker, raw.next_version_id_marker)
-        page._raw, page._regex, page.shared = raw, False, False
+        page._raw, page._regex, page.shared, page._text = raw, False, False, None
         return page
+
+    @property
+    def text(self) -> str:
+        """The body decoded (as `pagexml.read_page` decodes it), kept while the page lives: a page is read once
+        and may then lend its entries to the other side's next page (`share`)."""
+        if self._text is None:
+            self._text = self.body.decode("utf-8", "replace")
+        return self._text
 
     def _read(self) -> RawPage:
         raw = self._raw
         if raw is None:
             with gcpace.bulk():
-                raw, self._regex = read_page(self.body, self.delimited)
+                raw, self._regex = read_page(self.body, self.delimited, self.text)
             # never differs with the regular-expression readers (the same fields); ElementTree may read others
             self._raw = raw = _consistent(raw, (self.truncated, self.next_key_marker, self.next_version_id_marker),
                                           self.where)
@@ -131,19 +142,32 @@ class Page:
         return self._read().prefixes
 
     def share(self, other: Page) -> bool:
-        """Take `other`'s entries if this page is still unread and both pages' bytes from their first entry on
-        are equal (see the class); True when taken. `other` must have been read already."""
+        """Take `other`'s entries where this page's bytes equal `other`'s, if this page is still unread; True when
+        its entries were made so. `other` must have been read already. Two ways:
+        * both pages' bytes from their first entry on are equal (see the class): `other`'s entry list itself;
+        * otherwise, when `other` was read by the strict expression alone and both are ASCII:
+          `pageshare.entries_like`, the entries of the equal stretches taken from `other`, the rest read
+          here; exactly what parsing the page would give."""
         if (self._raw is not None or self.delimited or other.delimited or not other._regex
-                or len(self.body) - self.start != len(other.body) - other.start
                 or b"<ListVersionsResult" not in self.body):
             return False
-        if not self.body.endswith(memoryview(other.body)[other.start:]):  # memcmp, no copy (same length: equal)
-            return False
         assert other._raw is not None
-        self._raw = RawPage(other._raw.entries, [], self.truncated, self.next_key_marker, self.next_version_id_marker)
-        self._regex = self.shared = True
+        if (len(self.body) - self.start == len(other.body) - other.start
+                and self.body.endswith(memoryview(other.body)[other.start:])):  # memcmp, no copy (same length: equal)
+            self._raw = RawPage(other._raw.entries, [], self.truncated, self.next_key_marker,
+                                self.next_version_id_marker, other._raw.strict)
+            self._regex = self.shared = True
+            return True
+        if not other._raw.strict:
+            return False
+        with gcpace.bulk():
+            entries = entries_like(self.text, self.body, self.start, other.text, other.body, other.start,
+                                   other._raw.entries)
+        if entries is None:
+            return False
+        self._raw = RawPage(entries, [], self.truncated, self.next_key_marker, self.next_version_id_marker, True)
+        self._regex = True
         return True
-
 
 
 class VersionLister:

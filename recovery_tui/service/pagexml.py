@@ -13,7 +13,7 @@ import operator
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import AnyStr
+from typing import AnyStr, Optional
 
 from .errors import ServerError
 
@@ -79,6 +79,8 @@ class RawPage:
     truncated: bool = False
     next_key_marker: str = ""
     next_version_id_marker: str = ""
+    strict: bool = field(default=False, compare=False)
+    """True when every entry was read by the strict expression (the page is in MinIO's exact shape)."""
 
 
 def _unescape(text: str) -> str:
@@ -91,7 +93,7 @@ def parse_page(body: bytes, delimited: bool = True) -> RawPage:
     return read_page(body, delimited)[0]
 
 
-def read_page(body: bytes, delimited: bool = True) -> tuple[RawPage, bool]:
+def read_page(body: bytes, delimited: bool = True, text: Optional[str] = None) -> tuple[RawPage, bool]:
     """`parse_page`, and whether its entries came from the regular-expression readers (True) or from
     ElementTree (False).
 
@@ -102,11 +104,13 @@ def read_page(body: bytes, delimited: bool = True) -> tuple[RawPage, bool]:
     of elements the general reader is checked against has nothing to count in the head, and UTF-8 decoding
     restarts at that point's ASCII `<`. So two such pages whose bytes from their first entry on are equal
     have equal entries (`listing.Page.share` relies on this). ElementTree reads the whole document."""
-    text = body.decode("utf-8", "replace")
+    if text is None:  # (the body decoded by the caller already: `listing.Page.text`)
+        text = body.decode("utf-8", "replace")
     if "<ListVersionsResult" not in text:
         return _parse_page_etree(body), False
     entries: list[Entry] = _STRICT.findall(text)
-    if any(map(_CATCH_ALL, entries)):  # some element is not in MinIO's exact shape: the general reader
+    strict = not any(map(_CATCH_ALL, entries))
+    if not strict:  # some element is not in MinIO's exact shape: the general reader
         expected = text.count("<Version>") + text.count("<DeleteMarker>")
         found = _ENTRY.findall(text)
         if len(found) != expected:
@@ -118,7 +122,7 @@ def read_page(body: bytes, delimited: bool = True) -> tuple[RawPage, bool]:
     return RawPage(
         entries=entries,
         prefixes=[_unescape(p) for p in _PREFIX.findall(text)] if delimited and "<CommonPrefixes>" in text else [],
-        truncated=truncated, next_key_marker=next_key, next_version_id_marker=next_vid,
+        truncated=truncated, next_key_marker=next_key, next_version_id_marker=next_vid, strict=strict,
     ), True
 
 

@@ -1,5 +1,6 @@
 """Byte-equal page pairs are parsed once (`listing.Page.share`): a bucket in sync answers the same listing request
-on both sides with the same entries' bytes, so the target's page takes the source page's entries unparsed.
+on both sides with the same entries' bytes, so the target's page takes the source page's entries unparsed; a
+page that differs in places takes the entries of its equal stretches and reads the rest (`pageshare`).
 
 Every test compares against the same run with sharing turned off (each page parsed, as before): counts,
 samples, the key compared up to, incomplete and the error must be identical, and the parse spy shows how
@@ -51,10 +52,10 @@ class _Spy:
         self.lock = threading.Lock()
         read = listing.read_page
 
-        def counting(body: bytes, delimited: bool = True) -> Any:
+        def counting(body: bytes, delimited: bool = True, text: Any = None) -> Any:
             with self.lock:
                 self.parsed += 1
-            return read(body, delimited)
+            return read(body, delimited, text)
 
         monkeypatch.setattr(listing, "read_page", counting)
 
@@ -118,14 +119,16 @@ def _flip(needle: bytes, to: bytes, nth: int = 1) -> Callable[[str, bytes], byte
     (b"<IsLatest>true</IsLatest><VersionId>v4-2", b"<IsLatest>fals</IsLatest><VersionId>v4-2", "counts"),
     (b"<StorageClass>STANDARD</StorageClass>", b"<StorageClass>STANDARX</StorageClass>", "same"),  # not read
 ])
-def test_a_one_byte_difference_takes_the_parsed_path(monkeypatch, needle: bytes, to: bytes, kind: str) -> None:
+def test_a_one_byte_difference_is_read_from_the_page_itself(monkeypatch, needle: bytes, to: bytes, kind: str) -> None:
     spy = _Spy(monkeypatch)
     service = _pair(_specs(), rewrite=_flip(needle, to, nth=1))
     slow, slow_parsed = spy.run(service, share=False, page_size=4)
     service = _pair(_specs(), rewrite=_flip(needle, to, nth=1))
     fast, fast_parsed = spy.run(service, page_size=4)
     assert _result(fast) == _result(slow)
-    assert fast_parsed == 9  # the one differing target page is parsed, the seven others shared
+    # no target page is parsed: seven equal to the source's, the eighth takes the source's entries but the
+    # changed one, which is read from its own bytes (`pageshare`)
+    assert fast_parsed == 8
     if kind == "mismatched":
         (d,) = fast.samples
         assert fast.mismatched == 1 and (d.key, d.source.size, d.target.size) == ("a<b>", 3, 4)
@@ -222,7 +225,7 @@ def test_a_page_shares_only_what_its_own_parse_would_give(transform: Callable[[b
     assert (dst.truncated, dst.next_key_marker) == (True, listing.parse_page(d_body, False).next_key_marker)
 
 
-def test_a_delimited_page_or_a_different_entry_is_never_shared() -> None:
+def test_a_delimited_page_is_never_shared_and_a_different_entry_is_read_from_its_own_bytes() -> None:
     s_body, d_body = _page_pair(lambda body: body)
     src = listing.Page(s_body, True)
     assert src.entries  # read: the other side may now share it
@@ -230,6 +233,18 @@ def test_a_delimited_page_or_a_different_entry_is_never_shared() -> None:
     src = listing.Page(s_body, False)
     assert src.entries  # read: the other side may now share it
     other = d_body.replace(b"<VersionId>v0-1<", b"<VersionId>v0-9<")
-    assert other != d_body and not listing.Page(other, False).share(src)
+    page = listing.Page(other, False)
+    assert other != d_body and page.share(src) and not page.shared  # partly: not the equal-page way
+    want = listing.parse_page(other, False).entries
+    assert page.entries == want
+    changed = [n for n, e in enumerate(want) if e[4] == "v0-9"]
+    assert len(changed) == 1
+    taken = [e is o for e, o in zip(page.entries, src.entries, strict=True)]
+    assert taken == [n not in changed for n in range(len(want))]
     longer = d_body.replace(b"</ListVersionsResult>", b"<EncodingType>url</EncodingType></ListVersionsResult>")
-    assert not listing.Page(longer, False).share(src)
+    page = listing.Page(longer, False)
+    assert page.share(src) and page.entries == listing.parse_page(longer, False).entries
+    late = d_body.replace(b"</ListVersionsResult>", b" <Version><Key>zz</Key></Version></ListVersionsResult>")
+    page = listing.Page(late, False)
+    assert not page.share(src)  # an element after the last one read: parsed the usual way
+    assert [e[0] for e in page.entries][-1] == "zz"

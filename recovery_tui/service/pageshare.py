@@ -1,0 +1,155 @@
+"""A listing page's entries read with the help of the other side's page, where their bytes agree.
+
+A replica lists the same bytes as its source for every version it holds (same key, version ID, ETag, size,
+owner, storage class and modification time: the replicator sends the source's, facts §11), so a target page
+and the source page covering the same keys differ only around the versions missing, extra or changed on one
+side. `entries_like(text, body, start, other, other_body, other_start, other_entries)` builds a page's entries from:
+
+* runs of bytes equal to a run of the other page: those entries are the other page's own entry objects (the
+  run's entries are counted by their `</VersionId>` tags, a C loop, no parsing);
+* the page's own bytes elsewhere, read by the same strict expression `pagexml.read_page` uses.
+
+It returns exactly what `read_page` would (entry for entry; the test checks it against random pages), or
+None, and the caller parses the page itself, when it cannot promise that: a page outside the strict shape
+(any entry caught by the expression's catch-all), anything after the last entry that could be one, or a
+page that agrees with the other one too little to be worth it.
+
+Why an entry inside an equal run is the other page's entry: the strict expression's matches start at
+`<Version>` or `<DeleteMarker>` and end at the element's closing tag, and nothing in between can be one of
+those tags (a key's `<` is escaped), so an entry depends on its own bytes only (as `read_page` explains);
+equal bytes, equal entry. Both texts must be ASCII (character offsets are then byte offsets) and the other
+page must have been read by the strict expression alone (`RawPage.strict`).
+
+Cost: a page that agrees with the other page from end to end costs about one C scan of it (~0.15 of parsing
+it: counting its entries). Each place where they disagree costs a search of the other page near it, a
+bisection of C comparisons and a match of one entry (a few µs). What lies beyond the other page is parsed.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Optional
+
+from .pagexml import _STRICT, KEY, Entry
+
+_V, _D = "</Version>", "</DeleteMarker>"
+_VID = "</VersionId>"
+"""Once in every entry, versions and delete markers alike: counting it counts the entries of a stretch."""
+_WINDOW = 8192
+"""Characters of the other page searched for the next entry after a disagreement (about a dozen entries)."""
+_MAX_OWN = 0.5
+"""Give up (the caller parses the page whole) once more than this share of the entries were read one by one
+after a search of the other page found nothing."""
+
+
+def _count(text: str, lo: int, hi: int) -> int:
+    """Entries wholly inside text[lo:hi], both ends on entry boundaries."""
+    return text.count(_VID, lo, hi)
+
+
+def _after_last_close(text: str, lo: int, hi: int) -> int:
+    """Where the last element closed wholly inside text[lo:hi] ends (lo when none did)."""
+    v, d = text.rfind(_V, lo, hi), text.rfind(_D, lo, hi)
+    return max(v + len(_V) if v >= 0 else lo, d + len(_D) if d >= 0 else lo)
+
+
+def _common(a: bytes, i: int, b: memoryview, j: int) -> int:
+    """Length of the common prefix of a[i:] and b[j:], by bisection of C comparisons (memoryview slices: no
+    copies; each step compares only the part not yet known to be equal)."""
+    hi = min(len(a) - i, len(b) - j)
+    if a.startswith(b[j:j + hi], i):
+        return hi
+    lo = 0  # a[i:i+lo] == b[j:j+lo]; the prefix of length hi differs
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a.startswith(b[j + lo:j + mid], i + lo):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _own(groups: tuple[str, ...]) -> Entry:
+    g: Entry = groups  # type: ignore[assignment]
+    return (html.unescape(g[0]),) + g[1:] if "&" in g[0] else g  # type: ignore[return-value]
+
+
+def _first_entry_end(text: str, start: int) -> int:
+    v, d = text.find(_V, start), text.find(_D, start)
+    ends = [x + len(t) for x, t in ((v, _V), (d, _D)) if x >= 0]
+    return min(ends) if ends else -1
+
+
+def _region(text: str, lo: int, hi: int = -1) -> Optional[list[Entry]]:
+    """Every entry in text[lo:hi] (to the end when hi < 0), read here; None outside the strict shape."""
+    found = _STRICT.findall(text, lo) if hi < 0 else _STRICT.findall(text, lo, hi)
+    if any(g[6] for g in found):
+        return None
+    return list(map(_own, found))
+
+
+def entries_like(text: str, body: bytes, start: int, other: str, other_body: bytes, other_start: int,
+                 other_entries: list[Entry]) -> Optional[list[Entry]]:
+    """This page's entries (see the module docstring), or None: parse it yourself. Each page is given as its
+    text (decoded), its bytes and where its first entry starts (`pagexml.entries_start`); only ASCII texts
+    are read here (their character offsets are byte offsets)."""
+    if not (text.isascii() and other.isascii()) or len(text) != len(body) or len(other) != len(other_body):
+        return None
+    other_mv = memoryview(other_body)
+    first_end = _first_entry_end(other, other_start)
+    if not other_entries or first_end < 0:
+        return None
+    out: list[Entry] = []
+    misses = taken = 0
+    p, end = start, len(text)
+    q, i = other_start, 0  # where the other page is read from, and how many of its entries lie before q
+    first_key, last_key = other_entries[0][KEY], other_entries[-1][KEY]
+    while p < end:
+        m = _STRICT.match(text, p)
+        if m is None:  # no entry here: the entries have ended, unless one starts further on (not MinIO's shape)
+            if text.find("<Version>", p) >= 0 or text.find("<DeleteMarker>", p) >= 0:
+                return None
+            break
+        if m.group(7):
+            return None  # outside the strict shape: read_page takes the general reader for the whole page
+        raw_key = m.group(1)
+        plain = "&" not in raw_key  # then the key as written is the key (the other page's keys are unescaped)
+        if plain and raw_key > last_key:  # past the other page: the rest is this page's own
+            if not taken:
+                return None  # nothing in common: the page is parsed the usual way
+            rest = _region(text, p)
+            if rest is None:
+                return None
+            out += rest
+            break
+        if plain and raw_key < first_key and q == other_start:  # before the other page: read up to its first entry
+            j = text.find(other[other_start:first_end], p)
+            if j < 0:
+                return None  # the other page's first entry is not on this one: too little in common
+            head = _region(text, p, j)
+            if head is None:
+                return None
+            out += head
+            p = j
+            continue
+        hit = other.find(text[p:m.end()], q, q + _WINDOW if q > other_start else len(other))
+        if hit < 0:  # not in the other page near here: this entry is this page's own
+            out.append(_own(m.groups("")))
+            p = m.end()
+            misses += 1
+            if misses > 16 and misses > _MAX_OWN * len(out):
+                return None
+            continue
+        i += _count(other, q, hit)  # the other page's entries skipped (not on this page)
+        q = hit
+        stop = _after_last_close(text, p, p + _common(body, p, other_mv, q))
+        k = _count(text, p, stop)
+        out += other_entries[i:i + k]
+        i += k
+        taken += k
+        q += stop - p
+        p = stop
+    return out if taken else None
+
+
+__all__ = ["entries_like"]
