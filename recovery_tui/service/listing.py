@@ -39,6 +39,7 @@ from typing import Iterator, Optional
 from . import gcpace, parsepool
 from .errors import RecoveryError, ServerError
 from .http import HttpStatusError, to_recovery_error
+from .pagegate import PageGate
 from .pageshare import entries_like
 from .pagexml import (  # noqa: F401  (re-exported: the reader's API lives here for callers and tests)
     _ENTRY,
@@ -307,43 +308,6 @@ class VersionLister:
 # --- background streams ------------------------------------------------------------------------------
 
 _END = object()
-
-
-class PageGate:
-    """How many listed pages the streams of a prefix-parallel validation may hold, all together, ahead of the merge.
-
-    Each stream's queue is bounded, but a unit's listing that has ended no longer holds a thread, so without a
-    common bound the threads list unit after unit while the merge is still at an earlier one, and every page
-    of a bucket can end up waiting in memory (measured before this gate: `validate --parallel 16` peaked at
-    271 MB RSS at 200,000 versions a side and 781 MB at 1,000,000, against 125 MB for one paginator).
-    A producer is admitted a page while fewer than `limit` pages are held, or at once when the merge has
-    reached its stream's unit (`PageStream.current`: the unit the merge waits for is never held back, so
-    the gate cannot deadlock); the merge gives the page back as it takes it (`done`)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.held = 0
-        self._cond = threading.Condition()
-
-    def admit(self, stream: PageStream) -> bool:
-        """Wait for room for one more page of `stream`; False when the validation stopped meanwhile."""
-        with self._cond:
-            while self.held >= self.limit and not stream.current:
-                if stream.stop.is_set():
-                    return False
-                self._cond.wait(0.2)
-            self.held += 1
-            return True
-
-    def done(self) -> None:
-        with self._cond:
-            self.held -= 1
-            self._cond.notify()
-
-    def wake(self) -> None:
-        """A stream became current, or the validation stops: every waiting producer looks again."""
-        with self._cond:
-            self._cond.notify_all()
 
 
 class PageStream:

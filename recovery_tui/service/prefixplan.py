@@ -46,7 +46,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterator, Optional, Union
 
-from .listing import KEY, Cancelled, Entry, PageGate, PageStream, VersionLister
+from .listing import KEY, Cancelled, Entry, PageStream, VersionLister
+from .pagegate import PageGate
 
 Unit = tuple[str, str, list[Entry], list[Entry]]
 """("tree", prefix, [], []) = everything under prefix; ("flat", first key, src entries, dst entries)."""
