@@ -43,7 +43,7 @@ _MAX_OWN = 0.5
 after a search of the other page found nothing."""
 
 
-_KEY_OF = operator.itemgetter(KEY)
+_KEY_OF, _CATCH_ALL = operator.itemgetter(KEY), operator.itemgetter(6)
 
 
 def _index(other: str, at: int, entries: list[Entry], lo: int) -> int:
@@ -96,12 +96,26 @@ def _first_entry_end(text: str, start: int) -> int:
     return min(ends) if ends else -1
 
 
+def _find(other: str, entry: str, q: int, other_start: int, entries: list[Entry], key: str) -> int:
+    """Where `entry` (this page's, as written) is in the other page, searched from `q`: within `_WINDOW` after a
+    stretch already found; for the first one, first near where its key would put it (the other page's entries
+    are about equally long), then the whole page."""
+    if q > other_start:
+        return other.find(entry, q, q + _WINDOW)
+    if key:
+        at = other_start + (len(other) - other_start) * bisect.bisect_left(entries, key, key=_KEY_OF) // len(entries)
+        hit = other.find(entry, max(q, at - _WINDOW), at + _WINDOW)
+        if hit >= 0:
+            return hit
+    return other.find(entry, q)
+
+
 def _region(text: str, lo: int, hi: int = -1) -> Optional[list[Entry]]:
     """Every entry in text[lo:hi] (to the end when hi < 0), read here; None outside the strict shape."""
-    found = _STRICT.findall(text, lo) if hi < 0 else _STRICT.findall(text, lo, hi)
-    if any(g[6] for g in found):
+    found: list[Entry] = _STRICT.findall(text, lo) if hi < 0 else _STRICT.findall(text, lo, hi)
+    if any(map(_CATCH_ALL, found)):
         return None
-    return list(map(_own, found))
+    return list(map(_own, found)) if "&" in "".join(map(_KEY_OF, found)) else found  # C loops, as read_page
 
 
 def entries_like(text: str, body: bytes, start: int, other: str, other_body: bytes, other_start: int,
@@ -148,7 +162,7 @@ def entries_like(text: str, body: bytes, start: int, other: str, other_body: byt
             out += head
             p = j
             continue
-        hit = other.find(text[p:m.end()], q, q + _WINDOW if q > other_start else len(other))
+        hit = _find(other, text[p:m.end()], q, other_start, other_entries, raw_key if plain else "")
         if hit < 0:  # not in the other page near here: this entry is this page's own
             out.append(_own(m.groups("")))
             p = m.end()
