@@ -70,16 +70,17 @@ def stages(service: RecoveryService) -> dict[str, float]:
             th.join()
 
     http, _ = _cpu(fetch)
-    parse, parsed = _cpu(lambda: [[parse_page(b, False).entries for b in side] for side in sides])
-    versions = sum(len(p) for side in parsed for p in side)
-    tally = Tally()
-    mrg, _ = _cpu(lambda: merge(_Mem(parsed[0]), _Mem(parsed[1]), lambda s, d, last: tally.compare(s, d)))
 
     def read() -> None:
         pages = [[Page(b, False) for b in side] for side in sides]
         merge(_Mem(pages[0]), _Mem(pages[1]), lambda s, d, last: None)
 
-    shared, _ = _cpu(read)
+    shared, _ = _cpu(read)  # first: with the parsed pages below alive, collections would walk them too
+    parse, parsed = _cpu(lambda: [[parse_page(b, False).entries for b in side] for side in sides])
+    versions = sum(len(p) for side in parsed for p in side)
+    tally = Tally()
+    mrg, _ = _cpu(lambda: merge(_Mem(parsed[0]), _Mem(parsed[1]), lambda s, d, last: tally.compare(s, d)))
+
     return {"http": http, "parse": parse, "merge": mrg, "read as validate": shared, "versions": versions}
 
 
