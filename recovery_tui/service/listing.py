@@ -89,8 +89,9 @@ class Page:
     the bucket's name and the marker's listing id, is not compared): `pagexml.read_page` shows those bytes
     alone decide the entries once `other` was read by the regular-expression readers. A bucket in sync
     answers the same request on both sides with the same entries' bytes, so one page of each such pair is
-    parsed and the merge finds the two chunks equal at once (the same entry objects); any difference, a page
-    not read that way or a delimited page takes the usual path.
+    parsed and the merge finds the two chunks equal at once (the same entry objects). Pages that agree only in
+    stretches (a version missing, extra or changed on one side) take the entries of those stretches and read
+    the rest (`pageshare.entries_like`); a page not read that way or a delimited page takes the usual path.
     """
 
     __slots__ = ("body", "delimited", "where", "start", "truncated", "next_key_marker", "next_version_id_marker",

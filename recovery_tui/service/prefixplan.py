@@ -29,7 +29,7 @@ queued behind blocked ones.
 Memory: the pages listed ahead of the merge are bounded all together, not per stream (a unit whose listing
 has ended holds no thread, so per-stream bounds alone let the threads list the whole bucket while the merge
 is at an earlier unit): `LOOKAHEAD` × `workers` pages, plus the one page each listing has in flight; the
-streams of the unit the merge is at are never held back (`listing.PageGate`). Flat units hold the entries
+streams of the unit the merge is at are never held back (`pagegate.PageGate`). Flat units hold the entries
 discovery listed for them until the merge reaches them: at most the budget's nodes × `cap` entries a side.
 
 With a checkpoint, units wholly before the key compared last are dropped as they appear (never split or
