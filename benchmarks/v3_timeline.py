@@ -10,7 +10,8 @@
   the end), so on a quiet machine this is the pipeline's structural idle; under CPU load requests take
   longer and the figure shrinks;
 * wall time, the client's CPU seconds and the labs';
-* how many target pages took the source page's entries unparsed (`listing.Page.share`) of those tried.
+* how many pages took entries of the other side's page (`listing.Page.share`: whole or in stretches) of
+  those tried.
 
 It is a diagnostic beside V3, not part of it: V3's figures and its definition are in `benchmarks/parallel.py`.
 """

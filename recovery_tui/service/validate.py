@@ -10,11 +10,11 @@ markers; their sum is what `mc ls -r --versions | wc -l` prints (facts §12). A 
 versionId whose delete still waits to replicate is hidden from the source's listing (§17, which
 corrects §12), so until that delete replicates the target's copy of it counts as extra on target.
 
-How the merge stays exact and cheap: a target page whose bytes from its first entry on equal the source's
-page (a bucket in sync: the same request answered with the same entries) takes that page's entries unparsed
-(`listing.Page.share`), so both sides hold the same entry objects. A chunk is every buffered entry whose key is below
-the smaller of the two sides' last buffered keys (a key may continue on the next page, so
-the last key waits). If the two chunks are equal as lists (C speed, the common case of a
+How the merge stays exact and cheap: each page takes the other side's last page's entries wherever their bytes
+agree (a replica lists the same bytes as its source for every version it holds) and reads only the rest
+(`listing.Page.share`), so both sides hold the same entry objects there. A chunk is every buffered
+entry whose key is below the smaller of the two sides' last buffered keys (a key may continue on the
+next page, so the last key waits). If the two chunks are equal as lists (C speed, the common case of a
 healthy pair) they are counted once for both sides; otherwise a lazy C-level scan finds the
 few key ranges that differ, set differences within them isolate the entries that need a closer
 look, and the target's counts follow from the source's and those ranges.
@@ -206,10 +206,9 @@ def _unequal_ranges(s: list[Entry], d: list[Entry]) -> list[tuple[list[Entry], l
 
 
 def _entries(page: object, other: object) -> list[Entry]:
-    """A pulled page's entries: a `Page` takes those of the other side's last page when both pages' bytes are
-    the same from their first entry on (`Page.share`: one parse for the pair, and the chunks compare equal at
-    once, entry by entry the same objects); otherwise it is parsed. Lists are pages parsed already (from
-    memory: benchmarks and tests)."""
+    """A pulled page's entries: a `Page` takes those of the other side's last page where their bytes agree
+    (`Page.share`: parsed once for the pair, and equal stretches compare at once, entry by entry the same
+    objects) and parses the rest. Lists are pages parsed already (from memory: benchmarks and tests)."""
     if isinstance(page, Page):
         if isinstance(other, Page):
             page.share(other)
