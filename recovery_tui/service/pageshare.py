@@ -29,11 +29,10 @@ beyond the other page is parsed.
 from __future__ import annotations
 
 import bisect
-import html
 import operator
 from typing import Optional
 
-from .pagexml import _STRICT, KEY, VID, Entry
+from .pagexml import _STRICT, KEY, VID, Entry, unescape_key, unescape_keys
 
 _V, _D = "</Version>", "</DeleteMarker>"
 _WINDOW = 8192
@@ -54,7 +53,7 @@ def _index(other: str, at: int, entries: list[Entry], lo: int) -> int:
     if m is None or m.group(7):
         past = other.find("<Version>", at) < 0 and other.find("<DeleteMarker>", at) < 0
         return len(entries) if past else -1
-    key, vid = _own(m.groups(""))[KEY], m.group(VID + 1)
+    key, vid = unescape_key(m.groups(""))[KEY], m.group(VID + 1)  # type: ignore[arg-type]
     j = bisect.bisect_left(entries, key, lo, key=_KEY_OF)
     while j < len(entries) and entries[j][KEY] == key:
         if entries[j][VID] == vid:
@@ -85,11 +84,6 @@ def _common(a: bytes, i: int, b: memoryview, j: int) -> int:
     return lo
 
 
-def _own(groups: tuple[str, ...]) -> Entry:
-    g: Entry = groups  # type: ignore[assignment]
-    return (html.unescape(g[0]),) + g[1:] if "&" in g[0] else g  # type: ignore[return-value]
-
-
 def _first_entry_end(text: str, start: int) -> int:
     v, d = text.find(_V, start), text.find(_D, start)
     ends = [x + len(t) for x, t in ((v, _V), (d, _D)) if x >= 0]
@@ -115,7 +109,7 @@ def _region(text: str, lo: int, hi: int = -1) -> Optional[list[Entry]]:
     found: list[Entry] = _STRICT.findall(text, lo) if hi < 0 else _STRICT.findall(text, lo, hi)
     if any(map(_CATCH_ALL, found)):
         return None
-    return list(map(_own, found)) if "&" in "".join(map(_KEY_OF, found)) else found  # C loops, as read_page
+    return unescape_keys(found)
 
 
 def entries_like(text: str, body: bytes, start: int, other: str, other_body: bytes, other_start: int,
@@ -164,7 +158,7 @@ def entries_like(text: str, body: bytes, start: int, other: str, other_body: byt
             continue
         hit = _find(other, text[p:m.end()], q, other_start, other_entries, raw_key if plain else "")
         if hit < 0:  # not in the other page near here: this entry is this page's own
-            out.append(_own(m.groups("")))
+            out.append(unescape_key(m.groups("")))  # type: ignore[arg-type]
             p = m.end()
             misses += 1
             if misses > 16 and misses > _MAX_OWN * len(out):

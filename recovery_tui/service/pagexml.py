@@ -83,6 +83,16 @@ class RawPage:
     """True when every entry was read by the strict expression (the page is in MinIO's exact shape)."""
 
 
+def unescape_key(e: Entry) -> Entry:
+    """The entry with its key's XML escapes resolved (the same entry when it has none)."""
+    return (html.unescape(e[0]),) + e[1:] if "&" in e[0] else e  # type: ignore[return-value]
+
+
+def unescape_keys(entries: list[Entry]) -> list[Entry]:
+    """`unescape_key` of each entry; the list itself when no key has an escape (one C-level check)."""
+    return list(map(unescape_key, entries)) if "&" in "".join(map(_KEY, entries)) else entries
+
+
 def _unescape(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
@@ -116,8 +126,7 @@ def read_page(body: bytes, delimited: bool = True, text: Optional[str] = None) -
         if len(found) != expected:
             return _parse_page_etree(body), False
         entries = [(k, e, s or "0", latest[0], v, t[0], "") for t, k, e, s, latest, v in found]
-    if "&" in "".join(map(_KEY, entries)):  # an escaped character in some key: unescape those keys
-        entries = [(html.unescape(e[0]),) + e[1:] if "&" in e[0] else e for e in entries]
+    entries = unescape_keys(entries)
     truncated, next_key, next_vid = _tags(text)
     return RawPage(
         entries=entries,
