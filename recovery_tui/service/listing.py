@@ -156,18 +156,19 @@ class Page:
         assert other._raw is not None
         if (len(self.body) - self.start == len(other.body) - other.start
                 and self.body.endswith(memoryview(other.body)[other.start:])):  # memcmp, no copy (same length: equal)
-            self._raw = RawPage(other._raw.entries, [], self.truncated, self.next_key_marker,
-                                self.next_version_id_marker, other._raw.strict)
-            self._regex = self.shared = True
-            return True
-        if not other._raw.strict:
-            return False
-        with gcpace.bulk():
-            entries = entries_like(self.text, self.body, self.start, other.text, other.body, other.start,
-                                   other._raw.entries)
+            entries: Optional[list[Entry]] = other._raw.entries
+            self.shared = True
+        elif other._raw.strict:
+            with gcpace.bulk():
+                entries = entries_like(self.text, self.body, self.start, other.text, other.body, other.start,
+                                       other._raw.entries)
+        else:
+            entries = None
         if entries is None:
             return False
-        self._raw = RawPage(entries, [], self.truncated, self.next_key_marker, self.next_version_id_marker, True)
+        # strict as `other` (stretches are taken only from a strict page, the rest read by the strict expression)
+        self._raw = RawPage(entries, [], self.truncated, self.next_key_marker, self.next_version_id_marker,
+                            other._raw.strict)
         self._regex = True
         return True
 
