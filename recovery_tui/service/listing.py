@@ -95,7 +95,7 @@ class Page:
     """
 
     __slots__ = ("body", "delimited", "where", "start", "truncated", "next_key_marker", "next_version_id_marker",
-                 "_raw", "_regex", "shared", "_text")
+                 "_raw", "_regex", "shared", "_text", "_no_prefixes")
 
     def __init__(self, body: bytes, delimited: bool, where: str = "") -> None:
         self.body, self.delimited, self.where = body, delimited, where
@@ -104,6 +104,7 @@ class Page:
         self._raw: Optional[RawPage] = None
         self._regex = False
         self._text: Optional[str] = None
+        self._no_prefixes: Optional[bool] = None
         self.shared = False
         """True when the entries were taken from the other side's equal page (never parsed)."""
 
@@ -114,7 +115,7 @@ class Page:
         page.body, page.delimited, page.where, page.start = body, delimited, "", len(body)
         page.truncated, page.next_key_marker, page.next_version_id_marker = (
             raw.truncated, raw.next_key_marker, raw.next_version_id_marker)
-        page._raw, page._regex, page.shared, page._text = raw, False, False, None
+        page._raw, page._regex, page.shared, page._text, page._no_prefixes = raw, False, False, None, None
         return page
 
     @property
@@ -129,7 +130,7 @@ class Page:
         raw = self._raw
         if raw is None:
             with gcpace.bulk():
-                raw, self._regex = read_page(self.body, self.delimited, self.text)
+                raw, self._regex = read_page(self.body, self.delimited and not self._bare(), self.text)
             # never differs with the regular-expression readers (the same fields); ElementTree may read others
             self._raw = raw = _consistent(raw, (self.truncated, self.next_key_marker, self.next_version_id_marker),
                                           self.where)
@@ -141,7 +142,26 @@ class Page:
 
     @property
     def prefixes(self) -> list[str]:
+        """The common prefixes; a page that cannot hold any (`_bare`) keeps its entries unread (a discovery
+        level reads them later, with the other side's: `share`)."""
+        if self._raw is None and self._bare():
+            return []
         return self._read().prefixes
+
+    def _bare(self) -> bool:
+        """True when the page holds no common prefixes whichever reader reads it: a listing without a delimiter,
+        or no `CommonPrefixes` element in its bytes (looked for once: a scan of the page)."""
+        if self._no_prefixes is None:
+            self._no_prefixes = not self.delimited or b"CommonPrefixes" not in self.body
+        return self._no_prefixes
+
+    def count(self) -> int:
+        """How many entries the page holds; in MinIO's shape without reading them: every entry is one
+        `<Version>` or `<DeleteMarker>` element, each read by the regular-expression readers (a key's `<` is
+        always escaped, so no key holds either tag)."""
+        if self._raw is None and b"<ListVersionsResult" in self.body:
+            return self.body.count(b"<Version>") + self.body.count(b"<DeleteMarker>")
+        return len(self.entries)
 
     def share(self, other: Page) -> bool:
         """Take `other`'s entries where this page's bytes equal `other`'s, if this page is still unread; True when
@@ -150,9 +170,9 @@ class Page:
         * otherwise, when `other` was read by the strict expression alone and both are ASCII:
           `pageshare.entries_like`, the entries of the equal stretches taken from `other`, the rest read
           here; exactly what parsing the page would give."""
-        if (self._raw is not None or self.delimited or other.delimited or not other._regex
-                or b"<ListVersionsResult" not in self.body):
-            return False
+        if (self._raw is not None or not other._regex or b"<ListVersionsResult" not in self.body
+                or not self._bare() or not other._bare()):
+            return False  # (a delimited listing's page without prefixes shares as any other: entries are all it holds)
         assert other._raw is not None
         if (len(self.body) - self.start == len(other.body) - other.start
                 and self.body.endswith(memoryview(other.body)[other.start:])):  # memcmp, no copy (same length: equal)

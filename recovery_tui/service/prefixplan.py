@@ -5,8 +5,10 @@ A unit is ("tree", prefix, [], []), everything under the prefix, listed by one p
 Concatenated in key order the units cover the same keys, in the same order, as one listing of the prefix, so
 the merge over them counts and finds the same as one paginator per side.
 
-Discovery lists a tree prefix one level down on both sides, with a delimiter (`_level`), and `_split` turns
-the two answers into tree units for the sub-prefixes and flat units for the direct keys between them. There
+Discovery lists a tree prefix one level down on both sides, with a delimiter (`_level`), reads the two
+answers' entries together once both are in (`_read_level`: a target page without common prefixes takes the
+source page's entries where their bytes agree, as a unit's pages do, `Page.share`), and `_split` turns them
+into tree units for the sub-prefixes and flat units for the direct keys between them. There
 is no barrier between levels: once both sides of a prefix have answered, its children exist, and each child
 tree is at once either split further (its two delimiter listings are queued) or final (its two listings are
 queued), while other subtrees are still being discovered. The merge walks the tree in key order and waits
@@ -46,7 +48,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterator, Optional, Union
 
-from .listing import KEY, Cancelled, Entry, PageStream, VersionLister
+from .listing import KEY, Cancelled, Entry, Page, PageStream, VersionLister
 from .pagegate import PageGate
 
 Unit = tuple[str, str, list[Entry], list[Entry]]
@@ -58,16 +60,39 @@ LOOKAHEAD = 8
 """Pages the units' listings may hold ahead of the merge, all together, per worker thread (`PageGate`)."""
 
 
-def _level(lister: VersionLister, prefix: str, delimiter: str, cap: int) -> Optional[tuple[list[str], list[Entry]]]:
-    """Common prefixes and direct entries one level under `prefix`; None when more than `cap` entries."""
+def _level(lister: VersionLister, prefix: str, delimiter: str, cap: int) -> Optional[tuple[list[str], list[Page]]]:
+    """Common prefixes and the pages of direct entries one level under `prefix`, their entries still unread
+    (`_read_level` reads both sides' together); None when more than `cap` entries. A level of one page is
+    checked against `cap` once read (counting its entries would scan it), a longer one while it is listed."""
     prefixes: list[str] = []
-    entries: list[Entry] = []
+    pages: list[Page] = []
+    n = 0
     for page in lister.pages(prefix, delimiter=delimiter):
         prefixes.extend(page.prefixes)
-        entries.extend(page.entries)
-        if len(entries) > cap:
-            return None
-    return prefixes, entries
+        pages.append(page)
+        if page.truncated or len(pages) > 1:
+            n += page.count()
+            if n > cap:
+                return None
+    return prefixes, pages
+
+
+Level = tuple[list[str], list[Entry]]
+
+
+def _read_level(s: tuple[list[str], list[Page]], d: tuple[list[str], list[Page]], cap: int
+                ) -> tuple[Optional[Level], Optional[Level]]:
+    """Both sides of a level with their entries read: the source's pages parsed, each target page taking the
+    entries of the source's page at its place where their bytes agree (`Page.share`: a replica lists the
+    same bytes) and reading the rest; a side with more than `cap` entries is None, as `_level` gives."""
+    for mine, theirs in zip(d[1], s[1], strict=False):  # (the target's pages beyond the source's: read alone)
+        if theirs.entries:  # (read first: a page shares from a page read already)
+            mine.share(theirs)
+    out = []
+    for prefixes, pages in (s, d):
+        entries = pages[0].entries if len(pages) == 1 else list(itertools.chain.from_iterable(p.entries for p in pages))
+        out.append((prefixes, entries) if len(entries) <= cap else None)
+    return out[0], out[1]
 
 
 def _split(prefix: str, s: tuple[list[str], list[Entry]], d: tuple[list[str], list[Entry]]) -> list[Unit]:
@@ -184,7 +209,7 @@ class _Node:
 
     def __init__(self, prefix: str, depth: int, budget: int, after: str) -> None:
         self.prefix, self.depth, self.budget, self.after = prefix, depth, budget, after
-        self.sides: list[Optional[tuple[list[str], list[Entry]]]] = [None, None]
+        self.sides: list[Optional[tuple[list[str], list[Page]]]] = [None, None]
         self.left = 2
         self.lock = threading.Lock()
         self.done = threading.Event()
@@ -315,7 +340,9 @@ class UnitPlan:
 
     def _expand(self, node: _Node) -> list[Item]:
         """The node's children once both sides answered; the node itself, final, when it does not split."""
-        s, d = node.sides
+        listed_s, listed_d = node.sides
+        node.sides = [None, None]  # the pages (bytes, text) are not kept once read: the walk may hold the node
+        s, d = _read_level(listed_s, listed_d, self.cap) if listed_s and listed_d else (None, None)
         if s is None or d is None or not (s[0] or d[0] or s[1] or d[1]):
             stays = self._child(("tree", node.prefix, [], []), self.max_depth, 0, node.after)
             return [stays] if stays is not None else []

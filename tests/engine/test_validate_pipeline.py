@@ -72,6 +72,35 @@ def test_a_prefix_over_the_cap_and_one_on_one_side_only() -> None:
         assert _result(_run(service, parallel=parallel, page_size=page_size)) == _result(want)
 
 
+@pytest.mark.parametrize("cap,units", [
+    (5, [("tree", "big/"), ("flat", "small/k")]),  # big/'s one page holds 8 entries: over the cap, listed whole
+    (8, [("flat", "big/00"), ("tree", "big/sub/"), ("flat", "small/k")]),  # at the cap: split
+])
+def test_a_level_of_one_page_is_held_to_the_cap_once_read(cap: int, units: list[tuple[str, str]]) -> None:
+    """A one-page level's entries are read after both sides answered (`_read_level`), and only then held to the
+    cap; the plan is the one a count while listing would give. small/'s level (no common prefixes) gives
+    the target the source's own entry objects (its page shared the source's); big/'s holds a prefix, so each
+    side reads its own."""
+    specs = [(f"big/{i:02d}", f"v{i}", 1, False) for i in range(8)]
+    specs += [("big/sub/k", "s", 1, False), ("small/k", "x", 1, False)]
+    target = [(k, v, 2, dm) if k == "big/03" else (k, v, n, dm) for k, v, n, dm in specs]  # (dated by position)
+    listers = [VersionLister(sites(bucket(specs), bucket(target)), a, "data") for a in ("src", "dst")]
+    plan = UnitPlan(*listers, "", stop=threading.Event(), workers=4, want=4, max_depth=2, cap=cap)
+    try:
+        got = _bounded(lambda: [(u[0], u[1], u[2], u[3]) for u, _ in plan.units()])
+    finally:
+        plan.close()
+    assert [(kind, name) for kind, name, _, _ in got] == units
+    flat = {name: (src, dst) for kind, name, src, dst in got if kind == "flat"}
+    src, dst = flat["small/k"]
+    assert src == dst and dst[0] is src[0]
+    if "big/00" in flat:
+        src, dst = flat["big/00"]
+        assert [e[0] for e in src] == [e[0] for e in dst] == [f"big/{i:02d}" for i in range(8)]
+        assert [e[2] for e in dst] == ["2" if i == 3 else "1" for i in range(8)]
+        assert not any(e is o for e in dst for o in src)
+
+
 def test_a_unit_is_listed_while_another_subtree_is_still_discovered() -> None:
     """b/'s discovery listing is held until a/x/y/ (a unit found two levels under a/) is being listed. With a
     barrier between discovery levels that listing could only start after b/'s: the hold would run out."""

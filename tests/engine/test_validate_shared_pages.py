@@ -91,8 +91,9 @@ def test_equal_pages_are_parsed_once_and_counted_as_the_parser_counts(monkeypatc
     assert (c.versions, c.delete_markers, c.current) == (len(specs), sum(s[3] for s in specs), len(keys) - latest_dms)
     if parallel is None:  # one paginator: 15 pages a side, the target's all shared
         assert (slow_parsed, fast_parsed) == (30, 15)
-    else:  # discovery's delimited pages are parsed on both sides; t/u/v/'s 8 target pages are not
-        assert slow_parsed - fast_parsed == 8
+    else:  # discovery's delimited pages holding common prefixes (4 a side) are parsed on both sides; the
+        # target's other 7 (direct entries only) and t/u/v/'s 8 target pages share
+        assert slow_parsed - fast_parsed == 15
 
 
 def _flip(needle: bytes, to: bytes, nth: int = 1) -> Callable[[str, bytes], bytes]:
@@ -198,14 +199,14 @@ def test_resume_from_a_checkpoint_after_shared_pages(monkeypatch, tmp_path: Path
     assert outcomes[1][1] == _result(full)[:5]
 
 
-def _page_pair(transform: Callable[[bytes], bytes]) -> tuple[bytes, bytes]:
+def _page_pair(transform: Callable[[bytes], bytes], delimiter: str = "", max_keys: int = 7) -> tuple[bytes, bytes]:
     """One page of the lab's bytes as two sites write it (different bucket names), `transform`ed alike."""
     a, b = bucket(_specs()), bucket(_specs())
     b.name = "replica"
     from recovery_tui.lab import listing as lab_listing
 
-    pages = [lab_listing.list_versions(x, prefix="", delimiter="", key_marker="", vid_marker="", max_keys=7).encode()
-             for x in (a, b)]
+    pages = [lab_listing.list_versions(x, prefix="", delimiter=delimiter, key_marker="", vid_marker="",
+                                       max_keys=max_keys).encode() for x in (a, b)]
     assert pages[0] != pages[1]
     return transform(pages[0]), transform(pages[1])
 
@@ -225,11 +226,21 @@ def test_a_page_shares_only_what_its_own_parse_would_give(transform: Callable[[b
     assert (dst.truncated, dst.next_key_marker) == (True, listing.parse_page(d_body, False).next_key_marker)
 
 
-def test_a_delimited_page_is_never_shared_and_a_different_entry_is_read_from_its_own_bytes() -> None:
-    s_body, d_body = _page_pair(lambda body: body)
+def test_a_page_with_common_prefixes_is_never_shared_and_a_different_entry_is_read_from_its_own_bytes() -> None:
+    s_body, d_body = _page_pair(lambda body: body, delimiter="/", max_keys=100)
+    assert b"<CommonPrefixes><Prefix>dir/</Prefix></CommonPrefixes>" in d_body
     src = listing.Page(s_body, True)
     assert src.entries  # read: the other side may now share it
-    assert not listing.Page(d_body, True).share(src)
+    page = listing.Page(d_body, True)
+    assert not page.share(src) and page.prefixes == ["dir/"]  # a share would drop the prefixes
+    s_body, d_body = _page_pair(lambda body: body, delimiter="/")  # seven entries before dir/: no prefix
+    assert b"<Delimiter>/</Delimiter>" in d_body and b"CommonPrefixes" not in d_body
+    src = listing.Page(s_body, True)
+    assert src.entries
+    page = listing.Page(d_body, True)
+    assert page.prefixes == [] and page._raw is None  # known without reading its entries
+    assert page.share(src) and page.shared and page.entries is src.entries and page.prefixes == []
+    s_body, d_body = _page_pair(lambda body: body)
     src = listing.Page(s_body, False)
     assert src.entries  # read: the other side may now share it
     other = d_body.replace(b"<VersionId>v0-1<", b"<VersionId>v0-9<")
