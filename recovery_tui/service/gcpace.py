@@ -8,6 +8,10 @@ found 0 objects). Yet they cost: on benchmark V3 (400,000 versions at 20 ms/requ
 client's ~0.88 CPU-s went to collections, and the client ran 0.61-0.71 CPU-s with the older ones
 deferred (the young ones still run as before, 0.03 s).
 
+`validate` holds one bulk step for its whole run: with steps per page only, the thresholds dropped back
+between two pages, and a collection deferred meanwhile fell due at the next allocation outside a step (on V3
+a generation-1 pass of 50-70 ms every second or third validation, walking every entry held).
+
 `bulk()` keeps generation 0's threshold as it is (young garbage, the app's included, is collected as
 often as before) and raises generations 1 and 2 to at least 1,000 while any bulk step runs; the last step
 to finish puts the thresholds back. Nothing is turned off: deferred collections run when they are due

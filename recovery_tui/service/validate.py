@@ -32,6 +32,7 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
+from . import gcpace
 from .aliases import BucketPath
 from .checkpoint import Checkpoint
 from .errors import InputError, RecoveryError
@@ -314,30 +315,33 @@ def validate(
             progress(_sample(tally, now - started))
 
     error, error_exit = "", 0
-    # Prefix-parallel (width > 1): the prefix is split into units while they are listed, with no barrier
-    # between discovery levels (`prefixplan`); each unit's two listings start as soon as the unit is known, up
-    # to 2 × width requests at a time, and the merge takes the units in key order. One unit otherwise.
-    plan = UnitPlan(src, dst, p, stop=stop, workers=2 * width, after=tally.last_key, want=2 * width,
-                    max_depth=3 if width > 1 else 0)
-    try:
-        for unit, streams in plan.units():
-            if stop.is_set():
-                raise Cancelled("the validation was cancelled")
-            if streams is None:
-                on_chunk(unit[2], unit[3], max(x[-1][KEY] for x in unit[2:] if x))  # each side in key order
-            else:
-                merge(streams[0], streams[1], on_chunk)
-    except RecoveryError as exc:
-        if not compared and not resumed and not isinstance(exc, Cancelled):
-            stop.set()
-            raise  # nothing compared yet: a plain failure (unknown bucket, bad credentials, site down)
-        error, error_exit = exc.one_line(), exc.exit_code
-    except KeyboardInterrupt:
-        if checkpoint is not None:
-            checkpoint.save(tally.state())  # Ctrl-C: keep what was compared, resume later
-        raise
-    finally:
-        plan.close()
+    # The whole run defers older garbage collections (`gcpace`): between two pages' bulk steps one would
+    # otherwise fall due and walk every entry held, 50-70 ms at a time (measured on V3).
+    with gcpace.bulk():
+        # Prefix-parallel (width > 1): the prefix is split into units while they are listed, with no barrier
+        # between discovery levels (`prefixplan`); each unit's two listings start as soon as the unit is known, up
+        # to 2 × width requests at a time, and the merge takes the units in key order. One unit otherwise.
+        plan = UnitPlan(src, dst, p, stop=stop, workers=2 * width, after=tally.last_key, want=2 * width,
+                        max_depth=3 if width > 1 else 0)
+        try:
+            for unit, streams in plan.units():
+                if stop.is_set():
+                    raise Cancelled("the validation was cancelled")
+                if streams is None:
+                    on_chunk(unit[2], unit[3], max(x[-1][KEY] for x in unit[2:] if x))  # each side in key order
+                else:
+                    merge(streams[0], streams[1], on_chunk)
+        except RecoveryError as exc:
+            if not compared and not resumed and not isinstance(exc, Cancelled):
+                stop.set()
+                raise  # nothing compared yet: a plain failure (unknown bucket, bad credentials, site down)
+            error, error_exit = exc.one_line(), exc.exit_code
+        except KeyboardInterrupt:
+            if checkpoint is not None:
+                checkpoint.save(tally.state())  # Ctrl-C: keep what was compared, resume later
+            raise
+        finally:
+            plan.close()
     incomplete = bool(error)
     if checkpoint is not None:
         checkpoint.save(tally.state(), done=not incomplete)
