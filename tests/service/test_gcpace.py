@@ -1,4 +1,6 @@
-"""The listing engine defers older-generation garbage collections only while it fetches and parses.
+"""The listing engine defers older-generation garbage collections only while it fetches and parses (a validation:
+
+while it runs).
 
 `gcpace.bulk()` keeps generation 0's threshold, raises generations 1 and 2 to at least 1,000, counts
 nested and concurrent uses, and puts the thresholds back when the last one ends (exceptions included).
@@ -93,4 +95,30 @@ def test_listing_defers_only_while_fetching_and_parsing(thresholds, monkeypatch)
     assert all(t == (700, gcpace.OLDER_THRESHOLD, gcpace.OLDER_THRESHOLD) for t in http.during)
     assert gc.get_threshold() == thresholds
     pages.close()
+    assert gc.get_threshold() == thresholds and not gcpace.active()
+
+
+@pytest.mark.parametrize("parallel", [None, 4])
+def test_a_validation_defers_for_its_whole_run_and_restores(thresholds, parallel) -> None:
+    """Also while the merge compares (between two pages' steps, where a deferred collection fell due before)."""
+    from helpers.listingsites import bucket, sites
+    from recovery_tui.service.aliases import BucketPath
+    from recovery_tui.service.errors import ConnectionFailure
+    from recovery_tui.service.validate import validate
+
+    specs = [(f"{p}k{i:03d}", f"v{p}{i}", 1, False) for p in ("a/", "b/c/", "") for i in range(30)]
+    seen: list[tuple[int, int, int]] = []
+    src, dst = BucketPath("src", "data"), BucketPath("dst", "data")
+    r = validate(sites(bucket(specs), bucket(specs)), src, dst, parallel=parallel, page_size=7,
+                 progress=lambda _p: seen.append(gc.get_threshold()), progress_interval=0)
+    assert r.source_counts.versions == 90 and not r.incomplete
+    assert len(seen) > 3 and all(t == (700, gcpace.OLDER_THRESHOLD, gcpace.OLDER_THRESHOLD) for t in seen[:-1])
+    assert seen[-1] == thresholds  # the last report, after the run
+    assert gc.get_threshold() == thresholds and not gcpace.active()
+
+    def down(alias: str, prefix: str, delimiter: str, marker: str) -> None:
+        raise ConnectionFailure("the site is down")
+
+    with pytest.raises(ConnectionFailure):
+        validate(sites(bucket(specs), bucket(specs), down), src, dst, parallel=parallel)
     assert gc.get_threshold() == thresholds and not gcpace.active()
