@@ -1,6 +1,5 @@
-"""The listing engine defers older-generation garbage collections only while it fetches and parses (a validation:
-
-while it runs).
+"""The listing engine defers older-generation garbage collections only while it fetches and parses, and a
+validation for its whole run.
 
 `gcpace.bulk()` keeps generation 0's threshold, raises generations 1 and 2 to at least 1,000, counts
 nested and concurrent uses, and puts the thresholds back when the last one ends (exceptions included).
