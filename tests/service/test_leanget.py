@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 
@@ -161,15 +162,36 @@ def test_no_reuse_after_connection_close_or_a_longer_answer(server: Any, lean_us
         _read(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc")  # the server hung up mid-answer
 
 
-def _read(*parts: bytes) -> tuple[int, dict[str, str], bytes, bool]:
+def test_an_answer_arriving_in_pieces_is_read_whole() -> None:
+    """The head cut before its end (the plain way, not the peek) and a large body in several pieces."""
+    body = bytes(range(256)) * 4096  # 1 MiB
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
+    for parts in ([head[:20], head[20:] + body[:100], body[100:300_000], body[300_000:]],
+                  [head + body[:5], body[5:]]):
+        assert _read(*parts, pause=0.05) == (200, {"Content-Length": str(len(body))}, body, True)
+    with pytest.raises(ConnectionResetError):
+        _read(head[:20], pause=0.05)  # the server hung up before its head ended
+
+
+def _read(*parts: bytes, pause: float = 0.0) -> tuple[int, dict[str, str], bytes, bool]:
     """`read_answer` on a socket whose peer wrote `parts` (one write each) and closed its side."""
     a, b = socket.socketpair()
-    try:
+
+    def write() -> None:
         for part in parts:
             a.sendall(part)
+            time.sleep(pause)  # (with a pause, the reader has read each part before the next one comes)
         a.shutdown(socket.SHUT_WR)
+
+    writer = threading.Thread(target=write)
+    try:
+        writer.start()
+        if not pause:
+            writer.join()
+        b.settimeout(10)
         return leanget.read_answer(b)
     finally:
+        writer.join()
         a.close()
         b.close()
 
