@@ -9,6 +9,9 @@
   request and the last answer. A slot is empty only when no request is ready to send (a barrier, the start,
   the end), so on a quiet machine this is the pipeline's structural idle; under CPU load requests take
   longer and the figure shrinks;
+* how long a request is in flight (sent until its answer is read: the injected 20 ms, the lab's queue and
+  CPU, the client's wait for a thread and the GIL), and what the median makes of all the requests through
+  the 32 slots (a bound on the wall time that no CPU figure shows);
 * wall time, the client's CPU seconds and the labs';
 * how many pages took entries of the other side's page (`listing.Page.share`: whole or in stretches) of
   those tried.
@@ -79,10 +82,14 @@ def main(runs: int = 3) -> None:
             client, labs = time.process_time() - client0, sum(labproc.cpu_seconds(p) for p in pids) - labs0
             units = [e for e in events if not e[2]]
             idle, span = slot_idle([(s, e) for s, e, _ in events])
+            flight = sorted(e - s for s, e, _ in events)
+            median, p90 = flight[len(flight) // 2], flight[int(len(flight) * 0.9)]
             print(f"wall {wall:.3f}s, client {client:.2f} CPU-s, labs {labs:.2f} CPU-s; "
                   f"{len(events) - len(units)} discovery requests, {len(units)} unit listings, the first sent at "
                   f"{(min(s for s, _, _ in units) - t0) * 1000:.0f} ms; slot-idle {idle:.2f} of {SLOTS * span:.2f} "
-                  f"slot-s ({idle / (SLOTS * span) * 100:.0f}%); {r.source_counts.versions:,}+"
+                  f"slot-s ({idle / (SLOTS * span) * 100:.0f}%); a request in flight {median * 1000:.0f} ms (median; "
+                  f"p90 {p90 * 1000:.0f} ms), so {len(events)} requests through {SLOTS} slots take "
+                  f"{len(events) / SLOTS * median:.2f} s; {r.source_counts.versions:,}+"
                   f"{r.target_counts.versions:,} versions, incomplete={r.incomplete}; pages shared {shared[0]} of "
                   f"{shared[1]} tried")
     finally:
