@@ -96,3 +96,27 @@ def test_wizard_insecure_flag_reaches_the_alias_book(monkeypatch) -> None:
     with pytest.raises(SystemExit):
         cli.main(["--insecure", "--fresh"])
     assert seen == {"insecure": True}
+
+
+def test_listing_pages_are_read_on_the_lean_path_over_tls(tls_lab: Lab, tmp_path: Path, monkeypatch) -> None:
+    """The lean GET (`leanget`) reads TLS answers too (an `SSLSocket` refuses recv flags: asking it to peek
+    turned the path off for the site at its second page, which was then asked again through urllib3, as was
+    every later page)."""
+    from recovery_tui.service import leanget
+    from recovery_tui.service.listing import VersionLister
+
+    read: list[int] = []
+    answer = leanget.read_answer
+
+    def counted(sock):  # noqa: ANN001, ANN202
+        got = answer(sock)
+        read.append(len(got[2]))
+        return got
+
+    monkeypatch.setattr(leanget, "read_answer", counted)
+    env = {**tls_lab.env(), "MC_CONFIG_DIR": str(tmp_path / "mc"), "SSL_CERT_FILE": str(tls_lab.ca_pem_path)}
+    service = RecoveryService(AliasBook(env=env))
+    entries = list(VersionLister(service, "source", "data", page_size=3, parse_processes=False).entries())
+    pages = -(-len(entries) // 3)
+    assert pages > 3 and len(read) == pages - 1  # every page after the first (its connection is opened by urllib3)
+    assert service.site("source").http._lean  # still on
