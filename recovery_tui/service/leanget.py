@@ -94,11 +94,12 @@ def read_answer(sock: object) -> tuple[int, dict[str, str], bytes, bool]:
     off the socket as one bytes object of its own, with no copy made here. (Reading the head with the body's
     first 64 KB, then the rest into a zeroed buffer, copied most of the body three more times: 155 µs of CPU a
     420 KB page against 117 µs this way, medians of 600 pages each from a lab, alternated.) A head that has
-    not arrived whole by then is read the plain way, as is every answer over TLS (an `ssl.SSLSocket` takes no
-    flags; it hands out one TLS record per call anyway). Bytes seen after the answer's length make the
-    connection not reusable, as before."""
+    not arrived whole by then is read the plain way, as is every answer on anything but a plain socket (TLS:
+    an `ssl.SSLSocket` or urllib3's TLS-in-TLS transport takes no flags, and hands out one TLS record per call
+    anyway). Bytes seen after the answer's length make the connection not reusable, as before."""
     recv = sock.recv  # type: ignore[attr-defined]
-    seen = b"" if isinstance(sock, ssl.SSLSocket) else recv(_PEEK, socket.MSG_PEEK)
+    plain = isinstance(sock, socket.socket) and not isinstance(sock, ssl.SSLSocket)
+    seen = recv(_PEEK, socket.MSG_PEEK) if plain else b""
     end = seen.find(b"\r\n\r\n")
     if end >= 0:
         buf = b""
