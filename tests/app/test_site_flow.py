@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable
 
-from helpers.fleetkit import starts
+from helpers.fleetkit import starts, track_runs
 from helpers.labkit import site_loss_lab
 from helpers.pilot import Keys, settle, wait_for
+from helpers.waiting import wait_until
 from recovery_tui.lab import sitescen
 from recovery_tui.lab.server import Lab
 from recovery_tui.screens.dialogs import TypeToConfirmModal
@@ -114,22 +115,27 @@ async def test_plan_include_exclude_and_cap(site_lab: Lab, wizard: Any, monkeypa
 
 async def test_reattach_after_a_drop_restores_every_row(site_lab: Lab, wizard: Any, monkeypatch: Any) -> None:
     """Quit mid-run (as after SIGHUP): the next session offers to reattach, the fleet monitor comes back with
-    every row from the checkpoint, follows the running resyncs and starts the rest, each bucket exactly once."""
+    every row from the checkpoint, follows the running resyncs and starts the rest, each bucket exactly once.
+
+    The lab holds every started resync Ongoing until the first session is gone: running free, it finishes the
+    whole fleet in about a second, so the quit could come after the end (and a poll might never see one run)."""
     from recovery_tui.state import WizardState
 
     monkeypatch.setattr(SiteMonitorScreen, "poll_interval", 0.1)
+    ended = track_runs(monkeypatch)
     site_lab.source.replicator.resync.delay = 0.02  # type: ignore[attr-defined]
+    site_lab.faults.hold_resync(0)
     app = wizard(site_lab)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("w", "enter")
         await settle(pilot, 5)
         await pilot.press("s", *"target", "enter")
-        await wait_for(pilot, lambda: getattr(getattr(app.screen, "snap", None), "totals", None) is not None
-                       and app.screen.snap.totals.running, what="resyncs running on the fleet monitor")
+        await wait_for(pilot, lambda: mid_run(app.screen), what="a full set of resyncs running, the rest queued")
         assert isinstance(app.screen, SiteMonitorScreen) and app.site_running
         first = {r.bucket: r.reset_id for r in app.screen.snap.rows if r.reset_id}
-        assert first
+    wait_until(lambda: ended and all(e.is_set() for e in ended), what="the first session's runner to stop")
+    site_lab.faults.release_resync()
     saved = WizardState.load(lab=True)
     assert saved is not None and saved.resumable and saved.extra["site"]["target"] == "target"
     again = wizard(site_lab, resume=saved)
@@ -144,3 +150,9 @@ async def test_reattach_after_a_drop_restores_every_row(site_lab: Lab, wizard: A
         assert all(rows[b].reset_id == rid for b, rid in first.items())  # followed, not restarted
     # each bucket started exactly once over both sessions (the lab's own count; a record keeps only the last)
     assert starts(site_lab) == {b: 1 for b in sitescen.recoverable("site-loss")}
+
+
+def mid_run(screen: Any) -> bool:
+    """The fleet monitor shows as many resyncs running as it runs at once, and some still queued."""
+    snap = getattr(screen, "snap", None)
+    return snap is not None and snap.totals.running == snap.max_running and snap.totals.queued > 0
