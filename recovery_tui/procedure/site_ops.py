@@ -48,6 +48,9 @@ class SiteSession:
     finished_at: Optional[datetime] = None
     resume_included: Optional[set[str]] = None
     """After a reattach: the buckets the interrupted run included (kept when the plan is read again)."""
+    reattached_from: Optional[datetime] = None
+    """After a reattach: when the interrupted run was confirmed. Its checkpoint is read back even if the run
+    finished meanwhile (every row as it ended, nothing started again); one saved before then is another run's."""
     per_bucket: bool = False
     """Site replication, but the operator chose bucket-by-bucket resyncs instead of the site-level one."""
     canary_sample: Optional[list[str]] = None
@@ -116,7 +119,9 @@ class SiteOps:
         """The fleet runner for the session's plan (checkpointed: a re-run continues, never double-starts)."""
         plan = session.plan
         assert plan is not None
-        kw: dict[str, Any] = dict(checkpoint=open_checkpoint(plan), journal=journal, poll_interval=poll_interval)
+        since = session.reattached_from.timestamp() if session.reattached_from is not None else None
+        kw: dict[str, Any] = dict(checkpoint=open_checkpoint(plan, reattach_since=since), journal=journal,
+                                  poll_interval=poll_interval)
         if session.site_level:
             return SiteResyncRunner(self.service, plan, **kw)
         chosen = [b.bucket for b in plan.buckets if b.bucket in session.included]

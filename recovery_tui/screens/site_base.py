@@ -8,6 +8,7 @@ damaged site; the healthy one is the alias highlighted on Connect.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 from textual import on
@@ -118,6 +119,15 @@ def site_flow_start(app: Any, healthy: str, damaged: str) -> None:
     app.push_screen(SitePlanScreen(app.service, app.state, session, getattr(app, "site_ops", None)))
 
 
+def _when(text: Any) -> Optional[datetime]:
+    """The saved run's confirmation time (ISO 8601, UTC when it names no zone), or None."""
+    try:
+        when = datetime.fromisoformat(str(text))
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+
+
 def site_flow_resume(app: Any, saved: dict[str, Any]) -> None:
     """Reattach to a whole-site run after a drop: the plan is read again and the fleet monitor rebuilds every
     row from the run's checkpoint (running resyncs are followed, never started twice)."""
@@ -131,6 +141,7 @@ def site_flow_resume(app: Any, saved: dict[str, Any]) -> None:
     app.push_screen(SitePlanScreen(app.service, app.state, session, ops))
     session.included = set(saved.get("included") or [])
     session.resume_included = set(session.included)
+    session.reattached_from = _when(saved.get("started_at"))
     app.push_screen(SiteMonitorScreen(app.service, app.state, session, ops))
 
 

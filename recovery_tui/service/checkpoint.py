@@ -52,9 +52,13 @@ class Checkpoint:
     _last_save: float = 0.0
 
     @classmethod
-    def open(cls, path: Path | str, kind: str, params: Mapping[str, Any], *, interval: float = 1.0) -> Checkpoint:
+    def open(cls, path: Path | str, kind: str, params: Mapping[str, Any], *, interval: float = 1.0,
+             done_since: Optional[float] = None) -> Checkpoint:
         """Read `path` if it holds an unfinished checkpoint of the same job; otherwise start empty.
 
+        `done_since` (wall-clock seconds): a finished checkpoint saved at or after that time is read back
+        too (`done` and `resumed` both set). A reattach to a run uses it: a run that finished while nobody
+        watched must come back as it ended, not start over; an older finished one is still ignored.
         A file for another job raises InputError (it is never overwritten silently); a corrupt file
         raises InputError too, naming the file to remove.
         """
@@ -79,9 +83,11 @@ class Checkpoint:
                 f"checkpoint {p} belongs to another job ({data.get('kind')} {data.get('params')})",
                 hint="Choose another --checkpoint file, or remove this one to start afresh.",
             )
-        if not data.get("done"):
-            cp.state = dict(data.get("state") or {})
-            cp.resumed = bool(cp.state)
+        finished = bool(data.get("done"))
+        if finished and (done_since is None or not _saved_since(data, done_since)):
+            return cp
+        cp.state, cp.done = dict(data.get("state") or {}), finished
+        cp.resumed = bool(cp.state)
         return cp
 
     def save(self, state: Optional[Mapping[str, Any]] = None, *, done: bool = False) -> None:
@@ -102,6 +108,13 @@ class Checkpoint:
             self.save(state)
             return True
         self.state = dict(state)
+        return False
+
+
+def _saved_since(data: Mapping[str, Any], since: float) -> bool:
+    try:
+        return float(data.get("saved_at") or 0) >= since
+    except (TypeError, ValueError):
         return False
 
 

@@ -59,9 +59,12 @@ class FleetPaused(ConnectionFailure):
     default_title = "Run paused too long"
 
 
-def open_checkpoint(plan: SitePlan) -> Checkpoint:
+def open_checkpoint(plan: SitePlan, *, reattach_since: Optional[float] = None) -> Checkpoint:
+    """The run's checkpoint. `reattach_since` (wall-clock seconds the reattached run was confirmed): its
+    checkpoint is read back even when the run finished meanwhile, so a reattach shows every row as it ended
+    and starts nothing again (a finished checkpoint from before that time is still a new run's clean slate)."""
     params = {"source": plan.source, "target": plan.target, "mode": plan.mode}
-    return Checkpoint.open(default_path(KIND, params), KIND, params)
+    return Checkpoint.open(default_path(KIND, params), KIND, params, done_since=reattach_since)
 
 
 class FleetRunner:

@@ -152,6 +152,39 @@ async def test_reattach_after_a_drop_restores_every_row(site_lab: Lab, wizard: A
     assert starts(site_lab) == {b: 1 for b in sitescen.recoverable("site-loss")}
 
 
+async def test_reattach_after_the_run_finished_starts_nothing_again(site_lab: Lab, wizard: Any,
+                                                                     monkeypatch: Any) -> None:
+    """The run ends while nobody watches (its checkpoint is marked done), then the session drops: the reattach
+    shows every row as the run ended, each with its own ResetID, and starts no bucket a second time."""
+    from recovery_tui.state import WizardState
+
+    monkeypatch.setattr(SiteMonitorScreen, "poll_interval", 0.1)
+    ended = track_runs(monkeypatch)
+    app = wizard(site_lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w", "enter")
+        await settle(pilot, 5)
+        await pilot.press("s", *"target", "enter")
+        await settle(pilot, 6)
+        snap = app.screen.snap
+        assert isinstance(app.screen, SiteMonitorScreen) and snap is not None and snap.status == "Completed"
+        first = {r.bucket: r.reset_id for r in snap.rows if r.reset_id}
+    wait_until(lambda: ended and all(e.is_set() for e in ended), what="the first session's runner to stop")
+    assert set(first) == set(sitescen.recoverable("site-loss"))
+    saved = WizardState.load(lab=True)
+    assert saved is not None and saved.resumable
+    again = wizard(site_lab, resume=saved)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("y")  # Resume
+        await settle(pilot, 6)
+        snap = again.screen.snap
+        assert isinstance(again.screen, SiteMonitorScreen) and snap is not None and snap.status == "Completed"
+        assert {r.bucket: r.reset_id for r in snap.rows if r.reset_id} == first
+    assert starts(site_lab) == {b: 1 for b in sitescen.recoverable("site-loss")}
+
+
 def mid_run(screen: Any) -> bool:
     """The fleet monitor shows as many resyncs running as it runs at once, and some still queued."""
     snap = getattr(screen, "snap", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -21,6 +22,19 @@ def test_save_and_resume_same_job(tmp_path: Path) -> None:
     assert again.resumed and again.state == {"last_key": "k", "n": 3}
     again.save(again.state, done=True)
     assert not cp.Checkpoint.open(path, "validate", {"a": "x"}).resumed
+
+
+def test_a_finished_checkpoint_is_read_back_only_when_saved_since(tmp_path: Path) -> None:
+    """A reattach reads its run back even when the run finished meanwhile; an older finished run is not
+    the reattached one (and every other opener still starts afresh)."""
+    path = tmp_path / "c.json"
+    c = cp.Checkpoint.open(path, "site-resync", {"a": "x"})
+    c.save({"rows": [1]}, done=True)
+    saved_at = json.loads(path.read_text())["saved_at"]
+    back = cp.Checkpoint.open(path, "site-resync", {"a": "x"}, done_since=saved_at)
+    assert back.resumed and back.done and back.state == {"rows": [1]}
+    assert not cp.Checkpoint.open(path, "site-resync", {"a": "x"}, done_since=saved_at + 1).resumed
+    assert not cp.Checkpoint.open(path, "site-resync", {"a": "x"}).resumed
 
 
 def test_other_job_or_corrupt_file_is_refused(tmp_path: Path) -> None:
