@@ -113,13 +113,28 @@ async def test_plan_include_exclude_and_cap(site_lab: Lab, wizard: Any, monkeypa
         assert all(r.clean for b, r in rows.items() if b in every - {first})
 
 
+async def _reattached(site_lab: Lab, wizard: Any) -> dict[str, Any]:
+    """The next session, resumed from the saved wizard state: its fleet monitor's rows once the run is over."""
+    from recovery_tui.state import WizardState
+
+    saved = WizardState.load(lab=True)
+    assert saved is not None and saved.resumable and saved.extra["site"]["target"] == "target"
+    again = wizard(site_lab, resume=saved)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("y")  # Resume
+        await settle(pilot, 6)
+        snap = again.screen.snap
+        assert isinstance(again.screen, SiteMonitorScreen) and snap is not None and snap.status == "Completed"
+        return {r.bucket: r for r in snap.rows}
+
+
 async def test_reattach_after_a_drop_restores_every_row(site_lab: Lab, wizard: Any, monkeypatch: Any) -> None:
     """Quit mid-run (as after SIGHUP): the next session offers to reattach, the fleet monitor comes back with
     every row from the checkpoint, follows the running resyncs and starts the rest, each bucket exactly once.
 
     The lab holds every started resync Ongoing until the first session is gone: running free, it finishes the
     whole fleet in about a second, so the quit could come after the end (and a poll might never see one run)."""
-    from recovery_tui.state import WizardState
 
     monkeypatch.setattr(SiteMonitorScreen, "poll_interval", 0.1)
     ended = track_runs(monkeypatch)
@@ -136,18 +151,8 @@ async def test_reattach_after_a_drop_restores_every_row(site_lab: Lab, wizard: A
         first = {r.bucket: r.reset_id for r in app.screen.snap.rows if r.reset_id}
     wait_until(lambda: ended and all(e.is_set() for e in ended), what="the first session's runner to stop")
     site_lab.faults.release_resync()
-    saved = WizardState.load(lab=True)
-    assert saved is not None and saved.resumable and saved.extra["site"]["target"] == "target"
-    again = wizard(site_lab, resume=saved)
-    async with again.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("y")  # Resume
-        await settle(pilot, 6)
-        assert isinstance(again.screen, SiteMonitorScreen)
-        snap = again.screen.snap
-        assert snap is not None and snap.status == "Completed"
-        rows = {r.bucket: r for r in snap.rows}
-        assert all(rows[b].reset_id == rid for b, rid in first.items())  # followed, not restarted
+    rows = await _reattached(site_lab, wizard)
+    assert all(rows[b].reset_id == rid for b, rid in first.items())  # followed, not restarted
     # each bucket started exactly once over both sessions (the lab's own count; a record keeps only the last)
     assert starts(site_lab) == {b: 1 for b in sitescen.recoverable("site-loss")}
 
@@ -156,7 +161,6 @@ async def test_reattach_after_the_run_finished_starts_nothing_again(site_lab: La
                                                                      monkeypatch: Any) -> None:
     """The run ends while nobody watches (its checkpoint is marked done), then the session drops: the reattach
     shows every row as the run ended, each with its own ResetID, and starts no bucket a second time."""
-    from recovery_tui.state import WizardState
 
     monkeypatch.setattr(SiteMonitorScreen, "poll_interval", 0.1)
     ended = track_runs(monkeypatch)
@@ -172,16 +176,8 @@ async def test_reattach_after_the_run_finished_starts_nothing_again(site_lab: La
         first = {r.bucket: r.reset_id for r in snap.rows if r.reset_id}
     wait_until(lambda: ended and all(e.is_set() for e in ended), what="the first session's runner to stop")
     assert set(first) == set(sitescen.recoverable("site-loss"))
-    saved = WizardState.load(lab=True)
-    assert saved is not None and saved.resumable
-    again = wizard(site_lab, resume=saved)
-    async with again.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("y")  # Resume
-        await settle(pilot, 6)
-        snap = again.screen.snap
-        assert isinstance(again.screen, SiteMonitorScreen) and snap is not None and snap.status == "Completed"
-        assert {r.bucket: r.reset_id for r in snap.rows if r.reset_id} == first
+    rows = await _reattached(site_lab, wizard)
+    assert {b: r.reset_id for b, r in rows.items() if r.reset_id} == first
     assert starts(site_lab) == {b: 1 for b in sitescen.recoverable("site-loss")}
 
 
