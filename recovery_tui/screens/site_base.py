@@ -8,7 +8,7 @@ damaged site; the healthy one is the alias highlighted on Connect.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 from textual import on
@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from recovery_tui.procedure.site_ops import SiteOps, SiteSession
 from recovery_tui.screens.base import TOO_SMALL, StepScreen
 from recovery_tui.screens.dialogs import MODAL_CSS
+from recovery_tui.state import parse_iso
 from recovery_tui.steps import SiteStep
 from recovery_tui.widgets.explain import ExplainPane
 from recovery_tui.widgets.footer import Footer
@@ -119,15 +120,6 @@ def site_flow_start(app: Any, healthy: str, damaged: str) -> None:
     app.push_screen(SitePlanScreen(app.service, app.state, session, getattr(app, "site_ops", None)))
 
 
-def _when(text: Any) -> Optional[datetime]:
-    """The saved run's confirmation time (ISO 8601, UTC when it names no zone), or None."""
-    try:
-        when = datetime.fromisoformat(str(text))
-    except (TypeError, ValueError):
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
-
-
 def site_flow_resume(app: Any, saved: dict[str, Any]) -> None:
     """Reattach to a whole-site run after a drop: the plan is read again and the fleet monitor rebuilds every
     row from the run's checkpoint (running resyncs are followed, never started twice)."""
@@ -141,7 +133,8 @@ def site_flow_resume(app: Any, saved: dict[str, Any]) -> None:
     app.push_screen(SitePlanScreen(app.service, app.state, session, ops))
     session.included = set(saved.get("included") or [])
     session.resume_included = set(session.included)
-    session.reattached_from = _when(saved.get("started_at"))
+    when = parse_iso(str(saved.get("started_at") or ""))  # the run's confirmation time; UTC when it names no zone
+    session.reattached_from = when.replace(tzinfo=when.tzinfo or timezone.utc) if when is not None else None
     app.push_screen(SiteMonitorScreen(app.service, app.state, session, ops))
 
 
