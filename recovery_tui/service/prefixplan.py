@@ -55,12 +55,17 @@ Unit = tuple[str, str, list[Entry], list[Entry]]
 """("tree", prefix, [], []) = everything under prefix; ("flat", first key, src entries, dst entries)."""
 Streams = tuple[PageStream, PageStream]
 
+Listed = tuple[list[str], list[Page]]
+"""One side of a discovery level as listed: its common prefixes and its pages, entries unread (`_level`)."""
+Level = tuple[list[str], list[Entry]]
+"""One side of a discovery level read: its common prefixes and its direct entries (`_read_level`)."""
+
 _KEY_OF = operator.itemgetter(KEY)
 LOOKAHEAD = 8
 """Pages the units' listings may hold ahead of the merge, all together, per worker thread (`PageGate`)."""
 
 
-def _level(lister: VersionLister, prefix: str, delimiter: str, cap: int) -> Optional[tuple[list[str], list[Page]]]:
+def _level(lister: VersionLister, prefix: str, delimiter: str, cap: int) -> Optional[Listed]:
     """Common prefixes and the pages of direct entries one level under `prefix`, their entries still unread
     (`_read_level` reads both sides' together); None when more than `cap` entries. A level of one page is
     checked against `cap` once read (counting its entries would scan it), a longer one while it is listed."""
@@ -77,11 +82,7 @@ def _level(lister: VersionLister, prefix: str, delimiter: str, cap: int) -> Opti
     return prefixes, pages
 
 
-Level = tuple[list[str], list[Entry]]
-
-
-def _read_level(s: tuple[list[str], list[Page]], d: tuple[list[str], list[Page]], cap: int
-                ) -> tuple[Optional[Level], Optional[Level]]:
+def _read_level(s: Listed, d: Listed, cap: int) -> tuple[Optional[Level], Optional[Level]]:
     """Both sides of a level with their entries read: the source's pages parsed, each target page taking the
     entries of the source's page at its place where their bytes agree (`Page.share`: a replica lists the
     same bytes) and reading the rest; a side with more than `cap` entries is None, as `_level` gives."""
@@ -95,7 +96,7 @@ def _read_level(s: tuple[list[str], list[Page]], d: tuple[list[str], list[Page]]
     return out[0], out[1]
 
 
-def _split(prefix: str, s: tuple[list[str], list[Entry]], d: tuple[list[str], list[Entry]]) -> list[Unit]:
+def _split(prefix: str, s: Level, d: Level) -> list[Unit]:
     """One expanded level: tree units for sub-prefixes, flat units for the direct keys between them.
 
     Each side's direct entries are in key order, and no direct key lies inside a sub-prefix (the listing
@@ -209,7 +210,7 @@ class _Node:
 
     def __init__(self, prefix: str, depth: int, budget: int, after: str) -> None:
         self.prefix, self.depth, self.budget, self.after = prefix, depth, budget, after
-        self.sides: list[Optional[tuple[list[str], list[Page]]]] = [None, None]
+        self.sides: list[Optional[Listed]] = [None, None]
         self.left = 2
         self.lock = threading.Lock()
         self.done = threading.Event()
