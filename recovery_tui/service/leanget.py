@@ -141,12 +141,12 @@ def read_answer(sock: object) -> tuple[int, dict[str, str], bytes, bool]:
     reusable = low.get("connection", "").lower() != "close" and len(seen) <= end + 4 + n
     if len(got) >= n:
         return int(code), headers, got[:n], reusable and len(got) == n
-    chunks, have = [got], len(got)
+    chunks, have = [got] if got else [], len(got)
     while have < n:
         chunk = recv(n - have)
         if not chunk:
             raise ConnectionResetError("the answer ended before its Content-Length")
         chunks.append(chunk)
         have += len(chunk)
-    body = chunks[1] if len(chunks) == 2 and not got else b"".join(chunks)
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)  # (one piece: itself, not a copy)
     return int(code), headers, body, reusable
