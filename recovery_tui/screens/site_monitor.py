@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from recovery_tui.procedure.fleet_math import FleetProgress
 from recovery_tui.procedure.monitor_math import human_duration
@@ -155,6 +156,8 @@ class SiteMonitorScreen(SiteScreen):
             self.session.choose_plan(self.ops.plan(self.session.source, self.session.target))
         runner = self.session.runner
         if runner is None or runner.cancel.is_set():
+            if runner is not None and not self._left_behind(runner):
+                return
             runner = self.session.runner = self.ops.runner(self.session, journal=AppJournal(self.app),
                                                            poll_interval=self.poll_interval)
         def updated(snap: Any) -> None:
@@ -164,6 +167,19 @@ class SiteMonitorScreen(SiteScreen):
         self.app.site_running = True
         self.app.site_level_run = bool(self.session.site_level)
         runner.run()
+
+    def _left_behind(self, old: Any) -> bool:
+        """Wait for the replaced run to end its last tick (it may be starting a bucket: then the checkpoint holds
+        that start, and the new runner follows it, never starts it twice). False: this monitor closed meanwhile."""
+        worker, waited = get_current_worker(), 0
+        while not old.idle.wait(0.2):
+            if worker.is_cancelled:
+                return False
+            waited += 1
+            if waited == 3 and self.is_mounted:
+                self.app.call_from_thread(self._set, "#fleet-totals", "Waiting for the previous monitor's last "
+                                          "check of the servers to end (it may be starting a bucket)…")
+        return True
 
     @on(FleetUpdated)
     def _updated(self, m: FleetUpdated) -> None:

@@ -87,6 +87,11 @@ class FleetRunner:
         self.checkpoint, self.journal = checkpoint, journal
         self.poll_interval, self.max_pause = poll_interval, max_pause
         self.cancel = cancel or threading.Event()
+        self.idle = threading.Event()
+        """Set while no `run` is under way. A runner that replaces a canceled one on the same checkpoint (the
+        fleet monitor opened again) waits for it: the old run's last tick may be starting a bucket, and that
+        start must be in the checkpoint before the new runner reads it, or the bucket starts twice."""
+        self.idle.set()
         self.on_update, self.clock = on_update, clock
         self.paused = ""
         self._paused_since: Optional[float] = None
@@ -165,14 +170,21 @@ class FleetRunner:
         return snap
 
     def run(self) -> FleetSnapshot:
-        """Steps until every row is finished, or `cancel` is set; returns the last snapshot."""
-        snap = self.step()
-        while not self.finished and not self.cancel.is_set():
-            self.cancel.wait(self.poll_interval)
+        """Steps until every row is finished, or `cancel` is set (also before the first step: a runner canceled
+        before it ran starts nothing); returns the last snapshot. `idle` is clear meanwhile."""
+        self.idle.clear()
+        try:
             if self.cancel.is_set():
-                break
+                return self.snapshot()
             snap = self.step()
-        return snap
+            while not self.finished and not self.cancel.is_set():
+                self.cancel.wait(self.poll_interval)
+                if self.cancel.is_set():
+                    break
+                snap = self.step()
+            return snap
+        finally:
+            self.idle.set()
 
     def _pause(self, reason: str, at: float) -> None:
         if self.paused != reason:

@@ -5,6 +5,7 @@ the site report, keyboard only at 80x24, counting the keys pressed."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from recovery_tui.screens.site_monitor import BucketMonitorScreen, SiteMonitorSc
 from recovery_tui.screens.site_plan import SitePlanScreen
 from recovery_tui.screens.site_report import SiteReportScreen
 from recovery_tui.screens.site_validate import DiffModal, SiteValidateScreen
+from recovery_tui.service.client import RecoveryService
 
 pytestmark = pytest.mark.slow  # the whole-site flow through the wizard on a site lab
 
@@ -179,6 +181,48 @@ async def test_reattach_after_the_run_finished_starts_nothing_again(site_lab: La
     rows = await _reattached(site_lab, wizard)
     assert {b: r.reset_id for b, r in rows.items() if r.reset_id} == first
     assert starts(site_lab) == {b: 1 for b in sitescen.recoverable("site-loss")}
+
+
+async def test_leaving_while_a_start_is_under_way_then_starting_again_starts_it_once(site_lab: Lab, wizard: Any,
+                                                                                    monkeypatch: Any) -> None:
+    """Escape from the fleet monitor while its runner is starting a bucket, and s again at once: the new monitor
+    waits (and says so) until that start is in the checkpoint, then follows it. Before, it read the checkpoint
+    without it and started the bucket itself; `empty` completes at once, so the old start then began a second
+    resync of it."""
+
+    monkeypatch.setattr(SiteMonitorScreen, "poll_interval", 0.1)
+    inside, gate = threading.Event(), threading.Event()
+    start = RecoveryService.start_resync
+
+    def gated(self: RecoveryService, alias: str, bucket: str, *args: Any, **kw: Any) -> Any:
+        if bucket == "empty" and not inside.is_set():  # the first start of `empty` waits for the gate
+            inside.set()
+            gate.wait(30)
+        return start(self, alias, bucket, *args, **kw)
+
+    monkeypatch.setattr(RecoveryService, "start_resync", gated)
+    app = wizard(site_lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w", "enter")
+        await settle(pilot, 5)
+        await pilot.press("s", *"target", "enter")
+        await wait_for(pilot, inside.is_set, timeout=30, what="the runner starting `empty`")
+        old = app.screen.session.runner
+        await pilot.press("escape")
+        assert isinstance(app.screen, SitePlanScreen)
+        await pilot.press("s", *"target", "enter")
+        monitor = app.screen
+        assert isinstance(monitor, SiteMonitorScreen)
+        await wait_for(pilot, lambda: "Waiting for the previous monitor" in str(monitor.query_one("#fleet-totals")
+                                                                                    .render()),
+                       what="the new monitor waiting for the old run's last tick")
+        assert starts(site_lab).get("empty", 0) == 0
+        gate.set()
+        await wait_for(pilot, old.idle.is_set, what="the old run's last tick to end")
+        await wait_for(pilot, lambda: monitor.snap is not None and monitor.snap.status == "Completed", timeout=30,
+                       what="the run to complete")
+        assert starts(site_lab) == {b: 1 for b in sitescen.recoverable("site-loss")}
 
 
 def mid_run(screen: Any) -> bool:
