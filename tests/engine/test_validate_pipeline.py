@@ -121,6 +121,28 @@ def test_a_unit_is_listed_while_another_subtree_is_still_discovered() -> None:
     assert _result(got) == _result(_run(sites(bucket(specs), bucket(specs[1:]))))
 
 
+def test_a_level_that_can_split_again_goes_before_leaf_levels_ahead_of_it_in_key_order() -> None:
+    """logs/2024/ (a chain: all of logs/'s budget) unlocks a level of units; each docs/bNN/ (a budget of one)
+    unlocks none. Every docs/ leaf level is held until logs/2024/ is being listed: in key order alone each
+    thread took a docs/ leaf first, and logs/2024/ (with every unit under it) waited behind all of them, so the
+    holds ran out (V3 showed it as a drain: the unit listings began only once discovery had emptied the slots)."""
+    specs = ([(f"docs/b{i:02d}/k", str(i), 1, False) for i in range(16)]
+             + [(f"logs/2024/b{i:02d}/k", str(100 + i), 1, False) for i in range(4)])
+    chain_listed = threading.Event()
+    held: list[bool] = []
+
+    def hook(alias: str, prefix: str, delimiter: str, marker: str) -> None:
+        if prefix == "logs/2024/" and delimiter:
+            chain_listed.set()
+        if prefix.startswith("docs/b") and delimiter:
+            held.append(chain_listed.wait(HANG / 12))
+
+    service = sites(bucket(specs), bucket(specs[3:]), hook)
+    got = _run(service, parallel=2)  # want 4: docs/ and logs/ get 16 each, each docs/bNN/ one
+    assert len(held) == 32 and all(held), f"{held.count(False)} docs/ leaf levels listed before logs/2024/"
+    assert _result(got) == _result(_run(sites(bucket(specs), bucket(specs[3:])))) and got.missing_on_target == 3
+
+
 def _drain(plan: UnitPlan) -> tuple[list[Any], list[Any]]:
     """Every entry the plan's units cover, per side, in the order the merge gets them."""
     sides: tuple[list[Any], list[Any]] = ([], [])
@@ -239,7 +261,8 @@ def test_listings_stop_at_the_lookahead_while_the_merge_waits() -> None:
 
 def test_workers_take_the_ready_job_nearest_the_merge_first() -> None:
     """Jobs queued while the one thread is busy run in key order (then source before target), not in the order
-    they were found: with the lookahead bounded, a subtree found early but far ahead must not take the pages."""
+    they were found: with the lookahead bounded, a subtree found early but far ahead must not take the pages.
+    Jobs submitted `first` run before all of them."""
     from recovery_tui.service.prefixplan import _KeyOrderPool, _Once
 
     pool = _KeyOrderPool()
@@ -254,10 +277,13 @@ def test_workers_take_the_ready_job_nearest_the_merge_first() -> None:
         pool.submit("", 0, _Once(hold))
         for key, side in (("reports/", 1), ("logs/2024/", 0), ("reports/", 0), ("docs/b/", 1), ("docs/a/", 0)):
             pool.submit(key, side, _Once(ran.append, (key, side)))
+        for key in ("z/", "x/"):  # levels that can split again: before all, in key order among them
+            pool.submit(key, 1, _Once(ran.append, (key, 1)), first=True)
         pool.submit("~", 0, _Once(done.set))
         busy.set()
         assert done.wait(HANG)
     finally:
         busy.set()
         pool.close()
-    assert ran == [("docs/a/", 0), ("docs/b/", 1), ("logs/2024/", 0), ("reports/", 0), ("reports/", 1)]
+    assert ran == [("x/", 1), ("z/", 1), ("docs/a/", 0), ("docs/b/", 1), ("logs/2024/", 0), ("reports/", 0),
+                   ("reports/", 1)]
