@@ -115,6 +115,14 @@ async def test_plan_include_exclude_and_cap(site_lab: Lab, wizard: Any, monkeypa
         assert all(r.clean for b, r in rows.items() if b in every - {first})
 
 
+async def _start_site_run(pilot: Any) -> None:
+    """From Connect: w (the damaged site: target), then s and the typed confirmation on the plan."""
+    await settle(pilot)
+    await pilot.press("w", "enter")
+    await settle(pilot, 5)
+    await pilot.press("s", *"target", "enter")
+
+
 async def _reattached(site_lab: Lab, wizard: Any) -> dict[str, Any]:
     """The next session, resumed from the saved wizard state: its fleet monitor's rows once the run is over."""
     from recovery_tui.state import WizardState
@@ -144,10 +152,7 @@ async def test_reattach_after_a_drop_restores_every_row(site_lab: Lab, wizard: A
     site_lab.faults.hold_resync(0)
     app = wizard(site_lab)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("w", "enter")
-        await settle(pilot, 5)
-        await pilot.press("s", *"target", "enter")
+        await _start_site_run(pilot)
         await wait_for(pilot, lambda: mid_run(app.screen), what="a full set of resyncs running, the rest queued")
         assert isinstance(app.screen, SiteMonitorScreen) and app.site_running
         first = {r.bucket: r.reset_id for r in app.screen.snap.rows if r.reset_id}
@@ -168,10 +173,7 @@ async def test_reattach_after_the_run_finished_starts_nothing_again(site_lab: La
     ended = track_runs(monkeypatch)
     app = wizard(site_lab)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("w", "enter")
-        await settle(pilot, 5)
-        await pilot.press("s", *"target", "enter")
+        await _start_site_run(pilot)
         await settle(pilot, 6)
         snap = app.screen.snap
         assert isinstance(app.screen, SiteMonitorScreen) and snap is not None and snap.status == "Completed"
@@ -203,10 +205,7 @@ async def test_leaving_while_a_start_is_under_way_then_starting_again_starts_it_
     monkeypatch.setattr(RecoveryService, "start_resync", gated)
     app = wizard(site_lab)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("w", "enter")
-        await settle(pilot, 5)
-        await pilot.press("s", *"target", "enter")
+        await _start_site_run(pilot)
         await wait_for(pilot, inside.is_set, timeout=30, what="the runner starting `empty`")
         old = app.screen.session.runner
         await pilot.press("escape")
