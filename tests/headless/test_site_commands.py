@@ -154,7 +154,9 @@ def test_site_replication_headless(sr: Lab, capsys: Any) -> None:
     code, out, err = run(capsys, "site", "resync", "start", "source", "target", "--yes", "--json",
                          "--interval", "0.05")
     doc = json.loads(out)
-    assert code == 0, [(b["bucket"], b["status"], b["detail"]) for b in doc["buckets"]]
+    # (a str message is shown whole: a bucket that did not start once failed here under load, its reason cut)
+    assert code == 0, "; ".join(f"{b['bucket']}: {b['status']} {b['detail']}" for b in doc["buckets"]
+                                if b["status"] != "Completed")
     assert doc["status"] == "Completed" and doc["mode"] == "site-replication"
     assert len({b["reset_id"] for b in doc["buckets"]}) == 1
     code, _, err = run(capsys, "site", "resync", "cancel", "source", "target")
