@@ -13,16 +13,7 @@ from datetime import datetime
 from typing import Any, Iterable, Iterator, Optional
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
 from recovery_tui.service.secrets import redact
@@ -34,18 +25,56 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
-class RateColumn(ProgressColumn):
-    """Items per second (rich's own estimate over the last 30 s of updates), e.g. `1,234 versions/s`."""
+class ProgressLine(ProgressColumn):
+    """Everything after the spinner, fitted to the terminal's width at each refresh: the description, the bar
+    (with a total, from 100 columns), the counts (`info`), the rate (rich's own estimate over the last 30 s of
+    updates, e.g. `1,234 versions/s`), the elapsed time and, with a total, the ETA. The rate and the ETA always
+    show; when the line is too long the description gives way first (cut with an ellipsis, left out below 8
+    cells: the command says what runs), then the elapsed time, then the counts are cut. (Rich's own columns
+    shrink all at once: at 80 columns `validate`'s rate and elapsed time were cut to `31,234 …` and `0:0…`.)"""
 
-    def __init__(self, unit: str) -> None:
+    BAR = 12
+    """The bar's width; it is left out below 100 columns (the counts and the ETA say as much)."""
+
+    def __init__(self, console: Console, unit: str) -> None:
         super().__init__()
-        self.unit = unit
+        self.console, self.unit = console, unit
+        self._elapsed, self._left = TimeElapsedColumn(), TimeRemainingColumn()
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        if speed is None:
-            return Text(f"- {self.unit}/s", style="progress.data.speed")
-        return Text(f"{speed:,.0f} {self.unit}/s", style="progress.data.speed")
+        rate = f"- {self.unit}/s" if speed is None else f"{speed:,.0f} {self.unit}/s"
+        rate_t = Text.assemble(" · ", (rate, "progress.data.speed"))
+        eta = Text.assemble(" ETA ", self._left.render(task)) if task.total is not None else Text()
+        bar = task.total is not None and self.console.width >= 100
+        room = self.console.width - 3 - rate_t.cell_len - eta.cell_len - (self.BAR + 1 if bar else 0)
+        # (the spinner, its space and a spare cell)
+        desc, info = Text(task.description, style="bold"), Text(str(task.fields.get("info", "")))
+        elapsed = Text.assemble(" ", self._elapsed.render(task))
+        need = info.cell_len + elapsed.cell_len
+        if desc.cell_len + 1 + need > room:
+            if room - need - 1 < 8:  # (not a stub like "Co…")
+                desc = Text()
+            else:
+                desc.truncate(room - need - 1, overflow="ellipsis")
+        room -= desc.cell_len + 1 if desc else 0
+        if need > room:
+            elapsed = Text()
+        info.truncate(max(1, room - elapsed.cell_len), overflow="ellipsis")
+        line = Text()
+        for part in (desc, self._bar(task) if bar else Text(), info):
+            if part:
+                line.append(" " if line else "")
+                line.append_text(part)
+        for part in (rate_t, elapsed, eta):
+            line.append_text(part)
+        line.truncate(max(1, self.console.width - 3))
+        return line
+
+    def _bar(self, task: Task) -> Text:
+        done = round(self.BAR * min(1.0, task.completed / task.total)) if task.total else self.BAR
+        return Text.assemble(("━" * done, "bar.finished" if task.finished else "bar.complete"),
+                             ("━" * (self.BAR - done), "bar.back"))
 
 
 class Output:
@@ -98,9 +127,7 @@ class Output:
         if not self.interactive:
             yield Bar(None, None)
             return
-        prog = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(bar_width=20),
-                        TextColumn("{task.fields[info]}"), RateColumn(unit), TimeElapsedColumn(),
-                        TextColumn("ETA"), TimeRemainingColumn(), console=self.err, transient=True,
+        prog = Progress(SpinnerColumn(), ProgressLine(self.err, unit), console=self.err, transient=True,
                         refresh_per_second=5)
         with prog:
             task = prog.add_task(description, total=total, info="")

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         def on_progress(p: object) -> None:
             if isinstance(p, ValidationProgress):
                 bar.update(completed=p.source_versions + p.target_versions,
-                           info=f"{p.source_versions:,} source / {p.target_versions:,} target versions · "
+                           info=f"source {p.source_versions:,} · target {p.target_versions:,} · "
                                 f"{p.missing_on_target + p.extra_on_target + p.mismatched:,} differences")
             else:
                 bar.update(info=progress_line(p))

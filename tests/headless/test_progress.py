@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -72,6 +73,36 @@ def test_the_bar_shows_counts_rate_and_eta() -> None:
         screen = buf.getvalue()
     assert "versions/s" in screen and "ETA" in screen and "5,000/10,000" in screen
     assert "-:--:--" not in screen.rsplit("ETA", 1)[1][:12]  # a total and a rate: a real ETA
+
+
+def _last_line(width: int, total: Any, info: str, description: str = "Comparing versions") -> str:
+    """The progress line as last drawn on a terminal `width` columns wide (escape codes removed)."""
+    out = Output(False)
+    buf = io.StringIO()
+    out.err = Console(file=buf, force_terminal=True, width=width, color_system=None)
+    with out.progress(description) as bar:
+        for done in range(0, 5001, 1000):
+            bar.update(completed=done, total=total, info=info)
+            time.sleep(0.04)
+        bar._progress.refresh()  # type: ignore[union-attr]
+        screen = buf.getvalue()
+    lines = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", x) for x in re.split(r"[\r\n]", screen)]
+    return [x for x in lines if x.strip()][-1]
+
+
+@pytest.mark.parametrize("width", [80, 50])
+def test_at_80_columns_the_rate_and_eta_show_and_the_counts_give_way(width: int) -> None:
+    """Rich's own columns shrank all at once: at 80 columns validate's rate and elapsed time were `31,234 …`
+    and `0:0…`. Now the description goes first, then the elapsed time, then the counts are cut."""
+    info = "source 12,345,678 · target 12,345,001 · 677 differences"
+    line = _last_line(width, None, info)
+    assert len(line) < width and re.search(r"· [\d,]+ versions/s", line), line
+    assert "Comparing" not in line and line.split(" · ")[0].endswith(("12,345,678", "…")), line
+    line = _last_line(width, 10_000, info, "Re-triggering replication")
+    assert len(line) < width and re.search(r"· [\d,]+ versions/s ETA \d+:\d\d:\d\d$", line), line
+    line = _last_line(160, 10_000, info, "Re-triggering replication")
+    assert re.search(r"^. Re-triggering replication ━+ " + re.escape(info) + r" · [\d,]+ versions/s \d:\d\d:\d\d "
+                     r"ETA \d:\d\d:\d\d$", line), line  # room for everything: all of it, in this order
 
 
 def _status(count: int, size: int) -> Any:
