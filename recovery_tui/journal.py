@@ -167,10 +167,23 @@ def cli_main(args: Any) -> int:
         if not runs:
             console.print(f"No runs recorded yet in {state_dir() / 'journal'}.")
             return 0
-        table = Table("run", "started (UTC)", "user", "mode", "actions", "failures", "last action")
+        # Below 120 columns: no start-time column (a run ID begins with it: 20261204T003315Z), the failures beside
+        # the actions, no frame; so 80 columns show every field whole rather than `2026-…`, `resyn…`, `failu…`.
+        wide = console.width >= 120
+        if wide:
+            table = Table("run", "started (UTC)", "user", "mode", "actions", "failures", "last action")
+        else:
+            table = Table("run", "user", "mode", "actions", "last action", box=None, pad_edge=False,
+                          header_style="bold", caption="A run ID begins with its start time (UTC).",
+                          caption_justify="left")
         table.columns[0].no_wrap = True  # the ID is what `recovery-tui journal RUN` takes: never fold it
         for r in runs:
-            table.add_row(r.run_id, r.started[:19], r.user, r.mode, str(r.actions), str(r.failures), r.last_action)
+            if wide:
+                table.add_row(r.run_id, r.started[:19], r.user, r.mode, str(r.actions), str(r.failures),
+                              r.last_action)
+            else:
+                table.add_row(r.run_id, r.user, r.mode, f"{r.actions}" + (f" ({r.failures} failed)" if r.failures
+                                                                          else ""), r.last_action)
         console.print(table)
         return 0
     run = find_run(args.run, runs)

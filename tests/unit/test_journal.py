@@ -64,3 +64,22 @@ def test_warning_goes_to_the_callback_not_stderr(tmp_path, capsys):
     Journal(directory=blocker / "journal", warn=seen.append).record("a")
     assert len(seen) == 1 and "journal not written" in seen[0]
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_the_list_shows_every_field_whole_at_80_columns(tmp_path, monkeypatch, capsys, columns):
+    """At 80 columns the framed seven-column table cut the start time to `2026-…` and the mode to `resyn…`;
+    below 120 columns the list leaves out the start time (each run ID begins with it), keeps failures beside
+    the actions and drops the frame."""
+    monkeypatch.setenv("RECOVERY_TUI_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", str(columns))
+    a = Journal(run_id="20260101T000000Z-aaaaaa", mode="site-resync-start")
+    a.record("site.resync.start", result="ok")
+    a.record("site.resync.end", result="failed")
+    assert cli_main(SimpleNamespace(run=None, json=False)) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= columns
+    for field in ("20260101T000000Z-aaaaaa", "site-resync-start", "site.resync.end", list_runs()[0].user):
+        assert field in out, (field, out)
+    started = list_runs()[0].started[:19]
+    assert ("2 (1 failed)" in out and started not in out) if columns < 120 else (started in out and "…" not in out)
