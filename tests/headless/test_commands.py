@@ -72,6 +72,28 @@ def test_validate_json_and_exit_codes(env: Any, capsys: Any) -> None:
     assert code == 1 and "Not in sync" in out
 
 
+def test_validate_differences_fit_80_columns(capsys: Any, monkeypatch: Any) -> None:
+    """Each difference on one line at 80 columns, its version ID whole (it is copied into the next command): a
+    version on one side only has no detail column (its detail was DEL again), so a key of ~30 characters has the
+    room. Before, the `large` lab's keys (docs/batch-0000/obj-0004.bin) and IDs were folded."""
+    big = Lab(scenario="large", objects=4000).start()
+    try:
+        for k, v in big.env().items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.setenv("COLUMNS", "80")
+        code, out, _ = run(capsys, "validate", "source/data", "target/data", "--json", "--limit", "5")
+        samples = json.loads(out)["samples"]
+        code, out, _ = run(capsys, "validate", "source/data", "target/data", "--limit", "5")
+    finally:
+        big.stop()
+    assert len(samples) == 5 and all(len(s["key"]) >= 28 for s in samples)  # (the test's premise)
+    lines = out.splitlines()
+    rows = [x for x in lines if x[:1] in "┏┃┡│└"]  # (the notes are soft-wrapped by the terminal, not here)
+    assert code == 1 and rows and max(len(x) for x in rows) <= 80
+    for s in samples:
+        assert any(s["key"] in x and s["version_id"] in x for x in lines), (s, out)
+
+
 def test_backlog_dry_run_and_json(env: Any, capsys: Any) -> None:
     code, out, _ = run(capsys, "resync-backlog", "source/data", "--dry-run", "--json")
     doc = json.loads(out)
