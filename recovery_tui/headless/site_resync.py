@@ -52,19 +52,33 @@ def snapshot_json(snap: FleetSnapshot) -> dict[str, Any]:
                        "failed_count": t.failed_count, "remaining_versions": t.remaining}}
 
 
-def table(snap: FleetSnapshot, title: str) -> Table:
+def table(snap: FleetSnapshot, title: str, live: int = 0) -> Table:
+    """The fleet as a table, the totals (and any pause, site line or note) under it. `live` (redrawn in place on
+    a terminal that many columns wide): the totals above it, and each detail cut to one line (of the width, what
+    the other columns leave, taken as 60 cells), so that at 80x24 the rows of a dozen buckets and the totals stay
+    on screen (a folded detail took 7 lines and pushed the last rows and the totals off the bottom); the table
+    printed at the end has every detail whole."""
     t = snap.totals
     caption = (f"{t.completed} completed · {t.running} running · {t.queued} queued · {t.failed} failed · "
-               f"{t.excluded} excluded" + (f" · {t.remaining:,} versions to go" if t.remaining else ""))
+               f"{t.excluded} excluded")
+    if t.remaining:  # (on a line of its own where the first is full: a title is not folded at a " · ")
+        more = f" · {t.remaining:,} versions to go"
+        caption += f"\n{more[3:]}" if live and len(caption) + len(more) >= live else more
     if snap.paused:
         caption += f"\nPAUSED: {snap.paused}"
     if snap.site:
         caption += f"\n{snap.site}"
     if snap.note:
         caption += f"\n{snap.note}"
-    tab = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    if live:
+        tab = Table(title=f"{title}\n{caption}", title_justify="left")
+    else:
+        tab = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
     for col in ("bucket", "status", "re-sent", "failed", "of versions", "detail"):
-        tab.add_column(col, overflow="fold", justify="right" if col in ("re-sent", "failed", "of versions") else "left")
+        cut = bool(live) and col == "detail"
+        tab.add_column(col, overflow="ellipsis" if cut else "fold", no_wrap=cut,
+                       max_width=max(12, live - 60) if cut else None,
+                       justify="right" if col in ("re-sent", "failed", "of versions") else "left")
     for r in snap.rows:
         tab.add_row(r.bucket, f"[{STYLES.get(r.status, 'white')}]{r.status}[/]", f"{r.replicated_count:,}",
                     f"{r.failed_count:,}", "-" if r.source_versions is None else f"{r.source_versions:,}", r.detail)
@@ -122,7 +136,7 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
 
     def on_update(snap: FleetSnapshot) -> None:
         if live is not None:
-            live.update(table(snap, title))
+            live.update(table(snap, title, live=out.err.width))
             return
         for r in snap.rows:
             if last.get(r.bucket) != r.status:
@@ -180,7 +194,9 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 def _watch(out: Output, service: Any, plan: SitePlan, state: Any, snap: FleetSnapshot, title: str,
            interval: float) -> FleetSnapshot:
     """Until no row is Pending/Ongoing; a transient error keeps the last good sample under a note."""
-    live: Optional[Live] = Live(table(snap, title), console=out.err, transient=True) if out.interactive else None
+    live: Optional[Live] = None
+    if out.interactive:
+        live = Live(table(snap, title, live=out.err.width), console=out.err, transient=True)
     if live is not None:
         live.start()
     try:
@@ -194,7 +210,7 @@ def _watch(out: Output, service: Any, plan: SitePlan, state: Any, snap: FleetSna
                 out.notice(f"connection lost, retrying ({exc.message}); last good sample kept", style="dim")
                 continue
             if live is not None:
-                live.update(table(snap, title))
+                live.update(table(snap, title, live=out.err.width))
     finally:
         if live is not None:
             live.stop()
