@@ -137,13 +137,17 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     if out.json_mode:
         out.json(report.to_json())
         return report.exit_code
-    table = Table(title=f"Site validation: {plan.source} → {plan.target}", title_justify="left")
-    for col in ("bucket", "verdict", "source versions", "target versions", "missing", "extra", "mismatched"):
-        table.add_column(col, justify="left" if col in ("bucket", "verdict") else "right")
+    # The verdict is a mark before the bucket (its word cost a column: at 80 columns "differences" and bucket
+    # names were cut, `differen…`, `web-asse…`); a bucket name is never cut or folded.
+    table = Table(title=f"Site validation: {plan.source} → {plan.target} (✓ in sync · ✗ differences · ? unknown)",
+                  title_justify="left")
+    for col in ("bucket", "source\nversions", "target\nversions", "missing", "extra", "mis-\nmatched"):
+        table.add_column(col, justify="left" if col == "bucket" else "right", no_wrap=col == "bucket")
     styles = {IN_SYNC: "green", DIFFERENCES: "red", UNKNOWN: "yellow"}
+    marks = {IN_SYNC: "✓", DIFFERENCES: "✗", UNKNOWN: "?"}
     for b in report.buckets:
         r = b.report
-        table.add_row(b.bucket, f"[{styles[b.verdict]}]{b.verdict}[/]",
+        table.add_row(f"[{styles[b.verdict]}]{marks[b.verdict]}[/] {b.bucket}",
                       _versions(r.source_counts.versions if r else None),
                       _versions(r.target_counts.versions if r else None),
                       _versions(r.missing_on_target if r else None), _versions(r.extra_on_target if r else None),

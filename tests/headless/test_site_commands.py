@@ -118,6 +118,17 @@ def test_validate_exit_1_before_the_resync(loss: Lab, capsys: Any) -> None:
     assert {b["bucket"]: b["missing_on_target"] > 0 for b in doc["buckets"]} == {"photos": True, "audit": True}
 
 
+def test_validate_table_at_80_columns_names_every_bucket_whole(loss: Lab, capsys: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verdict is a mark before the bucket: its own column cut `differences` and `web-assets` at 80."""
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, "site", "validate", "source", "target", "--buckets", "web-assets,audit,photos")
+    rows = {x.split()[2]: x for x in out.splitlines() if x.startswith("│ ")}
+    assert code == 1 and set(rows) == {"web-assets", "audit", "photos"}, out
+    assert all(len(x) <= 80 and x.split()[1] == "✗" for x in rows.values()), out  # not resynced yet: differences
+    assert "1 with differences" not in out and "3 with differences" in out
+
+
 def test_status_shows_a_start_refused_row(loss: Lab, capsys: Any) -> None:
     # The plan sees nothing wrong; the server refuses the start (the target's credentials were rotated).
     loss.call(lambda: setattr(loss.source.site.targets["media"][0], "secret_key", "rotated-elsewhere"))
