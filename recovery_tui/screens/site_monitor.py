@@ -207,8 +207,8 @@ class SiteMonitorScreen(SiteScreen):
         if runner is not None:
             self._updated(FleetUpdated(runner.snapshot()))  # the rows as the run left them (failed ones say why)
         message, hint = getattr(error, "message", str(error)), getattr(error, "hint", "")
-        if self.session.site_level and hint:
-            text = f"✗ {message}. {hint}"  # the server refused the site-level start: its reason and the fix
+        if hint and (self.session.site_level or getattr(error, "exit_code", 0) == 2):  # refused: why, and the fix
+            text = f"✗ {message}. {hint}"  # (the site-level start; another process driving the run: RunBusy)
         else:
             text = (f"✗ {message} — the resyncs already started go on on the server; escape and s again continues "
                     "(nothing starts twice).")

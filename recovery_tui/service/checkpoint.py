@@ -36,6 +36,15 @@ def default_path(kind: str, params: Mapping[str, Any]) -> Path:
     return state_dir() / "checkpoints" / f"{kind}-{digest}.json"
 
 
+def stamp(path: Path) -> Optional[tuple[int, int]]:
+    """(inode, st_mtime_ns) of `path`, None when there is no such file."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
 @dataclass
 class Checkpoint:
     """A job's resumable progress, bound to one file."""
@@ -49,6 +58,10 @@ class Checkpoint:
     """True when `state` was read back from an unfinished earlier run."""
     interval: float = 1.0
     """Seconds between two saves made through `maybe_save`."""
+    seen: Optional[tuple[int, int]] = None
+    """The file (inode, st_mtime_ns) as this object last read or wrote it (None: no file; each save replaces
+    the file, so the inode tells two saves apart within a clock tick): a later change is another writer's
+    (`runlock.RunLock` refuses to drive a run from rows read before it)."""
     _last_save: float = 0.0
 
     @classmethod
@@ -65,8 +78,10 @@ class Checkpoint:
         p = Path(path).expanduser()
         cp = cls(path=p, kind=kind, params=dict(params), interval=interval)
         try:
+            cp.seen = stamp(p)
             text = p.read_text(encoding="utf-8")
         except FileNotFoundError:
+            cp.seen = None
             return cp
         except OSError as exc:
             raise InputError(f"cannot read checkpoint {p}: {exc.strerror}", hint="Check its permissions.") from None
@@ -100,6 +115,7 @@ class Checkpoint:
             "saved_at": time.time(), "state": self.state,
         }
         write_private(self.path, json.dumps(doc, ensure_ascii=False))
+        self.seen = stamp(self.path)
         self._last_save = time.monotonic()
 
     def maybe_save(self, state: Mapping[str, Any]) -> bool:

@@ -41,6 +41,7 @@ from .fleetmodel import (
     rows_from_plan,
     snapshot,
 )
+from .runlock import RunLock
 from .sitemodels import SitePlan
 
 DEFAULT_MAX_RUNNING = 4
@@ -171,11 +172,16 @@ class FleetRunner:
 
     def run(self) -> FleetSnapshot:
         """Steps until every row is finished, or `cancel` is set (also before the first step: a runner canceled
-        before it ran starts nothing); returns the last snapshot. `idle` is clear meanwhile."""
+        before it ran starts nothing); returns the last snapshot. `idle` is clear meanwhile. With a checkpoint,
+        the run's lock is held throughout (`runlock`: RunBusy when another process drives the run)."""
         self.idle.clear()
+        lock = None
         try:
             if self.cancel.is_set():
                 return self.snapshot()
+            if self.checkpoint is not None:  # one driver per run, and never from rows another one changed since
+                lock = RunLock(self.checkpoint.path, f"recovery-tui site resync status {self.src} {self.dst}")
+                lock.acquire(self.checkpoint.seen)
             snap = self.step()
             while not self.finished and not self.cancel.is_set():
                 self.cancel.wait(self.poll_interval)
@@ -184,6 +190,8 @@ class FleetRunner:
                 snap = self.step()
             return snap
         finally:
+            if lock is not None:
+                lock.release()
             self.idle.set()
 
     def _pause(self, reason: str, at: float) -> None:

@@ -5,6 +5,7 @@ the site report, keyboard only at 80x24, counting the keys pressed."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from helpers.pilot import Keys, settle, wait_for
 from helpers.waiting import wait_until
 from recovery_tui.lab import sitescen
 from recovery_tui.lab.server import Lab
-from recovery_tui.screens.dialogs import TypeToConfirmModal
+from recovery_tui.screens.dialogs import ErrorModal, TypeToConfirmModal
 from recovery_tui.screens.site_base import PickDamagedModal
 from recovery_tui.screens.site_monitor import BucketMonitorScreen, SiteMonitorScreen
 from recovery_tui.screens.site_plan import SitePlanScreen
@@ -222,6 +223,36 @@ async def test_leaving_while_a_start_is_under_way_then_starting_again_starts_it_
         await wait_for(pilot, lambda: monitor.snap is not None and monitor.snap.status == "Completed", timeout=30,
                        what="the run to complete")
         assert starts(site_lab) == {b: 1 for b in sitescen.recoverable("site-loss")}
+
+
+async def test_the_monitor_refuses_to_drive_a_run_another_process_drives(site_lab: Lab, wizard: Any) -> None:
+    """Another process holds the run's lock (`runlock`): the fleet monitor starts nothing and says who drives
+    the run and how to watch it (the App's error dialog, then the monitor's banner)."""
+    from recovery_tui.service.fleet import open_checkpoint
+    from recovery_tui.service.runlock import RunLock
+
+    app = wizard(site_lab)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w", "enter")
+        await settle(pilot, 5)
+        other = RunLock(open_checkpoint(app.screen.session.plan).path, "")
+        other.acquire(None)
+        try:
+            await pilot.press("s", *"target", "enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal), what="the refusal")
+            modal = app.screen
+            assert isinstance(modal, ErrorModal) and modal.title_text == "Another recovery-tui drives this run"
+            assert f"drives this site run (pid {os.getpid()} on " in modal.message and "nothing was started" in \
+                modal.message and "Watch it with: recovery-tui site resync status source target" in modal.hint
+            await pilot.press("enter")
+        finally:
+            other.release()
+        monitor = app.screen
+        assert isinstance(monitor, SiteMonitorScreen)
+        banner = str(monitor.query_one("#fleet-banner").render())
+        assert "another recovery-tui process drives this site run" in banner and "Watch it with" in banner
+        assert starts(site_lab) == {} and not app.site_running
 
 
 def mid_run(screen: Any) -> bool:

@@ -129,6 +129,30 @@ def test_validate_table_at_80_columns_names_every_bucket_whole(loss: Lab, capsys
     assert "1 with differences" not in out and "3 with differences" in out
 
 
+def test_a_second_driver_of_the_run_is_refused(loss: Lab, capsys: Any) -> None:
+    """Another process drives the run (it holds the run's lock; an open of the file here is refused as another
+    process's would be): `site resync start` starts nothing, exits 2 and says who drives it and how to watch."""
+    from helpers.fleetkit import starts
+    from recovery_tui.service.checkpoint import default_path
+    from recovery_tui.service.fleet import KIND
+    from recovery_tui.service.runlock import RunLock
+
+    code, out, _ = run(capsys, "site", "plan", "source", "target", "--json")
+    path = default_path(KIND, {"source": "source", "target": "target", "mode": json.loads(out)["mode"]})
+    other = RunLock(path, "")
+    other.acquire(None)
+    try:
+        code, _, err = run(capsys, "site", "resync", "start", "source", "target", "--yes", "--interval", "0.05")
+    finally:
+        other.release()
+    line = one_line(err)
+    assert code == 2 and f"another recovery-tui process drives this site run (pid {os.getpid()} on " in line, err
+    assert "Watch it with: recovery-tui site resync status source target" in line and starts(loss) == {}
+    code, out, _ = run(capsys, "site", "resync", "start", "source", "target", "--yes", "--json", "--buckets",
+                       "audit", "--interval", "0.05")
+    assert code == 0 and starts(loss) == {"audit": 1}  # the lock let go: this one drives
+
+
 def test_status_shows_a_start_refused_row(loss: Lab, capsys: Any) -> None:
     # The plan sees nothing wrong; the server refuses the start (the target's credentials were rotated).
     loss.call(lambda: setattr(loss.source.site.targets["media"][0], "secret_key", "rotated-elsewhere"))
