@@ -7,7 +7,8 @@ run up to twice `--max-running`. So the runner takes `<checkpoint>.lock` (`fcntl
 waiting; the kernel lets it go when the process ends, however it ends) and refuses to run when another holds
 it, naming that process (pid, host, since when: written into the lock file by the holder). It also refuses
 when the checkpoint changed after this runner read it, since its rows would then be stale: another process
-drove the run in between.
+drove the run in between. Where the file system cannot lock at all (some NFS mounts), the run goes on
+unlocked, as it did before this lock existed.
 """
 
 from __future__ import annotations
@@ -45,19 +46,22 @@ class RunLock:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
+        except BlockingIOError:
             holder = _holder(fd)
             os.close(fd)
-            if not isinstance(exc, BlockingIOError):
-                raise
             raise RunBusy(f"another recovery-tui process drives this site run ({holder}); nothing was started",
                           hint=f"Watch it with: {self.watch}. Or stop that process (its resyncs go on on the "
                                "server) and run this again: it continues from the checkpoint.") from None
-        self._fd = fd
+        except OSError:  # a file system that cannot lock (some NFS mounts): the run goes on unlocked, as before
+            os.close(fd)
+            fd = -1
+        self._fd = fd if fd >= 0 else None
         if stamp(self.checkpoint) != seen:
             self.release()
             raise RunBusy("the run's checkpoint changed after it was read: another process drove the run "
                           "meanwhile; nothing was started", hint="Run this again: it reads the run as it stands.")
+        if fd < 0:
+            return
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                                  "since": time.strftime("%H:%M:%S UTC", time.gmtime())}).encode())

@@ -55,3 +55,22 @@ def test_rows_read_before_another_driver_saved_are_refused(tmp_path: Path) -> No
         theirs.save({"rows": [3]})
         with pytest.raises(RunBusy):
             lock.acquire(mine.seen)
+
+
+def test_a_file_system_that_cannot_lock_runs_unlocked_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    import errno
+
+    from recovery_tui.service import runlock
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")  # (some NFS mounts)
+
+    monkeypatch.setattr(runlock.fcntl, "flock", no_locks)
+    path = tmp_path / "run.json"
+    lock = RunLock(path, WATCH)
+    lock.acquire(_cp(path).seen)  # no refusal, no crash: the run goes on
+    lock.release()
+    _cp(path).save({"rows": []})
+    with pytest.raises(RunBusy, match="changed after it was read"):  # (the stale-read check still holds)
+        RunLock(path, WATCH).acquire(None)
