@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable
 
-from helpers.fleetkit import starts, track_runs
+from helpers.fleetkit import starts
 from helpers.labkit import site_loss_lab
 from helpers.pilot import Keys, settle, wait_for
 from helpers.waiting import wait_until
@@ -148,7 +148,6 @@ async def test_reattach_after_a_drop_restores_every_row(site_lab: Lab, wizard: A
     whole fleet in about a second, so the quit could come after the end (and a poll might never see one run)."""
 
     monkeypatch.setattr(SiteMonitorScreen, "poll_interval", 0.1)
-    ended = track_runs(monkeypatch)
     site_lab.source.replicator.resync.delay = 0.02  # type: ignore[attr-defined]
     site_lab.faults.hold_resync(0)
     app = wizard(site_lab)
@@ -157,7 +156,9 @@ async def test_reattach_after_a_drop_restores_every_row(site_lab: Lab, wizard: A
         await wait_for(pilot, lambda: mid_run(app.screen), what="a full set of resyncs running, the rest queued")
         assert isinstance(app.screen, SiteMonitorScreen) and app.site_running
         first = {r.bucket: r.reset_id for r in app.screen.snap.rows if r.reset_id}
-    wait_until(lambda: ended and all(e.is_set() for e in ended), what="the first session's runner to stop")
+        runner = app.screen.session.runner
+        assert runner is not None
+    wait_until(runner.idle.is_set, what="the first session's runner to stop")  # (Textual does not join it)
     site_lab.faults.release_resync()
     rows = await _reattached(site_lab, wizard)
     assert all(rows[b].reset_id == rid for b, rid in first.items())  # followed, not restarted
@@ -171,7 +172,6 @@ async def test_reattach_after_the_run_finished_starts_nothing_again(site_lab: La
     shows every row as the run ended, each with its own ResetID, and starts no bucket a second time."""
 
     monkeypatch.setattr(SiteMonitorScreen, "poll_interval", 0.1)
-    ended = track_runs(monkeypatch)
     app = wizard(site_lab)
     async with app.run_test(size=(80, 24)) as pilot:
         await _start_site_run(pilot)
@@ -179,7 +179,9 @@ async def test_reattach_after_the_run_finished_starts_nothing_again(site_lab: La
         snap = app.screen.snap
         assert isinstance(app.screen, SiteMonitorScreen) and snap is not None and snap.status == "Completed"
         first = {r.bucket: r.reset_id for r in snap.rows if r.reset_id}
-    wait_until(lambda: ended and all(e.is_set() for e in ended), what="the first session's runner to stop")
+        runner = app.screen.session.runner
+        assert runner is not None
+    wait_until(runner.idle.is_set, what="the first session's runner to stop")
     assert set(first) == set(sitescen.recoverable("site-loss"))
     rows = await _reattached(site_lab, wizard)
     assert {b: r.reset_id for b, r in rows.items() if r.reset_id} == first

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -42,28 +41,6 @@ def server_records(lab: Lab) -> dict[str, tuple[str, str]]:
     def read() -> dict[str, tuple[str, str]]:
         return {n: (r.status, r.reset_id) for n, b in lab.source.site.buckets.items() for r in b.resync.values()}
     return dict(lab.call(read))
-
-
-def track_runs(monkeypatch: Any) -> list[threading.Event]:
-    """One event per `FleetRunner.run` begun from now on, set when it returns. A wizard's fleet monitor drives
-    its runner from a thread worker, which Textual does not join when the App exits (the screen only asks the
-    runner to stop): a test that reattaches waits for these first, as a new process would find the old one
-    gone."""
-    from recovery_tui.service.fleet import FleetRunner
-
-    ended: list[threading.Event] = []
-    run = FleetRunner.run
-
-    def tracked(self: FleetRunner) -> Any:
-        done = threading.Event()
-        ended.append(done)
-        try:
-            return run(self)
-        finally:
-            done.set()
-
-    monkeypatch.setattr(FleetRunner, "run", tracked)
-    return ended
 
 
 def checkpoint_file(state_dir: Path) -> Optional[Path]:
