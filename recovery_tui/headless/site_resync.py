@@ -197,7 +197,6 @@ def _watch(out: Output, service: Any, plan: SitePlan, state: Any, snap: FleetSna
     live: Optional[Live] = None
     if out.interactive:
         live = Live(table(snap, title, live=out.err.width), console=out.err, transient=True)
-    if live is not None:
         live.start()
     try:
         while any(r.running for r in snap.rows):

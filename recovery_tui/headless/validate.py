@@ -111,13 +111,13 @@ def _print(out: Output, r: ValidationReport, limit: int) -> None:
                   title_justify="left")
         # A version on one side only has no detail beyond DEL: no such column, so that at 80 columns a key of ~30
         # characters and the whole version ID fit on one line (an ID is copied whole: never folded).
-        cols = ("key", "version ID", "size") + (("detail",) if kind == "mismatched" else ())
-        for col in cols:
+        both = kind == "mismatched"
+        for col in ("key", "version ID", "size") + (("detail",) if both else ()):
             t.add_column(col, overflow="fold", no_wrap=col == "version ID")
         for d in diffs:
             v = d.source or d.target
             size = "DEL" if v is not None and v.delete_marker else (f"{v.size:,}" if v else "")
-            t.add_row(d.key, d.version_id, size, *([d.detail] if kind == "mismatched" else []))
+            t.add_row(d.key, d.version_id, size, *([d.detail] if both else []))
         out.print(t)
     if r.diffs_file and (r.missing_on_target or r.extra_on_target or r.mismatched):
         out.print(f"  Every difference: {r.diffs_file}")
