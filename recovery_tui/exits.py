@@ -162,14 +162,15 @@ def headless_signals() -> Iterator[None]:
     come (measured: 1 signal in ~50 sent at a random point of a fleet run's CPU time). So from the first signal
     until the block is left, SIGALRM delivers it again every REDELIVER_EVERY s, raising again -- unless a
     KeyboardInterrupt is being handled at that moment: the cleanup under way (an `except KeyboardInterrupt` that
-    saves a checkpoint, a `finally`) runs undisturbed, and a second signal during it is ignored too."""
+    saves a checkpoint, a `finally`, and any `except` of their own inside them) runs undisturbed, and a second
+    signal during it is ignored too."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     codes: list[int] = []
 
     def raise_interrupted(signum: int, frame: Any) -> None:
-        if isinstance(sys.exc_info()[1], KeyboardInterrupt):
+        if _handling_interrupt():
             return  # already on its way out
         if not codes:
             codes.append(128 + signum)
@@ -193,6 +194,19 @@ def headless_signals() -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, 0)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _handling_interrupt() -> bool:
+    """Whether the code running now is the cleanup of a KeyboardInterrupt: the exception being handled is one,
+    or was raised while one was being handled (its `__context__` chain holds one: the cleanup caught an error
+    of its own, e.g. rich asking a pipe for its terminal size)."""
+    exc: Optional[BaseException] = sys.exc_info()[1]
+    seen = 0
+    while exc is not None and seen < 50:  # a chain is short; the bound only guards against a cycle
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc, seen = exc.__context__, seen + 1
+    return False
 
 
 def terminal_restorer() -> Callable[[], None]:

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Optional
 
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.live import Live
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
@@ -116,6 +117,33 @@ class Output:
         if not self.json_mode:
             self.out.print(*(redact(o) if isinstance(o, str) else o for o in objects), **kw)
 
+    def settle(self) -> None:
+        """Put back a console that an interrupt left buffering. rich's print is not signal-safe: a
+        KeyboardInterrupt (Ctrl+C, or SIGHUP/SIGTERM as `exits.headless_signals` raises them) that lands between
+        `Console.__enter__` and `__exit__`'s bookkeeping leaves the console's buffer open in this thread, and every
+        later print (the "run the same command again" notice, a live view's last frame and the escape that shows
+        the cursor again) is buffered and never written (measured: 1 interrupt in ~70 of a printing loop; it
+        failed CI once). Called on the way out of a live view and before a notice printed after an interrupt;
+        what was buffered is written with the next print."""
+        for console in (self.out, self.err):
+            if getattr(console, "_buffer_index", 0) > 0:
+                console._buffer_index = 0
+
+    @contextmanager
+    def live(self, renderable: RenderableType = "") -> Iterator[Optional[Live]]:
+        """A transient live view on stderr when it is a terminal (None otherwise), stopped on the way out --
+        after `settle`, so an interrupt mid-print cannot keep the terminal's cursor hidden."""
+        if not self.interactive:
+            yield None
+            return
+        view = Live(renderable, console=self.err, transient=True)
+        view.start()
+        try:
+            yield view
+        finally:
+            self.settle()
+            view.stop()
+
     def notice(self, text: str, style: str = "yellow") -> None:
         """A notice on stderr (also in --json mode: it never pollutes stdout)."""
         self.err.print(redact(text), style=style, markup=False)
@@ -129,9 +157,13 @@ class Output:
             return
         prog = Progress(SpinnerColumn(), ProgressLine(self.err, unit), console=self.err, transient=True,
                         refresh_per_second=5)
-        with prog:
+        prog.start()
+        try:
             task = prog.add_task(description, total=total, info="")
             yield Bar(prog, task)
+        finally:
+            self.settle()  # an interrupt mid-print must not keep the bar's last frame and the cursor buffered
+            prog.stop()
 
 
 class Bar:

@@ -7,7 +7,6 @@ import time
 from typing import Any, Optional
 
 from rich.console import Group
-from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
@@ -175,13 +174,8 @@ def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: fl
     as the result) under a "connection lost, retrying in Ns" note, so an outage is never read as completion or as
     a zero count. The watch ends only when a good sample shows every resync finished.
     """
-    width = out.err.width
-    live: Optional[Live] = (Live(_table(path, status, width=width), console=out.err, transient=True)
-                            if out.interactive else None)
     last_line = ""
-    if live is not None:
-        live.start()
-    try:
+    with out.live(_table(path, status, width=out.err.width)) as live:
         while any(t.running for t in status.targets):
             time.sleep(interval)
             note = ""
@@ -202,7 +196,4 @@ def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: fl
                 if line != last_line:
                     out.notice(line, style="dim")
                     last_line = line
-    finally:
-        if live is not None:
-            live.stop()
     return status

@@ -20,7 +20,6 @@ import sys
 import time
 from typing import Any, Optional
 
-from rich.live import Live
 from rich.table import Table
 
 from recovery_tui.headless.common import journal, parse_older_than
@@ -131,35 +130,30 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
     if runner.resumed:
         out.notice(f"Continuing the run saved in {checkpoint.path}: running resyncs are followed, not restarted.")
     title = f"Site resync {plan.source} → {plan.target}"
-    live: Optional[Live] = None
     last: dict[str, str] = {}
+    with out.live() as live:
 
-    def on_update(snap: FleetSnapshot) -> None:
-        if live is not None:
-            live.update(table(snap, title, live=out.err.width))
-            return
-        for r in snap.rows:
-            if last.get(r.bucket) != r.status:
-                last[r.bucket] = r.status
-                out.notice(f"{r.bucket}: {r.status}" + (f" ({r.detail})" if r.detail else ""), style="dim")
+        def on_update(snap: FleetSnapshot) -> None:
+            if live is not None:
+                live.update(table(snap, title, live=out.err.width))
+                return
+            for r in snap.rows:
+                if last.get(r.bucket) != r.status:
+                    last[r.bucket] = r.status
+                    out.notice(f"{r.bucket}: {r.status}" + (f" ({r.detail})" if r.detail else ""), style="dim")
 
-    runner.on_update = on_update
-    if out.interactive:
-        live = Live(console=out.err, transient=True)
-        live.start()
-    try:
-        snap = runner.run()
-    except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM (exits.headless_signals)
-        running = sum(1 for r in runner.rows.values() if r.running)
-        try:  # after a hangup the terminal is gone: the checkpoint and the journal still say it
-            out.notice(f"interrupted: {running} resync(s) go on on the server; run the same command again to "
-                       "continue (it never starts a bucket twice).")
-        except OSError:
-            pass
-        raise
-    finally:
-        if live is not None:
-            live.stop()
+        runner.on_update = on_update
+        try:
+            snap = runner.run()
+        except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM (exits.headless_signals)
+            running = sum(1 for r in runner.rows.values() if r.running)
+            try:  # after a hangup the terminal is gone: the checkpoint and the journal still say it
+                out.settle()  # the interrupt may have landed inside a notice's print
+                out.notice(f"interrupted: {running} resync(s) go on on the server; run the same command again "
+                           "to continue (it never starts a bucket twice).")
+            except OSError:
+                pass
+            raise
     if out.json_mode:
         out.json(snapshot_json(snap))
     else:
@@ -194,11 +188,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 def _watch(out: Output, service: Any, plan: SitePlan, state: Any, snap: FleetSnapshot, title: str,
            interval: float) -> FleetSnapshot:
     """Until no row is Pending/Ongoing; a transient error keeps the last good sample under a note."""
-    live: Optional[Live] = None
-    if out.interactive:
-        live = Live(table(snap, title, live=out.err.width), console=out.err, transient=True)
-        live.start()
-    try:
+    with out.live(table(snap, title, live=out.err.width)) as live:
         while any(r.running for r in snap.rows):
             time.sleep(interval)
             try:
@@ -210,9 +200,6 @@ def _watch(out: Output, service: Any, plan: SitePlan, state: Any, snap: FleetSna
                 continue
             if live is not None:
                 live.update(table(snap, title, live=out.err.width))
-    finally:
-        if live is not None:
-            live.stop()
     return snap
 
 

@@ -87,3 +87,26 @@ def test_the_cleanup_after_a_signal_is_not_interrupted_again(sig: int) -> None:
                 raise
     assert cleaned == ["checkpoint"] and info.value.code == 128 + sig
     time.sleep(2 * REDELIVER_EVERY)  # nothing is delivered after the block: the test process goes on
+
+
+def test_the_cleanup_may_handle_errors_of_its_own() -> None:
+    """The cleanup after a signal may itself catch an error (rich asks the terminal its size and catches the
+    OSError of a pipe; a journal write retries): while that inner `except` runs, the exception being handled is
+    the inner one, not the interrupt -- a delivery again then must still raise nothing, or the rest of the
+    cleanup (a checkpoint's save, the "run the same command again" notice) would be cut short."""
+    cleaned: list[str] = []
+    with pytest.raises(SignalInterrupt) as info:
+        with headless_signals():
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                pytest.fail("the signal did not interrupt")
+            except KeyboardInterrupt:
+                try:
+                    raise OSError("not a terminal")
+                except OSError:
+                    deadline = time.monotonic() + 3 * REDELIVER_EVERY  # deliveries again fall in here
+                    while time.monotonic() < deadline:
+                        time.sleep(0.01)
+                cleaned.append("notice")
+                raise
+    assert cleaned == ["notice"] and info.value.code == 130
