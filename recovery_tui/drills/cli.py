@@ -58,13 +58,19 @@ def _list(cat: Catalog, as_json: bool) -> int:
                           "problems": [str(p) for p in cat.problems]}, indent=1))
         return EXIT_INPUT if cat.problems else EXIT_OK
     from rich.console import Console
-    from rich.table import Table
+    from rich.table import Column, Table
+    from rich.text import Text
 
     console = Console()
-    table = Table("drill", "scenario", "what happens", "from")
-    table.columns[0].no_wrap = True
-    for d in drills:
-        table.add_row(d.name, d.scenario, d.title, d.origin)
+    if console.width >= 100:
+        table = Table(Column("drill", no_wrap=True), "scenario", "what happens", Column("from", overflow="fold"))
+        for d in drills:
+            table.add_row(d.name, d.scenario, d.title, d.origin)
+    else:  # narrow (80 columns): the scenario and the origin (an instructor's file path) under the name
+        table = Table(Column("drill · lab scenario · from", overflow="fold", max_width=max(24, console.width // 2 - 4)),
+                      "what happens")
+        for d in drills:
+            table.add_row(Text.assemble(d.name, "\n", (f"{d.scenario} · {d.origin}", "dim")), d.title)
     console.print(table)
     console.print("Run one with: recovery-tui --lab --drill NAME · details: recovery-tui drill show NAME")
     for problem in cat.problems:
