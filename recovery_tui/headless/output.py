@@ -144,6 +144,16 @@ class Output:
             self.settle()
             view.stop()
 
+    def interrupted(self, text: str) -> None:
+        """The last notice of a command a signal ends ("interrupted: " + `text`): `settle` first (the interrupt
+        may have landed inside a print), and nothing raised when the terminal is gone (after a hangup the
+        checkpoint and the journal still say it)."""
+        try:
+            self.settle()
+            self.notice(f"interrupted: {text}")
+        except OSError:
+            pass
+
     def notice(self, text: str, style: str = "yellow") -> None:
         """A notice on stderr (also in --json mode: it never pollutes stdout)."""
         self.err.print(redact(text), style=style, markup=False)

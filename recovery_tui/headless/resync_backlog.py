@@ -104,6 +104,12 @@ def _run(args: argparse.Namespace, settings: Settings, spool: Optional[ItemSpool
                 checkpoint=checkpoint, progress=on_progress, journal=log, wait_limit=args.wait,
                 on_item=spool.add if spool is not None else None,
             )
+        except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM: the service saved its checkpoint on the way out
+            if checkpoint is not None:
+                st = checkpoint.on_disk()
+                out.interrupted(f"{st.get('processed', 0)} processed, {st.get('failed', 0)} failed so far, kept in "
+                                f"{checkpoint.path}; run the same command again to continue where it stopped.")
+            raise
         except RecoveryError as exc:
             raise missing_bucket_is_input(exc, path) from None
     if log is not None:

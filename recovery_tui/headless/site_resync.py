@@ -147,12 +147,8 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
             snap = runner.run()
         except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM (exits.headless_signals)
             running = sum(1 for r in runner.rows.values() if r.running)
-            try:  # after a hangup the terminal is gone: the checkpoint and the journal still say it
-                out.settle()  # the interrupt may have landed inside a notice's print
-                out.notice(f"interrupted: {running} resync(s) go on on the server; run the same command again "
-                           "to continue (it never starts a bucket twice).")
-            except OSError:
-                pass
+            out.interrupted(f"{running} resync(s) go on on the server; run the same command again to continue (it "
+                            "never starts a bucket twice).")
             raise
     if out.json_mode:
         out.json(snapshot_json(snap))

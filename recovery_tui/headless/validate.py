@@ -68,6 +68,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             report = run_validation(service, src, dst, engine=engine, prefix=prefix, parallel=args.parallel,
                                     sample_limit=max(args.limit, 1), progress=on_progress, checkpoint=checkpoint,
                                     options=options, threshold=args.inventory_threshold or AUTO_THRESHOLD)
+        except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM: the service saved what was compared
+            if checkpoint is not None:
+                key = checkpoint.on_disk().get("last_key", "")
+                out.interrupted((f"compared up to '{key}', kept in {args.checkpoint}" if key else
+                                 "nothing compared yet") + "; run the same command again to continue from there.")
+            raise
         except NotFound as exc:
             if exc.code == "NoSuchBucket":
                 for side in (src, dst):

@@ -52,7 +52,7 @@ from .backlog_model import (  # noqa: F401  (re-exported: the engine's public ty
     Proof,
     refusal_reason,
 )
-from .backlog_pacing import RateLimiter, Watermark  # noqa: F401  (RateLimiter re-exported)
+from .backlog_pacing import RateLimiter, Watermark, end_workers  # noqa: F401  (RateLimiter re-exported)
 from .backlog_sent import SentVersions
 from .checkpoint import Checkpoint, CopyLedger
 from .errors import RecoveryError
@@ -316,14 +316,23 @@ def run_backlog(
         raise
     finally:
         listing_done = True
-        for _ in threads:
-            work.put(None)
-        for th in threads:
-            th.join()
+        late: Optional[KeyboardInterrupt] = None
+        try:
+            for _ in threads:
+                work.put(None)
+            for th in threads:
+                th.join()
+        except KeyboardInterrupt as exc:  # the signal came while the workers ended their last items
+            stop.set()
+            interrupted, late = True, exc
+            end_workers(work, threads)  # with stop set they skip what is queued: only the items in flight end
         if not dry_run and not validate_one:
             save(final=True, done=not (error or interrupted or stop.is_set()))
         if stop.is_set() and cancel is not None and cancel.is_set():
             interrupted = True
+        if late is not None:
+            sent.close()
+            raise late  # saved first: the checkpoint holds every item that ended
     report(force=True)
     elapsed = time.monotonic() - started  # the trigger itself; the read-back's time is in `after.waited`
     after: Optional[AfterRun] = None

@@ -1,7 +1,9 @@
-"""Pacing and bookkeeping of the backlog engine: the request-start rate limit and the checkpoint watermark."""
+"""Pacing and bookkeeping of the backlog engine: the request-start rate limit, the checkpoint watermark and the
+workers' end."""
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from typing import Any, Callable, Optional
@@ -80,3 +82,17 @@ class Watermark:
             low = self._compact()
             done = set(self.finished) | {p for p in self.prior_done if p[0] >= low}
             return {"after": low, "done": sorted(list(p) for p in done)}
+
+
+def end_workers(work: "queue.Queue[Any]", threads: list[threading.Thread]) -> None:
+    """End every worker thread that takes jobs from `work` (a None job ends one), without ever blocking on a full
+    queue: after an interrupt some of them may have ended already, so a plain `put` could wait for ever. The
+    workers must skip what is still queued (the run's stop event is set), so this waits only for the jobs
+    in flight (each bounded by its request's timeout)."""
+    for th in threads:
+        while th.is_alive():
+            try:
+                work.put_nowait(None)
+            except queue.Full:
+                pass
+            th.join(0.05)
