@@ -106,9 +106,12 @@ def _run(args: argparse.Namespace, settings: Settings, spool: Optional[ItemSpool
             )
         except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM: the service saved its checkpoint on the way out
             if checkpoint is not None:
-                st = checkpoint.on_disk()
-                out.interrupted(f"{st.get('processed', 0)} processed, {st.get('failed', 0)} failed so far, kept in "
-                                f"{checkpoint.path}; run the same command again to continue where it stopped.")
+                st, done = checkpoint.on_disk()
+                counts = f"{st.get('processed', 0)} processed, {st.get('failed', 0)} failed"
+                out.interrupted(f"every version had been sent ({counts}); the check of what that achieved was cut "
+                                "short: the same command again re-reads the backlog and sends what is still in it."
+                                if done else f"{counts} so far, kept in {checkpoint.path}; run the same command "
+                                "again to continue where it stopped.")
             raise
         except RecoveryError as exc:
             raise missing_bucket_is_input(exc, path) from None

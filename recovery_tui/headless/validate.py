@@ -70,8 +70,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                                     options=options, threshold=args.inventory_threshold or AUTO_THRESHOLD)
         except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM: the service saved what was compared
             if checkpoint is not None:
-                key = checkpoint.on_disk().get("last_key", "")
-                out.interrupted((f"compared up to '{key}', kept in {args.checkpoint}" if key else
+                state, done = checkpoint.on_disk()
+                key = state.get("last_key", "")
+                out.interrupted("the comparison had ended; the same command again compares afresh." if done else
+                                (f"compared up to '{key}', kept in {args.checkpoint}" if key else
                                  "nothing compared yet") + "; run the same command again to continue from there.")
             raise
         except NotFound as exc:

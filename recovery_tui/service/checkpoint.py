@@ -118,17 +118,18 @@ class Checkpoint:
         self.seen = stamp(self.path)
         self._last_save = time.monotonic()
 
-    def on_disk(self) -> dict[str, Any]:
-        """The state the file holds now ({} when none, or the file is another job's or unreadable): what a
-        later run would resume from. `state` may be ahead of it (`maybe_save` keeps a state it does not write),
-        so whatever tells the operator what was kept reads this."""
+    def on_disk(self) -> tuple[dict[str, Any], bool]:
+        """(state, done) as the file holds them now (({}, False) when there is none, or it is another job's or
+        unreadable): what a later run would resume from -- nothing when done, a finished job starts afresh.
+        `state` may be ahead of it (`maybe_save` keeps a state it does not write), so whatever tells the
+        operator what was kept reads this."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {}
+            return {}, False
         if not isinstance(data, dict) or data.get("kind") != self.kind or data.get("params") != self.params:
-            return {}
-        return dict(data.get("state") or {})
+            return {}, False
+        return dict(data.get("state") or {}), bool(data.get("done"))
 
     def maybe_save(self, state: Mapping[str, Any]) -> bool:
         """Save when `interval` seconds have passed since the last save; True when it wrote."""

@@ -54,6 +54,22 @@ def test_maybe_save_throttles(tmp_path: Path) -> None:
     assert cp.Checkpoint.open(tmp_path / "c.json", "k", {}).state == {"n": 1}
 
 
+def test_on_disk_is_what_a_later_run_resumes_from(tmp_path: Path) -> None:
+    """What the file holds, not what the object holds: `maybe_save` keeps a state it does not write yet."""
+    path = tmp_path / "c.json"
+    c = cp.Checkpoint.open(path, "validate", {"a": 1}, interval=3600)
+    assert c.on_disk() == ({}, False)  # no file yet
+    c.save({"last_key": "k1"})
+    assert c.maybe_save({"last_key": "k2"}) is False and c.state == {"last_key": "k2"}
+    assert c.on_disk() == ({"last_key": "k1"}, False)
+    c.save(done=True)
+    assert c.on_disk() == ({"last_key": "k2"}, True)
+    other = cp.Checkpoint(path=path, kind="validate", params={"a": 2})
+    assert other.on_disk() == ({}, False)  # another job's file says nothing about this one
+    path.write_text("{not json", encoding="utf-8")
+    assert c.on_disk() == ({}, False)
+
+
 def test_markers_record_age_and_clear() -> None:
     params = {"path": "source/data", "arn": ""}
     assert cp.marker_age("m", params) is None

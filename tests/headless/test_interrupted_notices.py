@@ -21,7 +21,6 @@ from helpers.labkit import run_main
 from recovery_tui.journal import read_run
 from recovery_tui.lab.server import Lab
 from recovery_tui.paths import state_dir
-from recovery_tui.service import checkpoint as cp
 
 pytestmark = pytest.mark.slow  # each runs a command twice against a slowed lab
 
@@ -93,7 +92,9 @@ def test_resync_backlog_says_what_its_checkpoint_kept(lab_factory: Callable[...,
     assert r.code == 130 and r.out == "" and "Traceback" not in r.err, r.err[-800:]
     saved = list((state_dir() / "checkpoints").glob("backlog-*"))
     assert len(saved) == 1
-    state = cp.Checkpoint.open(saved[0], "backlog", json.loads(saved[0].read_text())["params"]).state
+    doc = json.loads(saved[0].read_text())
+    state = doc["state"]
+    assert not doc["done"]  # interrupted while versions were being sent
     # every item that ended before the process did is in the checkpoint (the signal landed while the workers
     # ended their last items: the final save was skipped, the file kept an older count than the notice said)
     ended = _ended()
@@ -105,3 +106,26 @@ def test_resync_backlog_says_what_its_checkpoint_kept(lab_factory: Callable[...,
     lab.faults.set_latency("source", 0.0)
     again = run_main(argv, capsys)
     assert "Resuming an interrupted run" in again.err and json.loads(again.out)["resumed"]
+
+
+def test_resync_backlog_interrupted_while_it_checks_what_it_achieved(lab_factory: Callable[..., Lab],
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: Any) -> None:
+    """Every version was sent (the checkpoint is finished) and the read-back was under way: nothing to continue
+    from, so the notice does not offer it; a run again starts from the backlog as it is then."""
+    lab = lab_factory("checksum-failures")  # their replication keeps failing: the read-back waits all --wait
+    _use(lab, monkeypatch)
+    lab.faults.set_latency("source", 0.3)  # each read-back takes as long: the signal comes during the first
+
+    def finished() -> bool:
+        saved = list((state_dir() / "checkpoints").glob("backlog-*"))
+        return bool(saved) and json.loads(saved[0].read_text())["done"]
+
+    watcher = _interrupt_once(finished)
+    r = run_main(["resync-backlog", "source/data", "--wait", "20", "--json"], capsys)
+    watcher.join()
+    assert r.code == 130 and r.out == "" and "Traceback" not in r.err, r.err[-800:]
+    said = [line for line in r.err.splitlines() if line.startswith("interrupted: ")]
+    assert said == ["interrupted: every version had been sent (8 processed, 0 failed); the check of what that "
+                    "achieved was cut short: the same command again re-reads the backlog and sends what is still "
+                    "in it."], r.err
