@@ -22,8 +22,6 @@ from recovery_tui.journal import read_run
 from recovery_tui.lab.server import Lab
 from recovery_tui.paths import state_dir
 
-pytestmark = pytest.mark.slow  # each runs a command twice against a slowed lab
-
 
 def _interrupt_once(ready: Callable[[], bool]) -> threading.Thread:
     """SIGINT to this process as soon as `ready()` (checked every 5 ms; at most 30 s)."""
