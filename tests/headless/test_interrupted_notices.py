@@ -23,21 +23,31 @@ from recovery_tui.lab.server import Lab
 from recovery_tui.paths import state_dir
 
 
-def _interrupt_once(ready: Callable[[], bool]) -> threading.Thread:
-    """SIGINT to this process as soon as `ready()` (checked every 5 ms; at most 30 s)."""
-    def watch() -> None:
+class _Interrupter:
+    """SIGINT to this process as soon as `ready()` (checked every 5 ms, for at most 30 s) -- only while the
+    command runs: once `ended()` is called no signal is sent (one sent after the command would reach pytest
+    itself); the test then fails on the command's exit code instead."""
+
+    def __init__(self, ready: Callable[[], bool]) -> None:
+        self._ready, self._ended = ready, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self._ended.is_set():
             try:
-                if ready():
-                    break
-            except (OSError, ValueError):  # a journal line being written
+                if self._ready():
+                    if not self._ended.is_set():
+                        os.kill(os.getpid(), signal.SIGINT)
+                    return
+            except (OSError, ValueError):  # a file being written
                 pass
             time.sleep(0.005)
-        os.kill(os.getpid(), signal.SIGINT)
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    return thread
+
+    def ended(self) -> None:
+        self._ended.set()
+        self._thread.join()
 
 
 def _records() -> list[dict[str, Any]]:
@@ -61,9 +71,9 @@ def test_validate_with_a_checkpoint_says_where_it_stopped(lab_factory: Callable[
         lab.faults.set_latency(site, 0.15)
     where = tmp_path / "v.json"
     argv = ["validate", "source/data", "target/data", "--checkpoint", str(where), "--json"]
-    watcher = _interrupt_once(where.exists)  # its first save: something was compared
+    watcher = _Interrupter(where.exists)  # its first save: something was compared
     r = run_main(argv, capsys)
-    watcher.join()
+    watcher.ended()
     assert r.code == 130 and r.out == "" and "Traceback" not in r.err, r.err[-800:]
     key = json.loads(where.read_text())["state"].get("last_key", "")
     said = [line for line in r.err.splitlines() if line.startswith("interrupted: ")]
@@ -84,9 +94,9 @@ def test_resync_backlog_says_what_its_checkpoint_kept(lab_factory: Callable[...,
     _use(lab, monkeypatch)
     lab.faults.set_latency("source", 0.2)
     argv = ["resync-backlog", "source/data", "--concurrent", "1", "--wait", "0", "--json"]
-    watcher = _interrupt_once(lambda: len(_ended()) >= 4)  # 8 versions, one every 0.2 s: all handed out
+    watcher = _Interrupter(lambda: len(_ended()) >= 4)  # 8 versions, one every 0.2 s: all handed out
     r = run_main(argv, capsys)
-    watcher.join()
+    watcher.ended()
     assert r.code == 130 and r.out == "" and "Traceback" not in r.err, r.err[-800:]
     saved = list((state_dir() / "checkpoints").glob("backlog-*"))
     assert len(saved) == 1
@@ -119,9 +129,9 @@ def test_resync_backlog_interrupted_while_it_checks_what_it_achieved(lab_factory
         saved = list((state_dir() / "checkpoints").glob("backlog-*"))
         return bool(saved) and json.loads(saved[0].read_text())["done"]
 
-    watcher = _interrupt_once(finished)
+    watcher = _Interrupter(finished)
     r = run_main(["resync-backlog", "source/data", "--wait", "20", "--json"], capsys)
-    watcher.join()
+    watcher.ended()
     assert r.code == 130 and r.out == "" and "Traceback" not in r.err, r.err[-800:]
     said = [line for line in r.err.splitlines() if line.startswith("interrupted: ")]
     assert said == ["interrupted: every version had been sent (8 processed, 0 failed); the check of what that "
