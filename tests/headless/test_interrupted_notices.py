@@ -17,8 +17,7 @@ from typing import Any, Callable
 
 import pytest
 
-from helpers.labkit import run_main
-from recovery_tui.journal import read_run
+from helpers.labkit import journal_records, run_main, use_lab_env
 from recovery_tui.lab.server import Lab
 from recovery_tui.paths import state_dir
 
@@ -50,23 +49,14 @@ class _Interrupter:
         self._thread.join()
 
 
-def _records() -> list[dict[str, Any]]:
-    return [rec for p in sorted((state_dir() / "journal").glob("*.jsonl")) for rec in read_run(p)]
-
-
 def _ended() -> list[dict[str, Any]]:
-    return [rec for rec in _records() if rec["action"] == "resync-backlog.head" and rec["result"] == "ok"]
-
-
-def _use(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    return [rec for rec in journal_records() if rec["action"] == "resync-backlog.head" and rec["result"] == "ok"]
 
 
 def test_validate_with_a_checkpoint_says_where_it_stopped(lab_factory: Callable[..., Lab], tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     lab = lab_factory("partial-loss", objects=3000)
-    _use(lab, monkeypatch)
+    use_lab_env(lab, monkeypatch)
     for site in ("source", "target"):
         lab.faults.set_latency(site, 0.15)
     where = tmp_path / "v.json"
@@ -91,7 +81,7 @@ def test_validate_with_a_checkpoint_says_where_it_stopped(lab_factory: Callable[
 def test_resync_backlog_says_what_its_checkpoint_kept(lab_factory: Callable[..., Lab],
                                                       monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     lab = lab_factory("checksum-failures")
-    _use(lab, monkeypatch)
+    use_lab_env(lab, monkeypatch)
     lab.faults.set_latency("source", 0.2)
     argv = ["resync-backlog", "source/data", "--concurrent", "1", "--wait", "0", "--json"]
     watcher = _Interrupter(lambda: len(_ended()) >= 4)  # 8 versions, one every 0.2 s: all handed out
@@ -122,7 +112,7 @@ def test_resync_backlog_interrupted_while_it_checks_what_it_achieved(lab_factory
     """Every version was sent (the checkpoint is finished) and the read-back was under way: nothing to continue
     from, so the notice does not offer it; a run again starts from the backlog as it is then."""
     lab = lab_factory("checksum-failures")  # their replication keeps failing: the read-back waits all --wait
-    _use(lab, monkeypatch)
+    use_lab_env(lab, monkeypatch)
     lab.faults.set_latency("source", 0.3)  # each read-back takes as long: the signal comes during the first
 
     def finished() -> bool:

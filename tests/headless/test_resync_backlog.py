@@ -16,20 +16,16 @@ from typing import Any, Callable
 
 import pytest
 
+from helpers.labkit import journal_records
 from helpers.labkit import run_cli as run
-from recovery_tui.journal import list_runs, read_run
+from recovery_tui.journal import list_runs
 from recovery_tui.lab.server import Lab
-from recovery_tui.paths import state_dir
 
 
 def _use(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> Lab:
     for k, v in lab.env().items():
         monkeypatch.setenv(k, v)
     return lab
-
-
-def _records() -> list[dict]:
-    return [r for p in sorted((state_dir() / "journal").glob("*.jsonl")) for r in read_run(p)]
 
 
 @pytest.mark.parametrize("argv", [["backlog", "source/data", "--dry-run"], ["backlog", "--clear-checksum", "x/y"],
@@ -109,7 +105,7 @@ def test_validate_proves_what_a_copy_does_and_gates_the_full_run(
         code, out, err = run(capsys, "resync-backlog", "source/data", "--clear-checksum", "--json", "--wait", "5")
         doc = json.loads(out)
         assert doc["new_versions"] > 0 and doc["after"]["completed"] == doc["new_versions"]
-    assert not [r for r in _records() if r["action"] == "resync-backlog.clear_checksum_confirmed"]
+    assert not [r for r in journal_records() if r["action"] == "resync-backlog.clear_checksum_confirmed"]
 
 
 def test_validate_prints_the_checksums_and_the_verdict(
@@ -126,5 +122,5 @@ def test_yes_without_a_proof_is_journaled(
     _use(lab_factory("checksum-failures"), monkeypatch)
     code, out, _ = run(capsys, "resync-backlog", "source/data", "--clear-checksum", "--yes", "--wait", "0")
     assert code == 1
-    confirmed = [r for r in _records() if r["action"] == "resync-backlog.clear_checksum_confirmed"]
+    confirmed = [r for r in journal_records() if r["action"] == "resync-backlog.clear_checksum_confirmed"]
     assert len(confirmed) == 1 and confirmed[0]["result"] == "confirmed with --yes"

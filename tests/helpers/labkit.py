@@ -60,6 +60,14 @@ def use_lab_env(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
+def journal_records() -> list[dict[str, Any]]:
+    """Every record of every journal run in this test's state directory, in run order."""
+    from recovery_tui.journal import read_run
+    from recovery_tui.paths import state_dir
+
+    return [rec for p in sorted((state_dir() / "journal").glob("*.jsonl")) for rec in read_run(p)]
+
+
 def arn_of(lab: Lab) -> str:
     """The source → target ARN of the lab pair."""
     from recovery_tui.lab.scenarios import arn_for
