@@ -318,10 +318,7 @@ def run_backlog(
         listing_done = True
         late: Optional[KeyboardInterrupt] = None
         try:
-            for _ in threads:
-                work.put(None)
-            for th in threads:
-                th.join()
+            end_workers(work, threads)  # after what is queued (or, once `stop` is set, skipping it)
         except KeyboardInterrupt as exc:  # the signal came while the workers ended their last items
             stop.set()
             interrupted, late = True, exc

@@ -85,14 +85,18 @@ class Watermark:
 
 
 def end_workers(work: "queue.Queue[Any]", threads: list[threading.Thread]) -> None:
-    """End every worker thread that takes jobs from `work` (a None job ends one), without ever blocking on a full
-    queue: after an interrupt some of them may have ended already, so a plain `put` could wait for ever. The
-    workers must skip what is still queued (the run's stop event is set), so this waits only for the jobs
-    in flight (each bounded by its request's timeout)."""
-    for th in threads:
-        while th.is_alive():
+    """End every worker thread that takes jobs from `work` (a None job ends one, after the jobs queued before it),
+    without ever blocking on a full queue: after an interrupt some of them may have ended already, so a plain
+    `put` could wait for ever. Once the run's stop event is set the workers skip what is still queued, so it
+    then waits only for the jobs in flight (each bounded by its request's timeout). Each round offers one None
+    per worker still running (a worker left without one would keep each round waiting its 50 ms: B2 measured
+    5.6x instead of 8.9x when it offered one a round)."""
+    alive = [th for th in threads if th.is_alive()]
+    while alive:
+        for _ in alive:  # one None for each worker still running, as far as the queue has room
             try:
                 work.put_nowait(None)
             except queue.Full:
-                pass
-            th.join(0.05)
+                break
+        alive[0].join(0.05)
+        alive = [th for th in alive if th.is_alive()]
