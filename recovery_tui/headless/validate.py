@@ -73,7 +73,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 state, done = checkpoint.on_disk()
                 key = state.get("last_key", "")
                 out.interrupted("the comparison had ended; the same command again compares afresh." if done else
-                                (f"compared up to '{key}', kept in {args.checkpoint}" if key else
+                                (f"compared up to '{key}', kept in {checkpoint.path}" if key else
                                  "nothing compared yet") + "; run the same command again to continue from there.")
             raise
         except NotFound as exc:
