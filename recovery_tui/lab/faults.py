@@ -5,9 +5,10 @@ the lab's own loop thread, where the `a*` coroutine variants must be awaited ins
 
 * `set_offline(site, offline)` — "source"/"target" stops listening (connections refused, open
   connections dropped) or listens again on the SAME port.
-* `set_latency(site, seconds)` — extra delay added to every request of that site (requests
-  still run concurrently); 0 removes it, also for the requests already waiting. `delayed(site)`: how
-  many requests of the site are waiting out the latency right now.
+* `set_latency(site, seconds)` — extra delay added to every request of that site, as a round trip's two
+  legs: half before the request is handled, half before its answer leaves (requests still run
+  concurrently); 0 removes it, also for the requests already waiting. `delayed(site)`: how many
+  requests of the site are waiting out a leg right now.
 * `fail_replication(pattern)` / `clear_replication_failures()` — glob (fnmatch) on object
   keys; the replicator asks `should_fail(key) -> bool` before replicating a version.
 * `wipe_bucket(site, bucket)` — the bucket loses every version (configuration stays).
@@ -86,8 +87,10 @@ class FaultController:
         with self._lock:
             return self._latency.get(site, 0.0)
 
-    async def delay(self, site: str) -> None:
-        """Hold one request of `site` for the latency (loop thread); a lowered latency releases it sooner."""
+    async def delay(self, site: str, share: float = 1.0) -> None:
+        """Hold one request of `site` for `share` of the latency (loop thread); a lowered latency releases it
+        sooner. The server takes it in two legs, a half before it handles a request and a half before the
+        answer leaves (`server.SiteRuntime`), as a round trip's two ways."""
         if self.latency(site) <= 0:
             return
         loop = asyncio.get_running_loop()
@@ -95,7 +98,7 @@ class FaultController:
         with self._lock:
             self._delayed[site] = self._delayed.get(site, 0) + 1
         try:
-            while (remaining := self.latency(site) - (loop.time() - start)) > 0:
+            while (remaining := self.latency(site) * share - (loop.time() - start)) > 0:
                 await asyncio.sleep(min(remaining, LATENCY_STEP))
         finally:
             with self._lock:

@@ -81,6 +81,25 @@ def test_offline_refuses_then_returns_on_same_port(lab: Lab, core_make_client: C
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["data"]
 
 
+def test_latency_is_a_round_trip_of_two_legs(lab: Lab, core_make_client: Callable[..., Any]) -> None:
+    """A request is handled half the latency after it arrived, and its answer leaves half the latency after the
+    handling (a WAN round trip's two ways), so the write is in place well before the client hears of it."""
+    s3 = core_make_client(lab.source, timeout=30)
+    s3.create_bucket(Bucket="legs")
+    bucket = lab.source.site.buckets["legs"]
+    lab.faults.set_latency("source", 3.0)
+    with ThreadPoolExecutor(1) as pool:
+        t0 = time.perf_counter()
+        put = pool.submit(s3.put_object, Bucket="legs", Key="legs.txt", Body=b"x")
+        wait_until(lambda: bucket.latest("legs.txt") is not None, timeout=20, what="the PUT handled")
+        handled = time.perf_counter() - t0
+        assert not put.done(), "the answer waits out the second leg"
+        assert 1.5 <= handled < 2.5  # the first leg (load can only lengthen it), not the whole latency
+        put.result()
+        assert time.perf_counter() - t0 >= 3.0
+        assert lab.faults.delayed("source") == 0
+
+
 def test_latency_is_applied_without_serialising(lab: Lab) -> None:
     url = lab.source.url + "/minio/health/live"
     lab.faults.set_latency("source", 0.2)
