@@ -35,7 +35,7 @@ from recovery_tui.lab.redact import redact, register
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 REQUEST_LOG_SIZE = 10_000
-_ANSWER_LEG = "recovery_tui.lab.answer_leg"
+_ANSWER_LEG = web.RequestKey("answer_leg", bool)
 """Set on a request that took the latency's first half: its answer takes the second (`SiteRuntime._answer_leg`)."""
 _ALNUM = string.ascii_uppercase + string.digits
 
