@@ -12,9 +12,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Optional
 
-from rich.console import Console, RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.live import Live
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TimeElapsedColumn, TimeRemainingColumn
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 
 from recovery_tui.service.secrets import redact
@@ -136,7 +138,7 @@ class Output:
         if not self.interactive:
             yield None
             return
-        view = Live(renderable, console=self.err, transient=True)
+        view = _FitLive(renderable, console=self.err, transient=True)
         view.start()
         try:
             yield view
@@ -202,3 +204,37 @@ def fmt_size(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"
+
+
+class Fit:
+    """A live view's frame cut to the terminal's height less one line (the cursor's). A taller frame scrolls its
+    first lines into the terminal's scrollback, where a transient view can no longer erase them (measured in
+    tmux at 80x24: a frame as tall as the terminal left its first line, the title, behind, and one more line for
+    every line beyond; rich's own cut at the full height did not prevent it). The middle lines give way to one
+    line saying how many; the last `TAIL` stay (a table's bottom and its totals). Every caller prints the whole
+    table once the view ends (not after an interrupt: the journal and the state files keep the run)."""
+
+    TAIL = 4
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = console.render_lines(self.renderable, options, pad=False)
+        room = max(3, console.height - 1)
+        if len(lines) > room:
+            tail = min(self.TAIL, room // 3)
+            head = room - tail - 1
+            note = f"… {len(lines) - head - tail} more lines (the terminal is too short to show them live)"
+            lines = lines[:head] + [[Segment(note[:options.max_width], Style(dim=True))]] + lines[-tail:]
+        for i, line in enumerate(lines):
+            if i:
+                yield Segment.line()
+            yield from line
+
+
+class _FitLive(Live):
+    """rich's Live, each frame cut to the terminal (`Fit`)."""
+
+    def get_renderable(self) -> RenderableType:
+        return Fit(super().get_renderable())
