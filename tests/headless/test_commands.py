@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from helpers.labkit import use_lab_env
 from recovery_tui.cli import main
 from recovery_tui.lab.scenarios import arn_for
 from recovery_tui.lab.server import Lab
@@ -28,8 +29,7 @@ def lab() -> Iterator[Lab]:
 
 @pytest.fixture
 def env(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    use_lab_env(lab, monkeypatch)
     return lab.env()
 
 

@@ -11,6 +11,7 @@ from typing import Any, Iterator
 import pytest
 
 import recovery_tui.headless.resync_backlog as command
+from helpers.labkit import use_lab_env
 from recovery_tui.cli import main
 from recovery_tui.headless.item_spool import ItemSpool
 from recovery_tui.headless.output import Output
@@ -34,8 +35,7 @@ def _dry_run(capsys: pytest.CaptureFixture[str], *flags: str) -> str:
 
 def test_every_version_is_listed_though_the_result_keeps_two(lab: Lab, monkeypatch: pytest.MonkeyPatch,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    use_lab_env(lab, monkeypatch)
     want_text, want_json = _dry_run(capsys), json.loads(_dry_run(capsys, "--json"))
     kept: list[Any] = []
 

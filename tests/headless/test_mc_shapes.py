@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from helpers.labkit import use_lab_env
 from recovery_tui.cli import main
 from recovery_tui.headless import mcdocs
 from recovery_tui.lab.scenarios import arn_for
@@ -31,8 +32,7 @@ def lab() -> Iterator[Lab]:
 
 @pytest.fixture
 def env(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    use_lab_env(lab, monkeypatch)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -73,8 +73,7 @@ def test_canceled_exits_1(capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
     lab = Lab(scenario="partial-loss", objects=60, flavor="aistor").start()  # only AIStor can cancel (§5a)
     try:
-        for k, v in lab.env().items():
-            monkeypatch.setenv(k, v)
+        use_lab_env(lab, monkeypatch)
         _cancel_and_check(lab, capsys, make_service)
     finally:
         lab.stop()

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from helpers.labkit import use_lab_env
 from recovery_tui.cli import main
 from recovery_tui.lab.scenarios import arn_for
 from recovery_tui.lab.server import Lab
@@ -41,8 +42,7 @@ def synced_lab() -> Iterator[Lab]:
 
 
 def run(capsys: Any, monkeypatch: Any, lab: Lab, *argv: str) -> tuple[int, str, str]:
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    use_lab_env(lab, monkeypatch)
     code = main(list(argv))
     out, err = capsys.readouterr()
     assert "Traceback" not in err

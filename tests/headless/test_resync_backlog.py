@@ -16,15 +16,14 @@ from typing import Any, Callable
 
 import pytest
 
-from helpers.labkit import journal_records
+from helpers.labkit import journal_records, use_lab_env
 from helpers.labkit import run_cli as run
 from recovery_tui.journal import list_runs
 from recovery_tui.lab.server import Lab
 
 
 def _use(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> Lab:
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    use_lab_env(lab, monkeypatch)
     return lab
 
 

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import pytest
 
+from helpers.labkit import use_lab_env
 from recovery_tui.cli import main
 from recovery_tui.lab.scenarios import arn_for
 from recovery_tui.lab.server import Lab
@@ -19,8 +20,7 @@ def test_status_fits_80_columns_and_names_the_failures(lab_factory: Callable[...
                                                        monkeypatch: pytest.MonkeyPatch,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     lab = lab_factory("partial-loss", resync_delay=0.05)
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    use_lab_env(lab, monkeypatch)
     monkeypatch.setenv("COLUMNS", "80")
     (tmp_path / "mc").mkdir()
     service = RecoveryService(AliasBook(env={**lab.env(), "MC_CONFIG_DIR": str(tmp_path / "mc")}))

@@ -172,8 +172,7 @@ def test_status_shows_a_start_refused_row(loss: Lab, capsys: Any) -> None:
 @pytest.fixture
 def sr(monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
     lab = Lab(scenario="site-replication", objects=100, resync_delay=0.0).start()
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    use_lab_env(lab, monkeypatch)
     try:
         yield lab
     finally:

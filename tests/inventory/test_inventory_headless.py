@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from helpers.labkit import run_cli as run
+from helpers.labkit import use_lab_env
 from recovery_tui.lab.server import Lab
 
 
 @pytest.fixture
 def lab(lab_factory: Any, monkeypatch: pytest.MonkeyPatch) -> Lab:
     lab = lab_factory("partial-loss", flavor="aistor")
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    use_lab_env(lab, monkeypatch)
     return lab
 
 
@@ -81,8 +81,7 @@ def test_bad_input_is_one_line_exit_2(lab: Lab, capsys: Any, argv: list[str], ne
 def test_community_inventory_request_says_so_and_lists(lab_factory: Any, capsys: Any,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     lab = lab_factory("partial-loss")
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    use_lab_env(lab, monkeypatch)
     code, out, _ = run(capsys, "validate", "source/data", "target/data", "--engine", "inventory", "--json")
     doc = json.loads(out)
     assert code == 1 and doc["engine"] == "listing" and doc["missing_on_target"] > 0

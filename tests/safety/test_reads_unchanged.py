@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import pytest
 
-from helpers.labkit import drain_replication
+from helpers.labkit import drain_replication, use_lab_env
 from recovery_tui.cli import main
 from recovery_tui.lab.scenarios import NAMES
 from recovery_tui.lab.server import Lab
@@ -57,8 +57,7 @@ def test_backlog_runs_never_change_the_latest_version(scenario: str, lab_factory
                                                       monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     lab = lab_factory(scenario, objects=45 if scenario != "large" else 300)
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    use_lab_env(lab, monkeypatch)
     src0, dst0 = latest_by_key(lab, "source"), latest_by_key(lab, "target")
     for argv in (["resync-backlog", "source/data", "--dry-run"],
                  ["resync-backlog", "source/data", "--clear-checksum", "--dry-run"],
@@ -79,8 +78,7 @@ def test_checksum_failures_scenario_refuses_what_would_revert_or_undelete(
     """The operator's reproduction: on checksum-failures some FAILED versions are noncurrent or deleted.
     They are refused (listed with the reason) and the run exits 1; the rest are copied."""
     lab = lab_factory("checksum-failures")
-    for k, v in lab.env().items():
-        monkeypatch.setenv(k, v)
+    use_lab_env(lab, monkeypatch)
     src = lab.source.site.buckets["data"]
     broken: list[Any] = lab.call(lambda: [v for v in src.iter_versions() if v.checksum_broken])
     latest = latest_by_key(lab, "source")
