@@ -10,6 +10,7 @@ answers 426 `XMinioAdminVersionMismatch` (§D).
 from __future__ import annotations
 
 import asyncio
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Optional
 
 from aiohttp import web
@@ -63,6 +64,10 @@ def _replicator(rt: Any) -> "Optional[Replicator]":
 
 
 # -- list-remote-targets (§2) -------------------------------------------------------------------
+_time_text = lru_cache(maxsize=256)(go_time)
+"""`go_time` of the few instants that many targets share (one health check per host sets all of them)."""
+
+
 def target_doc(rt: Any, t: store.LabTarget) -> dict[str, Any]:
     """`madmin.BucketTarget` as `Clone()` masks it, in emitted key order."""
     rep = _replicator(rt)
@@ -82,10 +87,10 @@ def target_doc(rt: Any, t: store.LabTarget) -> dict[str, Any]:
     if t.health_check_ns:
         doc["healthCheckDuration"] = t.health_check_ns
     doc["disableProxy"] = False
-    doc["resetBeforeDate"] = go_time(t.reset_before)
+    doc["resetBeforeDate"] = _time_text(t.reset_before)
     if t.reset_id:
         doc["resetID"] = t.reset_id
-    doc.update({"totalDowntime": downtime, "lastOnline": go_time(t.last_online), "isOnline": t.online,
+    doc.update({"totalDowntime": downtime, "lastOnline": _time_text(t.last_online), "isOnline": t.online,
                 "latency": {"curr": t.latency_ns[0], "avg": t.latency_ns[1], "max": t.latency_ns[2]}})
     if t.deployment_id:
         doc["deploymentID"] = t.deployment_id

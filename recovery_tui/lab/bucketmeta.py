@@ -36,25 +36,40 @@ def _el(name: str, value: Any) -> str:
     return f"<{name}>{esc(str(value))}</{name}>"
 
 
+_STORED: dict[tuple[Any, ...], str] = {}
+"""A target's stored XML by its stored fields: a thousand-bucket export rebuilds none of them."""
+
+
+def _stored_xml(t: store.LabTarget) -> str:
+    key = (t.source_bucket, t.endpoint, t.access_key, t.secret_key, t.target_bucket, t.secure, t.arn, t.region,
+           t.bandwidth_limit, t.replication_sync, t.health_check_ns, t.reset_before, t.reset_id, t.deployment_id)
+    xml = _STORED.get(key)
+    if xml is None:
+        if len(_STORED) > 50_000:
+            _STORED.clear()
+        xml = _STORED[key] = "".join([
+            "<Targets>", _el("SourceBucket", t.source_bucket), _el("Endpoint", t.endpoint),
+            "<Credentials>", _el("AccessKeyId", t.access_key), _el("SecretAccessKey", t.secret_key),
+            _el("SessionToken", ""), _el("Expiration", ZERO_TIME), "</Credentials>",
+            _el("TargetBucket", t.target_bucket), _el("Secure", t.secure), _el("Path", "auto"),
+            _el("API", "s3v4"), _el("Arn", t.arn), _el("Type", "replication"), _el("Region", t.region),
+            _el("BandwidthLimit", t.bandwidth_limit), _el("ReplicationSync", t.replication_sync),
+            _el("StorageClass", ""), _el("HealthCheckDuration", t.health_check_ns),
+            _el("DisableProxy", False), _el("ResetBeforeDate", go_time(t.reset_before)),
+            _el("ResetID", t.reset_id), _el("TotalDowntime", 0), _el("LastOnline", ZERO_TIME),
+            _el("Online", False), "<Latency><Curr>0</Curr><Avg>0</Avg><Max>0</Max></Latency>",
+            _el("DeploymentID", t.deployment_id), _el("Edge", False), _el("EdgeSyncBeforeExpiry", False),
+            _el("OfflineCount", 0), _el("DisableSSL", False), "</Targets>"])
+    return xml
+
+
 def targets_xml(targets: list[store.LabTarget]) -> bytes:
-    """`xml.Marshal(madmin.BucketTargets{Targets: …})`: Go field names as elements (no xml tags)."""
-    parts = ["<BucketTargets>"]
-    for t in targets:
-        parts += ["<Targets>", _el("SourceBucket", t.source_bucket), _el("Endpoint", t.endpoint),
-                  "<Credentials>", _el("AccessKeyId", t.access_key), _el("SecretAccessKey", t.secret_key),
-                  _el("SessionToken", ""), _el("Expiration", ZERO_TIME), "</Credentials>",
-                  _el("TargetBucket", t.target_bucket), _el("Secure", t.secure), _el("Path", "auto"),
-                  _el("API", "s3v4"), _el("Arn", t.arn), _el("Type", "replication"), _el("Region", t.region),
-                  _el("BandwidthLimit", t.bandwidth_limit), _el("ReplicationSync", t.replication_sync),
-                  _el("StorageClass", ""), _el("HealthCheckDuration", t.health_check_ns),
-                  _el("DisableProxy", False), _el("ResetBeforeDate", go_time(t.reset_before)),
-                  _el("ResetID", t.reset_id), _el("TotalDowntime", t.total_downtime_ns),
-                  _el("LastOnline", go_time(t.last_online)), _el("Online", t.online),
-                  "<Latency>", _el("Curr", t.latency_ns[0]), _el("Avg", t.latency_ns[1]),
-                  _el("Max", t.latency_ns[2]), "</Latency>", _el("DeploymentID", t.deployment_id),
-                  _el("Edge", False), _el("EdgeSyncBeforeExpiry", False), _el("OfflineCount", t.offline_count),
-                  _el("DisableSSL", False), "</Targets>"]
-    parts.append("</BucketTargets>")
+    """`xml.Marshal(madmin.BucketTargets{Targets: …})`: Go field names as elements (no xml tags).
+
+    The targets as stored (`GetBucketTargetsConfig`: what set-remote-target saved, as the client sent it, with
+    the ResetID a resync wrote), not as list-remote-targets shows them: the live health (online, last online,
+    downtime, latency) is laid over the stored targets only by `ListTargets`, so here it is Go's zero values."""
+    parts = ["<BucketTargets>", *map(_stored_xml, targets), "</BucketTargets>"]
     return "".join(parts).encode()
 
 

@@ -5,7 +5,8 @@ marked PENDING and queued; a bounded pool of async workers PUTs objects and DELE
 markers / versioned deletes on the remote target with MinIO's replication headers, keeping
 version IDs, mtimes and ETags. Results go to the per-ARN status (COMPLETED/FAILED). There is
 no automatic retry: HEAD/GET of a PENDING/FAILED version re-queues it (§8, MRF-like heal).
-A 1-second health loop probes every target's `/minio/health/live`.
+A 1-second health loop probes `/minio/health/live` once per remote endpoint (MinIO: every 5 s), and
+every target on that endpoint takes the result.
 
 Copy-on-write rule: a version's `target_status` dict may be shared (bulk seeding), so it is
 always replaced, never mutated in place.
@@ -281,30 +282,45 @@ class Replicator:
                     bc.replica_size += size
 
     # -- target health --------------------------------------------------------------------------
+    # As MinIO's BucketTargetSys (cmd/bucket-targets.go): health is kept per endpoint host, not per target.
+    # `heartBeat` probes each host once per period and `ListTargets` lays that host's result over every
+    # target that points at it; `markOffline(ep)` marks the host. A thousand buckets replicating to one
+    # site cost one probe per period, not a thousand.
+    def _on_endpoint(self, endpoint: str) -> list[store.LabTarget]:
+        return [t for ts in self.rt.site.targets.values() for t in ts if t.endpoint == endpoint]
+
     def _mark_offline(self, tgt: store.LabTarget) -> None:
-        if tgt.online:
-            tgt.online = False
-            tgt.offline_since = store.utcnow()
-            tgt.offline_count += 1
+        if not tgt.online:  # its host is marked already (a target is only added while its host answers)
+            return
+        now = store.utcnow()
+        for t in self._on_endpoint(tgt.endpoint):
+            if t.online:
+                t.online = False
+                t.offline_since = now
+                t.offline_count += 1
 
     async def check_health(self) -> None:
-        """Probe every remote target once; update online/lastOnline/downtime/latency."""
+        """Probe every remote endpoint once; update online/lastOnline/downtime/latency of its targets."""
+        hosts: dict[str, list[store.LabTarget]] = {}
         for targets in list(self.rt.site.targets.values()):
-            for tgt in list(targets):
-                t0 = time.perf_counter_ns()
-                ok = await self.client.live(tgt, timeout=min(3.0, self.health_period * 2))
-                elapsed = time.perf_counter_ns() - t0
-                now = store.utcnow()
-                if ok:
-                    if not tgt.online and tgt.offline_since is not None:
-                        tgt.total_downtime_ns += int((now - tgt.offline_since).total_seconds() * 1e9)
-                    tgt.online, tgt.offline_since, tgt.last_online = True, None, now
-                    total, n = self._latency.get(tgt.arn, (0, 0))
-                    total, n = total + elapsed, n + 1
-                    self._latency[tgt.arn] = (total, n)
-                    tgt.latency_ns = (elapsed, total // n, max(tgt.latency_ns[2], elapsed))
-                else:
-                    self._mark_offline(tgt)
+            for tgt in targets:
+                hosts.setdefault(tgt.endpoint, []).append(tgt)
+        for endpoint, group in hosts.items():
+            t0 = time.perf_counter_ns()
+            ok = await self.client.live(group[0], timeout=min(3.0, self.health_period * 2))
+            elapsed = time.perf_counter_ns() - t0
+            now = store.utcnow()
+            if not ok:
+                self._mark_offline(group[0])
+                continue
+            total, n = self._latency.get(endpoint, (0, 0))
+            total, n = total + elapsed, n + 1
+            self._latency[endpoint] = (total, n)
+            for tgt in group:
+                if not tgt.online and tgt.offline_since is not None:
+                    tgt.total_downtime_ns += int((now - tgt.offline_since).total_seconds() * 1e9)
+                tgt.online, tgt.offline_since, tgt.last_online = True, None, now
+                tgt.latency_ns = (elapsed, total // n, max(tgt.latency_ns[2], elapsed))
 
     def downtime_ns(self, tgt: store.LabTarget) -> int:
         """Total downtime including the current outage."""

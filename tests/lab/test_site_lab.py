@@ -254,3 +254,48 @@ def test_site_replication_refuses_bucket_targets_and_rule_edits(sr_lab: Lab) -> 
     config = call(rt, "GET", f"/{bucket}", [("replication", "")])
     if config.status == 200:  # the root credential may still write the group's own rules back
         assert call(rt, "PUT", f"/{bucket}", [("replication", "")], config.body).status == 200
+
+
+def test_target_health_is_kept_per_endpoint_as_minio_does() -> None:
+    """MinIO's `heartBeat` probes each remote host once per period and lays that host's result over every target
+    on it (cmd/bucket-targets.go); `markOffline(ep)` marks the host. Forty buckets to one site: one probe."""
+    lab = Lab(scenario="site-many", objects=40, resync_delay=0.0).start()
+    try:
+        rep = lab.source.replicator
+        targets = [t for ts in lab.source.site.targets.values() for t in ts]
+        assert len(targets) == 40 and len({t.endpoint for t in targets}) == 1
+        probes: list[str] = []
+        live = rep.client.live
+
+        async def counted(tgt: Any, timeout: float = 3.0) -> bool:
+            probes.append(tgt.endpoint)
+            return bool(await live(tgt, timeout=timeout))
+
+        lab.call(setattr, rep.client, "live", counted)
+        lab.call(rep.check_health)
+        assert probes == [targets[0].endpoint]
+        assert len({(t.online, t.last_online, t.latency_ns) for t in targets}) == 1 and targets[0].online
+        lab.call(rep._mark_offline, targets[7])  # a replication to one bucket timed out: the host is offline
+        assert not any(t.online for t in targets)
+        lab.faults.set_offline("target", True)
+        lab.call(rep.check_health)
+        assert len(probes) == 2 and not any(t.online for t in targets)
+        lab.faults.set_offline("target", False)
+        lab.call(rep.check_health)
+        assert all(t.online and t.total_downtime_ns > 0 for t in targets)
+        shown = call(lab.source, "GET", "/minio/admin/v3/list-remote-targets", [("bucket", ""), ("type", "")]).json()
+        assert len(shown) == 40 and {(t["isOnline"], t["lastOnline"]) for t in shown} == {
+            (True, shown[0]["lastOnline"])} and shown[0]["lastOnline"] != "0001-01-01T00:00:00Z"
+    finally:
+        lab.stop()
+
+
+def test_exported_targets_are_the_stored_ones_without_live_health(sr_lab: Lab) -> None:
+    """export-bucket-metadata writes `GetBucketTargetsConfig`, the targets as set-remote-target saved them; only
+    list-remote-targets (`ListTargets`) lays the live health over them."""
+    r = call(sr_lab.source, "GET", "/minio/admin/v3/export-bucket-metadata", [("bucket", "photos")])
+    saved = zipfile.ZipFile(io.BytesIO(r.body)).read("photos/bucket-targets.json").decode()
+    assert "<Online>false</Online><Latency><Curr>0</Curr><Avg>0</Avg><Max>0</Max></Latency>" in saved
+    assert "<LastOnline>0001-01-01T00:00:00Z</LastOnline>" in saved and "<TotalDowntime>0</TotalDowntime>" in saved
+    live = call(sr_lab.source, "GET", "/minio/admin/v3/list-remote-targets", [("bucket", "photos"), ("type", "")])
+    assert live.json()[0]["isOnline"] is True and live.json()[0]["lastOnline"] != "0001-01-01T00:00:00Z"
