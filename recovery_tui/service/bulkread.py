@@ -43,18 +43,21 @@ def zip_entries(body: bytes, wanted: Iterable[str]) -> Optional[dict[str, bytes]
     if count == 0xFFFF or cd_off == 0xFFFFFFFF or cd_off + cd_size > end:
         return None
     out: dict[str, bytes] = {}
+    ends, bare = tuple(b"/" + w.encode() for w in wanted), tuple(w.encode() for w in wanted)
+    lengths = struct.Struct("<HHH").unpack_from
     pos, seen = cd_off, 0
     try:
         while seen < count:
             if body[pos:pos + 4] != _CEN:
                 return None
-            (flags, method, crc, csize, usize, nlen, xlen, clen, off) = struct.unpack_from(
-                "<8xHH4xIIIHHH8xI", body, pos)
-            name = body[pos + 46:pos + 46 + nlen].decode("utf-8")
-            pos += 46 + nlen + xlen + clen
+            nlen, xlen, clen = lengths(body, pos + 28)
+            start, pos = pos, pos + 46 + nlen + xlen + clen
             seen += 1
-            if name.rpartition("/")[2] not in wanted:
+            raw_name = body[start + 46:start + 46 + nlen]
+            if not raw_name.endswith(ends) and raw_name not in bare:  # most entries: skipped unread
                 continue
+            name = raw_name.decode("utf-8")
+            (flags, method, crc, csize, usize, off) = struct.unpack_from("<8xHH4xIII14xI", body, start)
             if flags & 0x1 or body[off:off + 4] != _LOC or csize == 0xFFFFFFFF:
                 return None
             lnlen, lxlen = struct.unpack_from("<HH", body, off + 26)
@@ -111,12 +114,16 @@ def _strict(xml: bytes) -> Optional[ReplicationConfig]:
     return ReplicationConfig(rules=rules, role=_first(_ROLE, xml[xml.rfind(b"</Rule>") + 1:]))
 
 
+_UNUSUAL = re.compile(rb"<Tag>|&|<!\[CDATA\[|<!--|<And>|</?\w+:")
+"""What the general parser handles: tags, entities, CDATA, comments, And filters, namespace prefixes."""
+
+
 def replication_config(xml: bytes) -> Optional[ReplicationConfig]:
     """MinIO's replication XML → ReplicationConfig, with `parsers.parse_replication_config`'s defaults.
 
     None (use the general parser) on tags, entities, CDATA, namespace prefixes, a legacy rule-level
     Prefix, or any rule this reader did not account for."""
-    if any(s in xml for s in (b"<Tag>", b"&", b"<![CDATA[", b"<!--", b"<And>")) or re.search(rb"</?\w+:", xml):
+    if _UNUSUAL.search(xml):
         return None
     fast = _strict(xml)
     if fast is not None:

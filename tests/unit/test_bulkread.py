@@ -86,6 +86,13 @@ def test_zip_reader_matches_zipfile_on_lab_and_python_zips() -> None:
             out.writestr(name, data)
         out.writestr("x/bucket-targets.json", b"<BucketTargets><SecretAccessKey>s</SecretAccessKey></BucketTargets>")
     assert bulkread.zip_entries(buf.getvalue(), ("versioning.xml", "replication.xml")) == want
+    # a name is matched on its last part only: at the top level too, never on a longer name that ends the same
+    odd = io.BytesIO()
+    with zipfile.ZipFile(odd, "w", compression=zipfile.ZIP_STORED) as out:
+        for name in ("versioning.xml", "b/old-versioning.xml", "c/versioning.xml.bak", "d/e/versioning.xml"):
+            out.writestr(name, name.encode())
+    assert bulkread.zip_entries(odd.getvalue(), ("versioning.xml",)) == {
+        "versioning.xml": b"versioning.xml", "d/e/versioning.xml": b"d/e/versioning.xml"}
     assert bulkread.zip_entries(body[:-10], ("versioning.xml",)) is None
     assert bulkread.zip_entries(b"not a zip", ("versioning.xml",)) is None
 
