@@ -146,6 +146,18 @@ class Output:
             self.settle()
             view.stop()
 
+    def last_frame(self, view: Live, whole: RenderableType) -> None:
+        """After a signal, inside `live`: the transient view is erased as it stops, and it may have been cut to the
+        terminal's height (`Fit`), so `whole` (what it showed, uncut) is printed in its place, on stdout as a
+        command's final table is; the operator sees where everything stood. Nothing is raised when the terminal
+        is gone (after a hangup the checkpoint and the journal still say it)."""
+        try:
+            self.settle()
+            view.stop()
+            self.print(whole)
+        except OSError:
+            pass
+
     def interrupted(self, text: str) -> None:
         """The last notice of a command a signal ends ("interrupted: " + `text`): `settle` first (the interrupt
         may have landed inside a print), and nothing raised when the terminal is gone (after a hangup the

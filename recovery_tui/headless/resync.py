@@ -176,24 +176,29 @@ def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: fl
     """
     last_line = ""
     with out.live(_table(path, status, width=out.err.width)) as live:
-        while any(t.running for t in status.targets):
-            time.sleep(interval)
-            note = ""
-            try:
-                status = poll()
-            except RecoveryError as exc:
-                if exc.exit_code == 2 or not exc.retryable:
-                    raise
-                note = (f"connection lost, retrying in {_seconds(interval)} ({exc.message}); "
-                        f"last good sample: {_sample_line(status)}")
-            if eta is not None and not note:
-                eta.add(status)
+        try:
+            while any(t.running for t in status.targets):
+                time.sleep(interval)
+                note = ""
+                try:
+                    status = poll()
+                except RecoveryError as exc:
+                    if exc.exit_code == 2 or not exc.retryable:
+                        raise
+                    note = (f"connection lost, retrying in {_seconds(interval)} ({exc.message}); "
+                            f"last good sample: {_sample_line(status)}")
+                if eta is not None and not note:
+                    eta.add(status)
+                if live is not None:
+                    line = note or (eta.line() if eta is not None else "")
+                    live.update(_table(path, status, line, width=out.err.width))
+                else:
+                    line = note or _sample_line(status)
+                    if line != last_line:
+                        out.notice(line, style="dim")
+                        last_line = line
+        except KeyboardInterrupt:
             if live is not None:
-                line = note or (eta.line() if eta is not None else "")
-                live.update(_table(path, status, line, width=out.err.width))
-            else:
-                line = note or _sample_line(status)
-                if line != last_line:
-                    out.notice(line, style="dim")
-                    last_line = line
+                out.last_frame(live, _table(path, status, "as last seen before the interrupt", width=out.err.width))
+            raise
     return status

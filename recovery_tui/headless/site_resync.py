@@ -131,10 +131,12 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
         out.notice(f"Continuing the run saved in {checkpoint.path}: running resyncs are followed, not restarted.")
     title = f"Site resync {plan.source} → {plan.target}"
     last: dict[str, str] = {}
+    seen: list[FleetSnapshot] = []  # the live view's last frame, printed whole if a signal erases it
     with out.live() as live:
 
         def on_update(snap: FleetSnapshot) -> None:
             if live is not None:
+                seen[:] = [snap]
                 live.update(table(snap, title, live=out.err.width))
                 return
             for r in snap.rows:
@@ -146,6 +148,8 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
         try:
             snap = runner.run()
         except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM (exits.headless_signals)
+            if live is not None and seen:
+                out.last_frame(live, table(seen[0], f"{title}, as last seen before the interrupt"))
             running = sum(1 for r in runner.rows.values() if r.running)
             out.interrupted(f"{running} resync(s) go on on the server; run the same command again to continue (it "
                             "never starts a bucket twice).")
@@ -185,17 +189,22 @@ def _watch(out: Output, service: Any, plan: SitePlan, state: Any, snap: FleetSna
            interval: float) -> FleetSnapshot:
     """Until no row is Pending/Ongoing; a transient error keeps the last good sample under a note."""
     with out.live(table(snap, title, live=out.err.width)) as live:
-        while any(r.running for r in snap.rows):
-            time.sleep(interval)
-            try:
-                snap = fleet_status(service, plan, state=state)
-            except RecoveryError as exc:
-                if not exc.retryable:
-                    raise
-                out.notice(f"connection lost, retrying ({exc.message}); last good sample kept", style="dim")
-                continue
+        try:
+            while any(r.running for r in snap.rows):
+                time.sleep(interval)
+                try:
+                    snap = fleet_status(service, plan, state=state)
+                except RecoveryError as exc:
+                    if not exc.retryable:
+                        raise
+                    out.notice(f"connection lost, retrying ({exc.message}); last good sample kept", style="dim")
+                    continue
+                if live is not None:
+                    live.update(table(snap, title, live=out.err.width))
+        except KeyboardInterrupt:
             if live is not None:
-                live.update(table(snap, title, live=out.err.width))
+                out.last_frame(live, table(snap, f"{title}, as last seen before the interrupt"))
+            raise
     return snap
 
 

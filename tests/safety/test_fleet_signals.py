@@ -26,6 +26,7 @@ from helpers.fleetkit import (
     wait_mid_fleet,
 )
 from helpers.labkit import site_loss_lab
+from helpers.ptykit import PtyApp
 from helpers.waiting import wait_until
 from recovery_tui.journal import list_runs, read_run
 from recovery_tui.lab.server import Lab
@@ -90,3 +91,28 @@ def test_headless_run_interrupted_mid_fleet_then_continued(site_lab: Lab, way: i
     assert all(rows[b]["status"] == "Completed" for b in FLEET)
     assert all(rows[b]["reset_id"] == records[b][1] for b in ["empty", *RUNNING])  # followed, not restarted
     assert starts(site_lab) == {b: 1 for b in FLEET}  # each bucket started exactly once over both runs
+
+
+def test_on_a_terminal_the_last_live_frame_is_printed_whole_before_the_notice(site_lab: Lab) -> None:
+    """On a terminal the fleet is a transient live view, erased as it stops (and cut to the screen's height while
+    it runs): after Ctrl+C the rows it last showed are printed whole, then the notice says how to go on."""
+    state_dir = Path(os.environ["RECOVERY_TUI_STATE_DIR"])
+    app = PtyApp(["site", "resync", "start", "source", "target", "--yes", "--buckets", ",".join(FLEET),
+                  "--max-running", "2", "--interval", "0.05"], site_lab.env())
+    try:
+        wait_mid_fleet(state_dir, ["empty"], RUNNING, QUEUED)
+        app.expect("2 running")  # the live view has drawn the fleet as the checkpoint holds it
+        app.mark()
+        app.press("ctrl+c")
+        assert app.wait(EXIT_WITHIN + 1) == 130
+        text = app.text().replace("\r", "")
+    finally:
+        app.close()
+    title = "Site resync source → target, as last seen before the interrupt"
+    assert title in text and "Traceback" not in text
+    after = text[text.index(title):]
+    rows = {cells[0]: cells[1] for cells in ([c.strip() for c in line.split("│")[1:-1]] for line in after.splitlines()
+                                             if line.startswith("│")) if cells and cells[0] in FLEET}
+    assert rows == {"empty": "Completed", **{b: "Ongoing" for b in RUNNING}, **{b: "Queued" for b in QUEUED}}
+    notice = after.index("interrupted: 2 resync(s) go on on the server")
+    assert notice > after.index("media") and "Continuing" not in after
