@@ -51,6 +51,8 @@ class SiteSession:
     reattached_from: Optional[datetime] = None
     """After a reattach: when the interrupted run was confirmed. Its checkpoint is read back even if the run
     finished meanwhile (every row as it ended, nothing started again); one saved before then is another run's."""
+    offered: Optional[set[str]] = None
+    """The recoverable buckets of the last plan shown (None before the first): what the operator chose from."""
     per_bucket: bool = False
     """Site replication, but the operator chose bucket-by-bucket resyncs instead of the site-level one."""
     canary_sample: Optional[list[str]] = None
@@ -59,10 +61,18 @@ class SiteSession:
     """Buckets of that round whose canary could go one way only (rules back missing): never "seen both ways"."""
 
     def choose_plan(self, plan: SitePlan) -> None:
-        """A new plan: every recoverable bucket included (or, after a reattach, the run's own choice)."""
+        """A new plan: every recoverable bucket included (or, after a reattach, the run's own choice). Read again
+        (r), it keeps the operator's choice: a bucket left out stays out, one that has just become recoverable
+        (its rule fixed meanwhile) comes in, one that no longer is goes."""
         self.plan = plan
         every = {b.bucket for b in plan.recoverable()}
-        self.included = every & self.resume_included if self.resume_included is not None else every
+        if self.resume_included is not None:
+            self.included = every & self.resume_included
+        elif self.offered is not None:
+            self.included = (self.included & every) | (every - self.offered)
+        else:
+            self.included = every
+        self.offered = set(every)  # (not the same set as `included`, which the screen edits in place)
 
     @property
     def site_mode(self) -> bool:

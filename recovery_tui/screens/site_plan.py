@@ -54,17 +54,20 @@ class SitePlanScreen(SiteScreen):
     EXPLAIN = (
         "Every bucket the [b]healthy[/b] site replicates to the damaged one, versions on each side. [b]✓[/b] "
         "can be resynced; [b]✗[/b] needs the fix below. Resyncs run m at a time, biggest first (o); with site "
-        "replication ONE site-level resync covers all (p: per bucket). s starts, once confirmed."
+        "replication ONE site-level resync covers all (p: per bucket). s starts, once confirmed; r reloads."
     )
+    # Every key fits the footer at 80 columns: the ones the screen already names elsewhere are left out of it
+    # (c: "c copy" beside the command; p: in the line above the table; r: in the Why pane).
     BINDINGS = [
+        Binding("c", "copy_command", "Copy mc", show=False, id="step.copy"),
         Binding("space", "toggle_bucket", "In/out", id="site-plan.toggle"),
-        Binding("a", "toggle_all", "All/none", id="site-plan.all"),
+        Binding("a", "toggle_all", "All", id="site-plan.all"),
         Binding("o", "order", "Order", id="site-plan.order"),
         Binding("m", "max_running", "At once", id="site-plan.max"),
-        Binding("p", "path(True)", "Per bucket", id="site-plan.per-bucket"),
-        Binding("p", "path(False)", "Site-level", id="site-plan.site-level"),
+        Binding("p", "path(True)", "Per bucket", show=False, id="site-plan.per-bucket"),
+        Binding("p", "path(False)", "Site-level", show=False, id="site-plan.site-level"),
         Binding("s", "start", "Start", id="site-plan.start"),
-        Binding("r", "reload", "Reload", id="site-plan.reload"),
+        Binding("r", "reload", "Reload", show=False, id="site-plan.reload"),
     ]
     DEFAULT_CSS = """
     SitePlanScreen #plan-status { height: 1; padding: 0 1; color: $text-muted; }

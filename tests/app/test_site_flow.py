@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey
 
 from helpers.fleetkit import starts
 from helpers.labkit import site_loss_lab
@@ -24,6 +25,7 @@ from recovery_tui.screens.site_base import PickDamagedModal
 from recovery_tui.screens.site_monitor import BucketMonitorScreen, SiteMonitorScreen
 from recovery_tui.screens.site_plan import SitePlanScreen
 from recovery_tui.screens.site_report import SiteReportScreen
+from recovery_tui.widgets.footer import Footer
 from recovery_tui.screens.site_validate import DiffModal, SiteValidateScreen
 from recovery_tui.service.client import RecoveryService
 
@@ -97,9 +99,15 @@ async def test_plan_include_exclude_and_cap(site_lab: Lab, wizard: Any, monkeypa
         await settle(pilot, 5)
         screen = app.screen
         assert isinstance(screen, SitePlanScreen)
+        footer = screen.query_one(Footer)  # every key it shows fits in 80 columns ("s Start" was cut off)
+        shown = [k.description for k in footer.query(FooterKey)]
+        assert "Start" in shown and footer.virtual_size.width <= footer.size.width == 80, (shown, footer.virtual_size)
         every = set(screen.session.included)
         await pilot.press("a")  # none
         assert screen.session.included == set()
+        await pilot.press("r")  # read again: the operator's choice stays
+        await settle(pilot, 5)
+        assert screen.session.plan is not None and screen.session.included == set()
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, SitePlanScreen)  # nothing included: nothing to confirm
