@@ -25,9 +25,9 @@ from recovery_tui.screens.site_base import PickDamagedModal
 from recovery_tui.screens.site_monitor import BucketMonitorScreen, SiteMonitorScreen
 from recovery_tui.screens.site_plan import SitePlanScreen
 from recovery_tui.screens.site_report import SiteReportScreen
-from recovery_tui.widgets.footer import Footer
 from recovery_tui.screens.site_validate import DiffModal, SiteValidateScreen
 from recovery_tui.service.client import RecoveryService
+from recovery_tui.widgets.footer import Footer
 
 pytestmark = pytest.mark.slow  # the whole-site flow through the wizard on a site lab
 
