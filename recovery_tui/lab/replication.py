@@ -289,11 +289,14 @@ class Replicator:
     def _on_endpoint(self, endpoint: str) -> list[store.LabTarget]:
         return [t for ts in self.rt.site.targets.values() for t in ts if t.endpoint == endpoint]
 
-    def _mark_offline(self, tgt: store.LabTarget) -> None:
-        if not tgt.online:  # its host is marked already (a target is only added while its host answers)
-            return
+    def _mark_offline(self, tgt: store.LabTarget, group: Optional[list[store.LabTarget]] = None) -> None:
+        """`tgt`'s host does not answer: every target on it goes offline (`group`: those targets, when known)."""
+        if group is None:
+            if not tgt.online:  # its host is marked already (the next health check catches any straggler)
+                return
+            group = self._on_endpoint(tgt.endpoint)
         now = store.utcnow()
-        for t in self._on_endpoint(tgt.endpoint):
+        for t in group:
             if t.online:
                 t.online = False
                 t.offline_since = now
@@ -311,7 +314,7 @@ class Replicator:
             elapsed = time.perf_counter_ns() - t0
             now = store.utcnow()
             if not ok:
-                self._mark_offline(group[0])
+                self._mark_offline(group[0], group)
                 continue
             total, n = self._latency.get(endpoint, (0, 0))
             total, n = total + elapsed, n + 1

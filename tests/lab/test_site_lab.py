@@ -278,6 +278,7 @@ def test_target_health_is_kept_per_endpoint_as_minio_does() -> None:
         lab.call(rep._mark_offline, targets[7])  # a replication to one bucket timed out: the host is offline
         assert not any(t.online for t in targets)
         lab.faults.set_offline("target", True)
+        lab.call(setattr, targets[3], "online", True)  # a straggler: the host's failed probe takes it too
         lab.call(rep.check_health)
         assert len(probes) == 2 and not any(t.online for t in targets)
         lab.faults.set_offline("target", False)
