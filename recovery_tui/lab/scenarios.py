@@ -199,7 +199,7 @@ def apply(lab: Any, name: str, *, objects: Optional[int] = None, seed: int = 0) 
 async def _take_target_offline(lab: Any) -> None:
     """The target site goes down and the source has already seen it down: the scenario starts in its steady state.
 
-    The source's health loop (replication.py) probes its remote targets once a second, so without this probe the
+    The source's health loop (replication.py) probes its remote targets' host once a second, so without this probe the
     source would keep reporting the target online for up to a second after the lab started, and what a reader of
     the scenario saw (the Preflight's health item, `replicate status`) would depend on how soon it asked."""
     await lab.faults.aset_offline("target", True)
