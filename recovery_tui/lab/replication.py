@@ -286,15 +286,17 @@ class Replicator:
     # `heartBeat` probes each host once per period and `ListTargets` lays that host's result over every
     # target that points at it; `markOffline(ep)` marks the host. A thousand buckets replicating to one
     # site cost one probe per period, not a thousand.
-    def _on_endpoint(self, endpoint: str) -> list[store.LabTarget]:
-        return [t for ts in self.rt.site.targets.values() for t in ts if t.endpoint == endpoint]
+    def _hosts(self) -> dict[str, list[store.LabTarget]]:
+        """Every remote target of this site, by the endpoint host it points at."""
+        hosts: dict[str, list[store.LabTarget]] = {}
+        for targets in list(self.rt.site.targets.values()):
+            for tgt in targets:
+                hosts.setdefault(tgt.endpoint, []).append(tgt)
+        return hosts
 
-    def _mark_offline(self, tgt: store.LabTarget, group: Optional[list[store.LabTarget]] = None) -> None:
-        """`tgt`'s host does not answer: every target on it goes offline (`group`: those targets, when known)."""
-        if group is None:
-            if not tgt.online:  # its host is marked already (the next health check catches any straggler)
-                return
-            group = self._on_endpoint(tgt.endpoint)
+    @staticmethod
+    def _host_offline(group: list[store.LabTarget]) -> None:
+        """A host does not answer: every target on it goes offline."""
         now = store.utcnow()
         for t in group:
             if t.online:
@@ -302,19 +304,20 @@ class Replicator:
                 t.offline_since = now
                 t.offline_count += 1
 
+    def _mark_offline(self, tgt: store.LabTarget) -> None:
+        """A replication to `tgt` found its host unreachable (`markOffline(ep)`)."""
+        if tgt.online:  # else its host is marked already (the next health check catches any straggler)
+            self._host_offline(self._hosts().get(tgt.endpoint, [tgt]))
+
     async def check_health(self) -> None:
         """Probe every remote endpoint once; update online/lastOnline/downtime/latency of its targets."""
-        hosts: dict[str, list[store.LabTarget]] = {}
-        for targets in list(self.rt.site.targets.values()):
-            for tgt in targets:
-                hosts.setdefault(tgt.endpoint, []).append(tgt)
-        for endpoint, group in hosts.items():
+        for endpoint, group in self._hosts().items():
             t0 = time.perf_counter_ns()
             ok = await self.client.live(group[0], timeout=min(3.0, self.health_period * 2))
             elapsed = time.perf_counter_ns() - t0
             now = store.utcnow()
             if not ok:
-                self._mark_offline(group[0], group)
+                self._host_offline(group)
                 continue
             total, n = self._latency.get(endpoint, (0, 0))
             total, n = total + elapsed, n + 1

@@ -30,6 +30,8 @@ def bucket_names(xml: bytes) -> Optional[list[str]]:
 _EOCD = b"PK\x05\x06"
 _CEN = b"PK\x01\x02"
 _LOC = b"PK\x03\x04"
+_LENGTHS = struct.Struct("<HHH").unpack_from
+"""A central-directory record's name, extra-field and comment lengths (at its byte 28)."""
 
 
 def zip_entries(body: bytes, wanted: Iterable[str]) -> Optional[dict[str, bytes]]:
@@ -44,13 +46,12 @@ def zip_entries(body: bytes, wanted: Iterable[str]) -> Optional[dict[str, bytes]
         return None
     out: dict[str, bytes] = {}
     ends, bare = tuple(b"/" + w.encode() for w in wanted), tuple(w.encode() for w in wanted)
-    lengths = struct.Struct("<HHH").unpack_from
     pos, seen = cd_off, 0
     try:
         while seen < count:
             if body[pos:pos + 4] != _CEN:
                 return None
-            nlen, xlen, clen = lengths(body, pos + 28)
+            nlen, xlen, clen = _LENGTHS(body, pos + 28)
             start, pos = pos, pos + 46 + nlen + xlen + clen
             seen += 1
             raw_name = body[start + 46:start + 46 + nlen]
