@@ -10,7 +10,7 @@ import json
 import sys
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.live import Live
@@ -132,9 +132,15 @@ class Output:
                 console._buffer_index = 0
 
     @contextmanager
-    def live(self, renderable: RenderableType = "") -> Iterator[Optional[Live]]:
+    def live(self, renderable: RenderableType = "",
+             whole: Optional[Callable[[], Optional[RenderableType]]] = None) -> Iterator[Optional[Live]]:
         """A transient live view on stderr when it is a terminal (None otherwise), stopped on the way out --
-        after `settle`, so an interrupt mid-print cannot keep the terminal's cursor hidden."""
+        after `settle`, so an interrupt mid-print cannot keep the terminal's cursor hidden.
+
+        A transient view is erased as it stops, and it may have been cut to the terminal's height (`Fit`): when a
+        signal (KeyboardInterrupt) ends it, `whole()` -- what it showed, uncut, or None -- is printed in its
+        place, on stdout as a command's final table is, so the operator sees where everything stood. Nothing is
+        raised when the terminal is gone (after a hangup the checkpoint and the journal still say it)."""
         if not self.interactive:
             yield None
             return
@@ -142,21 +148,19 @@ class Output:
         view.start()
         try:
             yield view
+        except KeyboardInterrupt:
+            last = whole() if whole is not None else None
+            if last is not None:
+                try:
+                    self.settle()
+                    view.stop()
+                    self.print(last)
+                except OSError:
+                    pass
+            raise
         finally:
             self.settle()
             view.stop()
-
-    def last_frame(self, view: Live, whole: RenderableType) -> None:
-        """After a signal, inside `live`: the transient view is erased as it stops, and it may have been cut to the
-        terminal's height (`Fit`), so `whole` (what it showed, uncut) is printed in its place, on stdout as a
-        command's final table is; the operator sees where everything stood. Nothing is raised when the terminal
-        is gone (after a hangup the checkpoint and the journal still say it)."""
-        try:
-            self.settle()
-            view.stop()
-            self.print(whole)
-        except OSError:
-            pass
 
     def interrupted(self, text: str) -> None:
         """The last notice of a command a signal ends ("interrupted: " + `text`): `settle` first (the interrupt

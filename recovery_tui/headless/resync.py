@@ -175,30 +175,29 @@ def _watch(out: Output, path: str, poll: Any, status: ResyncStatus, interval: fl
     a zero count. The watch ends only when a good sample shows every resync finished.
     """
     last_line = ""
-    with out.live(_table(path, status, width=out.err.width)) as live:
-        try:
-            while any(t.running for t in status.targets):
-                time.sleep(interval)
-                note = ""
-                try:
-                    status = poll()
-                except RecoveryError as exc:
-                    if exc.exit_code == 2 or not exc.retryable:
-                        raise
-                    note = (f"connection lost, retrying in {_seconds(interval)} ({exc.message}); "
-                            f"last good sample: {_sample_line(status)}")
-                if eta is not None and not note:
-                    eta.add(status)
-                if live is not None:
-                    line = note or (eta.line() if eta is not None else "")
-                    live.update(_table(path, status, line, width=out.err.width))
-                else:
-                    line = note or _sample_line(status)
-                    if line != last_line:
-                        out.notice(line, style="dim")
-                        last_line = line
-        except KeyboardInterrupt:
+
+    def whole() -> Any:  # after a signal: the last sample, printed in place of the erased live view
+        return _table(path, status, "as last seen before the interrupt", width=out.err.width)
+
+    with out.live(_table(path, status, width=out.err.width), whole=whole) as live:
+        while any(t.running for t in status.targets):
+            time.sleep(interval)
+            note = ""
+            try:
+                status = poll()
+            except RecoveryError as exc:
+                if exc.exit_code == 2 or not exc.retryable:
+                    raise
+                note = (f"connection lost, retrying in {_seconds(interval)} ({exc.message}); "
+                        f"last good sample: {_sample_line(status)}")
+            if eta is not None and not note:
+                eta.add(status)
             if live is not None:
-                out.last_frame(live, _table(path, status, "as last seen before the interrupt", width=out.err.width))
-            raise
+                line = note or (eta.line() if eta is not None else "")
+                live.update(_table(path, status, line, width=out.err.width))
+            else:
+                line = note or _sample_line(status)
+                if line != last_line:
+                    out.notice(line, style="dim")
+                    last_line = line
     return status

@@ -132,28 +132,30 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
     title = f"Site resync {plan.source} → {plan.target}"
     last: dict[str, str] = {}
     seen: list[FleetSnapshot] = []  # the live view's last frame, printed whole if a signal erases it
-    with out.live() as live:
 
-        def on_update(snap: FleetSnapshot) -> None:
-            if live is not None:
-                seen[:] = [snap]
-                live.update(table(snap, title, live=out.err.width))
-                return
-            for r in snap.rows:
-                if last.get(r.bucket) != r.status:
-                    last[r.bucket] = r.status
-                    out.notice(f"{r.bucket}: {r.status}" + (f" ({r.detail})" if r.detail else ""), style="dim")
+    def whole() -> Optional[Table]:
+        return table(seen[0], f"{title}, as last seen before the interrupt") if seen else None
 
-        runner.on_update = on_update
-        try:
+    try:
+        with out.live(whole=whole) as live:
+
+            def on_update(snap: FleetSnapshot) -> None:
+                if live is not None:
+                    seen[:] = [snap]
+                    live.update(table(snap, title, live=out.err.width))
+                    return
+                for r in snap.rows:
+                    if last.get(r.bucket) != r.status:
+                        last[r.bucket] = r.status
+                        out.notice(f"{r.bucket}: {r.status}" + (f" ({r.detail})" if r.detail else ""), style="dim")
+
+            runner.on_update = on_update
             snap = runner.run()
-        except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM (exits.headless_signals)
-            if live is not None and seen:
-                out.last_frame(live, table(seen[0], f"{title}, as last seen before the interrupt"))
-            running = sum(1 for r in runner.rows.values() if r.running)
-            out.interrupted(f"{running} resync(s) go on on the server; run the same command again to continue (it "
-                            "never starts a bucket twice).")
-            raise
+    except KeyboardInterrupt:  # Ctrl+C, SIGHUP, SIGTERM (exits.headless_signals), after the view's last frame
+        running = sum(1 for r in runner.rows.values() if r.running)
+        out.interrupted(f"{running} resync(s) go on on the server; run the same command again to continue (it "
+                        "never starts a bucket twice).")
+        raise
     if out.json_mode:
         out.json(snapshot_json(snap))
     else:
@@ -188,23 +190,21 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 def _watch(out: Output, service: Any, plan: SitePlan, state: Any, snap: FleetSnapshot, title: str,
            interval: float) -> FleetSnapshot:
     """Until no row is Pending/Ongoing; a transient error keeps the last good sample under a note."""
-    with out.live(table(snap, title, live=out.err.width)) as live:
-        try:
-            while any(r.running for r in snap.rows):
-                time.sleep(interval)
-                try:
-                    snap = fleet_status(service, plan, state=state)
-                except RecoveryError as exc:
-                    if not exc.retryable:
-                        raise
-                    out.notice(f"connection lost, retrying ({exc.message}); last good sample kept", style="dim")
-                    continue
-                if live is not None:
-                    live.update(table(snap, title, live=out.err.width))
-        except KeyboardInterrupt:
+    def whole() -> Table:  # after a signal: the last sample, printed in place of the erased live view
+        return table(snap, f"{title}, as last seen before the interrupt")
+
+    with out.live(table(snap, title, live=out.err.width), whole=whole) as live:
+        while any(r.running for r in snap.rows):
+            time.sleep(interval)
+            try:
+                snap = fleet_status(service, plan, state=state)
+            except RecoveryError as exc:
+                if not exc.retryable:
+                    raise
+                out.notice(f"connection lost, retrying ({exc.message}); last good sample kept", style="dim")
+                continue
             if live is not None:
-                out.last_frame(live, table(snap, f"{title}, as last seen before the interrupt"))
-            raise
+                live.update(table(snap, title, live=out.err.width))
     return snap
 
 
